@@ -1,0 +1,187 @@
+"""The `modsched` command line (DESIGN.md, Command line).
+
+Exit codes: 0 a schedule, 1 infeasible (with the reason), 2 bad input, 130 interrupted
+(the best plan found so far is written).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scheduler.diagnose import Infeasible
+from scheduler.domain.yamlio import InputError
+from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
+from scheduler.solvers.cpsat import SolveOptions
+from scheduler.validate import validate
+
+app = typer.Typer(help="Schedule prefab-module deployment with CP-SAT.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)  # fmt: skip
+console = Console()
+errors = Console(stderr=True)
+
+ProjectArg = Annotated[Path, typer.Argument(help="Project YAML file.")]
+TimeLimit = Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
+Workers = Annotated[int, typer.Option("--workers", help="CP-SAT worker threads.")]
+Seed = Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")]
+
+
+def fail_input(error: InputError) -> typer.Exit:
+    for problem in error.problems:
+        errors.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def fail_infeasible(error: Infeasible) -> typer.Exit:
+    errors.print("infeasible: no schedule meets every constraint", markup=False)
+    for reason in error.reasons:
+        errors.print(f"- {reason}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+@app.command("validate")
+def validate_command(project: ProjectArg) -> None:
+    """Load and check a project; print every problem with file, place and rule."""
+    try:
+        plan, instance, cpm = load_instance(project)
+    except InputError as error:
+        raise fail_input(error) from None
+    console.print(f"{project}: ok: {len(plan.project.deployments)} deployments, "
+                  f"{instance.num_tasks} tasks, {len(instance.links)} links, critical path "
+                  f"{cpm.length} working days", highlight=False)  # fmt: skip
+
+
+class Interrupt:
+    """SIGINT/SIGTERM during the solve stop the search; the best plan so far is kept."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> Interrupt:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.previous[sig] = signal.signal(sig, lambda *_: self.stop.set())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+@app.command("schedule")
+def schedule_command(
+    project: ProjectArg,
+    out: Annotated[Path, typer.Option("--out", help="Folder for schedule.csv/json, gantt.html.")],
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = 2,
+    seed: Seed = 0,
+    solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite a folder that holds an "
+                                                        "earlier schedule.")] = False,
+) -> None:
+    """Find the best schedule of a project and write it with its Gantt chart."""
+    if solver not in ("cp-sat", "greedy"):
+        errors.print(f"--solver: unknown solver '{solver}' (cp-sat or greedy)")
+        raise typer.Exit(2)
+    refuse_mixed_output(out, force)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    with Interrupt() as interrupt, console.status("solving...") as status:
+        def progress(seconds: float, objective: int, bound: int) -> None:
+            status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
+
+        try:
+            outcome = plan_project(project, options, solver_name(solver), progress,
+                                   interrupt.stop)  # fmt: skip
+        except InputError as error:
+            raise fail_input(error) from None
+        except Infeasible as error:
+            raise fail_infeasible(error) from None
+    paths = write_outputs(outcome.schedule, out)
+    print_summary(outcome.schedule, outcome.greedy.objective, paths)
+    if outcome.result.interrupted:
+        errors.print("interrupted: wrote the best plan found so far")
+        raise typer.Exit(130)
+
+
+def solver_name(name: str) -> SolverName:
+    return "greedy" if name == "greedy" else "cp-sat"
+
+
+def refuse_mixed_output(out: Path, force: bool) -> None:
+    """Never mix a new run into a folder that holds another run's files."""
+    existing = [p.name for p in (out / "schedule.csv", out / "schedule.json") if p.exists()]
+    if existing and not force:
+        errors.print(f"{out}: already holds {', '.join(existing)}; choose another --out or "
+                     "pass --force to overwrite", markup=False)  # fmt: skip
+        raise typer.Exit(2)
+
+
+def print_summary(schedule, greedy_objective: int | None, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    """What a planner reads first: milestones against targets, then the solver's figures."""
+    table = Table(title=f"{schedule.project}: milestones")
+    for column in ("milestone", "date", "target", "late days"):
+        table.add_column(column)
+    for row in schedule.milestones.itertuples():
+        late = str(row.late_days) if row.target else "-"
+        style = "red" if row.late_days else "green"
+        table.add_row(str(row.milestone_id), str(row.date), str(row.target or "-"),
+                      f"[{style}]{late}[/{style}]")  # fmt: skip
+    console.print(table)
+    s, k = schedule.solver, schedule.kpis
+    gap = f"{100 * s['gap']:.1f} %" if s.get("gap") is not None else "-"
+    console.print(f"finish {k['finish']} ({k['makespan_days']} working days), late days "
+                  f"{k['tardiness_days']} (weighted {k['weighted_tardiness']})", highlight=False)
+    console.print(f"solver {s['name']}: {s['status']}, objective {s['objective']}, bound "
+                  f"{s['bound']}, gap {gap}, {s['seconds']} s; greedy objective "
+                  f"{greedy_objective}", highlight=False)  # fmt: skip
+    console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+@app.command("check")
+def check_command(
+    project: ProjectArg,
+    schedule_csv: Annotated[Path, typer.Argument(help="A schedule.csv to check.")],
+) -> None:
+    """Check any schedule.csv against a project with the independent validator."""
+    from scheduler.instance import Solution
+
+    try:
+        _, instance, _ = load_instance(project)
+    except InputError as error:
+        raise fail_input(error) from None
+    try:
+        table = pd.read_csv(schedule_csv, dtype={"crews": str}, keep_default_na=False)
+        rows = {r.task_id: r for r in table.itertuples()}
+    except (OSError, ValueError, AttributeError) as error:
+        errors.print(f"{schedule_csv}: cannot read schedule: {error}", markup=False)
+        raise typer.Exit(2) from None
+    missing = [t.id for t in instance.tasks if t.id not in rows]
+    unknown = sorted(set(rows) - {t.id for t in instance.tasks})
+    if missing or unknown:
+        for task_id in missing[:10]:
+            errors.print(f"{schedule_csv}: task '{task_id}' is missing", markup=False)
+        for task_id in unknown[:10]:
+            errors.print(f"{schedule_csv}: unknown task '{task_id}'", markup=False)
+        raise typer.Exit(1)
+    solution = Solution([int(rows[t.id].start_day) for t in instance.tasks],
+                        [tuple(c for c in str(rows[t.id].crews).split(";") if c)
+                         for t in instance.tasks])  # fmt: skip
+    violations = validate(instance, solution)
+    for violation in violations:
+        errors.print(violation.message, markup=False, highlight=False, soft_wrap=True)
+    if violations:
+        raise typer.Exit(1)
+    console.print(f"{schedule_csv}: valid ({instance.num_tasks} tasks)")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    app()

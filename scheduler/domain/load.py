@@ -1,0 +1,374 @@
+"""Load a project and its catalog, and check every cross-reference.
+
+`load_project(path)` gives a `Plan` (the validated project, its module types and its
+calendar) or raises `InputError` listing every problem found, each naming the file, the
+place in the document and the rule.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from scheduler.domain.calendar import WEEKDAYS, Calendar
+from scheduler.domain.models import ModuleType, Project
+from scheduler.domain.yamlio import Document, InputError, Place, Problem, read_document
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass
+class Plan:
+    """A project whose every reference resolves."""
+
+    path: Path
+    project: Project
+    modules: dict[str, ModuleType]
+    module_files: dict[str, Document]
+    document: Document
+
+    @property
+    def calendar(self) -> Calendar:
+        spec = self.project.program.calendar
+        return Calendar(
+            self.project.program.start,
+            frozenset(WEEKDAYS.index(d) for d in spec.workdays),
+            frozenset(spec.holidays),
+        )
+
+
+def load_project(path: str | Path) -> Plan:
+    """Read, parse and check a project file and the catalog it names."""
+    path = Path(path)
+    document = read_document(path)
+    project = parse_model(Project, document)
+    modules, module_files = load_catalog(path.parent, project, document)
+    plan = Plan(path, project, modules, module_files, document)
+    problems = check_plan(plan)
+    if problems:
+        raise InputError(problems)
+    return plan
+
+
+def parse_model(model: type[Model], document: Document, place: Place = ()) -> Model:
+    """Validate ``document.data`` at ``place`` against a pydantic model."""
+    data = document.data
+    for part in place:
+        data = data[part]
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise InputError([document.problem(place, f"expected a mapping, got {kind}")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InputError(pydantic_problems(error, document, place)) from None
+
+
+def pydantic_problems(error: ValidationError, document: Document, place: Place) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
+        full = (*place, *loc)
+        problems.append(document.problem(full, _message(item)))
+    return problems
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part in {"str", "TaskLinkSpec"})
+
+
+def _message(item: dict[str, Any]) -> str:
+    field = item["loc"][-1] if item["loc"] else "document"
+    kind = item["type"]
+    if kind == "missing":
+        return f"missing required field '{field}'"
+    if kind == "extra_forbidden":
+        return f"unknown field '{field}'"
+    message = item["msg"].removeprefix("Value error, ")
+    given = item.get("input")
+    if kind != "value_error" and not isinstance(given, dict | list):
+        message += f" (got {given!r})"
+    return message
+
+
+# ---------------------------------------------------------------- catalog
+
+
+def catalog_files(base: Path, catalog: str | list[str]) -> list[Path]:
+    entries = [catalog] if isinstance(catalog, str) else catalog
+    files: list[Path] = []
+    for entry in entries:
+        target = (base / entry).resolve()
+        files += sorted(target.glob("*.yaml")) + sorted(target.glob("*.yml")) if target.is_dir() \
+            else [target]  # fmt: skip
+    return files
+
+
+def load_catalog(
+    base: Path, project: Project, document: Document
+) -> tuple[dict[str, ModuleType], dict[str, Document]]:
+    files = catalog_files(base, project.catalog)
+    missing = [f for f in files if not f.exists()]
+    if missing or not files:
+        what = ", ".join(str(f) for f in missing) or "no *.yaml file"
+        raise InputError([document.problem(("catalog",), f"catalog not found: {what}")])
+    modules: dict[str, ModuleType] = {}
+    module_files: dict[str, Document] = {}
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            for module, doc in _modules_in(read_document(file)):
+                if module.id in modules:
+                    first = module_files[module.id].path
+                    problems.append(doc.problem((), f"module id '{module.id}' already defined "
+                                                    f"in {first}"))  # fmt: skip
+                modules[module.id] = module
+                module_files[module.id] = doc
+        except InputError as error:
+            problems += error.problems
+    for module_id, module in modules.items():
+        problems += check_module(module, module_files[module_id])
+    if problems:
+        raise InputError(problems)
+    return modules, module_files
+
+
+def _modules_in(doc: Document) -> Iterable[tuple[ModuleType, Document]]:
+    if isinstance(doc.data, list):
+        problems: list[Problem] = []
+        parsed = []
+        for i in range(len(doc.data)):
+            try:
+                parsed.append((parse_model(ModuleType, doc, (i,)), _sub(doc, i)))
+            except InputError as error:
+                problems += error.problems
+        if problems:
+            raise InputError(problems)
+        return parsed
+    return [(parse_model(ModuleType, doc), doc)]
+
+
+def _sub(doc: Document, index: int) -> Document:
+    """A view of one list item whose places keep the item's index."""
+    marks = {p[1:]: m for p, m in doc.marks.items() if p[:1] == (index,)}
+    view = Document(doc.path, doc.data[index], marks)
+    view.problem = lambda place, message: doc.problem((index, *place), message)  # type: ignore[method-assign]
+    return view
+
+
+def check_module(module: ModuleType, doc: Document) -> list[Problem]:
+    """Task ids unique, links name tasks of the module, no cycle in the network."""
+    problems = _duplicates([t.id for t in module.tasks], doc, ("tasks",), "task id")
+    ids = {t.id for t in module.tasks}
+    graph = nx.DiGraph()
+    for i, task in enumerate(module.tasks):
+        for j, link in enumerate(task.links()):
+            if link.task not in ids:
+                problems.append(doc.problem(("tasks", i, "after", j),
+                                            f"task '{task.id}' of module '{module.id}' comes "
+                                            f"after unknown task '{link.task}'"))  # fmt: skip
+            else:
+                graph.add_edge(link.task, task.id)
+    if not problems:
+        problems += _cycle_problem(graph, doc, ("tasks",), f"module '{module.id}' task links")
+    return problems
+
+
+# ---------------------------------------------------------------- project checks
+
+
+def check_plan(plan: Plan) -> list[Problem]:
+    checks = (check_ids, check_dates, check_deployments, check_deployment_links,
+              check_crews, check_skills, check_resources, check_milestones)  # fmt: skip
+    return [problem for check in checks for problem in check(plan)]
+
+
+def _duplicates(ids: list[str], doc: Document, place: Place, what: str) -> list[Problem]:
+    seen: Counter[str] = Counter()
+    problems = []
+    for i, item_id in enumerate(ids):
+        seen[item_id] += 1
+        if seen[item_id] == 2:
+            problems.append(doc.problem((*place, i, "id"), f"duplicate {what} '{item_id}'"))
+    return problems
+
+
+def _cycle_problem(graph: nx.DiGraph, doc: Document, place: Place, what: str) -> list[Problem]:
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return []
+    path = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
+    return [doc.problem(place, f"cycle in {what}: {path}")]
+
+
+def check_ids(plan: Plan) -> list[Problem]:
+    p, doc = plan.project, plan.document
+    problems = _duplicates([s.id for s in p.sites], doc, ("sites",), "site id")
+    problems += _duplicates([f.id for f in p.factories], doc, ("factories",), "factory id")
+    problems += _duplicates([c.id for c in p.crews], doc, ("crews",), "crew pool id")
+    problems += _duplicates([d.id for d in p.deployments], doc, ("deployments",), "deployment id")
+    problems += _duplicates([m.id for m in p.milestones], doc, ("milestones",), "milestone id")
+    for i, site in enumerate(p.sites):
+        names = [s.name for s in site.power]
+        for j, name in enumerate(names):
+            if names.index(name) != j:
+                problems.append(doc.problem(("sites", i, "power", j, "name"),
+                                            f"duplicate supply name '{name}' at site "
+                                            f"'{site.id}'"))  # fmt: skip
+    return problems
+
+
+def check_dates(plan: Plan) -> list[Problem]:
+    """No dated event before the program start."""
+    p, doc, start = plan.project, plan.document, plan.project.program.start
+    dated: list[tuple[Place, date | None]] = []
+    for i, site in enumerate(p.sites):
+        dated += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
+    for i, crew in enumerate(p.crews):
+        dated += [(("crews", i, "unavailable", j, "from"), u.from_)
+                  for j, u in enumerate(crew.unavailable)]  # fmt: skip
+    dated += [(("deployments", i, "release"), d.release) for i, d in enumerate(p.deployments)]
+    for i, m in enumerate(p.milestones):
+        dated += [(("milestones", i, "target"), m.target), (("milestones", i, "deadline"),
+                                                            m.deadline)]  # fmt: skip
+    return [doc.problem(place, f"date {value} is before the program start {start}")
+            for place, value in dated if value is not None and value < start]  # fmt: skip
+
+
+def check_deployments(plan: Plan) -> list[Problem]:
+    p, doc = plan.project, plan.document
+    sites, factories = {s.id for s in p.sites}, {f.id for f in p.factories}
+    problems = []
+    for i, dep in enumerate(p.deployments):
+        where = ("deployments", i)
+        if dep.site not in sites:
+            problems.append(doc.problem((*where, "site"),
+                                        f"deployment '{dep.id}' names unknown site '{dep.site}'"))
+        if dep.module not in plan.modules:
+            problems.append(doc.problem((*where, "module"), f"deployment '{dep.id}' names "
+                                                            f"unknown module '{dep.module}'"))
+        elif any(t.factory for t in plan.modules[dep.module].tasks) and dep.factory is None:
+            problems.append(doc.problem(where, f"deployment '{dep.id}': module '{dep.module}' "
+                                               "has a factory task but no factory is given"))
+        if dep.factory is not None and dep.factory not in factories:
+            problems.append(doc.problem((*where, "factory"), f"deployment '{dep.id}' names "
+                                                             f"unknown factory '{dep.factory}'"))
+    return problems
+
+
+def check_deployment_links(plan: Plan) -> list[Problem]:
+    p, doc = plan.project, plan.document
+    by_id = {d.id: d for d in p.deployments}
+    problems = []
+    for i, dep in enumerate(p.deployments):
+        for j, link in enumerate(dep.after):
+            where = ("deployments", i, "after", j)
+            other = by_id.get(link.deployment)
+            if other is None:
+                problems.append(doc.problem((*where, "deployment"), f"deployment '{dep.id}' comes "
+                                            f"after unknown deployment '{link.deployment}'"))
+                continue
+            problems += _task_exists(plan, other.module, link.task, doc, (*where, "task"))
+            problems += _task_exists(plan, dep.module, link.to, doc, (*where, "to"))
+    return problems
+
+
+def _task_exists(plan: Plan, module_id: str, task: str | None, doc: Document,
+                 place: Place) -> list[Problem]:  # fmt: skip
+    module = plan.modules.get(module_id)
+    if module is None or task is None or any(t.id == task for t in module.tasks):
+        return []
+    return [doc.problem(place, f"module '{module_id}' has no task '{task}'")]
+
+
+def check_crews(plan: Plan) -> list[Problem]:
+    p, doc = plan.project, plan.document
+    sites = {s.id for s in p.sites}
+    problems = []
+    for i, crew in enumerate(p.crews):
+        for j, site in enumerate(crew.sites or []):
+            if site not in sites:
+                problems.append(doc.problem(("crews", i, "sites", j),
+                                            f"crew pool '{crew.id}' names unknown site '{site}'"))
+        for j, out in enumerate(crew.unavailable):
+            if out.count is not None and out.count > crew.count:
+                problems.append(doc.problem(("crews", i, "unavailable", j, "count"),
+                                            f"{out.count} crews unavailable but pool "
+                                            f"'{crew.id}' has {crew.count}"))  # fmt: skip
+    return problems
+
+
+def check_skills(plan: Plan) -> list[Problem]:
+    """Every crew need can be met at its site by the pools allowed there."""
+    p, doc = plan.project, plan.document
+    problems = []
+    for i, dep in enumerate(p.deployments):
+        module = plan.modules.get(dep.module)
+        if module is None or dep.quantity == 0:
+            continue
+        for task in module.tasks:
+            for skill, need in task.needs.items():
+                have = sum(c.count for c in p.crews
+                           if skill in c.skills and (c.sites is None or dep.site in c.sites))
+                if have < need:
+                    known = any(skill in c.skills for c in p.crews)
+                    reason = (f"no crew pool allowed at site '{dep.site}' has it" if known else
+                              "no crew pool has this skill")  # fmt: skip
+                    problems.append(doc.problem(
+                        ("deployments", i, "module"),
+                        f"task '{task.id}' of module '{dep.module}' needs {need} crew(s) of "
+                        f"skill '{skill}' but only {have} can work at site '{dep.site}' "
+                        f"({reason})" if have else
+                        f"task '{task.id}' of module '{dep.module}' needs skill '{skill}': "
+                        f"{reason}"))  # fmt: skip
+    return problems
+
+
+def check_resources(plan: Plan) -> list[Problem]:
+    """Every ``uses`` names a resource of the site or the program, large enough."""
+    p, doc = plan.project, plan.document
+    sites = {s.id: s for s in p.sites}
+    problems = []
+    for i, dep in enumerate(p.deployments):
+        module, site = plan.modules.get(dep.module), sites.get(dep.site)
+        if module is None or site is None or dep.quantity == 0:
+            continue
+        for task in module.tasks:
+            for resource, amount in task.uses.items():
+                capacity = site.resources.get(resource, p.resources.get(resource))
+                if capacity is None:
+                    problems.append(doc.problem(("deployments", i, "module"),
+                                                f"task '{task.id}' of module '{dep.module}' uses "
+                                                f"'{resource}', which neither site '{dep.site}' "
+                                                "nor the program defines"))  # fmt: skip
+                elif capacity < amount:
+                    problems.append(doc.problem(("deployments", i, "module"),
+                                                f"task '{task.id}' of module '{dep.module}' uses "
+                                                f"{amount} '{resource}' but site '{dep.site}' has "
+                                                f"{capacity}"))  # fmt: skip
+    return problems
+
+
+def check_milestones(plan: Plan) -> list[Problem]:
+    p, doc = plan.project, plan.document
+    deployments = {d.id for d in p.deployments}
+    problems = []
+    for i, milestone in enumerate(p.milestones):
+        for j, name in enumerate(milestone.after):
+            if name not in deployments:
+                problems.append(doc.problem(("milestones", i, "after", j),
+                                            f"milestone '{milestone.id}' comes after unknown "
+                                            f"deployment '{name}'"))  # fmt: skip
+        if milestone.target and milestone.deadline and milestone.deadline < milestone.target:
+            problems.append(doc.problem(("milestones", i, "deadline"),
+                                        f"deadline {milestone.deadline} is before target "
+                                        f"{milestone.target}"))  # fmt: skip
+    return problems

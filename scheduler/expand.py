@@ -1,0 +1,218 @@
+"""Expand a checked project into the flat, solver-neutral `Instance`.
+
+Every module ``{deployment}/{i}`` gets its own copy of its type's task network; dates
+become working days; MW become kW; the factory, site and program resources become
+`Resource`s; crew unavailability becomes availability windows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from scheduler.domain.calendar import Calendar
+from scheduler.domain.load import Plan
+from scheduler.domain.models import KINDS, LINK_TYPES, CrewPoolSpec, Deployment, TaskTemplate
+from scheduler.instance import (
+    CrewPool,
+    Instance,
+    Link,
+    LinkType,
+    Milestone,
+    Resource,
+    Supply,
+    Task,
+    Window,
+)
+
+FRACTION_SCALE = 1000  # fractional amounts (load-bank MW) count in thousandths
+
+
+def kw(mw: float) -> int:
+    return round(mw * 1000)
+
+
+def expand(plan: Plan) -> Instance:
+    """The Instance of a plan; task order: deployments, modules, tasks as written."""
+    calendar = plan.calendar
+    resources = build_resources(plan)
+    tasks, links, first_index = build_tasks(plan, calendar, resources)
+    links += deployment_links(plan, first_index)
+    milestones = build_milestones(plan, calendar, first_index)
+    supplies = tuple(
+        Supply(s.name, site.id, KINDS[s.kind], kw(s.mw), calendar.day_of(s.from_),
+               calendar.day_of(s.until) if s.until else None)
+        for site in plan.project.sites for s in site.power
+    )  # fmt: skip
+    pools = tuple(build_pool(c, calendar) for c in plan.project.crews)
+    instance = Instance(
+        name=plan.project.program.name, tasks=tuple(tasks), links=tuple(links),
+        resources=tuple(resources.values()), pools=pools, supplies=supplies,
+        milestones=tuple(milestones),
+    )  # fmt: skip
+    return with_horizon(instance)
+
+
+def with_horizon(instance: Instance) -> Instance:
+    """Set a horizon by which every task can surely end: all work one after another
+    after the last release, supply change, window and fixed start."""
+    events = [t.release for t in instance.tasks] + [t.fixed_start or 0 for t in instance.tasks]
+    events += [s.start for s in instance.supplies] + [s.end or 0 for s in instance.supplies]
+    events += [w.end for p in instance.pools for w in p.windows]
+    events += [w.end for r in instance.resources for w in r.windows]
+    lags = sum(max(0, link.lag) for link in instance.links)
+    total = sum(t.duration for t in instance.tasks) + lags
+    return Instance(**{**instance.__dict__, "horizon": max(events, default=0) + total + 1})
+
+
+# ---------------------------------------------------------------- resources
+
+
+def _scale(values: list[float]) -> int:
+    return 1 if all(float(v).is_integer() for v in values) else FRACTION_SCALE
+
+
+def build_resources(plan: Plan) -> dict[str, Resource]:
+    """Keys: ``factory/{id}``, ``{site}/{name}`` for site resources, ``{name}`` for
+    program resources."""
+    p = plan.project
+    demands: dict[str, list[float]] = {}
+    for module in plan.modules.values():
+        for task in module.tasks:
+            for name, amount in task.uses.items():
+                demands.setdefault(name, []).append(amount)
+    resources = {f"factory/{f.id}": Resource(f"factory/{f.id}", f.slots, "factory")
+                 for f in p.factories}  # fmt: skip
+    for name, capacity in p.resources.items():
+        scale = _scale([capacity, *demands.get(name, [])])
+        resources[name] = Resource(name, round(capacity * scale), "program", scale=scale)
+    for site in p.sites:
+        for name, capacity in site.resources.items():
+            scale = _scale([capacity, *demands.get(name, [])])
+            rid = f"{site.id}/{name}"
+            resources[rid] = Resource(rid, round(capacity * scale), "site", scale=scale)
+    return resources
+
+
+def build_pool(spec: CrewPoolSpec, calendar: Calendar) -> CrewPool:
+    """Unavailability windows (which may overlap) become non-overlapping windows of the
+    number of crews available."""
+    outs = [(calendar.day_of(u.from_), calendar.day_of(u.until), u.count or spec.count)
+            for u in spec.unavailable]  # fmt: skip
+    cuts = sorted({d for start, end, _ in outs for d in (start, end)})
+    windows = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        out = sum(n for s, e, n in outs if s <= start and end <= e)
+        if out and start < end:
+            windows.append(Window(start, end, max(0, spec.count - out)))
+    sites = frozenset(spec.sites) if spec.sites is not None else None
+    return CrewPool(spec.id, frozenset(spec.skills), spec.count, sites, tuple(windows))
+
+
+# ---------------------------------------------------------------- tasks
+
+
+PHASE_WORDS = [
+    ("design", "design"), ("submittal", "design"), ("procure", "procurement"),
+    ("lead", "procurement"), ("fat", "fat"), ("ship", "transport"), ("transport", "transport"),
+    ("haul", "transport"), ("deliver", "transport"),
+]  # fmt: skip
+
+
+def phase_of(template: TaskTemplate) -> str:
+    """The life-cycle phase, for colours: declared, else guessed from the task."""
+    if template.phase:
+        return template.phase
+    if template.factory:
+        return "factory"
+    words = re.split(r"[^a-z0-9]+", template.id.lower())
+    for word, phase in PHASE_WORDS:
+        if any(w.startswith(word) for w in words):
+            return phase
+    return "commissioning" if template.gate() > 0 else "site"
+
+
+def build_tasks(
+    plan: Plan, calendar: Calendar, resources: dict[str, Resource]
+) -> tuple[list[Task], list[Link], dict[str, int]]:
+    """Tasks and intra-module links; ``first_index[module_id]`` is the index of the
+    module's first task."""
+    tasks: list[Task] = []
+    links: list[Link] = []
+    first_index: dict[str, int] = {}
+    for dep in plan.project.deployments:
+        module_type = plan.modules[dep.module]
+        release = calendar.day_of(dep.release) if dep.release else 0
+        local = {t.id: k for k, t in enumerate(module_type.tasks)}
+        for i in range(1, dep.quantity + 1):
+            module_id = f"{dep.id}/{i}"
+            first_index[module_id] = base = len(tasks)
+            for template in module_type.tasks:
+                tasks.append(make_task(plan, dep, module_id, template, release, resources))
+                for spec in template.links():
+                    links.append(Link(base + local[spec.task], len(tasks) - 1,
+                                      LINK_TYPES[spec.type], spec.lag))  # fmt: skip
+    return tasks, links, first_index
+
+
+def make_task(plan: Plan, dep: Deployment, module_id: str, template: TaskTemplate,
+              release: int, resources: dict[str, Resource]) -> Task:  # fmt: skip
+    module_type = plan.modules[dep.module]
+    uses: dict[str, int] = {}
+    for name, amount in template.uses.items():
+        rid = f"{dep.site}/{name}" if f"{dep.site}/{name}" in resources else name
+        uses[rid] = math.ceil(round(amount * resources[rid].scale, 6))
+    if template.factory and dep.factory:
+        uses[f"factory/{dep.factory}"] = 1
+    return Task(
+        id=f"{module_id}/{template.id}", duration=template.duration, release=release,
+        site=dep.site, skills=dict(template.needs), resources=uses, gate=template.gate(),
+        power_kw=kw(template.power_mw),
+        energise_kw=kw(module_type.load_mw) if template.energises else 0,
+        module=module_id, deployment=dep.id, module_type=dep.module,
+        name=template.name or template.id, phase=phase_of(template),
+    )  # fmt: skip
+
+
+def deployment_links(plan: Plan, first_index: dict[str, int]) -> list[Link]:
+    """Each link between deployments holds between every pair of their modules."""
+    deployments = {d.id: d for d in plan.project.deployments}
+    links = []
+    for dep in plan.project.deployments:
+        to_type = plan.modules[dep.module]
+        for spec in dep.after:
+            other = deployments[spec.deployment]
+            from_type = plan.modules[other.module]
+            from_offset = _offset(from_type.tasks, spec.task, len(from_type.tasks) - 1)
+            to_offset = _offset(to_type.tasks, spec.to, 0)
+            for i in range(1, other.quantity + 1):
+                for j in range(1, dep.quantity + 1):
+                    pred = first_index[f"{other.id}/{i}"] + from_offset
+                    succ = first_index[f"{dep.id}/{j}"] + to_offset
+                    links.append(Link(pred, succ, LinkType(spec.type), spec.lag))
+    return links
+
+
+def _offset(templates: list[TaskTemplate], task_id: str | None, default: int) -> int:
+    if task_id is None:
+        return default
+    return next(k for k, t in enumerate(templates) if t.id == task_id)
+
+
+def build_milestones(plan: Plan, calendar: Calendar, first_index: dict[str, int]) -> list[Milestone]:
+    deployments = {d.id: d for d in plan.project.deployments}
+    milestones = []
+    for spec in plan.project.milestones:
+        tasks: list[int] = []
+        for name in spec.after:
+            dep = deployments[name]
+            size = len(plan.modules[dep.module].tasks)
+            for i in range(1, dep.quantity + 1):
+                start = first_index[f"{dep.id}/{i}"]
+                tasks += range(start, start + size)
+        milestones.append(Milestone(
+            spec.id, tuple(tasks),
+            calendar.day_of(spec.target) if spec.target else None,
+            calendar.day_of(spec.deadline) if spec.deadline else None, spec.weight,
+        ))  # fmt: skip
+    return milestones

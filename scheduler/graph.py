@@ -1,0 +1,117 @@
+"""Precedence graph and critical-path analysis (CPM) of an Instance.
+
+Every link, whatever its type, bounds the successor's start from the predecessor's start:
+``s_b >= s_a + distance`` with FS: ``d_a + l``, SS: ``l``, FF: ``d_a + l - d_b`` and
+SF: ``l - d_b``. Earliest starts are longest paths from the releases; latest starts run
+backwards from the critical-path length (or a task's deadline, if tighter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from scheduler.instance import Instance, Link, LinkType, Task
+
+
+def start_distance(link: Link, tasks: tuple[Task, ...]) -> int:
+    """The least number of days between the two starts that the link allows."""
+    d_a, d_b = tasks[link.pred].duration, tasks[link.succ].duration
+    return {
+        LinkType.FS: d_a + link.lag,
+        LinkType.SS: link.lag,
+        LinkType.FF: d_a + link.lag - d_b,
+        LinkType.SF: link.lag - d_b,
+    }[link.type]
+
+
+def precedence_graph(instance: Instance) -> nx.DiGraph:
+    """Nodes are task indices; an edge carries the largest start distance of its links."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(instance.num_tasks))
+    for link in instance.links:
+        distance = start_distance(link, instance.tasks)
+        old = graph.get_edge_data(link.pred, link.succ)
+        if old is None or old["distance"] < distance:
+            graph.add_edge(link.pred, link.succ, distance=distance)
+    return graph
+
+
+def find_cycle(instance: Instance, graph: nx.DiGraph | None = None) -> list[str] | None:
+    """A cycle of task ids (first id repeated at the end), or None."""
+    graph = precedence_graph(instance) if graph is None else graph
+    try:
+        edges = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return None
+    ids = [instance.tasks[a].id for a, _ in edges]
+    return [*ids, ids[0]]
+
+
+def gate_opening(instance: Instance, task: Task) -> int | None:
+    """First day the task's site has supply of a kind that passes its gate (0 if ungated);
+    None if that never happens."""
+    if task.gate == 0:
+        return 0
+    days = [s.start for s in instance.supplies
+            if s.site == task.site and s.kind >= task.gate and s.kw > 0]  # fmt: skip
+    return min(days) if days else None
+
+
+@dataclass(frozen=True)
+class CriticalPath:
+    """Earliest and latest starts, total float, and the critical chain (task indices)."""
+
+    earliest: list[int]
+    latest: list[int]
+    length: int  # the makespan lower bound: max(earliest + duration)
+    chain: list[int]
+
+    def total_float(self, task: int) -> int:
+        return self.latest[task] - self.earliest[task]
+
+
+def critical_path(instance: Instance, graph: nx.DiGraph | None = None) -> CriticalPath:
+    """CPM on the links, releases, fixed starts and power-gate openings (resources ignored).
+
+    Raises ValueError on a cycle.
+    """
+    graph = precedence_graph(instance) if graph is None else graph
+    order = list(nx.topological_sort(graph))  # raises NetworkXUnfeasible on a cycle
+    tasks = instance.tasks
+    earliest = [_earliest_own(instance, t) for t in tasks]
+    for node in order:
+        for succ, data in graph.succ[node].items():
+            earliest[succ] = max(earliest[succ], earliest[node] + data["distance"])
+    length = max((e + t.duration for e, t in zip(earliest, tasks, strict=True)), default=0)
+    latest = [length - t.duration for t in tasks]
+    for i, task in enumerate(tasks):
+        if task.deadline is not None:
+            latest[i] = min(latest[i], task.deadline - task.duration)
+    for node in reversed(order):
+        for succ, data in graph.succ[node].items():
+            latest[node] = min(latest[node], latest[succ] - data["distance"])
+    return CriticalPath(earliest, latest, length, _chain(graph, tasks, earliest, length))
+
+
+def _earliest_own(instance: Instance, task: Task) -> int:
+    if task.fixed_start is not None:
+        return task.fixed_start
+    return max(task.release, gate_opening(instance, task) or 0)
+
+
+def _chain(graph: nx.DiGraph, tasks: tuple[Task, ...], earliest: list[int], length: int) -> list[int]:
+    """Walk back from a task ending at ``length`` along links that are tight."""
+    ends = [e + t.duration for e, t in zip(earliest, tasks, strict=True)]
+    if not tasks:
+        return []
+    node = max(range(len(tasks)), key=lambda i: (ends[i] == length, -i))
+    chain = [node]
+    while True:
+        tight = [p for p, data in graph.pred[node].items()
+                 if earliest[p] + data["distance"] == earliest[node]]  # fmt: skip
+        if not tight:
+            return chain[::-1]
+        node = min(tight)
+        chain.append(node)

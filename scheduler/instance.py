@@ -1,0 +1,250 @@
+"""The solver-neutral scheduling problem every input converges on.
+
+An `Instance` knows integer working days and nothing about dates, YAML or solvers.
+Domain projects, PSPLIB and MSPSP files all become an Instance; the CP-SAT model, the
+greedy scheme and the validator all read one.
+
+Conventions (see DESIGN.md, Time):
+- a task occupies days ``[start, start + duration)``; ``end = start + duration``;
+- a window ``[start, end)`` includes ``start`` and excludes ``end``;
+- power is in integer kW, so 0.3 MW is 300;
+- resource amounts are integers in units of ``1 / Resource.scale``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class LinkType(StrEnum):
+    """Precedence link types, with the inequality each one states (lag ``l``).
+
+    FS: s_b >= e_a + l;  SS: s_b >= s_a + l;  FF: e_b >= e_a + l;  SF: e_b >= s_a + l.
+    """
+
+    FS = "FS"
+    SS = "SS"
+    FF = "FF"
+    SF = "SF"
+
+
+class Gate(IntEnum):
+    """Kind of supply a task needs while it runs; stricter gates have higher values."""
+
+    NONE = 0
+    ANY = 1
+    TEMPORARY = 2
+    PERMANENT = 3
+
+
+class SupplyKind(IntEnum):
+    """Kinds of power supply. A supply of kind ``k`` satisfies every gate ``g <= k``."""
+
+    BACKFEED = 1
+    TEMPORARY = 2
+    PERMANENT = 3
+
+
+@dataclass(frozen=True)
+class Window:
+    """A value that holds on days ``[start, end)``."""
+
+    start: int
+    end: int
+    value: int
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A renewable resource (factory slots, cranes, load-bank MW, PSPLIB R1...).
+
+    ``capacity`` holds on every day except inside ``windows``, where the window's value
+    replaces it. Windows do not overlap.
+    """
+
+    id: str
+    capacity: int
+    kind: str = "resource"  # factory | site | program | benchmark
+    windows: tuple[Window, ...] = ()
+    scale: int = 1  # amounts are in units of 1/scale (a crane is 1 with scale 1)
+
+    def capacity_on(self, day: int) -> int:
+        for window in self.windows:
+            if window.start <= day < window.end:
+                return window.value
+        return self.capacity
+
+
+@dataclass(frozen=True)
+class CrewPool:
+    """``count`` identical crews, named ``{id}#1`` ... ``{id}#{count}``.
+
+    Each crew does one task at a time and brings one of its ``skills`` to it.
+    ``windows`` replace ``count`` by the number of crews available on those days.
+    ``sites`` is the set of sites the pool may work at; ``None`` means every site.
+    """
+
+    id: str
+    skills: frozenset[str]
+    count: int
+    sites: frozenset[str] | None = None
+    windows: tuple[Window, ...] = ()
+
+    def available_on(self, day: int) -> int:
+        for window in self.windows:
+            if window.start <= day < window.end:
+                return window.value
+        return self.count
+
+    def crew_ids(self) -> list[str]:
+        return [f"{self.id}#{k}" for k in range(1, self.count + 1)]
+
+    def serves(self, skill: str, site: str | None) -> bool:
+        return skill in self.skills and (self.sites is None or site is None or site in self.sites)
+
+
+@dataclass(frozen=True)
+class Supply:
+    """A power supply of one site: ``kw`` available on days ``[start, end)``."""
+
+    name: str
+    site: str
+    kind: SupplyKind
+    kw: int
+    start: int = 0
+    end: int | None = None  # None: to the end of time
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task. ``skills`` maps skill -> crews needed at once; ``resources`` maps
+    resource id -> amount held while the task runs.
+
+    ``gate`` and ``power_kw``: the task runs only on days its site has supply of kind
+    ``>= gate`` and draws ``power_kw`` from it. ``energise_kw > 0``: from the task's start
+    on, that load stays on the site's supply of kind ``>= gate`` to the end of time.
+
+    ``fixed_start`` / ``fixed_crews`` pin a task (replanning: done or in progress).
+    The remaining fields only describe the task for the outputs.
+    """
+
+    id: str
+    duration: int
+    release: int = 0
+    deadline: int | None = None  # latest end day (exclusive end)
+    site: str | None = None
+    skills: Mapping[str, int] = field(default_factory=dict)
+    resources: Mapping[str, int] = field(default_factory=dict)
+    gate: Gate = Gate.NONE
+    power_kw: int = 0
+    energise_kw: int = 0
+    fixed_start: int | None = None
+    fixed_crews: tuple[str, ...] | None = None
+    module: str = ""
+    deployment: str = ""
+    module_type: str = ""
+    name: str = ""
+    phase: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """Precedence between two tasks (indices into ``Instance.tasks``), see LinkType."""
+
+    pred: int
+    succ: int
+    type: LinkType = LinkType.FS
+    lag: int = 0
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """Reached on the last day worked by any of its tasks: ``max(end) - 1``.
+
+    Late days are ``max(0, day - target)``; a deadline holds when ``day <= deadline``.
+    """
+
+    id: str
+    tasks: tuple[int, ...]
+    target: int | None = None
+    deadline: int | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A flat scheduling problem in integer working days.
+
+    ``horizon`` is a day by which every task can end; energised loads are checked up to
+    ``power_until()``.
+    """
+
+    name: str
+    tasks: tuple[Task, ...]
+    links: tuple[Link, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    pools: tuple[CrewPool, ...] = ()
+    supplies: tuple[Supply, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    horizon: int = 0
+
+    @property
+    def num_tasks(self) -> int:
+        return len(self.tasks)
+
+    def task_index(self) -> dict[str, int]:
+        return {task.id: i for i, task in enumerate(self.tasks)}
+
+    def resource(self, resource_id: str) -> Resource:
+        for resource in self.resources:
+            if resource.id == resource_id:
+                return resource
+        raise KeyError(resource_id)
+
+    def eligible_pools(self, task: Task, skill: str) -> list[int]:
+        return [p for p, pool in enumerate(self.pools) if pool.serves(skill, task.site)]
+
+    def sites(self) -> list[str]:
+        return sorted({s.site for s in self.supplies} | {t.site for t in self.tasks if t.site})
+
+    def power_until(self, makespan: int) -> int:
+        """Last day (exclusive) on which energised load must still be covered: the end of
+        the schedule or the last day on which a supply starts or ends, whichever is later."""
+        changes = [s.start for s in self.supplies]
+        changes += [s.end for s in self.supplies if s.end is not None]
+        return max([makespan, *(c + 1 for c in changes)])
+
+    @property
+    def tardiness_weight(self) -> int:
+        """Weight of one weighted late day in the scalar objective: larger than any
+        makespan, so that tardiness comes first and makespan second."""
+        return self.horizon + 1
+
+
+@dataclass
+class Solution:
+    """A start day and the crews (``pool#k``) for every task, in Instance order."""
+
+    starts: list[int]
+    crews: list[tuple[str, ...]]
+
+
+def objective_terms(instance: Instance, starts: list[int]) -> tuple[int, int]:
+    """(weighted tardiness, makespan) of the given starts."""
+    ends = [s + t.duration for s, t in zip(starts, instance.tasks, strict=True)]
+    makespan = max(ends, default=0)
+    tardiness = 0
+    for milestone in instance.milestones:
+        if milestone.target is None or not milestone.tasks:
+            continue
+        day = max(ends[i] for i in milestone.tasks) - 1
+        tardiness += milestone.weight * max(0, day - milestone.target)
+    return tardiness, makespan
+
+
+def objective_value(instance: Instance, starts: list[int]) -> int:
+    """The scalar objective: weighted tardiness x tardiness_weight + makespan."""
+    tardiness, makespan = objective_terms(instance, starts)
+    return tardiness * instance.tardiness_weight + makespan

@@ -1,0 +1,128 @@
+"""The one front door: project file -> Instance -> solver -> validated Schedule -> files.
+
+The command line and the library API both call `plan_project` and `write_outputs`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from scheduler.diagnose import Infeasible, explain_infeasible, precheck
+from scheduler.domain.load import Plan, load_project
+from scheduler.domain.yamlio import InputError, Problem
+from scheduler.expand import expand
+from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
+from scheduler.instance import Instance, Solution, objective_value
+from scheduler.output import write_csv, write_json
+from scheduler.schedule import Schedule, build_schedule
+from scheduler.solvers.cpsat import Progress, SolveOptions, solve
+from scheduler.solvers.greedy import best_greedy
+from scheduler.solvers.result import SolveResult, Status
+from scheduler.validate import assert_valid
+
+log = logging.getLogger(__name__)
+SolverName = Literal["cp-sat", "greedy"]
+
+
+@dataclass
+class Outcome:
+    """Everything one run produced: the plan, its problem, both solvers' answers."""
+
+    plan: Plan
+    instance: Instance
+    cpm: CriticalPath
+    result: SolveResult
+    greedy: SolveResult
+    schedule: Schedule
+
+
+def load_instance(path: str | Path) -> tuple[Plan, Instance, CriticalPath]:
+    """Load, check and expand a project; cycles between tasks are input errors."""
+    plan = load_project(path)
+    instance = expand(plan)
+    graph = precedence_graph(instance)
+    cycle = find_cycle(instance, graph)
+    if cycle:
+        raise InputError([Problem(str(plan.path), "deployments",
+                                  "cycle in task links: " + " -> ".join(cycle))])  # fmt: skip
+    return plan, instance, critical_path(instance, graph)
+
+
+def run_greedy(instance: Instance) -> SolveResult:
+    solution = best_greedy(instance)
+    if solution is None:
+        return SolveResult("greedy", Status.UNKNOWN)
+    return SolveResult("greedy", Status.FEASIBLE, solution, objective_value(instance, solution))
+
+
+def solve_instance(
+    instance: Instance,
+    cpm: CriticalPath,
+    options: SolveOptions,
+    solver: SolverName = "cp-sat",
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[SolveResult, SolveResult]:
+    """(chosen result, greedy result). CP-SAT is warm-started from the greedy plan; if it
+    finds nothing in time, the greedy plan is returned and says so."""
+    precheck(instance, cpm)
+    greedy = run_greedy(instance)
+    greedy.bound = cpm.length if not instance.milestones else None
+    if solver == "greedy":
+        if greedy.solution is None:
+            raise Infeasible(["the greedy scheme could not place every task"])
+        return greedy, greedy
+    result = solve(instance, options, hint=greedy.solution, on_progress=on_progress, stop=stop)
+    if result.status == Status.INFEASIBLE:
+        raise Infeasible(explain_infeasible(instance, options))
+    if result.solution is None and greedy.solution is not None:
+        log.warning("CP-SAT found no plan in %.1fs; keeping the greedy plan", result.seconds)
+        result.solver, result.status = "cp-sat (greedy plan kept)", Status.FEASIBLE
+        result.solution, result.objective = greedy.solution, greedy.objective
+    if result.solution is None:
+        raise Infeasible([f"no plan found within {options.time_limit:g} s and none proven "
+                          "impossible; try a longer --time-limit"])  # fmt: skip
+    return result, greedy
+
+
+def plan_project(
+    path: str | Path,
+    options: SolveOptions | None = None,
+    solver: SolverName = "cp-sat",
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> Outcome:
+    """Load, solve, validate: the schedule of a project file."""
+    options = options or SolveOptions()
+    plan, instance, cpm = load_instance(path)
+    result, greedy = solve_instance(instance, cpm, options, solver, on_progress, stop)
+    schedule = make_schedule(plan, instance, result.solution, result)  # type: ignore[arg-type]
+    return Outcome(plan, instance, cpm, result, greedy, schedule)
+
+
+def make_schedule(plan: Plan, instance: Instance, solution: Solution,
+                  result: SolveResult) -> Schedule:  # fmt: skip
+    """Validate (independently of the solver) and put dates on a plan."""
+    assert_valid(instance, solution)
+    info = {"name": result.solver, "status": str(result.status), "objective": result.objective,
+            "bound": result.bound, "gap": result.gap, "seconds": round(result.seconds, 3),
+            "first_solution_seconds": result.first_solution_seconds,
+            "workers": result.workers, "seed": result.seed,
+            "interrupted": result.interrupted}  # fmt: skip
+    return build_schedule(plan.project.program.name, plan.calendar, instance, solution, info)
+
+
+def write_outputs(schedule: Schedule, out: Path, baseline: Schedule | None = None) -> list[Path]:
+    """schedule.csv, schedule.json and gantt.html in ``out``, each written atomically."""
+    from scheduler.gantt import write_gantt_html
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "schedule.csv", out / "schedule.json", out / "gantt.html"]
+    write_csv(schedule, paths[0])
+    write_json(schedule, paths[1])
+    write_gantt_html(schedule, paths[2])
+    return paths

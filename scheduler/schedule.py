@@ -1,0 +1,124 @@
+"""A solved plan in the planner's terms: dates, names, KPIs.
+
+`Schedule` is what every output (csv, json, Gantt, report) is written from. Its tables:
+
+- ``tasks``: one row a task, columns ``TASK_COLUMNS`` (the schedule.csv contract of
+  DESIGN.md) then ``EXTRA_COLUMNS``; ``crews`` is the ``;``-joined crew ids.
+- ``milestones``: one row a milestone, columns ``MILESTONE_COLUMNS``.
+- ``supplies``: one row a power supply, columns ``SUPPLY_COLUMNS``.
+- ``pools``: one row a crew pool, columns ``POOL_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from scheduler.domain.calendar import Calendar
+from scheduler.instance import Instance, Milestone, Solution, Supply, Task, objective_terms
+
+TASK_COLUMNS = [
+    "task_id", "module_id", "deployment", "module_type", "task", "site",
+    "start_day", "end_day", "start", "finish", "duration", "crews", "power_mw",
+]  # fmt: skip
+# phase: design|procurement|factory|fat|transport|site|commissioning (for colours);
+# gate: none|any|temporary|permanent; energise_mw: load that stays from the task's start;
+# skills: "skill:n;skill:n" as the task needs them; resources: "id:amount;..."
+EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources"]
+MILESTONE_COLUMNS = [
+    "milestone_id", "day", "date", "target_day", "target", "late_days",
+    "deadline_day", "deadline", "weight",
+]  # fmt: skip
+SUPPLY_COLUMNS = ["site", "name", "kind", "mw", "from_day", "until_day", "from", "until"]
+POOL_COLUMNS = ["pool", "skills", "count", "sites"]
+
+
+@dataclass
+class Schedule:
+    """A validated plan with its dates. ``day_to_date(d)`` gives the date of working day d."""
+
+    project: str
+    program_start: date
+    workdays: list[int]  # weekday numbers (mon=0) that are worked
+    holidays: list[date]
+    tasks: pd.DataFrame
+    milestones: pd.DataFrame
+    supplies: pd.DataFrame
+    pools: pd.DataFrame
+    solver: dict[str, Any] = field(default_factory=dict)
+    kpis: dict[str, Any] = field(default_factory=dict)
+
+
+GATE_NAMES = {0: "none", 1: "any", 2: "temporary", 3: "permanent"}
+KIND_NAMES = {1: "backfeed", 2: "temporary", 3: "permanent"}
+
+
+def build_schedule(
+    project: str, calendar: Calendar, instance: Instance, solution: Solution,
+    solver: dict[str, Any],
+) -> Schedule:  # fmt: skip
+    """Dates, names and KPIs of a plan; the solution must have passed the validator."""
+    tasks = pd.DataFrame([_task_row(calendar, t, s, c) for t, s, c in
+                          zip(instance.tasks, solution.starts, solution.crews, strict=True)],
+                         columns=TASK_COLUMNS + EXTRA_COLUMNS)  # fmt: skip
+    milestones = pd.DataFrame([_milestone_row(calendar, m, solution.starts, instance)
+                               for m in instance.milestones], columns=MILESTONE_COLUMNS)
+    supplies = pd.DataFrame([_supply_row(calendar, s) for s in instance.supplies],
+                            columns=SUPPLY_COLUMNS)
+    pools = pd.DataFrame([[p.id, ";".join(sorted(p.skills)), p.count,
+                           ";".join(sorted(p.sites)) if p.sites is not None else ""]
+                          for p in instance.pools], columns=POOL_COLUMNS)  # fmt: skip
+    schedule = Schedule(project, calendar.start, sorted(calendar.workdays),
+                        sorted(calendar.holidays), tasks, milestones, supplies, pools,
+                        dict(solver))  # fmt: skip
+    schedule.kpis = compute_kpis(schedule, calendar, instance, solution)
+    return schedule
+
+
+def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]) -> list:
+    end = start + task.duration
+    return [
+        task.id, task.module, task.deployment, task.module_type, task.name, task.site or "",
+        start, end, calendar.date_of(start).isoformat(),
+        calendar.finish_date(end, task.duration).isoformat(), task.duration, ";".join(crews),
+        task.power_kw / 1000, task.phase, GATE_NAMES[int(task.gate)], task.energise_kw / 1000,
+        ";".join(f"{k}:{v}" for k, v in task.skills.items()),
+        ";".join(f"{k}:{v}" for k, v in task.resources.items()),
+    ]
+
+
+def _milestone_row(calendar: Calendar, milestone: Milestone, starts: list[int],
+                   instance: Instance) -> list:  # fmt: skip
+    ends = [starts[i] + instance.tasks[i].duration for i in milestone.tasks]
+    day = max(ends) - 1 if ends else None
+    late = max(0, day - milestone.target) if day is not None and milestone.target is not None \
+        else 0  # fmt: skip
+
+    def iso(d: int | None) -> str:
+        return calendar.date_of(d).isoformat() if d is not None else ""
+
+    return [milestone.id, day, iso(day), milestone.target, iso(milestone.target), late,
+            milestone.deadline, iso(milestone.deadline), milestone.weight]  # fmt: skip
+
+
+def _supply_row(calendar: Calendar, supply: Supply) -> list:
+    until = calendar.date_of(supply.end).isoformat() if supply.end is not None else ""
+    return [supply.site, supply.name, KIND_NAMES[int(supply.kind)], supply.kw / 1000,
+            supply.start, supply.end, calendar.date_of(supply.start).isoformat(), until]
+
+
+def compute_kpis(schedule: Schedule, calendar: Calendar, instance: Instance,
+                 solution: Solution) -> dict[str, Any]:  # fmt: skip
+    tardiness, makespan = objective_terms(instance, solution.starts)
+    milestones = {
+        row.milestone_id: {"date": row.date, "target": row.target or None,
+                           "late_days": int(row.late_days)}
+        for row in schedule.milestones.itertuples()
+    }  # fmt: skip
+    finish = calendar.date_of(makespan - 1).isoformat() if makespan > 0 else calendar.start
+    late_days = sum(m["late_days"] for m in milestones.values())
+    return {"makespan_days": makespan, "finish": str(finish), "tardiness_days": late_days,
+            "weighted_tardiness": tardiness, "milestones": milestones}

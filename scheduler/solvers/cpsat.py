@@ -1,0 +1,490 @@
+"""The CP-SAT model of an Instance: the product.
+
+One interval per task; crews, factories, cranes and load banks as cumulative resources
+whose changing capacity is modelled by fixed blocking intervals; power as one cumulative
+per site and gate level (DESIGN.md, Power); weighted milestone tardiness then makespan as
+one scalar objective. Crews are chosen per pool in the model and named (``pool#k``)
+afterwards by colouring each pool's interval graph, which always succeeds because a pool's
+load never exceeds its count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from scheduler.graph import CriticalPath, critical_path
+from scheduler.instance import Instance, LinkType, Solution, Task
+from scheduler.solvers.result import SolveResult, Status
+
+log = logging.getLogger(__name__)
+Progress = Callable[[float, int, int], None]
+
+STATUS = {
+    cp_model.OPTIMAL: Status.OPTIMAL,
+    cp_model.FEASIBLE: Status.FEASIBLE,
+    cp_model.INFEASIBLE: Status.INFEASIBLE,
+}
+
+
+@dataclass
+class TaskVars:
+    """``T{i}_start`` and the task's fixed-size interval."""
+
+    start: cp_model.IntVar
+    interval: cp_model.IntervalVar
+    duration: int
+
+    @property
+    def end(self) -> cp_model.LinearExprT:
+        return self.start + self.duration
+
+
+@dataclass
+class CrewVars:
+    """``use[(task, pool)]``: crews of ``pool`` on ``task`` (an int or a variable);
+    ``split[(task, skill, pool)]``: how many of them bring ``skill``."""
+
+    use: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)
+    split: dict[tuple[int, str, int], cp_model.LinearExprT] = field(default_factory=dict)
+
+
+class InfeasibleModel(Exception):
+    """Raised while building when a task has no possible start at all."""
+
+
+class CpSatModel:
+    """Builds the model in one ordered pass (`add_constraints`), then the objective."""
+
+    def __init__(self, instance: Instance, cpm: CriticalPath | None = None):
+        self.instance = instance
+        self.cpm = cpm or critical_path(instance)
+        self.model = cp_model.CpModel()
+        self.horizon = instance.horizon
+        self.power_end = instance.power_until(instance.horizon)
+        self.tasks: list[TaskVars] = []
+        self.crews = CrewVars()
+        self.late: dict[int, cp_model.IntVar] = {}
+        self.makespan: cp_model.IntVar | None = None
+        self.objective_terms: list[cp_model.LinearExprT] = []
+        self.add_variables()
+        self.add_constraints()
+        self.add_objective()
+
+    # ------------------------------------------------------------ variables
+
+    def add_variables(self) -> None:
+        for i, task in enumerate(self.instance.tasks):
+            domain = self.start_domain(task, self.cpm.earliest[i])
+            if domain.is_empty():
+                raise InfeasibleModel(f"task '{task.id}' has no feasible start day")
+            start = self.model.new_int_var_from_domain(domain, f"T{i}_start")
+            interval = self.model.new_fixed_size_interval_var(start, task.duration, f"T{i}")
+            self.tasks.append(TaskVars(start, interval, task.duration))
+
+    def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
+        """Starts in ``[earliest, latest]`` on which the task's gate is open every day."""
+        if task.fixed_start is not None:
+            return cp_model.Domain(task.fixed_start, task.fixed_start)
+        latest = self.horizon - task.duration
+        for deadline in self.deadlines_of(task):
+            latest = min(latest, deadline - task.duration)
+        domain = cp_model.Domain(earliest, latest) if earliest <= latest else cp_model.Domain(1, 0)
+        if task.gate > 0 and task.duration > 0:
+            allowed = [[a, b - task.duration] for a, b in self.open_segments(task)
+                       if b - task.duration >= a]  # fmt: skip
+            domain = domain.intersection_with(cp_model.Domain.from_intervals(allowed))
+        return domain
+
+    def deadlines_of(self, task: Task) -> list[int]:
+        """Latest end days: the task's own and those of its milestones (day <= deadline
+        means every task's end - 1 <= deadline)."""
+        own = [task.deadline] if task.deadline is not None else []
+        return own + self.milestone_deadlines().get(task.id, [])
+
+    def milestone_deadlines(self) -> dict[str, list[int]]:
+        if not hasattr(self, "_milestone_deadlines"):
+            found: dict[str, list[int]] = defaultdict(list)
+            for milestone in self.instance.milestones:
+                if milestone.deadline is not None:
+                    for i in milestone.tasks:
+                        found[self.instance.tasks[i].id].append(milestone.deadline + 1)
+            self._milestone_deadlines = dict(found)
+        return self._milestone_deadlines
+
+    def open_segments(self, task: Task) -> list[tuple[int, int]]:
+        """Maximal day ranges ``[a, b)`` on which the task's site has supply > 0 of a
+        kind passing its gate."""
+        windows = sorted(
+            (s.start, s.end if s.end is not None else self.power_end + self.horizon)
+            for s in self.instance.supplies
+            if s.site == task.site and s.kind >= task.gate and s.kw > 0
+        )
+        merged: list[tuple[int, int]] = []
+        for a, b in windows:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
+
+    # ------------------------------------------------------------ constraints
+
+    def add_constraints(self) -> None:
+        self.add_links()
+        self.add_crews()
+        self.add_resources()
+        self.add_power()
+
+    def add_links(self) -> None:
+        """FS: s_b >= e_a + l; SS: s_b >= s_a + l; FF: e_b >= e_a + l; SF: e_b >= s_a + l."""
+        for link in self.instance.links:
+            a, b = self.tasks[link.pred], self.tasks[link.succ]
+            left = b.start if link.type in (LinkType.FS, LinkType.SS) else b.end
+            right = a.end if link.type in (LinkType.FS, LinkType.FF) else a.start
+            self.model.add(left >= right + link.lag)
+
+    def add_crews(self) -> None:
+        """For each task and skill, sum over eligible pools of split = need; for each pool,
+        the crews in use on any day <= crews available that day."""
+        pools = self.instance.pools
+        for i, task in enumerate(self.instance.tasks):
+            for skill, need in task.skills.items():
+                eligible = [p for p in self.instance.eligible_pools(task, skill)
+                            if pools[p].count > 0]  # fmt: skip
+                if not eligible:
+                    raise InfeasibleModel(f"task '{task.id}' needs skill '{skill}' that no "
+                                          "crew pool at its site has")  # fmt: skip
+                self.split_need(i, skill, need, eligible)
+        for p, pool in enumerate(pools):
+            users = [(i, use) for (i, q), use in self.crews.use.items() if q == p]
+            if pool.count == 1:
+                self.add_single_crew(p, users)
+            elif users:
+                intervals = [self.tasks[i].interval for i, _ in users]
+                demands = [use for _, use in users]
+                blockers = self.blockers(pool.count, pool.windows, f"pool{p}")
+                self.model.add_cumulative(intervals + [b for b, _ in blockers],
+                                          demands + [d for _, d in blockers], pool.count)
+
+    def split_need(self, i: int, skill: str, need: int, eligible: list[int]) -> None:
+        if len(eligible) == 1:
+            parts: list[cp_model.LinearExprT] = [need]
+        else:
+            parts = [self.model.new_int_var(0, min(need, self.instance.pools[p].count),
+                                            f"T{i}_{skill}_P{p}") for p in eligible]  # fmt: skip
+            self.model.add(sum(parts) == need)
+        for p, part in zip(eligible, parts, strict=True):
+            self.crews.split[i, skill, p] = part
+            self.crews.use[i, p] = self.crews.use.get((i, p), 0) + part
+
+    def add_single_crew(self, p: int, users: list[tuple[int, cp_model.LinearExprT]]) -> None:
+        """A one-crew pool: optional intervals, no two present ones overlap."""
+        intervals = []
+        for i, use in users:
+            if isinstance(use, int):
+                if use > 1:
+                    raise InfeasibleModel(f"task '{self.instance.tasks[i].id}' needs {use} "
+                                          f"crews of one-crew pool '{self.instance.pools[p].id}'")
+                intervals.append(self.tasks[i].interval)
+                continue
+            present = self.model.new_bool_var(f"T{i}_on_P{p}")
+            self.model.add(use == present)
+            t = self.tasks[i]
+            intervals.append(self.model.new_optional_fixed_size_interval_var(
+                t.start, t.duration, present, f"T{i}_P{p}"))  # fmt: skip
+        blockers = self.blockers(1, self.instance.pools[p].windows, f"pool{p}")
+        self.model.add_no_overlap(intervals + [b for b, _ in blockers])
+
+    def blockers(self, capacity: int, windows: Sequence, name: str) -> list[tuple]:
+        """Fixed intervals that take ``capacity - value`` on each window."""
+        found = []
+        for k, w in enumerate(windows):
+            if w.value < capacity and w.end > w.start:
+                interval = self.model.new_fixed_size_interval_var(w.start, w.end - w.start,
+                                                                  f"{name}_off{k}")  # fmt: skip
+                found.append((interval, capacity - w.value))
+        return found
+
+    def add_resources(self) -> None:
+        """For each resource and day: sum of amounts of running tasks <= capacity that day."""
+        users: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, task in enumerate(self.instance.tasks):
+            for rid, amount in task.resources.items():
+                users[rid].append((i, amount))
+        for r, resource in enumerate(self.instance.resources):
+            if not users[resource.id]:
+                continue
+            top = max([resource.capacity, *(w.value for w in resource.windows)])
+            blockers = self.blockers(top, resource.windows, f"R{r}")
+            if top == 0:  # no capacity ever: no task using it may run
+                for i, _ in users[resource.id]:
+                    if self.instance.tasks[i].duration > 0:
+                        raise InfeasibleModel(f"task '{self.instance.tasks[i].id}' uses "
+                                              f"'{resource.id}', which has no capacity")
+                continue
+            intervals = [self.tasks[i].interval for i, _ in users[resource.id]]
+            demands = [a for _, a in users[resource.id]]
+            self.model.add_cumulative(intervals + [b for b, _ in blockers],
+                                      demands + [d for _, d in blockers], top)
+
+    def add_power(self) -> None:
+        """Per site, gate level g and day t: sum of power_kw of running tasks with gate >= g
+        + energise_kw of tasks with gate >= g started on or before t <= supply of kinds >= g
+        active on t."""
+        energised = {i: self.energised_interval(i) for i, t in enumerate(self.instance.tasks)
+                     if t.energise_kw > 0}  # fmt: skip
+        for site in self.instance.sites():
+            for level in (1, 2, 3):
+                items = []
+                for i, task in enumerate(self.instance.tasks):
+                    if task.site != site or task.gate < level:
+                        continue
+                    if task.power_kw > 0 and task.duration > 0:
+                        items.append((self.tasks[i].interval, task.power_kw))
+                    if i in energised:
+                        items.append((energised[i], task.energise_kw))
+                if items:
+                    self.add_supply_cumulative(site, level, items)
+
+    def energised_interval(self, i: int) -> cp_model.IntervalVar:
+        start = self.tasks[i].start
+        return self.model.new_interval_var(start, self.power_end - start, self.power_end,
+                                           f"T{i}_energised")  # fmt: skip
+
+    def add_supply_cumulative(self, site: str, level: int, items: list[tuple]) -> None:
+        profile = self.supply_profile(site, level)
+        top = max(kw for _, _, kw in profile)
+        blockers = []
+        for k, (a, b, kw) in enumerate(profile):
+            if kw < top:
+                interval = self.model.new_fixed_size_interval_var(a, b - a, f"{site}_g{level}_{k}")
+                blockers.append((interval, top - kw))
+        intervals = [it for it, _ in items] + [it for it, _ in blockers]
+        demands = [d for _, d in items] + [d for _, d in blockers]
+        self.model.add_cumulative(intervals, demands, max(top, 0))
+
+    def supply_profile(self, site: str, level: int) -> list[tuple[int, int, int]]:
+        """Pieces ``(a, b, kw)`` covering ``[0, power_end)``: supply of kinds >= level."""
+        supplies = [s for s in self.instance.supplies if s.site == site and s.kind >= level]
+        cuts = {0, self.power_end}
+        for s in supplies:
+            cuts |= {min(s.start, self.power_end), min(s.end or self.power_end, self.power_end)}
+        cuts_sorted = sorted(c for c in cuts if 0 <= c <= self.power_end)
+        pieces = []
+        for a, b in zip(cuts_sorted, cuts_sorted[1:], strict=False):
+            kw = sum(s.kw for s in supplies if s.start <= a and (s.end is None or a < s.end))
+            pieces.append((a, b, kw))
+        return pieces
+
+    # ------------------------------------------------------------ objective
+
+    def add_objective(self) -> None:
+        """minimise tardiness_weight x sum(weight x late) + makespan, where
+        late_m >= e_t - 1 - target_m for every last task t of milestone m."""
+        tasks = self.instance.tasks
+        sinks = self.sink_tasks()
+        self.makespan = self.model.new_int_var(self.cpm.length, self.horizon, "makespan")
+        for i in sinks:
+            self.model.add(self.makespan >= self.tasks[i].end)
+        weighted = []
+        for m, milestone in enumerate(self.instance.milestones):
+            if milestone.target is None or not milestone.tasks or milestone.weight == 0:
+                continue
+            late = self.model.new_int_var(0, self.horizon, f"M{m}_late")
+            members = set(milestone.tasks)
+            for i in milestone.tasks:
+                if i in sinks or not self.succ_within(i, members):
+                    self.model.add(late >= self.tasks[i].end - 1 - milestone.target)
+            self.late[m] = late
+            weighted.append(milestone.weight * late)
+        del tasks
+        self.objective_terms = [self.instance.tardiness_weight * sum(weighted), self.makespan]
+        self.model.minimize(sum(self.objective_terms))
+
+    def sink_tasks(self) -> set[int]:
+        """Tasks whose end no later task's end is sure to pass (no FS/FF successor with
+        lag >= 0): the only ones that can set the makespan."""
+        covered = {link.pred for link in self.instance.links
+                   if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0}  # fmt: skip
+        return set(range(self.instance.num_tasks)) - covered
+
+    def succ_within(self, i: int, members: set[int]) -> bool:
+        if not hasattr(self, "_ends_before"):
+            ends_before: dict[int, set[int]] = defaultdict(set)
+            for link in self.instance.links:
+                if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0:
+                    ends_before[link.pred].add(link.succ)
+            self._ends_before = ends_before
+        return bool(self._ends_before.get(i, set()) & members)
+
+    # ------------------------------------------------------------ hints
+
+    def add_hint(self, solution: Solution) -> None:
+        """Warm start from a complete plan (the greedy one, or the baseline)."""
+        ends = []
+        for i, t in enumerate(self.tasks):
+            self.model.add_hint(t.start, solution.starts[i])
+            ends.append(solution.starts[i] + t.duration)
+        self.model.add_hint(self.makespan, max(ends, default=0))
+        for m, late in self.late.items():
+            milestone = self.instance.milestones[m]
+            day = max(ends[i] for i in milestone.tasks) - 1
+            self.model.add_hint(late, max(0, day - (milestone.target or 0)))
+        pool_index = {pool.id: p for p, pool in enumerate(self.instance.pools)}
+        for i, crews in enumerate(solution.crews):
+            left: dict[int, int] = defaultdict(int)
+            for crew in crews:
+                left[pool_index.get(crew.split("#")[0], -1)] += 1
+            for skill in self.instance.tasks[i].skills:
+                for p in self.instance.eligible_pools(self.instance.tasks[i], skill):
+                    var = self.crews.split.get((i, skill, p))
+                    if var is None:
+                        continue
+                    need = self.instance.tasks[i].skills[skill]
+                    take = min(left[p], need)
+                    left[p] -= take
+                    if not isinstance(var, int):
+                        self.model.add_hint(var, take)
+
+
+class ProgressLogger(cp_model.CpSolverSolutionCallback):
+    """Records (seconds, objective, bound) at each improving plan."""
+
+    def __init__(self, on_progress: Progress | None):
+        super().__init__()
+        self.started = time.perf_counter()
+        self.history: list[tuple[float, int, int]] = []
+        self.on_progress = on_progress
+
+    def on_solution_callback(self) -> None:
+        seconds = time.perf_counter() - self.started
+        entry = (seconds, round(self.objective_value), round(self.best_objective_bound))
+        self.history.append(entry)
+        if self.on_progress:
+            self.on_progress(*entry)
+
+
+@dataclass
+class SolveOptions:
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    log_search: bool = False
+
+
+def solve(
+    instance: Instance,
+    options: SolveOptions | None = None,
+    hint: Solution | None = None,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    prefer_crews: list[tuple[str, ...]] | None = None,
+) -> SolveResult:
+    """Solve with CP-SAT; ``stop`` set from another thread (a signal) ends the search
+    with the best plan so far."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    try:
+        built = CpSatModel(instance)
+    except InfeasibleModel as error:
+        log.info("infeasible while building: %s", error)
+        return SolveResult("cp-sat", Status.INFEASIBLE, seconds=time.perf_counter() - started,
+                           workers=options.workers, seed=options.seed)  # fmt: skip
+    if hint is not None:
+        built.add_hint(hint)
+    solver = cp_model.CpSolver()
+    configure(solver, options, time.perf_counter() - started)
+    logger = ProgressLogger(on_progress)
+    watcher = _watch(stop, solver) if stop is not None else None
+    code = solver.solve(built.model, logger)
+    if watcher is not None:
+        watcher.set()
+    status = STATUS.get(code, Status.UNKNOWN)
+    result = SolveResult("cp-sat", status, seconds=time.perf_counter() - started,
+                         workers=options.workers, seed=options.seed, history=logger.history,
+                         interrupted=bool(stop and stop.is_set()))  # fmt: skip
+    if status in (Status.OPTIMAL, Status.FEASIBLE):
+        result.solution = read_solution(built, solver, prefer_crews)
+        result.objective = round(solver.objective_value)
+        result.bound = round(solver.best_objective_bound)
+        result.first_solution_seconds = logger.history[0][0] if logger.history else None
+    return result
+
+
+def configure(solver: cp_model.CpSolver, options: SolveOptions, spent: float) -> None:
+    params = solver.parameters
+    params.num_workers = max(1, options.workers)
+    params.random_seed = options.seed
+    params.max_time_in_seconds = max(0.1, options.time_limit - spent)
+    params.log_search_progress = options.log_search
+
+
+def _watch(stop: threading.Event, solver: cp_model.CpSolver) -> threading.Event:
+    """A thread that stops the search once ``stop`` is set; returns its own off switch."""
+    done = threading.Event()
+
+    def run() -> None:
+        while not done.is_set():
+            if stop.wait(0.1):
+                solver.stop_search()
+                return
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
+
+
+# ------------------------------------------------------------ read back
+
+
+def read_solution(
+    built: CpSatModel, solver: cp_model.CpSolver, prefer: list[tuple[str, ...]] | None = None
+) -> Solution:
+    starts = [int(solver.value(t.start)) for t in built.tasks]
+    use: dict[int, list[tuple[int, int]]] = defaultdict(list)  # pool -> (task, count)
+    for (i, p), expr in built.crews.use.items():
+        count = int(solver.value(expr)) if not isinstance(expr, int) else expr
+        if count:
+            use[p].append((i, count))
+    crews: list[list[str]] = [[] for _ in built.tasks]
+    for p, users in use.items():
+        name_crews(built.instance, p, users, starts, crews, prefer)
+    return Solution(starts, [tuple(c) for c in crews])
+
+
+def name_crews(instance: Instance, p: int, users: list[tuple[int, int]], starts: list[int],
+               crews: list[list[str]], prefer: list[tuple[str, ...]] | None) -> None:  # fmt: skip
+    """Give each task the crews of pool ``p`` it uses, by start order: pinned crews first,
+    then preferred ones (the baseline's), then the lowest-numbered free crew."""
+    pool = instance.pools[p]
+    ids = pool.crew_ids()
+    busy: dict[str, list[tuple[int, int]]] = {c: [] for c in ids}
+    tasks = instance.tasks
+
+    def free(crew: str, a: int, b: int) -> bool:
+        return all(b <= s or e <= a for s, e in busy[crew])
+
+    order = sorted(users, key=lambda u: (tasks[u[0]].fixed_crews is None, starts[u[0]], u[0]))
+    for i, count in order:
+        a, b = starts[i], starts[i] + tasks[i].duration
+        pinned = [c for c in (tasks[i].fixed_crews or ()) if c in busy]
+        wished = [c for c in (prefer[i] if prefer else ()) if c in busy and c not in pinned]
+        chosen = pinned[:count]
+        for crew in wished + ids:
+            if len(chosen) == count:
+                break
+            if crew not in chosen and (a == b or free(crew, a, b)):
+                chosen.append(crew)
+        if len(chosen) < count:
+            raise RuntimeError(f"could not name {count} crews of '{pool.id}' for "
+                               f"'{tasks[i].id}'")  # fmt: skip
+        for crew in chosen:
+            if a < b:
+                busy[crew].append((a, b))
+        crews[i] += chosen

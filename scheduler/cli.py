@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -84,8 +85,9 @@ def schedule_command(
     workers: Workers = 2,
     seed: Seed = 0,
     solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
-    force: Annotated[bool, typer.Option("--force", help="Overwrite a folder that holds an "
-                                                        "earlier schedule.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a folder that holds an earlier schedule.")
+    ] = False,
 ) -> None:
     """Find the best schedule of a project and write it with its Gantt chart."""
     if solver not in ("cp-sat", "greedy"):
@@ -94,6 +96,7 @@ def schedule_command(
     refuse_mixed_output(out, force)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with Interrupt() as interrupt, console.status("solving...") as status:
+
         def progress(seconds: float, objective: int, bound: int) -> None:
             status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
 
@@ -137,11 +140,120 @@ def print_summary(schedule, greedy_objective: int | None, paths: list[Path]) -> 
     console.print(table)
     s, k = schedule.solver, schedule.kpis
     gap = f"{100 * s['gap']:.1f} %" if s.get("gap") is not None else "-"
-    console.print(f"finish {k['finish']} ({k['makespan_days']} working days), late days "
-                  f"{k['tardiness_days']} (weighted {k['weighted_tardiness']})", highlight=False)
+    console.print(
+        f"finish {k['finish']} ({k['makespan_days']} working days), late days "
+        f"{k['tardiness_days']} (weighted {k['weighted_tardiness']})",
+        highlight=False,
+    )
     console.print(f"solver {s['name']}: {s['status']}, objective {s['objective']}, bound "
                   f"{s['bound']}, gap {gap}, {s['seconds']} s; greedy objective "
                   f"{greedy_objective}", highlight=False)  # fmt: skip
+    console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+BaselineOpt = Annotated[Path, typer.Option("--baseline", help="The baseline schedule.json.")]
+ActualsOpt = Annotated[Path | None, typer.Option("--actuals", help="Status update CSV: "
+                                                 "task_id, actual_start, actual_finish"
+                                                 "[, remaining_days].")]  # fmt: skip
+StatusOpt = Annotated[
+    str | None,
+    typer.Option("--status-date", help="Status date YYYY-MM-DD (else the scenario's status_date)."),
+]
+
+
+def parse_status_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.print(f"--status-date: '{text}' is not a date (YYYY-MM-DD)", markup=False)
+        raise typer.Exit(2) from None
+
+
+@app.command("replan")
+def replan_command(
+    project: ProjectArg,
+    baseline: BaselineOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the new plan and changes.csv.")],
+    actuals: ActualsOpt = None,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="Scenario YAML.")] = None,
+    status_date: StatusOpt = None,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = 2,
+    seed: Seed = 0,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
+) -> None:
+    """Replan from a status date: keep what happened, meet the objective, move little."""
+    from scheduler.replan.replan import replan, write_changes
+
+    refuse_mixed_output(out, force)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    with Interrupt() as interrupt, console.status("replanning..."):
+        try:
+            outcome = replan(
+                project,
+                baseline,
+                actuals,
+                scenario,
+                parse_status_date(status_date),
+                options,
+                stop=interrupt.stop,
+            )
+        except InputError as error:
+            raise fail_input(error) from None
+        except Infeasible as error:
+            raise fail_infeasible(error) from None
+    paths = write_outputs(outcome.schedule, out)
+    write_changes(outcome.changes, out / "changes.csv")
+    print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
+    k = outcome.schedule.kpis
+    console.print(f"{outcome.scenario}: {k['moved_tasks']} tasks moved, {k['crew_changes']} "
+                  "crew changes against the baseline", highlight=False)  # fmt: skip
+    if outcome.result.interrupted:
+        raise typer.Exit(130)
+
+
+@app.command("whatif")
+def whatif_command(
+    project: ProjectArg,
+    baseline: BaselineOpt,
+    scenarios: Annotated[list[Path], typer.Option("--scenario", help="Scenario YAML; repeat.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for comparison.csv/html.")],
+    actuals: ActualsOpt = None,
+    status_date: StatusOpt = None,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = 1,
+    seed: Seed = 0,
+    processes: Annotated[int, typer.Option(help="Scenarios solved at once.")] = 2,
+) -> None:
+    """Solve every scenario from the baseline and compare them side by side."""
+    from scheduler.replan.compare import compare, write_comparison
+
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    with console.status(f"solving {len(scenarios)} scenario(s)..."):
+        try:
+            comparison = compare(
+                project,
+                baseline,
+                list(scenarios),
+                parse_status_date(status_date),
+                actuals,
+                options,
+                processes,
+            )
+        except InputError as error:
+            raise fail_input(error) from None
+        except Infeasible as error:
+            raise fail_infeasible(error) from None
+    paths = write_comparison(comparison, out)
+    columns = ["scenario", "finish", "weighted_tardiness", "late_days", "moved_tasks"]
+    table = Table(title="what-if")
+    for column in columns:
+        table.add_column(column)
+    for row in comparison.table[columns].itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
 
 

@@ -58,9 +58,11 @@ def deadlines_before_critical_path(instance: Instance, cpm: CriticalPath,
         last = max(ends, key=lambda i: (ends[i], -i))
         if ends[last] - 1 > milestone.deadline:
             chain = " -> ".join(instance.tasks[i].id for i in chain_to(instance, cpm, last))
-            reasons.append(f"milestone '{milestone.id}' has deadline "
-                           f"{_day(milestone.deadline, day_text)} but cannot be reached before "
-                           f"{_day(ends[last] - 1, day_text)}, because of the chain {chain}")
+            reasons.append(
+                f"milestone '{milestone.id}' has deadline "
+                f"{_day(milestone.deadline, day_text)} but cannot be reached before "
+                f"{_day(ends[last] - 1, day_text)}, because of the chain {chain}"
+            )
     return reasons
 
 
@@ -91,14 +93,18 @@ def energised_load_uncovered(instance: Instance) -> list[str]:
             final = sum(s.kw for s in instance.supplies if s.site == site and s.kind >= level
                         and s.start < last and (s.end is None or s.end >= last))  # fmt: skip
             if load > final:
-                reasons.append(f"site '{site}': modules energised on {GATE_WORDS[level]} power "
-                               f"carry {load / 1000:g} MW for good, but only {final / 1000:g} MW "
-                               "of that kind remains once the last supply change is past")
+                reasons.append(
+                    f"site '{site}': modules energised on {GATE_WORDS[level]} power "
+                    f"carry {load / 1000:g} MW for good, but only {final / 1000:g} MW "
+                    "of that kind remains once the last supply change is past"
+                )
                 break
     return reasons
 
 
 def explain_infeasible(instance: Instance, options: object) -> list[str]:
     """CP-SAT proved that no plan exists. Name what constrains the plan most."""
-    return ["CP-SAT proved that no plan meets every constraint: check milestone deadlines, "
-            "releases, power supplies and crew unavailability windows"]
+    return [
+        "CP-SAT proved that no plan meets every constraint: check milestone deadlines, "
+        "releases, power supplies and crew unavailability windows"
+    ]

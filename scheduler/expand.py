@@ -7,6 +7,7 @@ become working days; MW become kW; the factory, site and program resources becom
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -101,7 +102,7 @@ def build_pool(spec: CrewPoolSpec, calendar: Calendar) -> CrewPool:
             for u in spec.unavailable]  # fmt: skip
     cuts = sorted({d for start, end, _ in outs for d in (start, end)})
     windows = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         out = sum(n for s, e, n in outs if s <= start and end <= e)
         if out and start < end:
             windows.append(Window(start, end, max(0, spec.count - out)))
@@ -199,7 +200,9 @@ def _offset(templates: list[TaskTemplate], task_id: str | None, default: int) ->
     return next(k for k, t in enumerate(templates) if t.id == task_id)
 
 
-def build_milestones(plan: Plan, calendar: Calendar, first_index: dict[str, int]) -> list[Milestone]:
+def build_milestones(
+    plan: Plan, calendar: Calendar, first_index: dict[str, int]
+) -> list[Milestone]:
     deployments = {d.id: d for d in plan.project.deployments}
     milestones = []
     for spec in plan.project.milestones:

@@ -101,7 +101,9 @@ def _earliest_own(instance: Instance, task: Task) -> int:
     return max(task.release, gate_opening(instance, task) or 0)
 
 
-def _chain(graph: nx.DiGraph, tasks: tuple[Task, ...], earliest: list[int], length: int) -> list[int]:
+def _chain(
+    graph: nx.DiGraph, tasks: tuple[Task, ...], earliest: list[int], length: int
+) -> list[int]:
     """Walk back from a task ending at ``length`` along links that are tight."""
     ends = [e + t.duration for e, t in zip(earliest, tasks, strict=True)]
     if not tasks:

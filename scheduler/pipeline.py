@@ -56,7 +56,9 @@ def run_greedy(instance: Instance) -> SolveResult:
     solution = best_greedy(instance)
     if solution is None:
         return SolveResult("greedy", Status.UNKNOWN)
-    return SolveResult("greedy", Status.FEASIBLE, solution, objective_value(instance, solution))
+    return SolveResult(
+        "greedy", Status.FEASIBLE, solution, objective_value(instance, solution.starts)
+    )
 
 
 def solve_instance(

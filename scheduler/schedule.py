@@ -64,10 +64,13 @@ def build_schedule(
     tasks = pd.DataFrame([_task_row(calendar, t, s, c) for t, s, c in
                           zip(instance.tasks, solution.starts, solution.crews, strict=True)],
                          columns=TASK_COLUMNS + EXTRA_COLUMNS)  # fmt: skip
-    milestones = pd.DataFrame([_milestone_row(calendar, m, solution.starts, instance)
-                               for m in instance.milestones], columns=MILESTONE_COLUMNS)
-    supplies = pd.DataFrame([_supply_row(calendar, s) for s in instance.supplies],
-                            columns=SUPPLY_COLUMNS)
+    milestones = pd.DataFrame(
+        [_milestone_row(calendar, m, solution.starts, instance) for m in instance.milestones],
+        columns=MILESTONE_COLUMNS,
+    )
+    supplies = pd.DataFrame(
+        [_supply_row(calendar, s) for s in instance.supplies], columns=SUPPLY_COLUMNS
+    )
     pools = pd.DataFrame([[p.id, ";".join(sorted(p.skills)), p.count,
                            ";".join(sorted(p.sites)) if p.sites is not None else ""]
                           for p in instance.pools], columns=POOL_COLUMNS)  # fmt: skip
@@ -81,10 +84,22 @@ def build_schedule(
 def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]) -> list:
     end = start + task.duration
     return [
-        task.id, task.module, task.deployment, task.module_type, task.name, task.site or "",
-        start, end, calendar.date_of(start).isoformat(),
-        calendar.finish_date(end, task.duration).isoformat(), task.duration, ";".join(crews),
-        task.power_kw / 1000, task.phase, GATE_NAMES[int(task.gate)], task.energise_kw / 1000,
+        task.id,
+        task.module,
+        task.deployment,
+        task.module_type,
+        task.name,
+        task.site or "",
+        start,
+        end,
+        calendar.date_of(start).isoformat(),
+        calendar.finish_date(end, task.duration).isoformat(),
+        task.duration,
+        ";".join(crews),
+        task.power_kw / 1000,
+        task.phase,
+        GATE_NAMES[int(task.gate)],
+        task.energise_kw / 1000,
         ";".join(f"{k}:{v}" for k, v in task.skills.items()),
         ";".join(f"{k}:{v}" for k, v in task.resources.items()),
     ]
@@ -106,8 +121,16 @@ def _milestone_row(calendar: Calendar, milestone: Milestone, starts: list[int],
 
 def _supply_row(calendar: Calendar, supply: Supply) -> list:
     until = calendar.date_of(supply.end).isoformat() if supply.end is not None else ""
-    return [supply.site, supply.name, KIND_NAMES[int(supply.kind)], supply.kw / 1000,
-            supply.start, supply.end, calendar.date_of(supply.start).isoformat(), until]
+    return [
+        supply.site,
+        supply.name,
+        KIND_NAMES[int(supply.kind)],
+        supply.kw / 1000,
+        supply.start,
+        supply.end,
+        calendar.date_of(supply.start).isoformat(),
+        until,
+    ]
 
 
 def compute_kpis(schedule: Schedule, calendar: Calendar, instance: Instance,
@@ -120,5 +143,10 @@ def compute_kpis(schedule: Schedule, calendar: Calendar, instance: Instance,
     }  # fmt: skip
     finish = calendar.date_of(makespan - 1).isoformat() if makespan > 0 else calendar.start
     late_days = sum(m["late_days"] for m in milestones.values())
-    return {"makespan_days": makespan, "finish": str(finish), "tardiness_days": late_days,
-            "weighted_tardiness": tardiness, "milestones": milestones}
+    return {
+        "makespan_days": makespan,
+        "finish": str(finish),
+        "tardiness_days": late_days,
+        "weighted_tardiness": tardiness,
+        "milestones": milestones,
+    }

@@ -30,7 +30,9 @@ def bad_project(tmp_path: Path, old: str, new: str) -> Path:
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         load_project(path)
-    return [str(p).removeprefix(str(path)).removeprefix(": ").strip() for p in caught.value.problems]
+    return [
+        str(p).removeprefix(str(path)).removeprefix(": ").strip() for p in caught.value.problems
+    ]
 
 
 def test_calendar_days_and_dates():
@@ -74,43 +76,81 @@ def test_expand_complete_project():
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("module: skid, quantity: 2", "module: skidd, quantity: 2",
-         "deployments[0].module (line 25, column 37): deployment 's1-skid' names unknown "
-         "module 'skidd'"),
-        ("count: 2, sites: [s1, s2]", "count: -1, sites: [s1, s2]",
-         "crews[1].count (line 22, column 45): Input should be greater than or equal to 0 "
-         "(got -1)"),
-        ("{id: f1, slots: 2}", "{id: f1, slots: 2, colour: red}",
-         "factories[0].colour (line 19, column 32): unknown field 'colour'"),
-        ("kind: backfeed", "kind: backfed",
-         "sites[0].power[0].kind (line 10, column 32): Input should be 'backfeed', 'temporary' "
-         "or 'permanent' (got 'backfed')"),
-        ("program:\n  name", "program:\n name",
-         "(line 3, column 8): malformed YAML: mapping values are not allowed here"),
-        ("from: 2027-01-18, until: 2027-04-01", "from: 2027-04-18, until: 2027-04-01",
-         "sites[0].power[1] (line 11, column 9): window 'until' 2027-04-01 is not after "
-         "'from' 2027-04-18"),
-        ("target: 2027-02-05", "target: 2026-02-05",
-         "milestones[1].target (line 33, column 44): date 2026-02-05 is before the program "
-         "start 2027-01-04"),
-        ("task: loadbank, to: ist", "task: loadbnk, to: ist",
-         "deployments[2].after[0].task (line 30, column 41): module 'skid' has no task "
-         "'loadbnk'"),
-        ("sites: [s1, s2]", "sites: [s1, s9]",
-         "crews[1].sites[1] (line 22, column 60): crew pool 'elec' names unknown site 's9'"),
-        ("{id: rig, skills: [rigging], count: 1}", "{id: rig, skills: [rig], count: 1}",
-         "deployments[0].module (line 25, column 37): task 'set' of module 'skid' needs "
-         "skill 'rigging': no crew pool has this skill"),
-        ("resources: {crane: 1}\n  - id: s2", "resources: {}\n  - id: s2",
-         "deployments[0].module (line 25, column 37): task 'set' of module 'skid' uses "
-         "'crane', which neither site 's1' nor the program defines"),
-        ("{id: s2-rfs, after: [s2-skid]", "{id: s2-rfs, after: [s3-skid]",
-         "milestones[1].after[0] (line 33, column 26): milestone 's2-rfs' comes after "
-         "unknown deployment 's3-skid'"),
-        ("{id: s1-skid, site: s1, module: skid, quantity: 2, factory: f1}",
-         "{id: s1-skid, site: s1, module: skid, quantity: 2, factory: f1}\n"
-         "  - {id: s1-skid, site: s1, module: skid, quantity: 1, factory: f1}",
-         "deployments[1].id (line 26, column 10): duplicate deployment id 's1-skid'"),
+        (
+            "module: skid, quantity: 2",
+            "module: skidd, quantity: 2",
+            "deployments[0].module (line 25, column 37): deployment 's1-skid' names unknown "
+            "module 'skidd'",
+        ),
+        (
+            "count: 2, sites: [s1, s2]",
+            "count: -1, sites: [s1, s2]",
+            "crews[1].count (line 22, column 45): Input should be greater than or equal to 0 "
+            "(got -1)",
+        ),
+        (
+            "{id: f1, slots: 2}",
+            "{id: f1, slots: 2, colour: red}",
+            "factories[0].colour (line 19, column 32): unknown field 'colour'",
+        ),
+        (
+            "kind: backfeed",
+            "kind: backfed",
+            "sites[0].power[0].kind (line 10, column 32): Input should be 'backfeed', 'temporary' "
+            "or 'permanent' (got 'backfed')",
+        ),
+        (
+            "program:\n  name",
+            "program:\n name",
+            "(line 3, column 8): malformed YAML: mapping values are not allowed here",
+        ),
+        (
+            "from: 2027-01-18, until: 2027-04-01",
+            "from: 2027-04-18, until: 2027-04-01",
+            "sites[0].power[1] (line 11, column 9): window 'until' 2027-04-01 is not after "
+            "'from' 2027-04-18",
+        ),
+        (
+            "target: 2027-02-05",
+            "target: 2026-02-05",
+            "milestones[1].target (line 33, column 44): date 2026-02-05 is before the program "
+            "start 2027-01-04",
+        ),
+        (
+            "task: loadbank, to: ist",
+            "task: loadbnk, to: ist",
+            "deployments[2].after[0].task (line 30, column 41): module 'skid' has no task "
+            "'loadbnk'",
+        ),
+        (
+            "sites: [s1, s2]",
+            "sites: [s1, s9]",
+            "crews[1].sites[1] (line 22, column 60): crew pool 'elec' names unknown site 's9'",
+        ),
+        (
+            "{id: rig, skills: [rigging], count: 1}",
+            "{id: rig, skills: [rig], count: 1}",
+            "deployments[0].module (line 25, column 37): task 'set' of module 'skid' needs "
+            "skill 'rigging': no crew pool has this skill",
+        ),
+        (
+            "resources: {crane: 1}\n  - id: s2",
+            "resources: {}\n  - id: s2",
+            "deployments[0].module (line 25, column 37): task 'set' of module 'skid' uses "
+            "'crane', which neither site 's1' nor the program defines",
+        ),
+        (
+            "{id: s2-rfs, after: [s2-skid]",
+            "{id: s2-rfs, after: [s3-skid]",
+            "milestones[1].after[0] (line 33, column 26): milestone 's2-rfs' comes after "
+            "unknown deployment 's3-skid'",
+        ),
+        (
+            "{id: s1-skid, site: s1, module: skid, quantity: 2, factory: f1}",
+            "{id: s1-skid, site: s1, module: skid, quantity: 2, factory: f1}\n"
+            "  - {id: s1-skid, site: s1, module: skid, quantity: 1, factory: f1}",
+            "deployments[1].id (line 26, column 10): duplicate deployment id 's1-skid'",
+        ),
     ],
 )
 def test_input_error_messages(tmp_path, old, new, expected):
@@ -138,7 +178,10 @@ def test_catalog_problems_name_the_catalog_file(tmp_path):
 def test_cycle_in_module_network_is_printed(tmp_path):
     path = bad_project(tmp_path, "catalog: catalog", "catalog: catalog")
     module = tmp_path / "catalog" / "skid.yaml"
-    module.write_text(module.read_text().replace("{id: fabricate, duration: 5,",
-                                                 "{id: fabricate, duration: 5, after: [ship],"))
+    module.write_text(
+        module.read_text().replace(
+            "{id: fabricate, duration: 5,", "{id: fabricate, duration: 5, after: [ship],"
+        )
+    )
     (found,) = problems(path)
     assert found.endswith("cycle in module 'skid' task links: ship -> fabricate -> ship")

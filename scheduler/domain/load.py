@@ -250,17 +250,32 @@ def check_deployments(plan: Plan) -> list[Problem]:
     for i, dep in enumerate(p.deployments):
         where = ("deployments", i)
         if dep.site not in sites:
-            problems.append(doc.problem((*where, "site"),
-                                        f"deployment '{dep.id}' names unknown site '{dep.site}'"))
+            problems.append(
+                doc.problem(
+                    (*where, "site"), f"deployment '{dep.id}' names unknown site '{dep.site}'"
+                )
+            )
         if dep.module not in plan.modules:
-            problems.append(doc.problem((*where, "module"), f"deployment '{dep.id}' names "
-                                                            f"unknown module '{dep.module}'"))
+            problems.append(
+                doc.problem(
+                    (*where, "module"), f"deployment '{dep.id}' names unknown module '{dep.module}'"
+                )
+            )
         elif any(t.factory for t in plan.modules[dep.module].tasks) and dep.factory is None:
-            problems.append(doc.problem(where, f"deployment '{dep.id}': module '{dep.module}' "
-                                               "has a factory task but no factory is given"))
+            problems.append(
+                doc.problem(
+                    where,
+                    f"deployment '{dep.id}': module '{dep.module}' "
+                    "has a factory task but no factory is given",
+                )
+            )
         if dep.factory is not None and dep.factory not in factories:
-            problems.append(doc.problem((*where, "factory"), f"deployment '{dep.id}' names "
-                                                             f"unknown factory '{dep.factory}'"))
+            problems.append(
+                doc.problem(
+                    (*where, "factory"),
+                    f"deployment '{dep.id}' names unknown factory '{dep.factory}'",
+                )
+            )
     return problems
 
 
@@ -273,8 +288,12 @@ def check_deployment_links(plan: Plan) -> list[Problem]:
             where = ("deployments", i, "after", j)
             other = by_id.get(link.deployment)
             if other is None:
-                problems.append(doc.problem((*where, "deployment"), f"deployment '{dep.id}' comes "
-                                            f"after unknown deployment '{link.deployment}'"))
+                problems.append(
+                    doc.problem(
+                        (*where, "deployment"),
+                        f"deployment '{dep.id}' comes after unknown deployment '{link.deployment}'",
+                    )
+                )
                 continue
             problems += _task_exists(plan, other.module, link.task, doc, (*where, "task"))
             problems += _task_exists(plan, dep.module, link.to, doc, (*where, "to"))
@@ -296,8 +315,12 @@ def check_crews(plan: Plan) -> list[Problem]:
     for i, crew in enumerate(p.crews):
         for j, site in enumerate(crew.sites or []):
             if site not in sites:
-                problems.append(doc.problem(("crews", i, "sites", j),
-                                            f"crew pool '{crew.id}' names unknown site '{site}'"))
+                problems.append(
+                    doc.problem(
+                        ("crews", i, "sites", j),
+                        f"crew pool '{crew.id}' names unknown site '{site}'",
+                    )
+                )
         for j, out in enumerate(crew.unavailable):
             if out.count is not None and out.count > crew.count:
                 problems.append(doc.problem(("crews", i, "unavailable", j, "count"),
@@ -316,8 +339,11 @@ def check_skills(plan: Plan) -> list[Problem]:
             continue
         for task in module.tasks:
             for skill, need in task.needs.items():
-                have = sum(c.count for c in p.crews
-                           if skill in c.skills and (c.sites is None or dep.site in c.sites))
+                have = sum(
+                    c.count
+                    for c in p.crews
+                    if skill in c.skills and (c.sites is None or dep.site in c.sites)
+                )
                 if have < need:
                     known = any(skill in c.skills for c in p.crews)
                     reason = (f"no crew pool allowed at site '{dep.site}' has it" if known else

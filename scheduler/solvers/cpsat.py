@@ -10,6 +10,7 @@ load never exceeds its count.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -20,12 +21,14 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler.graph import CriticalPath, critical_path
-from scheduler.instance import Instance, LinkType, Solution, Task
+from scheduler.instance import Instance, LinkType, Solution, Task, objective_value
 from scheduler.solvers.result import SolveResult, Status
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, int, int], None]
 
+MOVE_COST = 100  # a moved task weighs as much as 100 days of shift
+CREW_COST = 10  # a crew taken from another pool weighs as much as 10 days of shift
 STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
     cp_model.FEASIBLE: Status.FEASIBLE,
@@ -72,7 +75,7 @@ class CpSatModel:
         self.crews = CrewVars()
         self.late: dict[int, cp_model.IntVar] = {}
         self.makespan: cp_model.IntVar | None = None
-        self.objective_terms: list[cp_model.LinearExprT] = []
+        self.objective: cp_model.LinearExprT = 0
         self.add_variables()
         self.add_constraints()
         self.add_objective()
@@ -170,8 +173,11 @@ class CpSatModel:
                 intervals = [self.tasks[i].interval for i, _ in users]
                 demands = [use for _, use in users]
                 blockers = self.blockers(pool.count, pool.windows, f"pool{p}")
-                self.model.add_cumulative(intervals + [b for b, _ in blockers],
-                                          demands + [d for _, d in blockers], pool.count)
+                self.model.add_cumulative(
+                    intervals + [b for b, _ in blockers],
+                    demands + [d for _, d in blockers],
+                    pool.count,
+                )
 
     def split_need(self, i: int, skill: str, need: int, eligible: list[int]) -> None:
         if len(eligible) == 1:
@@ -190,8 +196,10 @@ class CpSatModel:
         for i, use in users:
             if isinstance(use, int):
                 if use > 1:
-                    raise InfeasibleModel(f"task '{self.instance.tasks[i].id}' needs {use} "
-                                          f"crews of one-crew pool '{self.instance.pools[p].id}'")
+                    raise InfeasibleModel(
+                        f"task '{self.instance.tasks[i].id}' needs {use} "
+                        f"crews of one-crew pool '{self.instance.pools[p].id}'"
+                    )
                 intervals.append(self.tasks[i].interval)
                 continue
             present = self.model.new_bool_var(f"T{i}_on_P{p}")
@@ -226,13 +234,16 @@ class CpSatModel:
             if top == 0:  # no capacity ever: no task using it may run
                 for i, _ in users[resource.id]:
                     if self.instance.tasks[i].duration > 0:
-                        raise InfeasibleModel(f"task '{self.instance.tasks[i].id}' uses "
-                                              f"'{resource.id}', which has no capacity")
+                        raise InfeasibleModel(
+                            f"task '{self.instance.tasks[i].id}' uses "
+                            f"'{resource.id}', which has no capacity"
+                        )
                 continue
             intervals = [self.tasks[i].interval for i, _ in users[resource.id]]
             demands = [a for _, a in users[resource.id]]
-            self.model.add_cumulative(intervals + [b for b, _ in blockers],
-                                      demands + [d for _, d in blockers], top)
+            self.model.add_cumulative(
+                intervals + [b for b, _ in blockers], demands + [d for _, d in blockers], top
+            )
 
     def add_power(self) -> None:
         """Per site, gate level g and day t: sum of power_kw of running tasks with gate >= g
@@ -278,7 +289,7 @@ class CpSatModel:
             cuts |= {min(s.start, self.power_end), min(s.end or self.power_end, self.power_end)}
         cuts_sorted = sorted(c for c in cuts if 0 <= c <= self.power_end)
         pieces = []
-        for a, b in zip(cuts_sorted, cuts_sorted[1:], strict=False):
+        for a, b in itertools.pairwise(cuts_sorted):
             kw = sum(s.kw for s in supplies if s.start <= a and (s.end is None or a < s.end))
             pieces.append((a, b, kw))
         return pieces
@@ -305,8 +316,35 @@ class CpSatModel:
             self.late[m] = late
             weighted.append(milestone.weight * late)
         del tasks
-        self.objective_terms = [self.instance.tardiness_weight * sum(weighted), self.makespan]
-        self.model.minimize(sum(self.objective_terms))
+        self.objective = self.instance.tardiness_weight * sum(weighted) + self.makespan
+        self.model.minimize(self.objective)
+
+    def minimise_changes(self, baseline: Solution, cap: int) -> None:
+        """Second stage of a replan: keep objective <= cap, then minimise
+        MOVE_COST x moved tasks + shift days + CREW_COST x crews moved between pools."""
+        self.model.add(self.objective <= cap)
+        pool_index = {pool.id: p for p, pool in enumerate(self.instance.pools)}
+        terms = []
+        for i, (t, task) in enumerate(zip(self.tasks, self.instance.tasks, strict=True)):
+            if task.fixed_start is not None:
+                continue
+            moved = self.model.new_bool_var(f"T{i}_moved")
+            shift = self.model.new_int_var(0, self.horizon, f"T{i}_shift")
+            self.model.add_abs_equality(shift, t.start - baseline.starts[i])
+            self.model.add(t.start == baseline.starts[i]).only_enforce_if(~moved)
+            terms += [MOVE_COST * moved, shift]
+        was: dict[tuple[int, int], int] = defaultdict(int)
+        for i, crews in enumerate(baseline.crews):
+            for crew in crews:
+                was[i, pool_index.get(crew.split("#")[0], -1)] += 1
+        for (i, p), use in self.crews.use.items():
+            if not isinstance(use, int):
+                change = self.model.new_int_var(
+                    0, 2 * self.instance.pools[p].count, f"T{i}_P{p}_chg"
+                )
+                self.model.add_abs_equality(change, use - was[i, p])
+                terms.append(CREW_COST * change)
+        self.model.minimize(sum(terms))
 
     def sink_tasks(self) -> set[int]:
         """Tasks whose end no later task's end is sure to pass (no FS/FF successor with
@@ -386,43 +424,71 @@ def solve(
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
     prefer_crews: list[tuple[str, ...]] | None = None,
+    baseline: Solution | None = None,
 ) -> SolveResult:
     """Solve with CP-SAT; ``stop`` set from another thread (a signal) ends the search
-    with the best plan so far."""
+    with the best plan so far. With a ``baseline`` (replanning) the time is split: first
+    the objective, then, holding it, the fewest changes to the baseline."""
     options = options or SolveOptions()
     started = time.perf_counter()
+    result = SolveResult("cp-sat", Status.UNKNOWN, workers=options.workers, seed=options.seed)
     try:
         built = CpSatModel(instance)
     except InfeasibleModel as error:
         log.info("infeasible while building: %s", error)
-        return SolveResult("cp-sat", Status.INFEASIBLE, seconds=time.perf_counter() - started,
-                           workers=options.workers, seed=options.seed)  # fmt: skip
+        result.status, result.seconds = Status.INFEASIBLE, time.perf_counter() - started
+        return result
     if hint is not None:
         built.add_hint(hint)
-    solver = cp_model.CpSolver()
-    configure(solver, options, time.perf_counter() - started)
+    budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress)
-    watcher = _watch(stop, solver) if stop is not None else None
-    code = solver.solve(built.model, logger)
-    if watcher is not None:
-        watcher.set()
-    status = STATUS.get(code, Status.UNKNOWN)
-    result = SolveResult("cp-sat", status, seconds=time.perf_counter() - started,
-                         workers=options.workers, seed=options.seed, history=logger.history,
-                         interrupted=bool(stop and stop.is_set()))  # fmt: skip
-    if status in (Status.OPTIMAL, Status.FEASIBLE):
+    solver = _run(built, options, budget / 2 if baseline else budget, logger, stop)
+    result.status = STATUS.get(solver.status_code, Status.UNKNOWN)  # type: ignore[attr-defined]
+    if result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result.solution = read_solution(built, solver, prefer_crews)
         result.objective = round(solver.objective_value)
         result.bound = round(solver.best_objective_bound)
         result.first_solution_seconds = logger.history[0][0] if logger.history else None
+        if baseline is not None and not (stop and stop.is_set()):
+            _stabilise(built, options, result, baseline, started, stop, prefer_crews)
+    result.history = logger.history
+    result.interrupted = bool(stop and stop.is_set())
+    result.seconds = time.perf_counter() - started
     return result
 
 
-def configure(solver: cp_model.CpSolver, options: SolveOptions, spent: float) -> None:
+def _run(built: CpSatModel, options: SolveOptions, budget: float,
+         callback: cp_model.CpSolverSolutionCallback | None,
+         stop: threading.Event | None) -> cp_model.CpSolver:  # fmt: skip
+    solver = cp_model.CpSolver()
+    configure(solver, options, budget)
+    watcher = _watch(stop, solver) if stop is not None else None
+    solver.status_code = solver.solve(built.model, callback)  # type: ignore[attr-defined]
+    if watcher is not None:
+        watcher.set()
+    return solver
+
+
+def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,
+               baseline: Solution, started: float, stop: threading.Event | None,
+               prefer_crews: list[tuple[str, ...]] | None) -> None:  # fmt: skip
+    """Stage two of a replan: the fewest changes at no worse an objective."""
+    assert result.solution is not None and result.objective is not None
+    built.minimise_changes(baseline, result.objective)
+    built.model.clear_hints()
+    built.add_hint(result.solution)
+    budget = options.time_limit - (time.perf_counter() - started)
+    solver = _run(built, options, max(budget, 1.0), None, stop)
+    if solver.status_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # type: ignore[attr-defined]
+        result.solution = read_solution(built, solver, prefer_crews)
+        result.objective = objective_value(built.instance, result.solution.starts)
+
+
+def configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float) -> None:
     params = solver.parameters
     params.num_workers = max(1, options.workers)
     params.random_seed = options.seed
-    params.max_time_in_seconds = max(0.1, options.time_limit - spent)
+    params.max_time_in_seconds = max(0.1, budget)
     params.log_search_progress = options.log_search
 
 

@@ -1,0 +1,221 @@
+"""What-if: replan several scenarios from one baseline and compare them side by side.
+
+`compare(...)` solves each scenario in its own process and returns one row per scenario
+(and the baseline): milestone dates and lateness against the baseline, makespan, weighted
+tardiness, crew-days by skill, idle days of the scarcest crew pools, peak power per site
+against its supply, moved tasks.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from scheduler.gantt import gantt, power_table
+from scheduler.output import write_atomic
+from scheduler.replan.replan import replan
+from scheduler.schedule import Schedule
+from scheduler.solvers.cpsat import SolveOptions
+
+SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    schedule: Schedule
+    changes: pd.DataFrame
+    status: str
+
+
+@dataclass
+class Comparison:
+    baseline: Schedule
+    scenarios: list[ScenarioResult]
+    table: pd.DataFrame
+
+
+def _replan_one(args: tuple) -> ScenarioResult:
+    project, baseline, actuals, scenario, status_date, options = args
+    out = replan(project, baseline, actuals, scenario, status_date, options)
+    return ScenarioResult(out.scenario, out.schedule, out.changes, str(out.result.status))
+
+
+def compare(
+    project: str | Path,
+    baseline_path: str | Path,
+    scenarios: list[str | Path],
+    status_date: date | None = None,
+    actuals: str | Path | None = None,
+    options: SolveOptions | None = None,
+    processes: int = 2,
+) -> Comparison:
+    """Replan every scenario (in parallel processes) and tabulate them with the baseline."""
+    options = options or SolveOptions()
+    jobs = [(project, baseline_path, actuals, s, status_date, options) for s in scenarios]
+    if processes > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=processes) as pool:
+            results = list(pool.map(_replan_one, jobs))
+    else:
+        results = [_replan_one(job) for job in jobs]
+    base = load_baseline_schedule(project, baseline_path)
+    return Comparison(base, results, comparison_table(base, results))
+
+
+def load_baseline_schedule(project: str | Path, baseline_path: str | Path) -> Schedule:
+    """The baseline as a Schedule, rebuilt from the project and its schedule.json."""
+    from scheduler.instance import Solution
+    from scheduler.pipeline import load_instance
+    from scheduler.replan.status import read_baseline
+    from scheduler.schedule import build_schedule
+
+    plan, instance, _ = load_instance(project)
+    baseline = read_baseline(baseline_path)
+    solution = Solution([baseline.starts[t.id] for t in instance.tasks],
+                        [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
+    return build_schedule(plan.project.program.name, plan.calendar, instance, solution,
+                          {"name": "baseline"})  # fmt: skip
+
+
+def comparison_table(baseline: Schedule, results: list[ScenarioResult]) -> pd.DataFrame:
+    scarce = scarce_pools(baseline)
+    rows = [metrics("baseline", baseline, None, baseline, scarce)]
+    rows += [metrics(r.name, r.schedule, r.changes, baseline, scarce) for r in results]
+    return pd.DataFrame(rows)
+
+
+def metrics(name: str, schedule: Schedule, changes: pd.DataFrame | None, baseline: Schedule,
+            scarce: list[str]) -> dict:  # fmt: skip
+    k = schedule.kpis
+    row: dict = {
+        "scenario": name,
+        "makespan_days": k["makespan_days"],
+        "finish": k["finish"],
+        "weighted_tardiness": k["weighted_tardiness"],
+        "late_days": k["tardiness_days"],
+        "moved_tasks": 0 if changes is None else int((changes.shift_days != 0).sum()),
+    }
+    base_days = dict(zip(baseline.milestones.milestone_id, baseline.milestones.day, strict=True))
+    for m in schedule.milestones.itertuples():
+        row[f"{m.milestone_id}_date"] = m.date
+        row[f"{m.milestone_id}_late_days"] = int(m.late_days)
+        row[f"{m.milestone_id}_vs_baseline_days"] = int(m.day - base_days[m.milestone_id])
+    for skill, days in sorted(crew_days_by_skill(schedule).items()):
+        row[f"crew_days_{skill}"] = days
+    idle = idle_days(schedule)
+    for pool in scarce:
+        row[f"idle_days_{pool}"] = idle.get(pool, 0)
+    for site, (peak, supply) in sorted(peak_power(schedule).items()):
+        row[f"peak_mw_{site}"] = round(peak, 3)
+        row[f"supply_mw_at_peak_{site}"] = round(supply, 3)
+    return row
+
+
+def crew_days_by_skill(schedule: Schedule) -> dict[str, int]:
+    days: dict[str, int] = defaultdict(int)
+    for skills, duration in zip(schedule.tasks.skills, schedule.tasks.duration, strict=True):
+        for part in str(skills).split(";"):
+            if ":" in part:
+                skill, count = part.split(":")
+                days[skill] += int(count) * int(duration)
+    return dict(days)
+
+
+def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, int]]:
+    """pool -> (crew-days busy, first day, last end, crew count)."""
+    counts = dict(zip(schedule.pools.pool, schedule.pools["count"], strict=True))
+    found: dict[str, list[int]] = {}
+    for crews, start, end in zip(schedule.tasks.crews, schedule.tasks.start_day,
+                                 schedule.tasks.end_day, strict=True):  # fmt: skip
+        for crew in str(crews).split(";"):
+            if "#" not in crew:
+                continue
+            pool = crew.split("#")[0]
+            busy, first, last = found.get(pool, [0, int(start), int(end)])
+            found[pool] = [
+                busy + int(end) - int(start),
+                min(first, int(start)),
+                max(last, int(end)),
+            ]
+    return {p: (b, f, e, int(counts.get(p, 1))) for p, (b, f, e) in found.items()}
+
+
+def idle_days(schedule: Schedule) -> dict[str, int]:
+    """Crew-days a pool is paid but idle between its first start and its last finish."""
+    return {p: max(0, n * (last - first) - busy) for p, (busy, first, last, n) in
+            _busy(schedule).items()}  # fmt: skip
+
+
+def scarce_pools(schedule: Schedule) -> list[str]:
+    """The pools busiest relative to their size over the program."""
+    span = max(int(schedule.kpis["makespan_days"]), 1)
+    load = {p: busy / (n * span) for p, (busy, _, _, n) in _busy(schedule).items()}
+    return sorted(load, key=lambda p: (-load[p], p))[:SCARCE_POOLS]
+
+
+def peak_power(schedule: Schedule) -> dict[str, tuple[float, float]]:
+    """site -> (peak MW in use, supply MW of any kind on that day)."""
+    table = power_table(schedule)
+    found = {}
+    for site, group in table.groupby("site"):
+        used = group["load_any"].to_numpy()
+        at = int(np.argmax(used))
+        found[str(site)] = (float(used[at]), float(group["avail_any"].to_numpy()[at]))
+    return found
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """A page: the table, bar charts of the headline figures, each scenario's Gantt with
+    the baseline as ghost bars."""
+    table = comparison.table
+    figures = []
+    for column, title in (("weighted_tardiness", "Weighted late days"),
+                          ("makespan_days", "Makespan (working days)"),
+                          ("moved_tasks", "Tasks moved")):  # fmt: skip
+        figure = go.Figure(go.Bar(x=table.scenario, y=table[column]))
+        figure.update_layout(title=title, height=320, template="plotly_white")
+        figures.append(figure)
+    late = [c for c in table.columns if c.endswith("_vs_baseline_days")]
+    if late:
+        names = [c.removesuffix("_vs_baseline_days") for c in late]
+        heat = go.Figure(
+            go.Heatmap(z=table[late].to_numpy(), x=names, y=table.scenario, zmid=0,
+                       colorscale="RdYlGn_r")
+        )  # fmt: skip
+        heat.update_layout(
+            title="Milestone shift against the baseline (working days)",
+            height=200 + 40 * len(table),
+            template="plotly_white",
+        )
+        figures.append(heat)
+    for result in comparison.scenarios:
+        figure = gantt(result.schedule, baseline=True, merge_runs=len(result.schedule.tasks) > 2500)
+        figure.update_layout(title=f"{result.name}: plan against the baseline (grey)")
+        figures.append(figure)
+    parts = [f.to_html(full_html=False, include_plotlyjs=(k == 0)) for k, f in enumerate(figures)]
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>What-if comparison</title>"
+        "<style>body{font-family:sans-serif;margin:1.5em} table{border-collapse:collapse;"
+        "font-size:12px} td,th{border:1px solid #ccc;padding:3px 6px}</style></head><body>"
+        f"<h1>What-if: {html.escape(comparison.baseline.project)}</h1>"
+        + table.to_html(index=False, border=0)
+        + "".join(parts)
+        + "</body></html>"
+    )
+
+
+def write_comparison(comparison: Comparison, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = out / "comparison.csv", out / "comparison.html"
+    write_atomic(csv_path, lambda f: comparison.table.to_csv(f, index=False, lineterminator="\n"))
+    page = comparison_html(comparison)
+    write_atomic(html_path, lambda f: f.write(page))
+    return [csv_path, html_path]

@@ -1,0 +1,175 @@
+"""Replan from a status date: keep what happened, meet the objective, move little.
+
+`replan(project, baseline, actuals, scenario, status_date)` pins done and in-progress
+tasks, applies the scenario, warm-starts CP-SAT from the baseline repaired to the new
+facts, and returns the new plan with what moved (`changes`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from scheduler.diagnose import Infeasible, precheck
+from scheduler.domain.load import Plan
+from scheduler.domain.yamlio import InputError, Problem
+from scheduler.expand import with_horizon
+from scheduler.graph import critical_path
+from scheduler.instance import Instance, Solution, objective_value
+from scheduler.output import write_atomic
+from scheduler.pipeline import load_instance, make_schedule, run_greedy
+from scheduler.replan.scenario import apply_scenario, load_scenario
+from scheduler.replan.status import (
+    Baseline,
+    TaskStatus,
+    as_planned,
+    pin_status,
+    read_actuals,
+    read_baseline,
+)
+from scheduler.schedule import Schedule
+from scheduler.solvers.cpsat import Progress, SolveOptions, solve
+from scheduler.solvers.greedy import greedy
+from scheduler.solvers.result import SolveResult, Status
+
+CHANGE_COLUMNS = ["task_id", "baseline_start", "new_start", "shift_days", "crews_changed"]
+
+
+@dataclass
+class Replanned:
+    """A replan's answer: the new schedule, its problem, and what moved."""
+
+    plan: Plan
+    instance: Instance
+    statuses: list[TaskStatus]
+    baseline: Baseline
+    result: SolveResult
+    schedule: Schedule
+    changes: pd.DataFrame
+    scenario: str
+
+
+def prepare(project: str | Path, baseline_path: str | Path, actuals: str | Path | None = None,
+            scenario: str | Path | None = None, status_date: date | None = None,
+            ) -> tuple[Plan, Instance, list[TaskStatus], Baseline, str]:  # fmt: skip
+    """The replanning problem: scenario applied, the past pinned, the rest released at D."""
+    plan, instance, _ = load_instance(project)
+    baseline = read_baseline(baseline_path)
+    check_baseline_fits(baseline, instance, Path(baseline_path))
+    calendar = plan.calendar
+    name = "replan"
+    if scenario is not None:
+        spec, document = load_scenario(scenario)
+        instance = apply_scenario(instance, spec, document, calendar)
+        name, status_date = spec.name, status_date or spec.status_date
+    if status_date is None:
+        raise InputError([Problem("command line", "--status-date", "no status date: give "
+                                  "--status-date or status_date in the scenario")])  # fmt: skip
+    if status_date < calendar.start:
+        raise InputError([Problem("command line", "--status-date", f"status date {status_date} "
+                                  f"is before the program start {calendar.start}")])  # fmt: skip
+    day = calendar.day_of(status_date)
+    happened = (read_actuals(actuals, instance, calendar, day) if actuals is not None
+                else as_planned(baseline, instance, day))  # fmt: skip
+    pinned, statuses = pin_status(instance, baseline, happened, day)
+    return plan, with_horizon(pinned), statuses, baseline, name
+
+
+def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path) -> None:
+    ids = {t.id for t in instance.tasks}
+    missing = sorted(ids - set(baseline.starts))
+    extra = sorted(set(baseline.starts) - ids)
+    if missing or extra:
+        sample = (missing or extra)[0]
+        what = "lacks task" if missing else "has unknown task"
+        raise InputError([Problem(str(path), "tasks", f"baseline does not belong to this project:"
+                                  f" it {what} '{sample}' ({len(missing)} missing, {len(extra)} "
+                                  "unknown)")])  # fmt: skip
+
+
+def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None:
+    """The baseline pushed right only where the new facts force it: every planned task
+    at its earliest feasible start on or after its baseline start."""
+    tasks = [task if task.fixed_start is not None else
+             replace(task, release=max(task.release, baseline.starts.get(task.id, 0)))
+             for task in instance.tasks]  # fmt: skip
+    return greedy(replace(instance, tasks=tuple(tasks)), "est")
+
+
+def replan(
+    project: str | Path,
+    baseline_path: str | Path,
+    actuals: str | Path | None = None,
+    scenario: str | Path | None = None,
+    status_date: date | None = None,
+    options: SolveOptions | None = None,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> Replanned:
+    """The new plan from a status date, as stable as the objective allows."""
+    options = options or SolveOptions()
+    plan, instance, statuses, baseline, name = prepare(project, baseline_path, actuals,
+                                                       scenario, status_date)  # fmt: skip
+    cpm = critical_path(instance)
+    precheck(instance, cpm, lambda d: plan.calendar.date_of(d).isoformat())
+    hint = repaired_baseline(instance, baseline) or run_greedy(instance).solution
+    old = Solution([baseline.starts[t.id] for t in instance.tasks],
+                   [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
+    result = solve(instance, options, hint, on_progress, stop, prefer_crews=old.crews,
+                   baseline=old)  # fmt: skip
+    if result.status == Status.INFEASIBLE:
+        raise Infeasible(["CP-SAT proved that no plan meets every constraint after these "
+                          "changes"])  # fmt: skip
+    if result.solution is None:
+        if hint is None:
+            raise Infeasible([f"no plan found within {options.time_limit:g} s"])
+        result.solver, result.status = "greedy repair (cp-sat found none)", Status.FEASIBLE
+        result.solution, result.objective = hint, objective_value(instance, hint.starts)
+    schedule = make_schedule(plan, instance, result.solution, result)
+    add_status_columns(schedule, statuses, instance, baseline)
+    changes = change_table(instance, result.solution, baseline, plan)
+    schedule.kpis["moved_tasks"] = len(changes[changes.shift_days != 0])
+    schedule.kpis["crew_changes"] = int(changes.crews_changed.sum()) if len(changes) else 0
+    return Replanned(plan, instance, statuses, baseline, result, schedule, changes, name)
+
+
+def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance: Instance,
+                       baseline: Baseline) -> None:  # fmt: skip
+    schedule.tasks["status"] = [str(s) for s in statuses]
+    schedule.tasks["baseline_start_day"] = [baseline.starts[t.id] for t in instance.tasks]
+    done = [s == TaskStatus.DONE for s in statuses]
+    schedule.tasks.loc[done, "crews"] = [
+        ";".join(baseline.crews.get(t.id, ()))
+        for t, d in zip(instance.tasks, done, strict=True)
+        if d
+    ]
+
+
+def change_table(instance: Instance, solution: Solution, baseline: Baseline,
+                 plan: Plan) -> pd.DataFrame:  # fmt: skip
+    """Tasks whose start or crews differ from the baseline."""
+    rows = []
+    calendar = plan.calendar
+    for task, start, crews in zip(instance.tasks, solution.starts, solution.crews, strict=True):
+        was = baseline.starts[task.id]
+        crews_changed = task.fixed_start is None and \
+            sorted(crews) != sorted(baseline.crews.get(task.id, ()))  # fmt: skip
+        if start != was or crews_changed:
+            rows.append(
+                [
+                    task.id,
+                    calendar.date_of(was).isoformat(),
+                    calendar.date_of(start).isoformat(),
+                    start - was,
+                    int(crews_changed),
+                ]
+            )
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
+def write_changes(changes: pd.DataFrame, path: Path) -> None:
+    write_atomic(path, lambda f: changes.to_csv(f, index=False, lineterminator="\n"))

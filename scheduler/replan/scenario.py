@@ -1,0 +1,243 @@
+"""What-if scenarios (DESIGN.md, Replanning and what-if): read a scenario YAML and apply
+its changes to an Instance. An id that names nothing is an error, never a no-op."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, PositiveFloat
+
+from scheduler.domain.calendar import Calendar
+from scheduler.domain.load import parse_model
+from scheduler.domain.models import KINDS, KindName, NonNegativeFloat, Strict
+from scheduler.domain.yamlio import Document, InputError, read_document
+from scheduler.instance import CrewPool, Instance, Milestone, Resource, Supply, Task, Window
+
+
+class PowerChange(Strict):
+    site: str
+    supply: str
+    from_: date | None = Field(default=None, alias="from")
+    until: date | None = None
+    mw: NonNegativeFloat | None = None
+    kind: KindName | None = None
+    remove: bool = False
+
+
+class CrewChange(Strict):
+    pool: str
+    count: int = Field(ge=0)
+    from_: date = Field(alias="from")
+    until: date
+
+
+class FactoryChange(Strict):
+    id: str
+    slots: int = Field(ge=0)
+    from_: date = Field(alias="from")
+    until: date
+
+
+class DelayChange(Strict):
+    task: str
+    deployment: str | None = None
+    days: int = Field(ge=1)
+
+
+class DurationChange(Strict):
+    module: str
+    task: str
+    factor: PositiveFloat
+
+
+class MilestoneChange(Strict):
+    id: str
+    target: date | None = None
+    deadline: date | None = None
+
+
+class Change(Strict):
+    """One change: exactly one of its fields is set."""
+
+    power: PowerChange | None = None
+    crews: CrewChange | None = None
+    factory: FactoryChange | None = None
+    delay: DelayChange | None = None
+    duration: DurationChange | None = None
+    milestone: MilestoneChange | None = None
+
+
+class Scenario(Strict):
+    name: str
+    status_date: date | None = None
+    changes: Annotated[list[Change], Field(default_factory=list)]
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, Document]:
+    document = read_document(Path(path))
+    scenario = parse_model(Scenario, document)
+    for i, change in enumerate(scenario.changes):
+        kinds = [k for k, v in change.__dict__.items() if v is not None]
+        if len(kinds) != 1:
+            raise InputError([document.problem(("changes", i), "a change sets exactly one of "
+                              "power, crews, factory, delay, duration, milestone")])  # fmt: skip
+    return scenario, document
+
+
+def apply_scenario(instance: Instance, scenario: Scenario, document: Document,
+                   calendar: Calendar) -> Instance:  # fmt: skip
+    """The instance with every change applied, in order."""
+    problems = []
+    for i, change in enumerate(scenario.changes):
+        kind: Literal["power", "crews", "factory", "delay", "duration", "milestone"]
+        kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
+        try:
+            instance = APPLY[kind](instance, value, calendar)
+        except LookupError as error:
+            problems.append(document.problem(("changes", i, kind), str(error.args[0])))
+    if problems:
+        raise InputError(problems)
+    return instance
+
+
+def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Instance:
+    index = next((k for k, s in enumerate(instance.supplies)
+                  if s.site == change.site and s.name == change.supply), None)  # fmt: skip
+    if index is None:
+        raise LookupError(f"site '{change.site}' has no power supply '{change.supply}'")
+    supplies = list(instance.supplies)
+    if change.remove:
+        del supplies[index]
+        return replace(instance, supplies=tuple(supplies))
+    old: Supply = supplies[index]
+    supplies[index] = replace(
+        old,
+        start=calendar.day_of(change.from_) if change.from_ else old.start,
+        end=calendar.day_of(change.until) if change.until else old.end,
+        kw=round(change.mw * 1000) if change.mw is not None else old.kw,
+        kind=KINDS[change.kind] if change.kind else old.kind,
+    )
+    return replace(instance, supplies=tuple(supplies))
+
+
+def _overlay(windows: tuple[Window, ...], new: Window, base: int) -> tuple[Window, ...]:
+    """Windows with ``new`` laid over them (``new`` wins where they overlap)."""
+    kept: list[Window] = []
+    for w in windows:
+        if w.end <= new.start or w.start >= new.end:
+            kept.append(w)
+            continue
+        if w.start < new.start:
+            kept.append(Window(w.start, new.start, w.value))
+        if w.end > new.end:
+            kept.append(Window(new.end, w.end, w.value))
+    return tuple(sorted([*kept, new], key=lambda w: w.start))
+
+
+def _raise_base(windows: tuple[Window, ...], old: int, new: int, far: int) -> tuple[Window, ...]:
+    """A pool or resource grown from ``old`` to ``new`` keeps ``old`` outside its windows."""
+    cuts = sorted({0, far} | {d for w in windows for d in (w.start, w.end)})
+    covered = [Window(a, b, old) for a, b in itertools.pairwise(cuts)
+               if not any(w.start <= a < w.end for w in windows) and a < b]  # fmt: skip
+    return tuple(sorted([*windows, *covered], key=lambda w: w.start))
+
+
+def _crews(instance: Instance, change: CrewChange, calendar: Calendar) -> Instance:
+    index = next((k for k, p in enumerate(instance.pools) if p.id == change.pool), None)
+    if index is None:
+        raise LookupError(f"unknown crew pool '{change.pool}'")
+    pool: CrewPool = instance.pools[index]
+    window = Window(calendar.day_of(change.from_), calendar.day_of(change.until), change.count)
+    windows, count = pool.windows, pool.count
+    if change.count > pool.count:
+        windows, count = (
+            _raise_base(windows, pool.count, change.count, _far(instance)),
+            change.count,
+        )
+    pools = list(instance.pools)
+    pools[index] = replace(pool, count=count, windows=_overlay(windows, window, count))
+    return replace(instance, pools=tuple(pools))
+
+
+def _factory(instance: Instance, change: FactoryChange, calendar: Calendar) -> Instance:
+    rid = f"factory/{change.id}"
+    index = next((k for k, r in enumerate(instance.resources) if r.id == rid), None)
+    if index is None:
+        raise LookupError(f"unknown factory '{change.id}'")
+    resource: Resource = instance.resources[index]
+    window = Window(calendar.day_of(change.from_), calendar.day_of(change.until), change.slots)
+    windows, capacity = resource.windows, resource.capacity
+    if change.slots > capacity:
+        windows, capacity = (
+            _raise_base(windows, capacity, change.slots, _far(instance)),
+            change.slots,
+        )
+    resources = list(instance.resources)
+    resources[index] = replace(resource, capacity=capacity,
+                               windows=_overlay(windows, window, capacity))  # fmt: skip
+    return replace(instance, resources=tuple(resources))
+
+
+def _far(instance: Instance) -> int:
+    return instance.horizon * 4 + 1000
+
+
+def _template_id(task: Task) -> str:
+    return task.id.rsplit("/", 1)[-1]
+
+
+def _delay(instance: Instance, change: DelayChange, calendar: Calendar) -> Instance:
+    if change.deployment is None:
+        chosen = [k for k, t in enumerate(instance.tasks) if t.id == change.task]
+        what = f"unknown task '{change.task}'"
+    else:
+        chosen = [
+            k
+            for k, t in enumerate(instance.tasks)
+            if t.deployment == change.deployment and _template_id(t) == change.task
+        ]
+        what = f"deployment '{change.deployment}' has no task '{change.task}'"
+    if not chosen:
+        raise LookupError(what)
+    return _lengthen(instance, chosen, lambda d: d + change.days)
+
+
+def _duration(instance: Instance, change: DurationChange, calendar: Calendar) -> Instance:
+    chosen = [
+        k
+        for k, t in enumerate(instance.tasks)
+        if t.module_type == change.module and _template_id(t) == change.task
+    ]
+    if not chosen:
+        raise LookupError(f"no deployed module '{change.module}' has a task '{change.task}'")
+    return _lengthen(instance, chosen, lambda d: max(1, math.ceil(round(d * change.factor, 6))))
+
+
+def _lengthen(instance: Instance, chosen: list[int], new_duration) -> Instance:  # type: ignore[no-untyped-def]
+    tasks = list(instance.tasks)
+    for k in chosen:
+        tasks[k] = replace(tasks[k], duration=new_duration(tasks[k].duration))
+    return replace(instance, tasks=tuple(tasks))
+
+
+def _milestone(instance: Instance, change: MilestoneChange, calendar: Calendar) -> Instance:
+    index = next((k for k, m in enumerate(instance.milestones) if m.id == change.id), None)
+    if index is None:
+        raise LookupError(f"unknown milestone '{change.id}'")
+    old: Milestone = instance.milestones[index]
+    milestones = list(instance.milestones)
+    milestones[index] = replace(
+        old,
+        target=calendar.day_of(change.target) if change.target else old.target,
+        deadline=calendar.day_of(change.deadline) if change.deadline else old.deadline,
+    )
+    return replace(instance, milestones=tuple(milestones))
+
+
+APPLY = {"power": _power, "crews": _crews, "factory": _factory, "delay": _delay,
+         "duration": _duration, "milestone": _milestone}  # fmt: skip

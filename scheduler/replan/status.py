@@ -1,0 +1,228 @@
+"""Status updates and baselines: what already happened, pinned into the Instance.
+
+Rules (DESIGN.md, Replanning): from status day ``D``, a task finished before ``D`` keeps
+its actual days; a task in progress keeps its start and crews and ends after ``D``
+(``remaining_days`` when given, else its planned end or ``D + 1``, whichever is later);
+every other task starts on or after ``D``. Without an actuals file, the baseline is taken
+as having happened as planned up to ``D``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from scheduler.domain.calendar import Calendar
+from scheduler.domain.yamlio import InputError, Problem
+from scheduler.instance import Instance, LinkType, Task
+
+
+class TaskStatus(StrEnum):
+    DONE = "done"
+    IN_PROGRESS = "in_progress"
+    PLANNED = "planned"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A written schedule: start day and crews per task id."""
+
+    starts: dict[str, int]
+    ends: dict[str, int]
+    crews: dict[str, tuple[str, ...]]
+    program_start: str
+
+
+@dataclass(frozen=True)
+class Actual:
+    start: int
+    end: int | None  # exclusive end day; None while in progress
+    remaining: int | None
+    row: int
+
+
+def read_baseline(path: str | Path) -> Baseline:
+    """Read a schedule.json written by modsched."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        tasks = document["tasks"]
+        starts = {t["task_id"]: int(t["start_day"]) for t in tasks}
+        ends = {t["task_id"]: int(t["end_day"]) for t in tasks}
+        crews = {t["task_id"]: tuple(t.get("crews") or ()) for t in tasks}
+        return Baseline(starts, ends, crews, str(document.get("program_start", "")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(
+            [
+                Problem(
+                    str(path), "", f"not a modsched schedule.json: {type(error).__name__}: {error}"
+                )
+            ]
+        ) from None
+
+
+def _parse_date(text: str, path: Path, row: int, column: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            [Problem(str(path), f"row {row}", f"{column} '{text}' is not a date (YYYY-MM-DD)")]
+        ) from None
+
+
+def read_actuals(path: str | Path, instance: Instance, calendar: Calendar,
+                 status_day: int) -> dict[str, Actual]:  # fmt: skip
+    """Read ``task_id, actual_start, actual_finish[, remaining_days]``; every bad row is
+    an error naming the row."""
+    path = Path(path)
+    known = {t.id for t in instance.tasks}
+    actuals: dict[str, Actual] = {}
+    problems: list[Problem] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as stream:
+            reader = csv.DictReader(stream)
+            missing = {"task_id", "actual_start", "actual_finish"} - set(reader.fieldnames or [])
+            if missing:
+                raise InputError([Problem(str(path), "header", "missing column(s) "
+                                          + ", ".join(sorted(missing)))])  # fmt: skip
+            for row_number, row in enumerate(reader, start=2):
+                try:
+                    task_id, actual = _actual(row, row_number, path, known, calendar, status_day)
+                    if task_id in actuals:
+                        raise InputError(
+                            [
+                                Problem(
+                                    str(path),
+                                    f"row {row_number}",
+                                    f"task '{task_id}' is listed twice",
+                                )
+                            ]
+                        )
+                    actuals[task_id] = actual
+                except InputError as error:
+                    problems += error.problems
+    except OSError as error:
+        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    if problems:
+        raise InputError(problems)
+    return actuals
+
+
+def _actual(row: dict, number: int, path: Path, known: set[str], calendar: Calendar,
+            status_day: int) -> tuple[str, Actual]:  # fmt: skip
+    where = f"row {number}"
+    task_id = (row.get("task_id") or "").strip()
+    if task_id not in known:
+        raise InputError([Problem(str(path), where, f"unknown task '{task_id}'")])
+    start = _parse_date(row.get("actual_start", ""), path, number, "actual_start")
+    finish = _parse_date(row.get("actual_finish", ""), path, number, "actual_finish")
+    if start is None:
+        raise InputError([Problem(str(path), where, f"task '{task_id}' has no actual_start")])
+    start_day = calendar.day_of(start)
+    if start_day >= status_day:
+        raise InputError([Problem(str(path), where, f"task '{task_id}' starts {start}, not "
+                                                    "before the status date")])  # fmt: skip
+    end_day = None
+    if finish is not None:
+        if finish < start:
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        where,
+                        f"task '{task_id}' finishes {finish} before it starts {start}",
+                    )
+                ]
+            )
+        end_day = calendar.day_of(finish) + 1
+        if end_day > status_day:
+            raise InputError([Problem(str(path), where, f"task '{task_id}' finishes {finish}, "
+                                                        "after the status date")])  # fmt: skip
+    remaining = (row.get("remaining_days") or "").strip()
+    if remaining and not remaining.isdigit():
+        raise InputError([Problem(str(path), where, f"remaining_days '{remaining}' is not a "
+                                                    "whole number of days")])  # fmt: skip
+    return task_id, Actual(start_day, end_day, int(remaining) if remaining else None, number)
+
+
+def as_planned(baseline: Baseline, instance: Instance, status_day: int) -> dict[str, Actual]:
+    """Without actuals: what the baseline says happened before the status day."""
+    actuals = {}
+    for task in instance.tasks:
+        start = baseline.starts.get(task.id)
+        if start is None or start >= status_day:
+            continue
+        end = baseline.ends[task.id]
+        actuals[task.id] = Actual(start, end if end <= status_day else None, None, 0)
+    return actuals
+
+
+def pin_status(instance: Instance, baseline: Baseline, actuals: dict[str, Actual],
+               status_day: int) -> tuple[Instance, list[TaskStatus]]:  # fmt: skip
+    """Done tasks keep their actual days (and stop using crews and resources: the past is
+    not replanned, only their energised load stays); tasks in progress keep start and
+    crews; every other task is released at the status day."""
+    tasks, statuses = [], []
+    for task in instance.tasks:
+        actual = actuals.get(task.id)
+        if actual is None:
+            tasks.append(replace(task, release=max(task.release, status_day)))
+            statuses.append(TaskStatus.PLANNED)
+        elif actual.end is not None:
+            tasks.append(
+                replace(
+                    task,
+                    duration=actual.end - actual.start,
+                    fixed_start=actual.start,
+                    skills={},
+                    resources={},
+                    power_kw=0,
+                    release=0,
+                    deadline=None,
+                )
+            )
+            statuses.append(TaskStatus.DONE)
+        else:
+            end = _in_progress_end(task, baseline, actual, status_day)
+            tasks.append(replace(task, duration=end - actual.start, fixed_start=actual.start,
+                                 fixed_crews=baseline.crews.get(task.id) or None, release=0,
+                                 deadline=None))  # fmt: skip
+            statuses.append(TaskStatus.IN_PROGRESS)
+    pinned = replace(instance, tasks=tuple(tasks))
+    check_started_order(pinned, statuses)
+    return pinned, statuses
+
+
+def _in_progress_end(task: Task, baseline: Baseline, actual: Actual, status_day: int) -> int:
+    if actual.remaining is not None:
+        return status_day + actual.remaining
+    planned = baseline.ends.get(task.id, actual.start + task.duration)
+    return max(planned, status_day + 1)
+
+
+def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
+    """A task that started (done or in progress) cannot precede, against a link, a task
+    that started later or has not started."""
+    problems = []
+    for link in instance.links:
+        a, b = instance.tasks[link.pred], instance.tasks[link.succ]
+        if statuses[link.succ] == TaskStatus.PLANNED or b.fixed_start is None:
+            continue
+        if statuses[link.pred] == TaskStatus.PLANNED:
+            if link.type in (LinkType.FS, LinkType.SS) and link.lag >= 0:
+                problems.append(Problem("actuals", f"task '{b.id}'", f"started before its "
+                                        f"predecessor '{a.id}' started"))  # fmt: skip
+            continue
+        if link.type == LinkType.FS and statuses[link.pred] == TaskStatus.DONE \
+                and b.fixed_start < a.fixed_start + a.duration + link.lag:  # type: ignore[operator]  # fmt: skip
+            problems.append(Problem("actuals", f"task '{b.id}'", f"started before its "
+                                    f"predecessor '{a.id}' finished"))  # fmt: skip
+    if problems:
+        raise InputError(problems)

@@ -297,3 +297,13 @@ def check_command(
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     app()
+
+
+def _register_bench() -> None:
+    """`modsched bench`, defined with the benchmark runner."""
+    from scheduler.bench import bench_command
+
+    app.command("bench")(bench_command)
+
+
+_register_bench()

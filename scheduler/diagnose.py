@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ortools.sat.python import cp_model
+
 from scheduler.graph import CriticalPath, gate_opening, start_distance
-from scheduler.instance import Gate, Instance
+from scheduler.instance import Gate, Instance, Task
+from scheduler.solvers.cpsat import CpSatModel, InfeasibleModel
 
 DayText = Callable[[int], str]
 GATE_WORDS = {Gate.ANY: "any", Gate.TEMPORARY: "temporary or permanent",
@@ -102,9 +105,117 @@ def energised_load_uncovered(instance: Instance) -> list[str]:
     return reasons
 
 
-def explain_infeasible(instance: Instance, options: object) -> list[str]:
-    """CP-SAT proved that no plan exists. Name what constrains the plan most."""
+class ExplainModel(CpSatModel):
+    """The CP-SAT model with its soft-to-blame constraint groups behind literals:
+    milestone deadlines, deployment releases, each site's power supplies, crew pools'
+    unavailability and resources' reduced-capacity windows. No objective: only "is there
+    a plan at all with these groups on?"."""
+
+    def __init__(self, instance: Instance):
+        self.literals: dict[tuple[str, str], cp_model.IntVar] = {}
+        super().__init__(instance)
+
+    def group(self, kind: str, key: str) -> cp_model.IntVar:
+        if (kind, key) not in self.literals:
+            self.literals[kind, key] = self.model.new_bool_var(f"{kind}:{key}")
+        return self.literals[kind, key]
+
+    def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
+        if task.fixed_start is not None:
+            return cp_model.Domain(task.fixed_start, task.fixed_start)
+        latest = self.horizon - task.duration
+        if task.deadline is not None:
+            latest = min(latest, task.deadline - task.duration)
+        return cp_model.Domain(0, latest)
+
+    def add_constraints(self) -> None:
+        super().add_constraints()
+        for i, task in enumerate(self.instance.tasks):
+            if task.fixed_start is not None:
+                continue
+            start = self.tasks[i].start
+            if task.release > 0:
+                literal = self.group("release", task.deployment or task.id)
+                self.model.add(start >= task.release).only_enforce_if(literal)
+            if task.gate > 0 and task.duration > 0:
+                literal = self.group("power", task.site or "")
+                self.model.add_linear_expression_in_domain(start, self.gate_domain(task)
+                                                           ).only_enforce_if(literal)  # fmt: skip
+        for milestone in self.instance.milestones:
+            if milestone.deadline is not None:
+                literal = self.group("deadline", milestone.id)
+                for i in milestone.tasks:
+                    self.model.add(self.tasks[i].end <= milestone.deadline + 1).only_enforce_if(
+                        literal
+                    )
+
+    def add_supply_cumulative(self, site: str, level: int, items: list[tuple]) -> None:
+        literal = self.group("power", site)
+        optional = []
+        for interval, demand in items:
+            copy = self.model.new_optional_interval_var(
+                interval.start_expr(), interval.size_expr(), interval.end_expr(), literal, ""
+            )
+            optional.append((copy, demand))
+        super().add_supply_cumulative(site, level, optional)
+
+    def add_objective(self) -> None:
+        """No objective: a feasibility question."""
+
+
+def _feasible(model: ExplainModel, on: list[cp_model.IntVar], seconds: float) -> bool | None:
+    """True / False when proven, None when the time ran out."""
+    model.model.clear_assumptions()
+    model.model.add_assumptions(on)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    status = solver.solve(model.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    return False if status == cp_model.INFEASIBLE else None
+
+
+def describe(kind: str, key: str, instance: Instance, day_text: DayText | None) -> str:
+    if kind == "deadline":
+        milestone = next(m for m in instance.milestones if m.id == key)
+        return f"the deadline of milestone '{key}' ({_day(milestone.deadline or 0, day_text)})"
+    if kind == "release":
+        release = max(t.release for t in instance.tasks if (t.deployment or t.id) == key)
+        return f"the release of deployment '{key}' (no work before {_day(release, day_text)})"
+    if kind == "power":
+        return f"the power supplies of site '{key}' (their dates, kinds and MW)"
+    if kind == "crew-window":
+        return f"the unavailability windows of crew pool '{key}'"
+    return f"the reduced-capacity windows of '{key}'"
+
+
+def explain_infeasible(instance: Instance, day_text: DayText | None = None,
+                       seconds: float = 30.0) -> list[str]:  # fmt: skip
+    """A small set of constraint groups that cannot hold together (deletion filter over
+    the groups, each test a feasibility solve), said in planner's words."""
+    try:
+        model = ExplainModel(instance)
+    except InfeasibleModel as error:
+        return [str(error)]
+    groups = list(model.literals)
+    budget = seconds / (len(groups) + 2)
+    if _feasible(model, [], budget) is False:
+        return ["no plan exists even without deadlines, releases, power limits and crew or "
+                "capacity windows: check crew counts, factory and crane capacities, links "
+                "and the tasks already done or in progress"]  # fmt: skip
+    core = list(groups)
+    for group in list(core):
+        rest = [g for g in core if g != group]
+        if _feasible(model, [model.literals[g] for g in rest], budget) is False:
+            core = rest
+    if len(core) == len(groups) and _feasible(model, [model.literals[g] for g in core],
+                                              budget) is not False:  # fmt: skip
+        return ["CP-SAT proved that no plan meets every constraint, but no smaller conflict "
+                "was found in time"]  # fmt: skip
+    parts = [describe(kind, key, instance, day_text) for kind, key in core]
     return [
-        "CP-SAT proved that no plan meets every constraint: check milestone deadlines, "
-        "releases, power supplies and crew unavailability windows"
+        "these cannot all hold: "
+        + "; ".join(parts)
+        + (". Relaxing any one of them makes a plan possible" if len(parts) > 1 else "")
     ]

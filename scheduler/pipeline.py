@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from scheduler.diagnose import Infeasible, explain_infeasible, precheck
+from scheduler.diagnose import DayText, Infeasible, explain_infeasible, precheck
 from scheduler.domain.load import Plan, load_project
 from scheduler.domain.yamlio import InputError, Problem
 from scheduler.expand import expand
@@ -68,10 +68,11 @@ def solve_instance(
     solver: SolverName = "cp-sat",
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
+    day_text: DayText | None = None,
 ) -> tuple[SolveResult, SolveResult]:
     """(chosen result, greedy result). CP-SAT is warm-started from the greedy plan; if it
     finds nothing in time, the greedy plan is returned and says so."""
-    precheck(instance, cpm)
+    precheck(instance, cpm, day_text)
     greedy = run_greedy(instance)
     greedy.bound = cpm.length if not instance.milestones else None
     if solver == "greedy":
@@ -80,7 +81,7 @@ def solve_instance(
         return greedy, greedy
     result = solve(instance, options, hint=greedy.solution, on_progress=on_progress, stop=stop)
     if result.status == Status.INFEASIBLE:
-        raise Infeasible(explain_infeasible(instance, options))
+        raise Infeasible(explain_infeasible(instance, day_text))
     if result.solution is None and greedy.solution is not None:
         log.warning("CP-SAT found no plan in %.1fs; keeping the greedy plan", result.seconds)
         result.solver, result.status = "cp-sat (greedy plan kept)", Status.FEASIBLE
@@ -101,7 +102,8 @@ def plan_project(
     """Load, solve, validate: the schedule of a project file."""
     options = options or SolveOptions()
     plan, instance, cpm = load_instance(path)
-    result, greedy = solve_instance(instance, cpm, options, solver, on_progress, stop)
+    day_text = plan.calendar.iso_of
+    result, greedy = solve_instance(instance, cpm, options, solver, on_progress, stop, day_text)
     schedule = make_schedule(plan, instance, result.solution, result)  # type: ignore[arg-type]
     return Outcome(plan, instance, cpm, result, greedy, schedule)
 

@@ -47,6 +47,9 @@ class Calendar:
         self._extend_to_index(index)
         return self._dates[index]
 
+    def iso_of(self, index: int) -> str:
+        return self.date_of(index).isoformat()
+
     def day_of(self, day: date) -> int:
         """The working day of a dated event: the first workday on or after ``day``."""
         if day < self.start:

@@ -393,8 +393,4 @@ def check_milestones(plan: Plan) -> list[Problem]:
                 problems.append(doc.problem(("milestones", i, "after", j),
                                             f"milestone '{milestone.id}' comes after unknown "
                                             f"deployment '{name}'"))  # fmt: skip
-        if milestone.target and milestone.deadline and milestone.deadline < milestone.target:
-            problems.append(doc.problem(("milestones", i, "deadline"),
-                                        f"deadline {milestone.deadline} is before target "
-                                        f"{milestone.target}"))  # fmt: skip
     return problems

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scheduler.diagnose import Infeasible, precheck
+from scheduler.diagnose import Infeasible, explain_infeasible, precheck
 from scheduler.domain.load import Plan
 from scheduler.domain.yamlio import InputError, Problem
 from scheduler.expand import with_horizon
@@ -115,15 +115,14 @@ def replan(
     plan, instance, statuses, baseline, name = prepare(project, baseline_path, actuals,
                                                        scenario, status_date)  # fmt: skip
     cpm = critical_path(instance)
-    precheck(instance, cpm, lambda d: plan.calendar.date_of(d).isoformat())
+    precheck(instance, cpm, plan.calendar.iso_of)
     hint = repaired_baseline(instance, baseline) or run_greedy(instance).solution
     old = Solution([baseline.starts[t.id] for t in instance.tasks],
                    [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
     result = solve(instance, options, hint, on_progress, stop, prefer_crews=old.crews,
                    baseline=old)  # fmt: skip
     if result.status == Status.INFEASIBLE:
-        raise Infeasible(["CP-SAT proved that no plan meets every constraint after these "
-                          "changes"])  # fmt: skip
+        raise Infeasible(explain_infeasible(instance, plan.calendar.iso_of))
     if result.solution is None:
         if hint is None:
             raise Infeasible([f"no plan found within {options.time_limit:g} s"])

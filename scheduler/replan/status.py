@@ -117,38 +117,29 @@ def read_actuals(path: str | Path, instance: Instance, calendar: Calendar,
 
 def _actual(row: dict, number: int, path: Path, known: set[str], calendar: Calendar,
             status_day: int) -> tuple[str, Actual]:  # fmt: skip
-    where = f"row {number}"
+    def bad(message: str) -> InputError:
+        return InputError([Problem(str(path), f"row {number}", message)])
+
     task_id = (row.get("task_id") or "").strip()
     if task_id not in known:
-        raise InputError([Problem(str(path), where, f"unknown task '{task_id}'")])
+        raise bad(f"unknown task '{task_id}'")
     start = _parse_date(row.get("actual_start", ""), path, number, "actual_start")
     finish = _parse_date(row.get("actual_finish", ""), path, number, "actual_finish")
     if start is None:
-        raise InputError([Problem(str(path), where, f"task '{task_id}' has no actual_start")])
+        raise bad(f"task '{task_id}' has no actual_start")
     start_day = calendar.day_of(start)
-    if start_day >= status_day:
-        raise InputError([Problem(str(path), where, f"task '{task_id}' starts {start}, not "
-                                                    "before the status date")])  # fmt: skip
+    if start_day > status_day:
+        raise bad(f"task '{task_id}' starts {start}, after the status date")
     end_day = None
     if finish is not None:
         if finish < start:
-            raise InputError(
-                [
-                    Problem(
-                        str(path),
-                        where,
-                        f"task '{task_id}' finishes {finish} before it starts {start}",
-                    )
-                ]
-            )
+            raise bad(f"task '{task_id}' finishes {finish} before it starts {start}")
         end_day = calendar.day_of(finish) + 1
         if end_day > status_day:
-            raise InputError([Problem(str(path), where, f"task '{task_id}' finishes {finish}, "
-                                                        "after the status date")])  # fmt: skip
+            raise bad(f"task '{task_id}' finishes {finish}, after the status date")
     remaining = (row.get("remaining_days") or "").strip()
     if remaining and not remaining.isdigit():
-        raise InputError([Problem(str(path), where, f"remaining_days '{remaining}' is not a "
-                                                    "whole number of days")])  # fmt: skip
+        raise bad(f"remaining_days '{remaining}' is not a whole number of days")
     return task_id, Actual(start_day, end_day, int(remaining) if remaining else None, number)
 
 

@@ -100,10 +100,14 @@ class CpSatModel:
             latest = min(latest, deadline - task.duration)
         domain = cp_model.Domain(earliest, latest) if earliest <= latest else cp_model.Domain(1, 0)
         if task.gate > 0 and task.duration > 0:
-            allowed = [[a, b - task.duration] for a, b in self.open_segments(task)
-                       if b - task.duration >= a]  # fmt: skip
-            domain = domain.intersection_with(cp_model.Domain.from_intervals(allowed))
+            domain = domain.intersection_with(self.gate_domain(task))
         return domain
+
+    def gate_domain(self, task: Task) -> cp_model.Domain:
+        """Starts whose every day has supply of a kind that passes the task's gate."""
+        allowed = [[a, b - task.duration] for a, b in self.open_segments(task)
+                   if b - task.duration >= a]  # fmt: skip
+        return cp_model.Domain.from_intervals(allowed)
 
     def deadlines_of(self, task: Task) -> list[int]:
         """Latest end days: the task's own and those of its milestones (day <= deadline
@@ -172,7 +176,8 @@ class CpSatModel:
             elif users:
                 intervals = [self.tasks[i].interval for i, _ in users]
                 demands = [use for _, use in users]
-                blockers = self.blockers(pool.count, pool.windows, f"pool{p}")
+                blockers = self.blockers(pool.count, pool.windows, f"pool{p}",
+                                         self.group("crew-window", pool.id))  # fmt: skip
                 self.model.add_cumulative(
                     intervals + [b for b, _ in blockers],
                     demands + [d for _, d in blockers],
@@ -207,16 +212,25 @@ class CpSatModel:
             t = self.tasks[i]
             intervals.append(self.model.new_optional_fixed_size_interval_var(
                 t.start, t.duration, present, f"T{i}_P{p}"))  # fmt: skip
-        blockers = self.blockers(1, self.instance.pools[p].windows, f"pool{p}")
+        pool = self.instance.pools[p]
+        blockers = self.blockers(1, pool.windows, f"pool{p}", self.group("crew-window", pool.id))
         self.model.add_no_overlap(intervals + [b for b, _ in blockers])
 
-    def blockers(self, capacity: int, windows: Sequence, name: str) -> list[tuple]:
+    def group(self, kind: str, key: str) -> cp_model.IntVar | None:
+        """The literal that switches a group of constraints on (only when explaining
+        infeasibility, see scheduler.diagnose); None: always on."""
+        return None
+
+    def blockers(self, capacity: int, windows: Sequence, name: str,
+                 present: cp_model.IntVar | None = None) -> list[tuple]:  # fmt: skip
         """Fixed intervals that take ``capacity - value`` on each window."""
         found = []
         for k, w in enumerate(windows):
             if w.value < capacity and w.end > w.start:
-                interval = self.model.new_fixed_size_interval_var(w.start, w.end - w.start,
-                                                                  f"{name}_off{k}")  # fmt: skip
+                size, label = w.end - w.start, f"{name}_off{k}"
+                interval = (self.model.new_fixed_size_interval_var(w.start, size, label)
+                            if present is None else self.model.new_optional_fixed_size_interval_var(
+                                w.start, size, present, label))  # fmt: skip
                 found.append((interval, capacity - w.value))
         return found
 
@@ -230,7 +244,8 @@ class CpSatModel:
             if not users[resource.id]:
                 continue
             top = max([resource.capacity, *(w.value for w in resource.windows)])
-            blockers = self.blockers(top, resource.windows, f"R{r}")
+            blockers = self.blockers(top, resource.windows, f"R{r}",
+                                     self.group("capacity-window", resource.id))  # fmt: skip
             if top == 0:  # no capacity ever: no task using it may run
                 for i, _ in users[resource.id]:
                     if self.instance.tasks[i].duration > 0:

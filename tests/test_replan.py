@@ -1,0 +1,219 @@
+"""Replanning from a status date on the complete test project (tests/data/complete.yaml).
+
+Its optimal baseline: the s1 hall IST is held by the s1 utility (permanent power from
+2027-02-15 = working day 29, the holiday on 2027-01-18 counted); s2's skid finishes by day
+19. Every expected shift below follows from one change and is explained where asserted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scheduler.domain.yamlio import InputError
+from scheduler.output import write_json
+from scheduler.pipeline import plan_project
+from scheduler.replan.replan import replan
+from scheduler.replan.status import TaskStatus
+from scheduler.solvers.cpsat import SolveOptions
+from scheduler.validate import validate
+
+DATA = Path(__file__).parent / "data"
+PROJECT = DATA / "complete.yaml"
+FAST = SolveOptions(time_limit=20, workers=2)
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    outcome = plan_project(PROJECT, FAST)
+    path = tmp_path_factory.mktemp("baseline") / "schedule.json"
+    write_json(outcome.schedule, path)
+    return path
+
+
+def scenario(tmp_path: Path, *changes: str, status: str = "2027-01-11") -> Path:
+    path = tmp_path / "scenario.yaml"
+    body = "".join(f"\n  - {c}" for c in changes)
+    path.write_text(f"name: test\nstatus_date: {status}\nchanges:{body}\n")
+    return path
+
+
+def starts(outcome) -> dict[str, int]:
+    return dict(zip(outcome.schedule.tasks.task_id, outcome.schedule.tasks.start_day, strict=True))
+
+
+def checked(outcome):
+    assert validate(outcome.instance, outcome.result.solution) == []
+    return outcome
+
+
+@pytest.mark.parametrize("day", ["2027-01-04", "2027-01-14", "2027-01-27", "2027-02-16"])
+def test_no_change_reproduces_baseline(baseline, day):
+    outcome = checked(replan(PROJECT, baseline, status_date=date.fromisoformat(day),
+                             options=FAST))  # fmt: skip
+    assert outcome.changes.empty
+    assert outcome.schedule.kpis["moved_tasks"] == 0
+    assert list(outcome.schedule.tasks.start_day) == list(outcome.schedule.tasks.baseline_start_day)
+
+
+def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
+    """Status 2027-01-14 (day 8). s1-skid/1 fabricate took a day longer (done days 0-5),
+    its ship ran days 6-7 (done), its set started day 8... in progress with 2 days left.
+    Everything not listed starts on or after day 8."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\n"
+        "s1-skid/1/fabricate,2027-01-04,2027-01-11,\n"
+        "s1-skid/1/ship,2027-01-12,2027-01-13,\n"
+        "s1-skid/1/set,2027-01-14,,2\n"
+    )
+    outcome = checked(replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14),
+                             options=FAST))  # fmt: skip
+    tasks = outcome.schedule.tasks.set_index("task_id")
+    assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 6]).all()
+    assert (tasks.loc["s1-skid/1/ship", ["start_day", "end_day"]] == [6, 8]).all()
+    assert (tasks.loc["s1-skid/1/set", ["start_day", "end_day"]] == [8, 10]).all()
+    assert tasks.loc["s1-skid/1/set", "status"] == TaskStatus.IN_PROGRESS
+    planned = tasks[tasks.status == "planned"]
+    assert len(planned) == 19 - 3 and (planned.start_day >= 8).all()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("s1-skid/9/set,2027-01-05,,", "row 2: unknown task 's1-skid/9/set'"),
+        ("s1-skid/1/fabricate,2027-01-08,2027-01-05,",
+         "row 2: task 's1-skid/1/fabricate' finishes 2027-01-05 before it starts 2027-01-08"),
+        ("s1-skid/1/fabricate,2027-01-20,,",
+         "row 2: task 's1-skid/1/fabricate' starts 2027-01-20, after the status date"),
+        ("s1-skid/1/ship,2027-01-05,,",
+         "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' started"),
+        ("s1-skid/1/fabricate,01/05/2027,,",
+         "row 2: actual_start '01/05/2027' is not a date (YYYY-MM-DD)"),
+    ],
+)  # fmt: skip
+def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(f"task_id,actual_start,actual_finish\n{row}\n")
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    assert any(message in str(p) for p in caught.value.problems), caught.value
+
+
+def test_power_supply_moved_pushes_only_what_needs_it(baseline, tmp_path):
+    """The s1 utility moves 4 weeks (20 working days) later: the permanent-gated hall IST
+    moves from day 29 to day 49, by exactly 20; nothing at s2 moves."""
+    change = "power: {site: s1, supply: utility, from: 2027-03-15}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change),
+                             options=FAST))  # fmt: skip
+    assert starts(outcome)["s1-hall/1/ist"] == 49
+    moved = outcome.changes[outcome.changes.shift_days != 0]
+    assert list(moved.task_id) == ["s1-hall/1/ist"] and list(moved.shift_days) == [20]
+
+
+def test_power_supply_removed(baseline, tmp_path):
+    """Without the s1 turbines the s1 load-bank tests (temporary gate) wait for the
+    utility on day 29, the IST after them on day 31 at the earliest."""
+    change = "power: {site: s1, supply: turbines, remove: true}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change),
+                             options=FAST))  # fmt: skip
+    got = starts(outcome)
+    assert min(got["s1-skid/1/loadbank"], got["s1-skid/2/loadbank"]) >= 29
+    assert got["s1-hall/1/ist"] >= 31
+    assert got["s2-skid/1/loadbank"] == 17  # s2 has its own utility: unchanged
+
+
+def test_power_supply_resized(baseline, tmp_path):
+    """The s2 utility shrinks to 0.4 MW: the 0.5 MW skid can never be energised there."""
+    change = "power: {site: s2, supply: utility, mw: 0.4}"
+    from scheduler.diagnose import Infeasible
+
+    with pytest.raises(Infeasible) as caught:
+        replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
+    assert "site 's2'" in caught.value.reasons[0]
+
+
+def test_crews_window(baseline, tmp_path):
+    """The only cx crew is away 2027-01-25 to 2027-02-08 (days 14-23): no task needing
+    commissioning runs on those days."""
+    change = "crews: {pool: cx, count: 0, from: 2027-01-25, until: 2027-02-08}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change),
+                             options=FAST))  # fmt: skip
+    tasks = outcome.schedule.tasks
+    cx = tasks[tasks.skills.str.contains("commissioning")]
+    assert all(end <= 14 or start >= 24 for start, end in zip(cx.start_day, cx.end_day))
+
+
+def test_factory_window(baseline, tmp_path):
+    """Factory f1 is shut from the status date (day 5) to 2027-01-19 (day 10). The two s1
+    fabrications ran on days 0-4 and are done; the s2 one (released on day 5) waits for
+    day 10."""
+    change = "factory: {id: f1, slots: 0, from: 2027-01-11, until: 2027-01-19}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
+                                                                  status="2027-01-11"),
+                             options=FAST))  # fmt: skip
+    got = starts(outcome)
+    fab = sorted(got[f"{d}/fabricate"] for d in ("s1-skid/1", "s1-skid/2", "s2-skid/1"))
+    assert fab[0] == 0 and fab[1] == 0  # done before the status date: kept
+    assert fab[2] >= 10
+
+
+def test_delay_one_task_and_a_deployment(baseline, tmp_path):
+    """Delays lengthen: s2-skid/1/ship by 15 days (2 -> 17), every s1-skid ship by 3."""
+    changes = ("delay: {task: s2-skid/1/ship, days: 15}",
+               "delay: {deployment: s1-skid, task: ship, days: 3}")  # fmt: skip
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, *changes,
+                                                                  status="2027-01-04"),
+                             options=FAST))  # fmt: skip
+    durations = dict(zip(outcome.schedule.tasks.task_id, outcome.schedule.tasks.duration,
+                         strict=True))  # fmt: skip
+    assert durations["s2-skid/1/ship"] == 17
+    assert durations["s1-skid/1/ship"] == durations["s1-skid/2/ship"] == 5
+    got = starts(outcome)
+    assert got["s2-skid/1/set"] >= got["s2-skid/1/ship"] + 17
+
+
+def test_duration_factor(baseline, tmp_path):
+    """Hook-up of every skid takes 1.5 x 3 = 4.5, rounded up to 5 days."""
+    change = "duration: {module: skid, task: hookup, factor: 1.5}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
+                                                                  status="2027-01-04"),
+                             options=FAST))  # fmt: skip
+    hookups = outcome.schedule.tasks[outcome.schedule.tasks.task == "hookup"]
+    assert set(hookups.duration) == {5}
+
+
+def test_milestone_target_moved(baseline, tmp_path):
+    """s2-rfs pulled forward to 2027-01-20 (day 11). The s2 chain cannot end before its
+    CPM bound (release day 5 + 5 + 2 + 1 + 3 + 1 + 2 = day 19, last day 18): 7 late days."""
+    change = "milestone: {id: s2-rfs, target: 2027-01-20}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
+                                                                  status="2027-01-04"),
+                             options=FAST))  # fmt: skip
+    assert outcome.schedule.kpis["milestones"]["s2-rfs"]["late_days"] == 7
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("power: {site: s1, supply: gas, from: 2027-03-15}", "site 's1' has no power supply 'gas'"),
+        ("crews: {pool: nope, count: 1, from: 2027-02-01, until: 2027-02-08}",
+         "unknown crew pool 'nope'"),
+        ("factory: {id: f9, slots: 1, from: 2027-02-01, until: 2027-02-08}",
+         "unknown factory 'f9'"),
+        ("delay: {task: s1-skid/7/ship, days: 3}", "unknown task 's1-skid/7/ship'"),
+        ("delay: {deployment: s1-skid, task: fly, days: 3}", "deployment 's1-skid' has no task "
+                                                             "'fly'"),
+        ("duration: {module: skid, task: paint, factor: 2}",
+         "no deployed module 'skid' has a task 'paint'"),
+        ("milestone: {id: m9, target: 2027-03-01}", "unknown milestone 'm9'"),
+    ],
+)  # fmt: skip
+def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message):
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
+    (problem,) = caught.value.problems
+    assert str(problem).endswith(message)
+    assert "changes[0]" in str(problem)

@@ -1,0 +1,39 @@
+"""modsched: CP-SAT scheduling of prefabricated-module deployment.
+
+The pipeline, front to back: `load_project` -> `expand` -> `Instance` -> `solve` /
+`greedy` -> `validate` -> `Schedule` -> `write_outputs`; `plan_project` runs all of it.
+Replanning: `replan`, `compare`.
+"""
+
+from scheduler.diagnose import Infeasible
+from scheduler.domain.load import load_project
+from scheduler.domain.yamlio import InputError
+from scheduler.expand import expand
+from scheduler.instance import Instance, Solution
+from scheduler.pipeline import Outcome, plan_project, write_outputs
+from scheduler.replan.compare import compare
+from scheduler.replan.replan import replan
+from scheduler.schedule import Schedule
+from scheduler.solvers.cpsat import SolveOptions, solve
+from scheduler.solvers.greedy import best_greedy, greedy
+from scheduler.validate import validate
+
+__all__ = [
+    "InputError",
+    "Infeasible",
+    "Instance",
+    "Outcome",
+    "Schedule",
+    "Solution",
+    "SolveOptions",
+    "best_greedy",
+    "compare",
+    "expand",
+    "greedy",
+    "load_project",
+    "plan_project",
+    "replan",
+    "solve",
+    "validate",
+    "write_outputs",
+]

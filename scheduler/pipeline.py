@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -53,12 +54,14 @@ def load_instance(path: str | Path) -> tuple[Plan, Instance, CriticalPath]:
 
 
 def run_greedy(instance: Instance) -> SolveResult:
+    started = time.perf_counter()
     solution = best_greedy(instance)
+    seconds = time.perf_counter() - started
     if solution is None:
-        return SolveResult("greedy", Status.UNKNOWN)
-    return SolveResult(
-        "greedy", Status.FEASIBLE, solution, objective_value(instance, solution.starts)
-    )
+        return SolveResult("greedy", Status.UNKNOWN, seconds=seconds)
+    objective = objective_value(instance, solution.starts)
+    return SolveResult("greedy", Status.FEASIBLE, solution, objective, seconds=seconds,
+                       first_solution_seconds=seconds)  # fmt: skip
 
 
 def solve_instance(
@@ -72,8 +75,11 @@ def solve_instance(
 ) -> tuple[SolveResult, SolveResult]:
     """(chosen result, greedy result). CP-SAT is warm-started from the greedy plan; if it
     finds nothing in time, the greedy plan is returned and says so."""
+    started = time.perf_counter()
     precheck(instance, cpm, day_text)
     greedy = run_greedy(instance)
+    spent = time.perf_counter() - started
+    options = replace(options, time_limit=max(1.0, options.time_limit - spent))
     greedy.bound = cpm.length if not instance.milestones else None
     if solver == "greedy":
         if greedy.solution is None:

@@ -27,6 +27,8 @@ from scheduler.solvers.result import SolveResult, Status
 log = logging.getLogger(__name__)
 Progress = Callable[[float, int, int], None]
 
+# deterministic-time / wall limit with one worker (measured here: ~0.2-0.33 det s per wall s)
+DETERMINISTIC_SHARE = 0.15
 MOVE_COST = 100  # a moved task weighs as much as 100 days of shift
 CREW_COST = 10  # a crew taken from another pool weighs as much as 10 days of shift
 STATUS = {
@@ -475,12 +477,18 @@ def solve(
 def _run(built: CpSatModel, options: SolveOptions, budget: float,
          callback: cp_model.CpSolverSolutionCallback | None,
          stop: threading.Event | None) -> cp_model.CpSolver:  # fmt: skip
+    """Solve in a worker thread while this (main) thread stays in Python, so that signal
+    handlers run at once and ``stop`` can end the search."""
     solver = cp_model.CpSolver()
     configure(solver, options, budget)
-    watcher = _watch(stop, solver) if stop is not None else None
-    solver.status_code = solver.solve(built.model, callback)  # type: ignore[attr-defined]
-    if watcher is not None:
-        watcher.set()
+    codes: list = []
+    worker = threading.Thread(target=lambda: codes.append(solver.solve(built.model, callback)))
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.05)
+        if stop is not None and stop.is_set():
+            solver.stop_search()
+    solver.status_code = codes[0]  # type: ignore[attr-defined]
     return solver
 
 
@@ -500,25 +508,17 @@ def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,
 
 
 def configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float) -> None:
+    """Workers, seed and limits. With one worker the search is also cut by a
+    deterministic-time limit set below the wall-clock one, so that the same seed gives the
+    same plan run after run (the wall clock only stops a search that runs slow)."""
     params = solver.parameters
     params.num_workers = max(1, options.workers)
     params.random_seed = options.seed
     params.max_time_in_seconds = max(0.1, budget)
+    if options.workers <= 1:
+        params.max_deterministic_time = max(0.05, budget * DETERMINISTIC_SHARE)
     params.log_search_progress = options.log_search
-
-
-def _watch(stop: threading.Event, solver: cp_model.CpSolver) -> threading.Event:
-    """A thread that stops the search once ``stop`` is set; returns its own off switch."""
-    done = threading.Event()
-
-    def run() -> None:
-        while not done.is_set():
-            if stop.wait(0.1):
-                solver.stop_search()
-                return
-
-    threading.Thread(target=run, daemon=True).start()
-    return done
+    params.catch_sigint_signal = False  # Ctrl-C reaches Python, which stops the search
 
 
 # ------------------------------------------------------------ read back

@@ -11,16 +11,16 @@ from scheduler.domain.yamlio import InputError
 from scheduler.expand import expand
 from scheduler.instance import Instance, Solution
 from scheduler.pipeline import Outcome, plan_project, write_outputs
-from scheduler.replan.compare import compare
-from scheduler.replan.replan import replan
+from scheduler.replanning.compare import compare
+from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule
 from scheduler.solvers.cpsat import SolveOptions, solve
 from scheduler.solvers.greedy import best_greedy, greedy
-from scheduler.validate import validate
+from scheduler.validate import validate as validate_solution
 
 __all__ = [
-    "InputError",
     "Infeasible",
+    "InputError",
     "Instance",
     "Outcome",
     "Schedule",
@@ -34,6 +34,6 @@ __all__ = [
     "plan_project",
     "replan",
     "solve",
-    "validate",
+    "validate_solution",
     "write_outputs",
 ]

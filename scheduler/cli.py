@@ -185,7 +185,7 @@ def replan_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
 ) -> None:
     """Replan from a status date: keep what happened, meet the objective, move little."""
-    from scheduler.replan.replan import replan, write_changes
+    from scheduler.replanning.replan import replan, write_changes
 
     refuse_mixed_output(out, force)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
@@ -228,7 +228,7 @@ def whatif_command(
     processes: Annotated[int, typer.Option(help="Scenarios solved at once.")] = 2,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
-    from scheduler.replan.compare import compare, write_comparison
+    from scheduler.replanning.compare import compare, write_comparison
 
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with console.status(f"solving {len(scenarios)} scenario(s)..."):

@@ -15,8 +15,8 @@ import pytest
 from scheduler.domain.yamlio import InputError
 from scheduler.output import write_json
 from scheduler.pipeline import plan_project
-from scheduler.replan.replan import replan
-from scheduler.replan.status import TaskStatus
+from scheduler.replanning.replan import replan
+from scheduler.replanning.status import TaskStatus
 from scheduler.solvers.cpsat import SolveOptions
 from scheduler.validate import validate
 

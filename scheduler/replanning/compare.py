@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from scheduler.gantt import gantt, power_table
 from scheduler.output import write_atomic
-from scheduler.replan.replan import replan
+from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule
 from scheduler.solvers.cpsat import SolveOptions
 
@@ -74,7 +74,7 @@ def load_baseline_schedule(project: str | Path, baseline_path: str | Path) -> Sc
     """The baseline as a Schedule, rebuilt from the project and its schedule.json."""
     from scheduler.instance import Solution
     from scheduler.pipeline import load_instance
-    from scheduler.replan.status import read_baseline
+    from scheduler.replanning.status import read_baseline
     from scheduler.schedule import build_schedule
 
     plan, instance, _ = load_instance(project)

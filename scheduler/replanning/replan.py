@@ -22,8 +22,8 @@ from scheduler.graph import critical_path
 from scheduler.instance import Instance, Solution, objective_value
 from scheduler.output import write_atomic
 from scheduler.pipeline import load_instance, make_schedule, run_greedy
-from scheduler.replan.scenario import apply_scenario, load_scenario
-from scheduler.replan.status import (
+from scheduler.replanning.scenario import apply_scenario, load_scenario
+from scheduler.replanning.status import (
     Baseline,
     TaskStatus,
     as_planned,

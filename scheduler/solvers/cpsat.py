@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler.graph import CriticalPath, critical_path
-from scheduler.instance import Instance, LinkType, Solution, Task, objective_value
+from scheduler.instance import Instance, LinkType, Milestone, Solution, Task, objective_value
 from scheduler.solvers.result import SolveResult, Status
 
 log = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ class CpSatModel:
         for m, milestone in enumerate(self.instance.milestones):
             if milestone.target is None or not milestone.tasks or milestone.weight == 0:
                 continue
-            late = self.model.new_int_var(0, self.horizon, f"M{m}_late")
+            late = self.model.new_int_var(self.late_floor(milestone), self.horizon, f"M{m}_late")
             members = set(milestone.tasks)
             for i in milestone.tasks:
                 if i in sinks or not self.succ_within(i, members):
@@ -362,6 +362,18 @@ class CpSatModel:
                 self.model.add_abs_equality(change, use - was[i, p])
                 terms.append(CREW_COST * change)
         self.model.minimize(sum(terms))
+
+    def late_floor(self, milestone: Milestone) -> int:
+        """Late days the critical path alone forces on a milestone."""
+        tasks, earliest = self.instance.tasks, self.cpm.earliest
+        day = max(earliest[i] + tasks[i].duration for i in milestone.tasks) - 1
+        return max(0, day - (milestone.target or day))
+
+    def critical_path_bound(self) -> int:
+        """The objective's floor from CPM alone: forced late days, then the CPM length."""
+        late = sum(m.weight * self.late_floor(m) for m in self.instance.milestones
+                   if m.target is not None and m.tasks)  # fmt: skip
+        return late * self.instance.tardiness_weight + self.cpm.length
 
     def sink_tasks(self) -> set[int]:
         """Tasks whose end no later task's end is sure to pass (no FS/FF successor with
@@ -464,7 +476,7 @@ def solve(
     if result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result.solution = read_solution(built, solver, prefer_crews)
         result.objective = round(solver.objective_value)
-        result.bound = round(solver.best_objective_bound)
+        result.bound = max(round(solver.best_objective_bound), built.critical_path_bound())
         result.first_solution_seconds = logger.history[0][0] if logger.history else None
         if baseline is not None and not (stop and stop.is_set()):
             _stabilise(built, options, result, baseline, started, stop, prefer_crews)

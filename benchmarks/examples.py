@@ -1,0 +1,126 @@
+"""Greedy against CP-SAT on the example projects; writes a section of docs/BENCHMARKS.md.
+
+Each run is a fresh process (`python benchmarks/examples.py --one PROJECT`), so that its
+peak memory (ru_maxrss) is its own. Usage:
+
+    .venv/bin/python benchmarks/examples.py --time-limit 60 --workers 2 \
+        projects/quickstart.yaml projects/three-sites.yaml projects/atlas-27.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN, END = "<!-- examples -->", "<!-- /examples -->"
+
+
+def run_one(project: str, time_limit: float, workers: int) -> dict:
+    """Load, greedy, CP-SAT; the figures of one project."""
+    sys.path.insert(0, str(ROOT))
+    from scheduler.instance import objective_terms
+    from scheduler.pipeline import load_instance, run_greedy
+    from scheduler.solvers.cpsat import SolveOptions, solve
+    from scheduler.validate import validate
+
+    started = time.perf_counter()
+    plan, instance, cpm = load_instance(project)
+    loaded = time.perf_counter() - started
+    greedy = run_greedy(instance)
+    options = SolveOptions(time_limit=time_limit, workers=workers)
+    result = solve(instance, options, hint=greedy.solution)
+    row = {"project": Path(project).stem, "tasks": instance.num_tasks, "load_s": round(loaded, 1),
+           "cpm_days": cpm.length, "greedy_s": round(greedy.seconds, 1)}  # fmt: skip
+    if greedy.solution is not None:
+        tardiness, makespan = objective_terms(instance, greedy.solution.starts)
+        row |= {"greedy_tardiness": tardiness, "greedy_makespan": makespan,
+                "greedy_valid": not validate(instance, greedy.solution)}  # fmt: skip
+    row |= {"status": str(result.status), "seconds": round(result.seconds, 1),
+            "first_solution_s": round(result.first_solution_seconds or -1, 1),
+            "objective": result.objective, "bound": result.bound,
+            "gap": None if result.gap is None else round(100 * result.gap, 2)}  # fmt: skip
+    if result.solution is not None:
+        tardiness, makespan = objective_terms(instance, result.solution.starts)
+        bound_tardiness = (result.bound or 0) // instance.tardiness_weight
+        row |= {"cpsat_tardiness": tardiness, "cpsat_makespan": makespan,
+                "tardiness_bound": bound_tardiness,
+                "cpsat_valid": not validate(instance, result.solution)}  # fmt: skip
+    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return row
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())  # fmt: skip
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))  # fmt: skip
+    import os
+
+    return f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB, Python " \
+           f"{platform.python_version()}"  # fmt: skip
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| project | tasks | greedy late x w / makespan | CP-SAT late x w / makespan | "
+            "tardiness bound | status | gap % | first plan s | solve s | peak MB |")  # fmt: skip
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['project']} | {r['tasks']} | {r.get('greedy_tardiness', '-')} / "
+            f"{r.get('greedy_makespan', '-')} | {r.get('cpsat_tardiness', '-')} / "
+            f"{r.get('cpsat_makespan', '-')} | {r.get('tardiness_bound', '-')} | {r['status']} | "
+            f"{r['gap']} | {r['first_solution_s']} | {r['seconds']} | {r['peak_rss_mb']} |"
+        )
+    return "\n".join(lines)
+
+
+def write_section(rows: list[dict], command: str) -> None:
+    path = ROOT / "docs" / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    body = (f"{BEGIN}\n## Example projects: greedy against CP-SAT\n\n"
+            f"Machine: {machine()}. Date: {date.today()}. Command:\n\n```\n{command}\n```\n\n"
+            f"{table(rows)}\n\n"
+            "Late x w is the weighted late days of the milestones; the objective is that "
+            "times (horizon + 1) plus the makespan. Peak MB is the resident memory of the "
+            "process that loaded, ran the greedy and CP-SAT. Raw rows: "
+            "`docs/results/examples.json`.\n{END}")  # fmt: skip
+    body = body.replace("{END}", END)
+    if BEGIN in text:
+        text = text[: text.index(BEGIN)] + body + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + body + "\n"
+    path.write_text(text)
+    (ROOT / "docs" / "results").mkdir(parents=True, exist_ok=True)
+    (ROOT / "docs" / "results" / "examples.json").write_text(json.dumps(rows, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("projects", nargs="+")
+    parser.add_argument("--time-limit", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--one", action="store_true", help="run one project, print JSON")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.projects[0], args.time_limit, args.workers)))
+        return
+    rows = []
+    for project in args.projects:
+        done = subprocess.run([sys.executable, __file__, "--one", project, "--time-limit",
+                               str(args.time_limit), "--workers", str(args.workers)],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    write_section(rows, " ".join(["python", "benchmarks/examples.py", *sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    main()

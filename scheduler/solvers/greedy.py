@@ -1,0 +1,784 @@
+"""Greedy serial schedule-generation scheme (priority-rule list scheduling).
+
+The way Primavera P6 or Microsoft Project level resources: tasks are taken one at a time,
+among those whose predecessors are all placed, in the order of a priority rule, and each is
+placed at its earliest start that respects everything placed before it: links, release,
+resources, crews (individual ``pool#k``), crew-pool windows and site power (running draw,
+energised load that stays, supply gates). Pinned tasks (``fixed_start``) are placed first.
+
+It is the baseline every CP-SAT result is compared with and the warm start of CP-SAT, so it
+is built for size: per-day numpy arrays for every resource, pool, crew and site power level,
+grown when a start runs past their end, and a jump-ahead search over start days.
+
+Public API: ``greedy(instance, rule)``, ``best_greedy(instance)``, ``PRIORITY_RULES``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scheduler.instance import Gate, Instance, Link, LinkType, Solution, Task, objective_value
+
+log = logging.getLogger(__name__)
+
+PRIORITY_RULES: tuple[str, ...] = ("lst", "lft", "est", "target", "mts")
+"""Rules ``greedy`` knows, each a sort key among eligible tasks (ties by index):
+
+- ``lst``: latest start of a backward CPM pass whose due dates are deadlines, milestone
+  deadlines and milestone targets (tasks with none are due at the CPM horizon);
+- ``lft``: latest finish of the same pass;
+- ``est``: earliest start of a forward CPM pass (releases and links only), then ``lst``;
+- ``target``: earliest milestone target the task leads to (itself or through successors),
+  then ``lst``;
+- ``mts``: most total (transitive) successors, then ``lst``.
+"""
+
+_NEVER = 1 << 60  # an upper bound that never binds
+_LEVELS = 3  # gate / supply levels 1..3 (ANY, TEMPORARY, PERMANENT)
+_OPEN = 1 << 30  # the idle gap after a crew's last task
+
+
+class _Infeasible(Exception):
+    """A task cannot be placed; the message says which and why."""
+
+
+class _Late(_Infeasible):
+    """Task ``task`` cannot start by its latest start (a deadline binds): worth a retry with
+    that task promoted."""
+
+    def __init__(self, message: str, task: int) -> None:
+        super().__init__(message)
+        self.task = task
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+
+
+def greedy(instance: Instance, rule: str = "lst", repairs: int = 5,
+           order: list[int] | None = None) -> Solution | None:  # fmt: skip
+    """Schedule ``instance`` with the serial scheme and priority ``rule``, or, given
+    ``order`` (a key per task, smaller first), in that order: with the starts of a plan as
+    the order this left-justifies it, no task starting later than it did.
+
+    When a task misses its latest start (a deadline, a milestone deadline or a pinned
+    successor binds), it and its ancestors are promoted ahead of every other task and the
+    scheme starts over, at most ``repairs`` times. Returns None (and logs the reason at
+    WARNING) when a task still cannot be placed: no start within its deadline, power or
+    capacity that never suffices, a cycle of links.
+    """
+    if rule not in PRIORITY_RULES:
+        raise ValueError(f"unknown priority rule {rule!r}; known: {', '.join(PRIORITY_RULES)}")
+    try:
+        network = _Network.build(instance)
+        keys = ([(order[i], i) for i in range(instance.num_tasks)] if order is not None
+                else network.priority(rule))  # fmt: skip
+        boost = [0] * instance.num_tasks
+        for attempt in range(repairs + 1):
+            try:
+                return _Scheduler(instance, network).run(
+                    [(-b, *key) for b, key in zip(boost, keys, strict=True)])
+            except _Late as exc:
+                if attempt == repairs:
+                    raise
+                log.info("greedy(%s): %s; promoting it and retrying", rule, exc)
+                for i in network.ancestors(exc.task):
+                    boost[i] += 1
+    except _Infeasible as exc:
+        log.info("greedy(%s) found no schedule for %s: %s", rule, instance.name, exc)
+    return None
+
+
+def best_greedy(instance: Instance) -> Solution | None:
+    """Run every rule of ``PRIORITY_RULES`` and keep the lowest ``objective_value``."""
+    best: Solution | None = None
+    best_value = 0
+    for rule in PRIORITY_RULES:
+        solution = greedy(instance, rule)
+        if solution is None:
+            continue
+        value = objective_value(instance, solution.starts)
+        if best is None or value < best_value:
+            best, best_value = solution, value
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# Precedence network: topological order, CPM passes, priorities
+
+
+def start_offset(link: Link, pred: Task, succ: Task) -> int:
+    """``c`` such that the link states ``s_succ >= s_pred + c``."""
+    if link.type == LinkType.FS:
+        return pred.duration + link.lag
+    if link.type == LinkType.SS:
+        return link.lag
+    if link.type == LinkType.FF:
+        return pred.duration + link.lag - succ.duration
+    return link.lag - succ.duration  # SF
+
+
+def _topological(n: int, preds: list[list[tuple[int, int]]], free: list[bool]) -> list[int]:
+    """Kahn order of the free (unpinned) tasks over links among free tasks."""
+    indegree = [0] * n
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for b in range(n):
+        for a, _ in preds[b]:
+            if free[a] and free[b]:
+                indegree[b] += 1
+                succs[a].append(b)
+    stack = [i for i in range(n) if free[i] and indegree[i] == 0]
+    order: list[int] = []
+    while stack:
+        a = stack.pop()
+        order.append(a)
+        for b in succs[a]:
+            indegree[b] -= 1
+            if indegree[b] == 0:
+                stack.append(b)
+    if len(order) != sum(free):
+        raise _Infeasible("the links between unpinned tasks form a cycle")
+    return order
+
+
+@dataclass
+class _Network:
+    """Links as start offsets, a topological order and the CPM quantities of each task."""
+
+    instance: Instance
+    preds: list[list[tuple[int, int]]]  # per task: (pred, offset)
+    succs: list[list[tuple[int, int]]]  # per task: (succ, offset)
+    order: list[int]  # topological order of the unpinned tasks
+    earliest: list[int] = field(default_factory=list)  # forward CPM start
+    latest: list[int] = field(default_factory=list)  # backward CPM start, targets included
+    hard_latest: list[int] = field(default_factory=list)  # backward CPM start, deadlines only
+
+    @classmethod
+    def build(cls, instance: Instance) -> _Network:
+        """Offsets, order and both CPM passes."""
+        n = instance.num_tasks
+        tasks = instance.tasks
+        preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for link in instance.links:
+            offset = start_offset(link, tasks[link.pred], tasks[link.succ])
+            preds[link.succ].append((link.pred, offset))
+            succs[link.pred].append((link.succ, offset))
+        free = [t.fixed_start is None for t in tasks]
+        network = cls(instance, preds, succs, _topological(n, preds, free))
+        network.earliest = network._forward()
+        horizon = max([instance.horizon, *(s + t.duration for s, t in
+                                          zip(network.earliest, tasks, strict=True))])
+        network.latest = network._backward(network._due(targets=True, horizon=horizon))
+        network.hard_latest = network._backward(network._due(targets=False, horizon=None))
+        return network
+
+    def _forward(self) -> list[int]:
+        """Earliest starts from releases and links (pinned tasks at their start)."""
+        tasks = self.instance.tasks
+        earliest = [t.fixed_start if t.fixed_start is not None else max(0, t.release)
+                    for t in tasks]
+        for b in self.order:
+            for a, offset in self.preds[b]:
+                earliest[b] = max(earliest[b], earliest[a] + offset)
+        return earliest
+
+    def _due(self, targets: bool, horizon: int | None) -> list[int]:
+        """Latest start from each task's own due dates, before propagation.
+
+        Due ends: the task deadline, ``deadline + 1`` and (if ``targets``) ``target + 1`` of
+        its milestones, else ``horizon`` (``_NEVER`` when None).
+        """
+        tasks = self.instance.tasks
+        due_end = [t.deadline if t.deadline is not None else _NEVER for t in tasks]
+        for milestone in self.instance.milestones:
+            days = [milestone.deadline] + ([milestone.target] if targets else [])
+            for day in days:
+                if day is None:
+                    continue
+                for i in milestone.tasks:
+                    due_end[i] = min(due_end[i], day + 1)
+        fallback = _NEVER if horizon is None else horizon
+        return [
+            t.fixed_start if t.fixed_start is not None
+            else (end if end < _NEVER else fallback) - t.duration
+            for t, end in zip(tasks, due_end, strict=True)
+        ]
+
+    def _backward(self, latest: list[int]) -> list[int]:
+        """Propagate latest starts backwards through the links (pinned tasks stay)."""
+        for a in reversed(self.order):
+            for b, offset in self.succs[a]:
+                latest[a] = min(latest[a], latest[b] - offset)
+        return latest
+
+    def ancestors(self, task: int) -> list[int]:
+        """``task`` and every unpinned task it transitively depends on."""
+        tasks = self.instance.tasks
+        seen = {task}
+        stack = [task]
+        while stack:
+            for a, _ in self.preds[stack.pop()]:
+                if a not in seen and tasks[a].fixed_start is None:
+                    seen.add(a)
+                    stack.append(a)
+        return sorted(seen)
+
+    def _successor_counts(self) -> list[int]:
+        """Number of transitive successors of each task (bitsets as Python ints)."""
+        n = self.instance.num_tasks
+        bits = [0] * n
+        for a in reversed(self.order):
+            acc = 0
+            for b, _ in self.succs[a]:
+                acc |= bits[b] | (1 << b)
+            bits[a] = acc
+        return [b.bit_count() for b in bits]
+
+    def _earliest_targets(self) -> list[int]:
+        """Earliest milestone target each task leads to, through its successors."""
+        target = [_NEVER] * self.instance.num_tasks
+        for milestone in self.instance.milestones:
+            if milestone.target is not None:
+                for i in milestone.tasks:
+                    target[i] = min(target[i], milestone.target)
+        for a in reversed(self.order):
+            for b, _ in self.succs[a]:
+                target[a] = min(target[a], target[b])
+        return target
+
+    def priority(self, rule: str) -> list[tuple[int, ...]]:
+        """Sort key of each task under ``rule`` (smaller goes first)."""
+        tasks = self.instance.tasks
+        n = len(tasks)
+        latest, earliest = self.latest, self.earliest
+        if rule == "lst":
+            return [(latest[i], earliest[i], i) for i in range(n)]
+        if rule == "lft":
+            return [(latest[i] + tasks[i].duration, earliest[i], i) for i in range(n)]
+        if rule == "est":
+            return [(earliest[i], latest[i], i) for i in range(n)]
+        if rule == "target":
+            target = self._earliest_targets()
+            return [(target[i], latest[i], i) for i in range(n)]
+        if rule == "mts":
+            counts = self._successor_counts()
+            return [(-counts[i], latest[i], i) for i in range(n)]
+        raise ValueError(rule)
+
+
+# ---------------------------------------------------------------------------------------
+# What one task needs, resolved to array rows
+
+
+@dataclass
+class _Need:
+    """A task's demands as rows of the day arrays."""
+
+    duration: int
+    resources: list[tuple[int, int]]  # (resource row, amount)
+    skills: list[tuple[str, int, list[int]]]  # (skill, crews, eligible pools in order)
+    pools: list[int]  # union of eligible pools
+    site: int  # row of the site's power arrays, -1 when the task has no site
+    gate: int  # effective gate 0..3
+    power_kw: int
+    energise_kw: int
+
+
+def effective_gate(task: Task) -> int:
+    """The task's gate; drawing power implies at least ANY (DESIGN.md, Catalog)."""
+    if task.gate == Gate.NONE and (task.power_kw > 0 or task.energise_kw > 0):
+        return int(Gate.ANY)
+    return int(task.gate)
+
+
+def _eligible(instance: Instance, skill: str, site: str | None,
+              cache: dict[tuple[str, str | None], list[int]]) -> list[int]:
+    """Pools with crews that serve ``skill`` at ``site``, specialists first (so that
+    multi-skill crews stay free for what only they can do)."""
+    key = (skill, site)
+    if key not in cache:
+        pools = [p for p, pool in enumerate(instance.pools)
+                 if pool.count > 0 and pool.serves(skill, site)]
+        cache[key] = sorted(pools, key=lambda p: (len(instance.pools[p].skills), p))
+    return cache[key]
+
+
+def _need(instance: Instance, task: Task, res_row: dict[str, int], site_row: dict[str, int],
+          cache: dict[tuple[str, str | None], list[int]]) -> _Need:
+    """Resolve a task's demands; raises when a demand names nothing that exists."""
+    resources = []
+    for rid, amount in task.resources.items():
+        if rid not in res_row:
+            raise _Infeasible(f"task {task.id}: unknown resource {rid!r}")
+        if amount > 0:
+            resources.append((res_row[rid], amount))
+    skills = []
+    for skill, count in task.skills.items():
+        if count <= 0:
+            continue
+        pools = _eligible(instance, skill, task.site, cache)
+        if not pools:
+            raise _Infeasible(f"task {task.id}: no crew pool serves {skill!r} at {task.site}")
+        skills.append((skill, count, pools))
+    union = sorted({p for _, _, pools in skills for p in pools})
+    gate = effective_gate(task)
+    site = site_row.get(task.site, -1) if task.site is not None else -1
+    if gate and site < 0:
+        raise _Infeasible(f"task {task.id}: needs power but its site has no supply")
+    return _Need(task.duration, resources, skills, union, site, gate,
+                 task.power_kw, task.energise_kw)
+
+
+# ---------------------------------------------------------------------------------------
+# Crew matching
+
+
+def _match(skills: list[tuple[str, int, list[int]]], caps: dict[int, int]
+           ) -> list[dict[int, int]] | None:
+    """Crews per (skill, pool) covering every skill need within pool ``caps``, or None.
+
+    A tiny max-flow by unit augmenting paths: skill units on one side, pools (with a
+    capacity) on the other.
+    """
+    left = dict(caps)
+    used: list[dict[int, int]] = [{} for _ in skills]
+    for k, (_, count, _) in enumerate(skills):
+        for _ in range(count):
+            if not _augment(k, skills, left, used, set()):
+                return None
+    return used
+
+
+def _augment(k: int, skills: list[tuple[str, int, list[int]]], left: dict[int, int],
+             used: list[dict[int, int]], seen: set[int]) -> bool:
+    """Give skill ``k`` one more crew, moving other skills' crews to other pools if needed."""
+    for p in skills[k][2]:
+        if p in seen:
+            continue
+        seen.add(p)
+        if left[p] > 0:
+            left[p] -= 1
+            used[k][p] = used[k].get(p, 0) + 1
+            return True
+        for k2, other in enumerate(used):
+            if k2 != k and other.get(p, 0) > 0 and _augment(k2, skills, left, used, seen):
+                other[p] -= 1
+                used[k][p] = used[k].get(p, 0) + 1
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# Day arrays
+
+
+class _Days:
+    """Free capacity per day: resources, pools, individual crews, site power levels.
+
+    Beyond ``stable`` every array is constant, and the arrays always reach past it, so
+    growing an array repeats its last day.
+    """
+
+    def __init__(self, instance: Instance, length: int) -> None:
+        self.instance = instance
+        self.length = length
+        self.res_row = {r.id: k for k, r in enumerate(instance.resources)}
+        self.site_row = {s: k for k, s in enumerate(sorted({s.site for s in instance.supplies}))}
+        self.res_free = np.zeros((len(instance.resources), length), dtype=np.int64)
+        for k, resource in enumerate(instance.resources):
+            self.res_free[k] = _windowed(resource.capacity, resource.windows, length)
+        self.pool_free = np.zeros((len(instance.pools), length), dtype=np.int64)
+        for k, pool in enumerate(instance.pools):
+            self.pool_free[k] = _windowed(pool.count, pool.windows, length)
+        self.busy = [np.zeros((pool.count, length), dtype=bool) for pool in instance.pools]
+        self.supply = np.zeros((len(self.site_row), _LEVELS, length), dtype=np.int64)
+        for supply in instance.supplies:
+            end = length if supply.end is None else supply.end
+            for g in range(int(supply.kind)):
+                self.supply[self.site_row[supply.site], g, max(0, supply.start):end] += supply.kw
+        self.slack = self.supply.copy()
+        self.stable = _stable_day(instance)
+
+    def ensure(self, end: int) -> None:
+        """Grow every array so that it covers day ``end`` (and one day more)."""
+        if end + 1 <= self.length:
+            return
+        extra = max(end + 1, 2 * self.length) - self.length
+        self.res_free = _extend(self.res_free, extra)
+        self.pool_free = _extend(self.pool_free, extra)
+        self.supply = _extend(self.supply, extra)
+        self.slack = _extend(self.slack, extra)
+        self.busy = [np.concatenate([b, np.zeros((b.shape[0], extra), dtype=bool)], axis=1)
+                     for b in self.busy]
+        self.length += extra
+
+    # -- probing a start -----------------------------------------------------------------
+
+    def first_fit(self, need: _Need, s: int) -> int | None:
+        """Earliest start ``>= s`` that resources, power and the per-day crew counts of the
+        pools allow (individual crews are left to ``crews_at``); None if there is none.
+
+        Vectorised: a mask of the days the task may run on and the first run of
+        ``duration`` good days in it, scanned over a span that grows until the constant
+        tail after ``stable``; an energised load first moves the start past its last
+        short day (the load stays, so a start on or before that day fails).
+        """
+        d = need.duration
+        limit = max(s, self.stable) + d + 1  # a start after max(s, stable) repeats it
+        self.ensure(limit)
+        earliest = self._energise_bound(need, s, limit) if need.energise_kw else s
+        span = max(64, 4 * d)
+        while True:
+            hi = min(limit, max(s + span, earliest + d + 1))
+            fit = _first_run(self._day_mask(need, s, hi), d, earliest - s, s)
+            if fit is not None or hi == limit:
+                return fit
+            span *= 4
+
+    def _day_mask(self, need: _Need, s: int, hi: int) -> np.ndarray:
+        """Days of ``[s, hi)`` with room for the task's resources, crews (pool level),
+        gate supply and running power draw."""
+        ok = np.ones(hi - s, dtype=bool)
+        for row, amount in need.resources:
+            ok &= self.res_free[row, s:hi] >= amount
+        for _, count, pools in need.skills:
+            ok &= self._pool_sum(pools, s, hi) >= count
+        if len(need.skills) > 1:
+            ok &= self._pool_sum(need.pools, s, hi) >= sum(c for _, c, _ in need.skills)
+        if need.gate:
+            site = need.site
+            ok &= self.supply[site, need.gate - 1, s:hi] > 0
+            running = need.power_kw + need.energise_kw
+            if running:
+                for g in range(need.gate):
+                    ok &= self.slack[site, g, s:hi] >= running
+        return ok
+
+    def _pool_sum(self, pools: list[int], s: int, hi: int) -> np.ndarray:
+        """Crews of ``pools`` free on each day of ``[s, hi)`` (pool level, not per crew)."""
+        if len(pools) == 1:
+            return self.pool_free[pools[0], s:hi]
+        return self.pool_free[pools, s:hi].sum(axis=0)
+
+    def _energise_bound(self, need: _Need, s: int, limit: int) -> int:
+        """Earliest start ``>= s`` after every day of ``[s, limit)`` without room for the
+        energised load (``limit`` reaches the constant tail)."""
+        earliest = s
+        for g in range(need.gate):
+            short = self.slack[need.site, g, s:limit] < need.energise_kw
+            earliest = max(earliest, _last_bad(short, s))
+        return earliest
+
+    def crews_at(self, need: _Need, s: int) -> tuple[int, list[list[int]] | None]:
+        """Specific crews for a start at ``s``: ``(s, crews per skill)`` when they exist,
+        else ``(next, None)`` with a later day before which no start can find crews."""
+        if not need.skills:
+            return s, []
+        e = s + need.duration
+        caps: dict[int, int] = {}
+        free_rows: dict[int, np.ndarray] = {}
+        pool_bound = False
+        for p in need.pools:
+            free_rows[p] = np.flatnonzero(~self.busy[p][:, s:e].any(axis=1))
+            pool_min = int(self.pool_free[p, s:e].min()) if e > s else self.busy[p].shape[0]
+            caps[p] = min(pool_min, free_rows[p].size)
+            pool_bound |= pool_min < free_rows[p].size
+        used = _match(need.skills, caps)
+        if used is None:
+            return (s + 1 if pool_bound else self._crew_jump(need, s, e)), None
+        per_pool: dict[int, int] = {}
+        for share in used:
+            for p, k in share.items():
+                per_pool[p] = per_pool.get(p, 0) + k
+        chosen = {p: self._best_fit(p, free_rows[p], k, s, e) for p, k in per_pool.items()}
+        return s, _crews_by_skill(used, chosen)
+
+    def _crew_jump(self, need: _Need, s: int, e: int) -> int:
+        """The first start after ``s`` at which a crew busy in ``[s, e)`` could be free:
+        before it, no crew is free that was not free at ``s``."""
+        jump = _NEVER
+        for p in need.pools:
+            window = self.busy[p][:, s:e]
+            busy_any = window.any(axis=1)
+            if busy_any.any():
+                last = need.duration - 1 - window[busy_any][:, ::-1].argmax(axis=1)
+                jump = min(jump, s + int(last.min()) + 1)
+        return s + 1 if jump == _NEVER else jump
+
+    def _best_fit(self, p: int, rows: np.ndarray, k: int, s: int, e: int) -> list[int]:
+        """The ``k`` free crews of pool ``p`` whose idle gap around ``[s, e)`` is smallest:
+        a crew that has work later fills its gap first; among crews without later work,
+        the one that finished last before ``s``."""
+        if rows.size == k:
+            return [int(r) for r in rows]
+        gap_before = _idle_run(self.busy[p][rows, :s][:, ::-1], s)
+        gap_after = _idle_run(self.busy[p][rows, e:], _OPEN)
+        order = np.lexsort((rows, gap_before + gap_after))
+        return [int(rows[i]) for i in order[:k]]
+
+    # -- recording -----------------------------------------------------------------------
+
+    def place(self, need: _Need, s: int, crews: list[tuple[int, int]]) -> None:
+        """Take what a task uses on ``[s, s + d)`` (clipped to days >= 0)."""
+        e = s + need.duration
+        self.ensure(max(e, 0))
+        lo, hi = max(s, 0), max(e, 0)
+        for row, amount in need.resources:
+            self.res_free[row, lo:hi] -= amount
+        for p, k in crews:
+            self.busy[p][k, lo:hi] = True
+            self.pool_free[p, lo:hi] -= 1
+        if need.gate:
+            site = need.site
+            for g in range(need.gate):
+                self.slack[site, g, lo:hi] -= need.power_kw
+                self.slack[site, g, lo:] -= need.energise_kw
+        self.stable = max(self.stable, e)
+
+    def overloads(self, need: _Need, s: int, crews: list[tuple[int, int]]) -> list[str]:
+        """What is over capacity on ``[s, s + d)`` (for pinned tasks, placed unchecked)."""
+        lo, hi = max(s, 0), max(s + need.duration, 0)
+        found = [self.instance.resources[row].id for row, _ in need.resources
+                 if (self.res_free[row, lo:hi] < 0).any()]
+        found += [self.instance.pools[p].id for p in {p for p, _ in crews}
+                  if (self.pool_free[p, lo:hi] < 0).any()]
+        if need.gate and (self.slack[need.site, :need.gate, lo:] < 0).any():
+            found.append("power")
+        return found
+
+
+def _crews_by_skill(used: list[dict[int, int]], chosen: dict[int, list[int]]
+                    ) -> list[list[int]]:
+    """Hand the chosen crews of each pool out to the skills, in skill order.
+
+    Returns one list per skill of ``pool * 2**20 + crew`` codes (decoded by the caller)."""
+    cursor = {p: 0 for p in chosen}
+    out: list[list[int]] = []
+    for share in used:
+        codes = []
+        for p, k in sorted(share.items()):
+            for crew in chosen[p][cursor[p]:cursor[p] + k]:
+                codes.append((p << 20) | crew)
+            cursor[p] += k
+        out.append(codes)
+    return out
+
+
+def _first_run(ok: np.ndarray, d: int, skip: int, offset: int) -> int | None:
+    """``offset + i`` for the first ``i >= skip`` with ``ok[i:i + d]`` all True (the
+    window inside ``ok``), else None."""
+    if d == 0:
+        return offset + skip if skip < ok.size else None
+    if ok.all():
+        return offset + skip if skip + d <= ok.size else None
+    bad = np.concatenate(([0], np.cumsum(~ok)))
+    windows = bad[d:] - bad[:-d]  # bad days in ok[i:i + d]
+    hits = np.flatnonzero(windows[skip:] == 0)
+    return offset + skip + int(hits[0]) if hits.size else None
+
+
+def _idle_run(busy: np.ndarray, never: int) -> np.ndarray:
+    """Per row, the number of idle days before the first busy one (``never`` if none)."""
+    if busy.shape[1] == 0:
+        return np.full(busy.shape[0], never, dtype=np.int64)
+    return np.where(busy.any(axis=1), busy.argmax(axis=1), never)
+
+
+def _windowed(base: int, windows: tuple, length: int) -> np.ndarray:
+    """``base`` on every day of ``[0, length)`` except inside windows (their value)."""
+    values = np.full(length, base, dtype=np.int64)
+    for window in windows:
+        values[max(0, window.start):max(0, min(length, window.end))] = window.value
+    return values
+
+
+def _extend(values: np.ndarray, extra: int) -> np.ndarray:
+    """``values`` with its last day repeated ``extra`` more times (along the last axis)."""
+    tail = np.repeat(values[..., -1:], extra, axis=-1)
+    return np.concatenate([values, tail], axis=-1)
+
+
+def _last_bad(bad: np.ndarray, offset: int) -> int:
+    """The day after the last True of ``bad`` (day ``offset`` is index 0), else -1."""
+    if not bad.any():
+        return -1
+    hits = bad.nonzero()[0]
+    return offset + int(hits[-1]) + 1
+
+
+def _stable_day(instance: Instance) -> int:
+    """A day from which no capacity, availability or supply changes any more."""
+    days = [0]
+    for resource in instance.resources:
+        days += [w.end for w in resource.windows] + [w.start for w in resource.windows]
+    for pool in instance.pools:
+        days += [w.end for w in pool.windows] + [w.start for w in pool.windows]
+    for supply in instance.supplies:
+        days += [supply.start] + ([supply.end] if supply.end is not None else [])
+    return max(days)
+
+
+def _initial_length(instance: Instance, network: _Network) -> int:
+    """Array length: past every window, supply change, pin, release and CPM finish (the
+    arrays grow when the schedule runs further)."""
+    ends = [s + t.duration for s, t in zip(network.earliest, instance.tasks, strict=True)]
+    days = [_stable_day(instance), *ends, *(t.release for t in instance.tasks)]
+    return max(days) + 2  # not instance.horizon: it may be a loose bound (sum of durations)
+
+
+# ---------------------------------------------------------------------------------------
+# The serial scheme
+
+
+class _Scheduler:
+    """Places pinned tasks, then the others in priority order among eligible tasks."""
+
+    def __init__(self, instance: Instance, network: _Network) -> None:
+        self.instance = instance
+        self.network = network
+        self.days = _Days(instance, _initial_length(instance, network))
+        cache: dict[tuple[str, str | None], list[int]] = {}
+        self.needs = [_need(instance, t, self.days.res_row, self.days.site_row, cache)
+                      for t in instance.tasks]
+        self.starts: list[int | None] = [None] * instance.num_tasks
+        self.crews: list[tuple[str, ...]] = [()] * instance.num_tasks
+
+    def run(self, keys: list[tuple[int, ...]]) -> Solution:
+        """Pinned tasks first, then the serial scheme over the unpinned ones."""
+        self._check_enough_crews()
+        self._place_pinned()
+        n = self.instance.num_tasks
+        waiting = [0] * n
+        for b in range(n):
+            if self.starts[b] is None:
+                waiting[b] = sum(1 for a, _ in self.network.preds[b] if self.starts[a] is None)
+        heap = [keys[i] for i in range(n) if self.starts[i] is None and waiting[i] == 0]
+        heapq.heapify(heap)
+        while heap:
+            i = heapq.heappop(heap)[-1]
+            self._place(i)
+            for b, _ in self.network.succs[i]:
+                if self.starts[b] is None:
+                    waiting[b] -= 1
+                    if waiting[b] == 0:
+                        heapq.heappush(heap, keys[b])
+        starts = [s for s in self.starts if s is not None]
+        return Solution(starts=starts, crews=self.crews)
+
+    def _check_enough_crews(self) -> None:
+        """Fail early when a task needs more crews than its pools ever have."""
+        for task, need in zip(self.instance.tasks, self.needs, strict=True):
+            caps = {p: self.instance.pools[p].count for p in need.pools}
+            if need.skills and _match(need.skills, caps) is None:
+                raise _Infeasible(f"task {task.id}: its pools never have enough crews")
+
+    # -- pinned tasks --------------------------------------------------------------------
+
+    def _place_pinned(self) -> None:
+        """Record pinned tasks at their start: given crews first, then chosen crews."""
+        tasks = self.instance.tasks
+        pinned = [i for i, t in enumerate(tasks) if t.fixed_start is not None]
+        for i in sorted(pinned, key=lambda i: tasks[i].fixed_crews is None):
+            task, need = tasks[i], self.needs[i]
+            s = task.fixed_start
+            assert s is not None
+            self.days.ensure(max(s + task.duration, 0))
+            if task.fixed_crews is not None:
+                rows = [self._crew_row(task, c) for c in task.fixed_crews]
+                crews = [c for c in rows if c is not None]
+                self.crews[i] = tuple(task.fixed_crews)
+            else:
+                crews = self._pinned_crews(i, s)
+            lo, hi = max(s, 0), max(s + task.duration, 0)
+            if any(self.days.busy[p][k, lo:hi].any() for p, k in crews):
+                log.warning("greedy: pinned task %s at day %d shares a crew with another "
+                            "pinned task", task.id, s)
+            self.days.place(need, s, crews)
+            self.starts[i] = s
+            over = self.days.overloads(need, s, crews)
+            if over:
+                log.warning("greedy: pinned task %s at day %d overloads %s",
+                            task.id, s, ", ".join(over))
+        self._check_pinned_links(pinned)
+
+    def _crew_row(self, task: Task, crew: str) -> tuple[int, int] | None:
+        """(pool row, crew row) of ``pool#k``; None (logged) when it names no crew."""
+        pool_id, _, k = crew.rpartition("#")
+        for p, pool in enumerate(self.instance.pools):
+            if pool.id == pool_id and k.isdigit() and 1 <= int(k) <= pool.count:
+                return p, int(k) - 1
+        log.warning("greedy: pinned task %s names unknown crew %s", task.id, crew)
+        return None
+
+    def _pinned_crews(self, i: int, s: int) -> list[tuple[int, int]]:
+        """Crews for a pinned task without ``fixed_crews``; raises when none are free."""
+        lo = max(s, 0)
+        need = self.needs[i]
+        shifted = _Need(max(s + need.duration, 0) - lo, need.resources, need.skills,
+                        need.pools, need.site, need.gate, need.power_kw, need.energise_kw)
+        found, codes = self.days.crews_at(shifted, lo)
+        if codes is None or found != lo:
+            raise _Infeasible(f"pinned task {self.instance.tasks[i].id}: no free crews "
+                              f"at its fixed start {s}")
+        return self._record_crews(i, codes)
+
+    def _check_pinned_links(self, pinned: list[int]) -> None:
+        """Warn about links violated between two pinned tasks (they are facts)."""
+        pinned_set = set(pinned)
+        for b in pinned:
+            for a, offset in self.network.preds[b]:
+                start_a, start_b = self.starts[a], self.starts[b]
+                if a in pinned_set and start_a is not None and start_b is not None \
+                        and start_b < start_a + offset:
+                    log.warning("greedy: pinned tasks %s and %s violate their link",
+                                self.instance.tasks[a].id, self.instance.tasks[b].id)
+
+    # -- unpinned tasks ------------------------------------------------------------------
+
+    def _record_crews(self, i: int, codes: list[list[int]]) -> list[tuple[int, int]]:
+        """Store crew ids of task ``i``; return (pool row, crew row) pairs."""
+        pairs = [(code >> 20, code & ((1 << 20) - 1)) for per_skill in codes for code in per_skill]
+        self.crews[i] = tuple(f"{self.instance.pools[p].id}#{k + 1}" for p, k in pairs)
+        return pairs
+
+    def _lower_bound(self, i: int) -> int:
+        """Earliest start allowed by release, day 0 and the placed predecessors."""
+        task = self.instance.tasks[i]
+        lb = max(0, task.release)
+        for a, offset in self.network.preds[i]:
+            start = self.starts[a]
+            assert start is not None
+            lb = max(lb, start + offset)
+        return lb
+
+    def _place(self, i: int) -> None:
+        """Place task ``i`` at its earliest feasible start; raise if there is none."""
+        task, need = self.instance.tasks[i], self.needs[i]
+        latest = self.network.hard_latest[i]
+        s = self._lower_bound(i)
+        days = self.days
+        while True:
+            fit = days.first_fit(need, s)
+            if fit is None:
+                raise _Infeasible(f"task {task.id}: capacity or power never suffice "
+                                  f"from day {s} on")
+            if fit > latest:
+                raise _Late(
+                    f"task {task.id}: earliest feasible start {fit} (from day "
+                    f"{self._lower_bound(i)}) is after its latest start {latest} (its "
+                    "deadline, a milestone deadline or a pinned or deadlined successor)", i)
+            nxt, codes = days.crews_at(need, fit)
+            if codes is not None:
+                s = fit
+                break
+            if fit >= days.stable:
+                raise _Infeasible(f"task {task.id}: its pools never have enough crews "
+                                  f"free from day {fit} on")
+            s = nxt
+        days.place(need, s, self._record_crews(i, codes))
+        self.starts[i] = s

@@ -1,0 +1,501 @@
+"""Figures and the HTML page of scheduler.gantt, on a hand-made schedule and a 10k-task one."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from plotly.offline import get_plotlyjs
+
+from scheduler.domain.calendar import Calendar
+from scheduler.gantt import (
+    BASELINE_COLOR,
+    KIND_COLORS,
+    PHASE_COLORS,
+    PHASES,
+    crew_table,
+    crew_weeks,
+    gantt,
+    gantt_html,
+    power_table,
+    power_view,
+    resource_view,
+    write_gantt_html,
+)
+from scheduler.schedule import (
+    MILESTONE_COLUMNS,
+    POOL_COLUMNS,
+    SUPPLY_COLUMNS,
+    TASK_COLUMNS,
+    Schedule,
+)
+
+START = date(2027, 1, 4)  # a Monday
+HOLIDAYS = [date(2027, 1, 11)]  # the second Monday: day 5 is Tue 2027-01-12
+CAL = Calendar(START, frozenset(range(5)), frozenset(HOLIDAYS))
+
+# (module_id, task, phase, start_day, end_day, crews, power_mw, gate, energise_mw)
+FIXTURE_TASKS = [
+    ("s1-power/1", "fabricate", "factory", 0, 5, "", 0.0, "none", 0.0),
+    ("s1-power/1", "set", "site", 5, 7, "elec#1", 0.0, "none", 0.0),
+    ("s1-power/1", "energise", "commissioning", 7, 8, "elec#1;cx#1", 0.0, "any", 2.0),
+    ("s1-power/1", "ist", "commissioning", 8, 10, "cx#1", 1.5, "temporary", 0.0),
+    ("s1-power/2", "fabricate", "factory", 2, 7, "", 0.0, "none", 0.0),
+    ("s1-power/2", "ship", "transport", 7, 9, "", 0.0, "none", 0.0),
+    ("s2-cool/1", "hookup", "site", 3, 5, "elec#1;elec#2", 0.0, "none", 0.0),
+    ("s2-cool/1", "energise", "commissioning", 5, 6, "elec#2", 0.0, "permanent", 0.5),
+]
+
+
+def _task_row(cal: Calendar, module: str, task: str, phase: str, start: int, end: int,
+              crews: str, power: float, gate: str, energise: float) -> dict:  # fmt: skip
+    deployment = module.rsplit("/", 1)[0]
+    return {
+        "task_id": f"{module}/{task}", "module_id": module, "deployment": deployment,
+        "module_type": "ehouse" if "power" in deployment else "cdu",
+        "task": task, "site": deployment.split("-")[0], "start_day": start, "end_day": end,
+        "start": cal.date_of(start).isoformat(),
+        "finish": cal.finish_date(end, end - start).isoformat(),
+        "duration": end - start, "crews": crews, "power_mw": power, "phase": phase,
+        "gate": gate, "energise_mw": energise, "skills": "", "resources": "",
+    }  # fmt: skip
+
+
+def _schedule(tasks: list[dict], milestones: list[dict], supplies: list[dict],
+              pools: list[dict], project: str, cal: Calendar) -> Schedule:  # fmt: skip
+    tasks_df = pd.DataFrame(tasks)
+    extra = [c for c in tasks_df.columns if c not in TASK_COLUMNS]
+    end = int(tasks_df["end_day"].max())
+    return Schedule(
+        project=project, program_start=cal.start, workdays=sorted(cal.workdays),
+        holidays=sorted(cal.holidays), tasks=tasks_df[TASK_COLUMNS + extra],
+        milestones=pd.DataFrame(milestones, columns=MILESTONE_COLUMNS),
+        supplies=pd.DataFrame(supplies, columns=SUPPLY_COLUMNS),
+        pools=pd.DataFrame(pools, columns=POOL_COLUMNS),
+        solver={"name": "cp-sat", "status": "OPTIMAL", "objective": 10},
+        kpis={"makespan_days": end, "finish": cal.finish_date(end, 1).isoformat()},
+    )  # fmt: skip
+
+
+def make_fixture() -> Schedule:
+    """2 sites, 3 modules, 8 tasks, 2 supplies, 1 milestone, 2 pools."""
+    tasks = [_task_row(CAL, *t) for t in FIXTURE_TASKS]
+    milestones = [{
+        "milestone_id": "s1-rfs", "day": 9, "date": "2027-01-18", "target_day": 8,
+        "target": "2027-01-15", "late_days": 1, "deadline_day": None, "deadline": None,
+        "weight": 10,
+    }]  # fmt: skip
+    supplies = [
+        {"site": "s1", "name": "gas turbines", "kind": "temporary", "mw": 4.0, "from_day": 6,
+         "until_day": None, "from": "2027-01-13", "until": None},
+        {"site": "s2", "name": "utility", "kind": "permanent", "mw": 1.0, "from_day": 5,
+         "until_day": None, "from": "2027-01-12", "until": None},
+    ]  # fmt: skip
+    pools = [
+        {"pool": "elec", "skills": "electrical", "count": 2, "sites": ""},
+        {"pool": "cx", "skills": "commissioning", "count": 1, "sites": ""},
+    ]
+    return _schedule(tasks, milestones, supplies, pools, "Fixture campus <test>", CAL)
+
+
+def make_large(
+    n_sites: int = 10,
+    deployments_per_site: int = 7,
+    modules_per_dep: int = 10,
+    tasks_per_module: int = 14,
+    extra_tasks: int = 200,
+    seed: int = 1,
+) -> Schedule:
+    """A generated plan: 700 modules and 10,000 tasks by default (not a feasible one:
+    figures do not care)."""
+    rng = random.Random(seed)
+    cal = Calendar(date(2027, 1, 4), frozenset(range(6)), frozenset([date(2027, 7, 5)]))
+    chain = ["design", "procurement", "factory", "factory", "fat", "transport", "site",
+             "site", "site", "site", "commissioning", "commissioning", "commissioning",
+             "commissioning", "commissioning"]  # fmt: skip
+    pools = [{"pool": f"p{k}", "skills": f"skill{k}", "count": rng.randint(4, 12), "sites": ""}
+             for k in range(12)]  # fmt: skip
+    tasks, supplies, milestones = [], [], []
+    extra_left = extra_tasks
+    for s in range(n_sites):
+        site = f"site{s + 1}"
+        supplies += [
+            {"site": site, "name": "backfeed", "kind": "backfeed", "mw": 10.0, "from_day": 60,
+             "until_day": None, "from": cal.date_of(60).isoformat(), "until": None},
+            {"site": site, "name": "turbines", "kind": "temporary", "mw": 30.0,
+             "from_day": 120, "until_day": 400, "from": cal.date_of(120).isoformat(),
+             "until": cal.date_of(400).isoformat()},
+            {"site": site, "name": "utility", "kind": "permanent", "mw": 80.0,
+             "from_day": 300, "until_day": None, "from": cal.date_of(300).isoformat(),
+             "until": None},
+        ]  # fmt: skip
+        last = 0
+        for d in range(deployments_per_site):
+            dep = f"{site}-d{d + 1}"
+            for i in range(1, modules_per_dep + 1):
+                module = f"{dep}/{i}"
+                day = rng.randint(0, 150) + 10 * d
+                n = tasks_per_module + (1 if extra_left > 0 else 0)
+                extra_left -= n - tasks_per_module
+                for k in range(n):
+                    dur = rng.randint(1, 12)
+                    phase = chain[k % len(chain)]
+                    crews = f"p{rng.randrange(12)}#1" if phase in ("site", "commissioning") else ""
+                    energise = 0.3 if k == 10 else 0.0
+                    gate = "any" if k == 10 else "temporary" if k == 12 else "none"
+                    row = _task_row(cal, module, f"t{k}", phase, day, day + dur, crews,
+                                    0.5 if k == 12 else 0.0, gate, energise)  # fmt: skip
+                    tasks.append(row)
+                    day += dur + rng.randint(0, 3)
+                last = max(last, day)
+        milestones.append({
+            "milestone_id": f"{site}-rfs", "day": last - 1,
+            "date": cal.date_of(last - 1).isoformat(), "target_day": 300,
+            "target": cal.date_of(300).isoformat(), "late_days": max(0, last - 1 - 300),
+            "deadline_day": None, "deadline": None, "weight": 1,
+        })  # fmt: skip
+    return _schedule(tasks, milestones, supplies, pools, "Generated mega-campus", cal)
+
+
+@pytest.fixture
+def fixture() -> Schedule:
+    return make_fixture()
+
+
+def bar_traces(fig: go.Figure) -> list:
+    return [t for t in fig.data if t.type == "bar" and t.name != "baseline"]
+
+
+def step_value(trace, day: str) -> float:
+    """The value of a step (``hv``) curve on a date."""
+    xs = list(trace.x)
+    i = max(k for k, x in enumerate(xs) if x <= day)
+    return float(trace.y[i])
+
+
+def trace_named(fig: go.Figure, name: str, site: str):
+    found = [t for t in fig.data if t.name == name and t.meta == site]
+    assert len(found) == 1, (name, site, [(t.name, t.meta) for t in fig.data])
+    return found[0]
+
+
+# --------------------------------------------------------------------------- gantt
+
+
+def test_gantt_bars_hold_exactly_the_tasks_coloured_by_phase(fixture):
+    fig = gantt(fixture)
+    bars = bar_traces(fig)
+    assert [b.name for b in bars] == [p for p in PHASES if p in {t[2] for t in FIXTURE_TASKS}]
+    ids = [c[0] for b in bars for c in b.customdata]
+    assert sorted(ids) == sorted(fixture.tasks["task_id"])
+    for b in bars:
+        assert b.marker.color == PHASE_COLORS[b.name]
+        assert b.orientation == "h"
+        phase_of = dict(zip(fixture.tasks["task_id"], fixture.tasks["phase"], strict=True))
+        assert {phase_of[c[0]] for c in b.customdata} == {b.name}
+    # y is the module id
+    module_of = dict(zip(fixture.tasks["task_id"], fixture.tasks["module_id"], strict=True))
+    for b in bars:
+        assert [module_of[c[0]] for c in b.customdata] == list(b.y)
+
+
+def test_gantt_bar_runs_from_start_to_finish_plus_one_day(fixture):
+    fig = gantt(fixture)
+    ist = next(
+        (b, i) for b in bar_traces(fig) for i, c in enumerate(b.customdata)
+        if c[0] == "s1-power/1/ist"
+    )  # fmt: skip
+    bar, i = ist
+    # ist: days 8-9 = Fri 2027-01-15 and Mon 2027-01-18 (finish); bar ends 2027-01-19
+    assert bar.base[i] == "2027-01-15"
+    assert bar.x[i] == 4 * 86_400_000
+    assert list(bar.customdata[i][1:5]) == ["ist", "2027-01-15", "2027-01-18", "2"]
+    assert bar.customdata[i][5] == "cx#1" and bar.customdata[i][7] == "temporary"
+
+
+def test_gantt_rows_grouped_by_site_with_power_and_milestone_rows(fixture):
+    fig = gantt(fixture)
+    rows = list(fig.layout.yaxis.categoryarray)
+    assert rows == ["◆ s1-rfs", "⚡ s1", "s1-power/1", "s1-power/2", "⚡ s2", "s2-cool/1"]
+    assert list(fig.layout.yaxis.range) == [5.5, -0.5]  # first row on top
+    assert fig.layout.xaxis.type == "date"
+    supply = {t.name: t for t in fig.data if t.name and t.name.endswith(" power")}
+    assert set(supply) == {"temporary power", "permanent power"}
+    assert list(supply["temporary power"].x) == ["2027-01-13"]
+    assert list(supply["temporary power"].y) == ["⚡ s1"]
+    assert supply["temporary power"].marker.color == KIND_COLORS["temporary"]
+    assert list(supply["permanent power"].y) == ["⚡ s2"]
+
+
+def test_gantt_milestone_markers(fixture):
+    fig = gantt(fixture)
+    finish = next(t for t in fig.data if t.name == "milestone finish")
+    target = next(t for t in fig.data if t.name == "milestone target")
+    # drawn at the end of the day, as the bars
+    assert list(finish.x) == ["2027-01-19"] and list(target.x) == ["2027-01-16"]
+    assert list(finish.y) == ["◆ s1-rfs"]
+    assert "1 wd late" in finish.text[0] and "2027-01-18" in finish.text[0]
+    assert finish.marker.color[0] == "#d62728"
+
+
+def test_gantt_one_deployment(fixture):
+    fig = gantt(fixture, "s1-power")
+    ids = sorted(c[0] for b in bar_traces(fig) for c in b.customdata)
+    assert ids == sorted(t for t in fixture.tasks["task_id"] if t.startswith("s1-power/"))
+    assert list(fig.layout.yaxis.categoryarray) == ["◆ s1-rfs", "⚡ s1", "s1-power/1",
+                                                    "s1-power/2"]  # fmt: skip
+    cool = gantt(fixture, "s2-cool")
+    assert list(cool.layout.yaxis.categoryarray) == ["⚡ s2", "s2-cool/1"]
+    with pytest.raises(ValueError):
+        gantt(fixture, "nope")
+
+
+def test_gantt_baseline_ghost_bars_behind(fixture):
+    base = fixture.tasks.copy()
+    replanned = replanned_fixture()  # s1-power/2/ship moves two working days later
+    for baseline in (base, True):
+        fig = gantt(replanned, baseline=baseline)
+        ghost = fig.data[0]
+        assert ghost.name == "baseline" and ghost.type == "bar"
+        assert ghost.marker.color == BASELINE_COLOR
+        assert len(ghost.y) == 8
+        k = list(ghost.customdata[:, 0]).index("s1-power/2/ship")
+        assert ghost.base[k] == "2027-01-14" and ghost.x[k] == 2 * 86_400_000
+        ship = next(b for b in bar_traces(fig) if b.name == "transport")
+        assert ship.base[0] == "2027-01-18"
+        assert "+2 wd vs baseline" in ship.customdata[0][8]
+    done = next(b for b in bar_traces(fig) if b.name == "factory")
+    hatch = dict(zip(done.customdata[:, 0], done.marker.pattern.shape, strict=True))
+    assert hatch == {"s1-power/1/fabricate": "/", "s1-power/2/fabricate": ""}  # done: hatched
+    assert done.customdata[0][0] == "s1-power/2/fabricate"  # the legend shows a plain bar
+
+
+def test_gantt_merged_runs(fixture):
+    fig = gantt(fixture, merge_runs=True)
+    commissioning = next(b for b in bar_traces(fig) if b.name == "commissioning")
+    # s1-power/1 energise + ist are back to back: one bar from 2027-01-14 to 2027-01-18
+    merged = [c for c in commissioning.customdata if c[1] == "energise → ist"]
+    assert len(merged) == 1 and list(merged[0][2:5]) == ["2027-01-14", "2027-01-18", "3"]
+    assert sum(len(b.y) for b in bar_traces(fig)) == 7
+
+
+# --------------------------------------------------------------------------- power
+
+
+def test_power_table_by_hand(fixture):
+    table = power_table(fixture).set_index(["site", "date"])
+
+    def at(site: str, day: str, col: str) -> float:
+        return float(table.loc[(site, date.fromisoformat(day)), col])
+
+    # s1: temporary 4 MW from 2027-01-13; energise (any, 2 MW) on 2027-01-14 stays;
+    # ist (temporary, 1.5 MW) on 2027-01-15 and 2027-01-18
+    assert at("s1", "2027-01-12", "avail_any") == 0
+    assert at("s1", "2027-01-13", "supply_temporary") == 4
+    assert at("s1", "2027-01-13", "avail_permanent") == 0
+    assert at("s1", "2027-01-13", "load_any") == 0
+    assert at("s1", "2027-01-14", "load_any") == 2.0
+    assert at("s1", "2027-01-15", "load_any") == 3.5
+    assert at("s1", "2027-01-15", "load_temporary") == 1.5
+    assert at("s1", "2027-01-18", "load_any") == 3.5
+    # days run to the end of the schedule (day 9, 2027-01-18) here
+    assert table.loc["s1"].index.max() == date(2027, 1, 18)
+    # s2: energise on permanent gate (0.5 MW) from 2027-01-12 on
+    assert at("s2", "2027-01-12", "load_permanent") == 0.5
+    assert at("s2", "2027-01-12", "load_any") == 0.5
+    assert at("s2", "2027-01-18", "supply_permanent") == 1.0
+    assert at("s2", "2027-01-18", "load_any") == 0.5
+    assert at("s2", "2027-01-08", "load_any") == 0
+
+
+def test_power_view_curves_on_dates(fixture):
+    fig = power_view(fixture)
+    load = trace_named(fig, "load (all gated tasks)", "s1")
+    assert load.line.shape == "hv"
+    for day, mw in [("2027-01-13", 0), ("2027-01-14", 2.0), ("2027-01-15", 3.5),
+                    ("2027-01-16", 3.5), ("2027-01-18", 3.5)]:  # fmt: skip
+        assert step_value(load, day) == mw, day
+    temp_load = trace_named(fig, "load needing temporary+", "s1")
+    assert step_value(temp_load, "2027-01-18") == 1.5
+    supply = trace_named(fig, "temporary supply", "s1")
+    assert step_value(supply, "2027-01-12") == 0 and step_value(supply, "2027-01-13") == 4
+    s2 = trace_named(fig, "permanent supply", "s2")
+    assert step_value(s2, "2027-01-12") == 1.0
+    assert step_value(trace_named(fig, "load needing permanent", "s2"), "2027-01-12") == 0.5
+    assert not [t for t in fig.data if t.name == "over supply"]
+
+
+def test_power_supply_until_is_exclusive_and_over_supply_shows(fixture):
+    supplies = fixture.supplies.copy()
+    supplies.loc[0, ["until_day", "until"]] = [9, "2027-01-18"]  # turbines leave on day 9
+    sched = Schedule(**{**fixture.__dict__, "supplies": supplies})
+    table = power_table(sched).set_index(["site", "day"])
+    assert table.loc[("s1", 8), "supply_temporary"] == 4
+    assert table.loc[("s1", 9), "supply_temporary"] == 0
+    # the energised 2 MW must be covered up to one day past the last supply change
+    assert table.loc["s1"].index.max() == 9
+    fig = power_view(sched)
+    over = trace_named(fig, "over supply", "s1")
+    assert list(over.x) == ["2027-01-18"]
+
+
+# --------------------------------------------------------------------------- crews
+
+
+def test_crew_table_and_weeks_by_hand(fixture):
+    table = crew_table(fixture)
+    elec = table[table["pool"] == "elec"]["busy"].tolist()
+    cx = table[table["pool"] == "cx"]["busy"].tolist()
+    assert elec == [0, 0, 0, 2, 2, 2, 1, 1, 0, 0]
+    assert cx == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]
+    weeks = crew_weeks(fixture).set_index(["pool", "week"])
+    w1, w2, w3 = date(2027, 1, 4), date(2027, 1, 11), date(2027, 1, 18)
+    assert weeks.loc[("elec", w1), "mean"] == pytest.approx(0.8)
+    assert weeks.loc[("elec", w1), "peak"] == 2
+    assert weeks.loc[("elec", w2), "mean"] == pytest.approx(1.0)  # 4 workdays: 2, 1, 1, 0
+    assert weeks.loc[("cx", w2), "utilisation"] == pytest.approx(0.5)
+    assert weeks.loc[("cx", w3), "utilisation"] == pytest.approx(1.0)
+
+
+def test_resource_view_heatmap(fixture):
+    fig = resource_view(fixture)
+    assert len(fig.data) == 1
+    heat = fig.data[0]
+    assert heat.type == "heatmap"
+    assert list(heat.y) == ["elec (2)", "cx (1)"]
+    # cell edges: Monday to Monday
+    assert list(heat.x) == ["2027-01-04", "2027-01-11", "2027-01-18", "2027-01-25"]
+    z = np.array(heat.z, dtype=float)
+    assert z[0].tolist() == pytest.approx([0.4, 0.5, 0.0])
+    assert z[1].tolist() == pytest.approx([0.0, 0.5, 1.0])
+    assert [list(r) for r in heat.text] == [["2/2", "2/2", ""], ["", "1/1", "1/1"]]
+    assert list(heat.customdata[1][2][1:3]) == ["1", "1"]  # peak 1 of 1
+
+
+# ---------------------------------------------------------------------------- html
+
+
+def test_write_gantt_html(fixture, tmp_path):
+    out = write_gantt_html(fixture, tmp_path / "gantt.html")
+    assert out == tmp_path / "gantt.html"
+    assert [p.name for p in tmp_path.iterdir()] == ["gantt.html"]  # no temporary left
+    page = out.read_text(encoding="utf-8")
+    js = get_plotlyjs()
+    assert page.count(js[:400]) == 1  # plotly.js embedded once
+    assert page.count("plotly.js v") == js.count("plotly.js v")
+    assert "<script src=" not in page  # nothing fetched: works offline
+    assert "Fixture campus &lt;test&gt;" in page
+    assert "<title>Fixture campus &lt;test&gt;" in page
+    for div in ("program-gantt", "dep-gantt", "crews", "power", "dep-select"):
+        assert f'id="{div}"' in page or f"id='{div}'" in page
+    for dep in ("s1-power", "s2-cool"):
+        assert f"<option value='{dep}'>" in page
+    assert "2027-01-15" in page and "s1-rfs" in page  # milestone table
+
+
+def test_write_gantt_html_replaces_atomically(fixture, tmp_path):
+    target = tmp_path / "gantt.html"
+    target.write_text("old")
+    write_gantt_html(fixture, target)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gantt.html"]
+
+
+def test_html_escapes_script_breakers(fixture):
+    tasks = fixture.tasks.copy()
+    tasks.loc[0, "task"] = "fab</script><script>alert(1)</script>"
+    page = gantt_html(Schedule(**{**fixture.__dict__, "tasks": tasks}))
+    assert "</script><script>alert(1)" not in page
+
+
+# --------------------------------------------------------------------------- large
+
+
+@pytest.fixture(scope="module")
+def large() -> Schedule:
+    return make_large()
+
+
+def test_large_schedule_few_traces(large):
+    assert len(large.tasks) == 10_000
+    assert large.tasks["module_id"].nunique() == 700
+    fig = gantt(large)
+    assert len(fig.data) < 50
+    assert sum(len(b.y) for b in bar_traces(fig)) == 10_000
+    merged = gantt(large, merge_runs=True)
+    assert len(merged.data) < 50
+    assert sum(len(b.y) for b in bar_traces(merged)) < 10_000
+    assert len(power_view(large).data) < 10 * 7
+    assert len(resource_view(large).data) == 1
+
+
+def test_large_schedule_html(large, tmp_path):
+    out = write_gantt_html(large, tmp_path / "big.html")
+    page = out.read_text(encoding="utf-8")
+    assert page.count(get_plotlyjs()[:400]) == 1
+    assert page.count("<option value=") == 70
+
+
+def test_large_power_matches_a_day_by_day_sum(large):
+    table = power_table(large).set_index(["site", "day"])
+    t = large.tasks
+    site = t[t["site"] == "site3"]
+    for day in (0, 130, 250, 399, 400):
+        running = site[(site["start_day"] <= day) & (day < site["end_day"])]["power_mw"].sum()
+        energised = site[site["start_day"] <= day]["energise_mw"].sum()
+        assert table.loc[("site3", day), "load_any"] == pytest.approx(running + energised)
+        expected = (10 if day >= 60 else 0) + (30 if 120 <= day < 400 else 0)
+        expected += 80 if day >= 300 else 0
+        assert table.loc[("site3", day), "avail_any"] == expected
+
+
+def replanned_fixture() -> Schedule:
+    """The fixture replanned on 2027-01-12: fabricate of module 1 done, ship 2 days later."""
+    fixture = make_fixture()
+    moved = fixture.tasks.copy()
+    moved["status"] = ["done", "in_progress"] + ["planned"] * 6
+    moved["baseline_start_day"] = moved["start_day"]
+    i = moved.index[moved["task_id"] == "s1-power/2/ship"][0]
+    moved.loc[i, ["start_day", "end_day", "start", "finish"]] = [
+        9,
+        11,
+        CAL.date_of(9).isoformat(),
+        CAL.date_of(10).isoformat(),
+    ]
+    kpis = {**fixture.kpis, "status_date": "2027-01-12"}
+    return Schedule(**{**fixture.__dict__, "tasks": moved, "kpis": kpis})
+
+
+def test_html_of_a_replan_ghosts_the_baseline(tmp_path):
+    sched = replanned_fixture()
+    page = write_gantt_html(sched, tmp_path / "g.html").read_text(encoding="utf-8")
+    assert page.count('"name":"baseline"') == 3  # program view and both deployments
+    explicit = gantt_html(make_fixture(), baseline=make_fixture().tasks)
+    assert explicit.count('"name":"baseline"') == 3
+    assert '"name":"baseline"' not in gantt_html(make_fixture())
+
+
+def test_close_supply_events_share_one_label(fixture):
+    supplies = pd.concat(
+        [fixture.supplies, pd.DataFrame([{
+            "site": "s1", "name": "backfeed", "kind": "backfeed", "mw": 2.0, "from_day": 7,
+            "until_day": None, "from": "2027-01-14", "until": None,
+        }])],
+        ignore_index=True,
+    )  # fmt: skip
+    fig = gantt(Schedule(**{**fixture.__dict__, "supplies": supplies}))
+    temp = next(t for t in fig.data if t.name == "temporary power")
+    back = next(t for t in fig.data if t.name == "backfeed power")
+    assert list(temp.text) == ["gas turbines +4 MW (+1 more)"]
+    assert list(back.text) == [""] and list(back.x) == ["2027-01-14"]
+
+
+def test_deployment_selector_grouped_by_site(fixture):
+    page = gantt_html(fixture)
+    assert page.index("<optgroup label='s1'>") < page.index("<option value='s1-power'>")
+    assert page.index("<optgroup label='s2'>") < page.index("<option value='s2-cool'>")
+    assert "s2-cool (1 module, 2 tasks)" in page

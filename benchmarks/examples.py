@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -20,7 +19,9 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BEGIN, END = "<!-- examples -->", "<!-- /examples -->"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import machine, write_section  # noqa: E402
 
 
 def run_one(project: str, time_limit: float, workers: int) -> dict:
@@ -32,7 +33,7 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
     from scheduler.validate import validate
 
     started = time.perf_counter()
-    plan, instance, cpm = load_instance(project)
+    _, instance, cpm = load_instance(project)
     loaded = time.perf_counter() - started
     greedy = run_greedy(instance)
     options = SolveOptions(time_limit=time_limit, workers=workers)
@@ -57,17 +58,6 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
     return row
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())  # fmt: skip
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))  # fmt: skip
-    import os
-
-    return f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB, Python " \
-           f"{platform.python_version()}"  # fmt: skip
-
-
 def table(rows: list[dict]) -> str:
     head = ("| project | tasks | greedy late x w / makespan | CP-SAT late x w / makespan | "
             "tardiness bound | status | gap % | first plan s | solve s | peak MB |")  # fmt: skip
@@ -82,24 +72,20 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_section(rows: list[dict], command: str) -> None:
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    body = (f"{BEGIN}\n## Example projects: greedy against CP-SAT\n\n"
-            f"Machine: {machine()}. Date: {date.today()}. Command:\n\n```\n{command}\n```\n\n"
-            f"{table(rows)}\n\n"
-            "Late x w is the weighted late days of the milestones; the objective is that "
-            "times (horizon + 1) plus the makespan. Peak MB is the resident memory of the "
-            "process that loaded, ran the greedy and CP-SAT. Raw rows: "
-            "`docs/results/examples.json`.\n{END}")  # fmt: skip
-    body = body.replace("{END}", END)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + body + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + body + "\n"
-    path.write_text(text)
-    (ROOT / "docs" / "results").mkdir(parents=True, exist_ok=True)
-    (ROOT / "docs" / "results" / "examples.json").write_text(json.dumps(rows, indent=1))
+def write(rows: list[dict], command: str) -> None:
+    write_section("examples", f"""## Example projects: greedy against CP-SAT
+
+Machine: {machine()}. Date: {date.today()}. Command:
+
+```
+{command}
+```
+
+{table(rows)}
+
+Late x w is the weighted late days of the milestones; the objective is that times
+(horizon + 1) plus the makespan. Peak MB is the resident memory of the process that
+loaded the project and ran the greedy and CP-SAT.""", rows)
 
 
 def main() -> None:
@@ -119,7 +105,7 @@ def main() -> None:
                               capture_output=True, text=True, check=True)  # fmt: skip
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
-    write_section(rows, " ".join(["python", "benchmarks/examples.py", *sys.argv[1:]]))
+    write(rows, " ".join(["python", "benchmarks/examples.py", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

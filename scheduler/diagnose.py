@@ -27,6 +27,10 @@ class Infeasible(Exception):
         self.reasons = reasons
         super().__init__("; ".join(reasons))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Rebuilt from its reasons when it crosses a process boundary (what-if workers)."""
+        return (type(self), (self.reasons,))
+
 
 def _day(day: int, day_text: DayText | None) -> str:
     return day_text(day) if day_text else f"day {day}"

@@ -80,7 +80,8 @@ def critical_path(instance: Instance, graph: nx.DiGraph | None = None) -> Critic
     graph = precedence_graph(instance) if graph is None else graph
     order = list(nx.topological_sort(graph))  # raises NetworkXUnfeasible on a cycle
     tasks = instance.tasks
-    earliest = [_earliest_own(instance, t) for t in tasks]
+    carried = energised_before(instance, graph)
+    earliest = [_earliest_own(instance, t, carried.get(i, {})) for i, t in enumerate(tasks)]
     for node in order:
         for succ, data in graph.succ[node].items():
             earliest[succ] = max(earliest[succ], earliest[node] + data["distance"])
@@ -95,10 +96,57 @@ def critical_path(instance: Instance, graph: nx.DiGraph | None = None) -> Critic
     return CriticalPath(earliest, latest, length, _chain(graph, tasks, earliest, length))
 
 
-def _earliest_own(instance: Instance, task: Task) -> int:
+def _earliest_own(instance: Instance, task: Task, carried: dict[int, int]) -> int:
     if task.fixed_start is not None:
         return task.fixed_start
-    return max(task.release, gate_opening(instance, task) or 0)
+    opening = power_opening(instance, task, carried)
+    return max(task.release, gate_opening(instance, task) or 0, opening or 0)
+
+
+def energised_before(instance: Instance, graph: nx.DiGraph) -> dict[int, dict[int, int]]:
+    """For each power-gated task: the energised kW, per gate level, of tasks at its site
+    that surely start no later than it does (ancestors along links of distance >= 0)."""
+    forward = nx.subgraph_view(graph, filter_edge=lambda a, b: graph[a][b]["distance"] >= 0)
+    found: dict[int, dict[int, int]] = {}
+    for i, task in enumerate(instance.tasks):
+        if task.gate == 0 or task.fixed_start is not None:
+            continue
+        levels = dict.fromkeys(range(1, task.gate + 1), 0)
+        for a in nx.ancestors(forward, i):
+            other = instance.tasks[a]
+            if other.site == task.site and other.energise_kw > 0:
+                for level in range(1, min(other.gate, task.gate) + 1):
+                    levels[level] += other.energise_kw
+        found[i] = levels
+    return found
+
+
+def power_opening(instance: Instance, task: Task, carried: dict[int, int]) -> int | None:
+    """First day from which the task's draw (on its days) and its own energised load (for
+    good) fit the site's supply on top of the load already energised before it, at every
+    gate level it counts in; None if never (0 for an ungated task)."""
+    if task.gate == 0:
+        return 0
+    supplies = [s for s in instance.supplies if s.site == task.site]
+    cuts = sorted({0} | {s.start for s in supplies} | {s.end for s in supplies if s.end})
+    for start in cuts:
+        if all(_fits(supplies, level, start, task, carried.get(level, 0), cuts)
+               for level in range(1, task.gate + 1)):  # fmt: skip
+            return start
+    return None
+
+
+def _fits(supplies: list, level: int, start: int, task: Task, base: int, cuts: list[int]) -> bool:
+    def supply(day: int) -> int:
+        return sum(s.kw for s in supplies
+                   if s.kind >= level and s.start <= day and (s.end is None or day < s.end))
+
+    run_end = start + task.duration
+    for day in [start, *(c for c in cuts if c > start)]:
+        need = base + task.energise_kw + (task.power_kw if day < run_end else 0)
+        if supply(day) < need and (day < run_end or task.energise_kw > 0 or need > base):
+            return False
+    return True
 
 
 def _chain(

@@ -104,6 +104,10 @@ class ScheduleInvalid(Exception):
             lines.append(f"  ... and {len(self.violations) - shown} more")
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Rebuilt from its violations when it crosses a process boundary (what-if workers)."""
+        return (type(self), (self.violations,))
+
 
 # ----------------------------------------------------------------------------- public API
 

@@ -13,6 +13,13 @@ from typing import Any
 import yaml
 
 Place = tuple[str | int, ...]
+MAX_VALUES = 1_000_000  # values a document may expand to through aliases (billion laughs)
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def one_line(text: str) -> str:
+    """Control characters (a newline in a quoted id) escaped: one problem, one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)
@@ -25,8 +32,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" (line {self.line}, column {self.column})" if self.line else ""
-        place = f": {self.place}" if self.place else ""
-        return f"{self.file}{place}{where}: {self.message}"
+        place = f": {one_line(self.place)}" if self.place else ""
+        return f"{self.file}{place}{where}: {one_line(self.message)}"
 
 
 class InputError(Exception):
@@ -35,6 +42,10 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Rebuilt from its problems when it crosses a process boundary (what-if workers)."""
+        return (type(self), (self.problems,))
 
 
 def place_text(place: Place) -> str:
@@ -68,46 +79,92 @@ def read_document(path: Path) -> Document:
     """Parse one YAML file; malformed YAML raises InputError with its line and column."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as error:
+        at = error.position
+        reason = f"malformed YAML: character #x{error.character:04x}: {error.reason}"
+        raise InputError([Problem(str(path), "", reason, text.count("\n", 0, at) + 1,
+                                  at - text.rfind("\n", 0, at))]) from None  # fmt: skip
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         reason = getattr(error, "problem", None) or str(error)
         return_problem = Problem(str(path), "", f"malformed YAML: {reason}", line, column)
         raise InputError([return_problem]) from None
-    marks: dict[Place, tuple[int, int]] = {}
-    constructor = yaml.SafeLoader("")
-    data = _build(node, (), marks, constructor, path) if node is not None else None
-    return Document(path, data, marks)
+    except RecursionError:
+        raise InputError([Problem(str(path), "", "malformed YAML: nested too deeply")]) from None
+    builder = _Builder(path)
+    try:
+        data = builder.build(node, ()) if node is not None else None
+    except RecursionError:
+        raise InputError([Problem(str(path), "", "YAML nested too deeply")]) from None
+    return Document(path, data, builder.marks)
 
 
-def _build(node: yaml.Node, place: Place, marks: dict, constructor: Any, path: Path) -> Any:
-    marks[place] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Python values from YAML nodes, recording the line and column of every place.
+
+    Aliases that contain themselves, or that expand to more than ``MAX_VALUES`` values,
+    are input errors rather than endless loops.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.marks: dict[Place, tuple[int, int]] = {}
+        self.constructor = yaml.SafeLoader("")
+        self.open: set[int] = set()  # the collections being built, to catch alias loops
+        self.count = 0
+
+    def error(self, node: yaml.Node, message: str) -> InputError:
+        mark = node.start_mark
+        return InputError([Problem(str(self.path), "", message, mark.line + 1, mark.column + 1)])
+
+    def build(self, node: yaml.Node, place: Place) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.error(node, f"the document expands to more than {MAX_VALUES} values "
+                                   "(aliases of aliases?)")  # fmt: skip
+        self.marks[place] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if id(node) in self.open:
+            raise self.error(node, "an alias refers to the collection that contains it")
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, place)
+            return [self.build(v, (*place, i)) for i, v in enumerate(node.value)]
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, place: Place) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node, constructor, path)
+            if key_node.tag == MERGE_TAG:
+                raise self.error(key_node, "YAML merge keys ('<<') are not supported; "
+                                           "write the fields out")  # fmt: skip
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error(key_node, "a key must be a plain value")
+            key = self.scalar(key_node)
             if key in result:
                 line = key_node.start_mark.line + 1
                 where = place_text((*place, str(key)))
-                raise InputError([Problem(str(path), where, "duplicate key", line,
+                raise InputError([Problem(str(self.path), where, "duplicate key", line,
                                           key_node.start_mark.column + 1)])  # fmt: skip
-            result[key] = _build(value_node, (*place, str(key)), marks, constructor, path)
+            result[key] = self.build(value_node, (*place, str(key)))
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*place, i), marks, constructor, path) for i, v in enumerate(node.value)]
-    return _scalar(node, constructor, path)
 
-
-def _scalar(node: yaml.Node, constructor: Any, path: Path) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        line = node.start_mark.line + 1
-        raise InputError([Problem(str(path), "", "a key must be a plain value", line, None)])
-    try:
-        return constructor.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError) as error:
-        line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        raise InputError([Problem(str(path), "", f"bad value: {error}", line, column)]) from None
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError as error:
+            raise self.error(node, f"bad value: {error.problem}") from None
+        # PyYAML's own constructors fail with KeyError, IndexError... on values such as
+        # `!!bool maybe`, `!!int ""` or `!!timestamp soon`
+        except Exception as error:
+            value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+            reason = str(error) or type(error).__name__
+            raise self.error(node, f"bad value {value!r} for tag {node.tag}: {reason}") from None

@@ -64,7 +64,7 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     began = time.perf_counter()
     new = replan(project, folder / "schedule.json", scenario=scenario, options=options)
     replan_seconds = time.perf_counter() - began
-    _, instance, _, baseline, _ = prepare(project, folder / "schedule.json", scenario=scenario)
+    _, instance, _, baseline, _, _ = prepare(project, folder / "schedule.json", scenario=scenario)
     began = time.perf_counter()
     fresh = solve(instance, options)
     fresh_seconds = time.perf_counter() - began

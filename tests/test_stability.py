@@ -26,7 +26,7 @@ def test_power_slip_replan_moves_little(tmp_path):
     write_json(base.schedule, tmp_path / "schedule.json")
     new = replan(PROJECT, tmp_path / "schedule.json", scenario=SLIP, options=OPTIONS)
     assert validate(new.instance, new.result.solution) == []
-    _, instance, _, baseline, _ = prepare(PROJECT, tmp_path / "schedule.json", scenario=SLIP)
+    _, instance, _, baseline, _, _ = prepare(PROJECT, tmp_path / "schedule.json", scenario=SLIP)
     fresh = solve(instance, OPTIONS)
     assert fresh.solution is not None and validate(instance, fresh.solution) == []
 

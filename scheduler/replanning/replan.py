@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -39,6 +40,15 @@ from scheduler.solvers.result import SolveResult, Status
 CHANGE_COLUMNS = ["task_id", "baseline_start", "new_start", "shift_days", "crews_changed"]
 
 
+class Prepared(NamedTuple):
+    plan: Plan
+    instance: Instance  # scenario applied, status pinned
+    statuses: list[TaskStatus]
+    baseline: Baseline
+    scenario: str
+    unpinned: Instance  # scenario applied, before pinning
+
+
 @dataclass
 class Replanned:
     """A replan's answer: the new schedule, its problem, and what moved."""
@@ -55,7 +65,7 @@ class Replanned:
 
 def prepare(project: str | Path, baseline_path: str | Path, actuals: str | Path | None = None,
             scenario: str | Path | None = None, status_date: date | None = None,
-            ) -> tuple[Plan, Instance, list[TaskStatus], Baseline, str]:  # fmt: skip
+            ) -> Prepared:  # fmt: skip
     """The replanning problem: scenario applied, the past pinned, the rest released at D."""
     plan, instance, _ = load_instance(project)
     baseline = read_baseline(baseline_path)
@@ -76,7 +86,7 @@ def prepare(project: str | Path, baseline_path: str | Path, actuals: str | Path 
     happened = (read_actuals(actuals, instance, calendar, day) if actuals is not None
                 else as_planned(baseline, instance, day))  # fmt: skip
     pinned, statuses = pin_status(instance, baseline, happened, day)
-    return plan, with_horizon(pinned), statuses, baseline, name
+    return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance)
 
 
 def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path) -> None:
@@ -112,8 +122,9 @@ def replan(
 ) -> Replanned:
     """The new plan from a status date, as stable as the objective allows."""
     options = options or SolveOptions()
-    plan, instance, statuses, baseline, name = prepare(project, baseline_path, actuals,
-                                                       scenario, status_date)  # fmt: skip
+    plan, instance, statuses, baseline, name, unpinned = prepare(
+        project, baseline_path, actuals, scenario, status_date
+    )
     cpm = critical_path(instance)
     precheck(instance, cpm, plan.calendar.iso_of)
     hint = repaired_baseline(instance, baseline) or run_greedy(instance).solution
@@ -129,7 +140,7 @@ def replan(
         result.solver, result.status = "greedy repair (cp-sat found none)", Status.FEASIBLE
         result.solution, result.objective = hint, objective_value(instance, hint.starts)
     schedule = make_schedule(plan, instance, result.solution, result)
-    add_status_columns(schedule, statuses, instance, baseline)
+    add_status_columns(schedule, statuses, unpinned, baseline)
     changes = change_table(instance, result.solution, baseline, plan)
     schedule.kpis["moved_tasks"] = len(changes[changes.shift_days != 0])
     schedule.kpis["crew_changes"] = int(changes.crews_changed.sum()) if len(changes) else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scheduler.domain.yamlio import InputError
@@ -56,6 +57,12 @@ def test_no_change_reproduces_baseline(baseline, day):
     assert outcome.changes.empty
     assert outcome.schedule.kpis["moved_tasks"] == 0
     assert list(outcome.schedule.tasks.start_day) == list(outcome.schedule.tasks.baseline_start_day)
+    # done tasks keep the crews and needs they had
+    base = pd.read_json(baseline, typ="series")["tasks"]
+    assert [sorted(c.split(";")) for c in outcome.schedule.tasks.crews] == [
+        sorted(";".join(t["crews"]).split(";")) for t in base
+    ]
+    assert list(outcome.schedule.tasks.skills) == [t["skills"] or "" for t in base]
 
 
 def test_actuals_pin_done_and_in_progress(baseline, tmp_path):

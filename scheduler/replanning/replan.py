@@ -149,14 +149,15 @@ def replan(
 
 def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance: Instance,
                        baseline: Baseline) -> None:  # fmt: skip
+    """Status and baseline start per task; done tasks show the crews and needs they had
+    (the replanning problem leaves them out of every capacity)."""
     schedule.tasks["status"] = [str(s) for s in statuses]
     schedule.tasks["baseline_start_day"] = [baseline.starts[t.id] for t in instance.tasks]
     done = [s == TaskStatus.DONE for s in statuses]
-    schedule.tasks.loc[done, "crews"] = [
-        ";".join(baseline.crews.get(t.id, ()))
-        for t, d in zip(instance.tasks, done, strict=True)
-        if d
-    ]
+    history = [t for t, d in zip(instance.tasks, done, strict=True) if d]
+    schedule.tasks.loc[done, "crews"] = [";".join(baseline.crews.get(t.id, ())) for t in history]
+    schedule.tasks.loc[done, "skills"] = [";".join(f"{k}:{v}" for k, v in t.skills.items())
+                                          for t in history]  # fmt: skip
 
 
 def change_table(instance: Instance, solution: Solution, baseline: Baseline,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from dataclasses import replace
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import Plan
@@ -64,6 +65,21 @@ def with_horizon(instance: Instance) -> Instance:
     lags = sum(max(0, link.lag) for link in instance.links)
     total = sum(t.duration for t in instance.tasks) + lags
     return Instance(**{**instance.__dict__, "horizon": max(events, default=0) + total + 1})
+
+
+HORIZON_FACTOR = 1.25  # the search horizon: the first plan's finish x this, plus a margin
+HORIZON_MARGIN = 60  # working days
+
+
+def search_horizon(instance: Instance, known_makespan: int) -> Instance:
+    """Narrow the horizon to the known plan's finish x 1.25 + 60 working days (never above
+    the safe horizon). A modelling choice: a plan finishing later than that is not sought,
+    which keeps CP-SAT's domains and the tardiness weight small; the bound reported is the
+    bound within this horizon."""
+    events = [s.start for s in instance.supplies] + [s.end or 0 for s in instance.supplies]
+    cap = max(known_makespan, *events, 0)
+    cap = int(cap * HORIZON_FACTOR) + HORIZON_MARGIN
+    return replace(instance, horizon=min(instance.horizon, cap))
 
 
 # ---------------------------------------------------------------- resources

@@ -15,9 +15,9 @@ from typing import Literal
 from scheduler.diagnose import DayText, Infeasible, explain_infeasible, precheck
 from scheduler.domain.load import Plan, load_project
 from scheduler.domain.yamlio import InputError, Problem
-from scheduler.expand import expand
+from scheduler.expand import expand, search_horizon
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
-from scheduler.instance import Instance, Solution, objective_value
+from scheduler.instance import Instance, Solution, objective_terms, objective_value
 from scheduler.output import write_csv, write_json
 from scheduler.schedule import Schedule, build_schedule
 from scheduler.solvers.cpsat import Progress, SolveOptions, solve
@@ -72,19 +72,23 @@ def solve_instance(
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
     day_text: DayText | None = None,
-) -> tuple[SolveResult, SolveResult]:
-    """(chosen result, greedy result). CP-SAT is warm-started from the greedy plan; if it
-    finds nothing in time, the greedy plan is returned and says so."""
+) -> tuple[Instance, SolveResult, SolveResult]:
+    """(instance as solved, chosen result, greedy result). CP-SAT is warm-started from the
+    greedy plan, within the search horizon that plan sets; if it finds nothing in time, the
+    greedy plan is returned and says so."""
     started = time.perf_counter()
     precheck(instance, cpm, day_text)
     greedy = run_greedy(instance)
+    if greedy.solution is not None:
+        instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
+        greedy.objective = objective_value(instance, greedy.solution.starts)
     spent = time.perf_counter() - started
     options = replace(options, time_limit=max(1.0, options.time_limit - spent))
     greedy.bound = cpm.length if not instance.milestones else None
     if solver == "greedy":
         if greedy.solution is None:
             raise Infeasible(["the greedy scheme could not place every task"])
-        return greedy, greedy
+        return instance, greedy, greedy
     result = solve(instance, options, hint=greedy.solution, on_progress=on_progress, stop=stop)
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, day_text))
@@ -96,7 +100,7 @@ def solve_instance(
         raise Infeasible([f"no plan found within {options.time_limit:g} s and none proven "
                           "impossible; try a longer --time-limit"])  # fmt: skip
     left_justify(instance, result)
-    return result, greedy
+    return instance, result, greedy
 
 
 def left_justify(instance: Instance, result: SolveResult) -> None:
@@ -124,7 +128,9 @@ def plan_project(
     options = options or SolveOptions()
     plan, instance, cpm = load_instance(path)
     day_text = plan.calendar.iso_of
-    result, greedy = solve_instance(instance, cpm, options, solver, on_progress, stop, day_text)
+    instance, result, greedy = solve_instance(
+        instance, cpm, options, solver, on_progress, stop, day_text
+    )
     schedule = make_schedule(plan, instance, result.solution, result)  # type: ignore[arg-type]
     return Outcome(plan, instance, cpm, result, greedy, schedule)
 

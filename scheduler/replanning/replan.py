@@ -18,9 +18,9 @@ import pandas as pd
 from scheduler.diagnose import Infeasible, explain_infeasible, precheck
 from scheduler.domain.load import Plan
 from scheduler.domain.yamlio import InputError, Problem
-from scheduler.expand import with_horizon
+from scheduler.expand import search_horizon, with_horizon
 from scheduler.graph import critical_path
-from scheduler.instance import Instance, Solution, objective_value
+from scheduler.instance import Instance, Solution, objective_terms, objective_value
 from scheduler.output import write_atomic
 from scheduler.pipeline import load_instance, make_schedule, run_greedy
 from scheduler.replanning.scenario import apply_scenario, load_scenario
@@ -128,6 +128,9 @@ def replan(
     cpm = critical_path(instance)
     precheck(instance, cpm, plan.calendar.iso_of)
     hint = repaired_baseline(instance, baseline) or run_greedy(instance).solution
+    if hint is not None:
+        known = max(objective_terms(instance, hint.starts)[1], max(baseline.ends.values()))
+        instance = search_horizon(instance, known)
     old = Solution([baseline.starts[t.id] for t in instance.tasks],
                    [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
     result = solve(instance, options, hint, on_progress, stop, prefer_crews=old.crews,

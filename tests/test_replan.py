@@ -224,3 +224,24 @@ def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message
     (problem,) = caught.value.problems
     assert str(problem).endswith(message)
     assert "changes[0]" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("crews: {pool: cx, count: 10000000000, from: 2027-02-01, until: 2027-02-08}",
+         "changes[0].crews.count (line 4, column 30): Input should be less than or equal to 1000"),
+        ("duration: {module: skid, task: hookup, factor: .inf}",
+         "changes[0].duration.factor (line 4, column 52): Input should be a finite number"),
+        ("power: {site: s1, supply: utility, from: 9999-03-15}",
+         "changes[0].power.from (line 4, column 46): date 9999-03-15 is more than 100 years "
+         "after the program start 2027-01-04"),
+        ("crews: {pool: cx, count: 0, from: 2027-02-08, until: 2027-02-01}",
+         "changes[0].crews.until (line 4, column 58): window 'until' 2027-02-01 is not after "
+         "'from' 2027-02-08"),
+    ],
+)  # fmt: skip
+def test_out_of_range_scenarios_are_errors(baseline, tmp_path, change, message):
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
+    assert any(message in str(p) for p in caught.value.problems), caught.value

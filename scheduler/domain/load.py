@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +74,8 @@ def parse_model(model: type[Model], document: Document, place: Place = ()) -> Mo
 def pydantic_problems(error: ValidationError, document: Document, place: Place) -> list[Problem]:
     problems = []
     for item in error.errors():
+        if "str" in item["loc"] and isinstance(item.get("input"), dict):
+            continue  # a mapping where a string or a mapping will do: its own errors say more
         loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
         full = (*place, *loc)
         problems.append(document.problem(full, _message(item)))
@@ -94,7 +96,7 @@ def _message(item: dict[str, Any]) -> str:
     message = item["msg"].removeprefix("Value error, ")
     given = item.get("input")
     if kind != "value_error" and not isinstance(given, dict | list):
-        message += f" (got {given!r})"
+        message += f" (got {given})" if isinstance(given, date) else f" (got {given!r})"
     return message
 
 
@@ -114,8 +116,12 @@ def catalog_files(base: Path, catalog: str | list[str]) -> list[Path]:
 def load_catalog(
     base: Path, project: Project, document: Document
 ) -> tuple[dict[str, ModuleType], dict[str, Document]]:
-    files = catalog_files(base, project.catalog)
-    missing = [f for f in files if not f.exists()]
+    try:
+        files = catalog_files(base, project.catalog)
+        missing = [f for f in files if not f.exists()]
+    except (OSError, ValueError) as error:  # a NUL byte or a name too long for the system
+        raise InputError([document.problem(("catalog",), f"catalog not readable: {error}")]) \
+            from None  # fmt: skip
     if missing or not files:
         what = ", ".join(str(f) for f in missing) or "no *.yaml file"
         raise InputError([document.problem(("catalog",), f"catalog not found: {what}")])
@@ -226,21 +232,36 @@ def check_ids(plan: Plan) -> list[Problem]:
     return problems
 
 
+MAX_YEARS = 100
+"""Dated events lie within this many years of the program start: beyond, the working-day
+calendar (and every horizon) would grow without use, up to the end of Python's dates."""
+
+
 def check_dates(plan: Plan) -> list[Problem]:
-    """No dated event before the program start."""
+    """No dated event before the program start, nor more than MAX_YEARS after it."""
     p, doc, start = plan.project, plan.document, plan.project.program.start
     dated: list[tuple[Place, date | None]] = []
+    ends: list[tuple[Place, date | None]] = []
     for i, site in enumerate(p.sites):
         dated += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
+        ends += [(("sites", i, "power", j, "until"), s.until) for j, s in enumerate(site.power)]
     for i, crew in enumerate(p.crews):
         dated += [(("crews", i, "unavailable", j, "from"), u.from_)
                   for j, u in enumerate(crew.unavailable)]  # fmt: skip
+        ends += [(("crews", i, "unavailable", j, "until"), u.until)
+                 for j, u in enumerate(crew.unavailable)]  # fmt: skip
     dated += [(("deployments", i, "release"), d.release) for i, d in enumerate(p.deployments)]
     for i, m in enumerate(p.milestones):
         dated += [(("milestones", i, "target"), m.target), (("milestones", i, "deadline"),
                                                             m.deadline)]  # fmt: skip
-    return [doc.problem(place, f"date {value} is before the program start {start}")
-            for place, value in dated if value is not None and value < start]  # fmt: skip
+    latest = start + timedelta(days=round(365.25 * MAX_YEARS))
+    problems = [doc.problem(place, f"date {value} is before the program start {start}")
+                for place, value in dated if value is not None and value < start]  # fmt: skip
+    far = f"is more than {MAX_YEARS} years after the program start {start}"
+    problems += [doc.problem(place, f"date {value} {far}")
+                 for place, value in dated + ends
+                 if value is not None and value > latest]  # fmt: skip
+    return problems
 
 
 def check_deployments(plan: Plan) -> list[Problem]:

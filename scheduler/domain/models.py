@@ -7,9 +7,9 @@ documents are checked by `scheduler.domain.load`. Nothing here knows about solve
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from scheduler.instance import Gate, LinkType, SupplyKind
 
@@ -23,6 +23,32 @@ GATES = {"none": Gate.NONE, "any": Gate.ANY, "temporary": Gate.TEMPORARY,
 KINDS = {"backfeed": SupplyKind.BACKFEED, "temporary": SupplyKind.TEMPORARY,
          "permanent": SupplyKind.PERMANENT}  # fmt: skip
 PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
+
+# Bounds far beyond any real program that keep days, kW and scaled amounts far inside the
+# 64-bit integers of CP-SAT and numpy, and dates inside Python's calendar.
+MAX_DAYS = 10_000  # a duration or a lag, in working days (about 40 years)
+MAX_COUNT = 1_000  # modules of a deployment, crews of a pool or of a need, factory slots
+MAX_WEIGHT = 1_000  # a milestone's weight
+MAX_AMOUNT = 1_000_000.0  # MW, resource capacities and amounts
+EARLIEST_START, LATEST_START = date(1900, 1, 1), date(2199, 12, 31)  # program.start
+ID_SEPARATORS = "#;/"  # crew "pool#k", crews joined by ";", task "deployment/i/task"
+
+
+def _plain_id(value: str) -> str:
+    """Ids appear inside the ids and lists of every output, so they may not hold the
+    separators those use, nor spaces or control characters."""
+    bad = sorted({c for c in value if c in ID_SEPARATORS or c.isspace() or not c.isprintable()})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(f"id {value!r} may not contain {shown} (no spaces, '#', ';' or '/')")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1), AfterValidator(_plain_id)]
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+NonNegativeFloat = Amount  # the name scheduler.replanning.scenario imports
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Lag = Annotated[int, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
 
 
 class Strict(BaseModel):
@@ -50,22 +76,22 @@ class Window(Strict):
 class TaskLinkSpec(Strict):
     task: str
     type: LinkTypeName = "FS"
-    lag: int = 0
+    lag: Lag = 0
 
 
 class TaskTemplate(Strict):
     """One task of a module type's network."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str | None = None
-    duration: PositiveInt
+    duration: int = Field(ge=1, le=MAX_DAYS)
     after: list[str | TaskLinkSpec] = []
-    needs: dict[str, PositiveInt] = {}
-    uses: dict[str, float] = {}
+    needs: dict[str, Annotated[int, Field(ge=1, le=MAX_COUNT)]] = {}
+    uses: dict[str, Annotated[float, Field(le=MAX_AMOUNT, allow_inf_nan=False)]] = {}
     factory: bool = False
     energises: bool = False
     power_gate: GateName = "none"
-    power_mw: NonNegativeFloat = 0.0
+    power_mw: Amount = 0.0
     phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
@@ -87,10 +113,10 @@ class TaskTemplate(Strict):
 
 
 class ModuleType(Strict):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = ""
     category: str = "other"
-    load_mw: NonNegativeFloat = 0.0
+    load_mw: Amount = 0.0
     tasks: list[TaskTemplate] = Field(min_length=1)
 
 
@@ -104,38 +130,38 @@ class CalendarSpec(Strict):
 
 class Program(Strict):
     name: str
-    start: date
+    start: date = Field(ge=EARLIEST_START, le=LATEST_START)
     calendar: CalendarSpec = CalendarSpec()
 
 
 class PowerSupply(Window):
     name: str
     kind: KindName
-    mw: NonNegativeFloat
+    mw: Amount
 
 
 class Site(Strict):
-    id: str = Field(min_length=1)
+    id: Id
     name: str | None = None
     power: list[PowerSupply] = []
-    resources: dict[str, NonNegativeFloat] = {}
+    resources: dict[Id, Amount] = {}
 
 
 class Factory(Strict):
-    id: str = Field(min_length=1)
+    id: Id
     name: str | None = None
-    slots: int = Field(ge=0)
+    slots: Count
 
 
 class Unavailability(Window):
     until: date  # type: ignore[assignment]
-    count: int | None = Field(default=None, ge=1)
+    count: int | None = Field(default=None, ge=1, le=MAX_COUNT)
 
 
 class CrewPoolSpec(Strict):
-    id: str = Field(min_length=1)
-    skills: list[str] = Field(min_length=1)
-    count: int = Field(ge=0)
+    id: Id
+    skills: list[Id] = Field(min_length=1)
+    count: Count
     sites: list[str] | None = None
     unavailable: list[Unavailability] = []
 
@@ -145,31 +171,31 @@ class DeploymentLink(Strict):
     task: str | None = None
     to: str | None = None
     type: LinkTypeName = "FS"
-    lag: int = 0
+    lag: Lag = 0
 
 
 class Deployment(Strict):
-    id: str = Field(min_length=1)
+    id: Id
     site: str
     module: str
-    quantity: int = Field(default=1, ge=0)
+    quantity: Count = 1
     factory: str | None = None
     release: date | None = None
     after: list[DeploymentLink] = []
 
 
 class MilestoneSpec(Strict):
-    id: str = Field(min_length=1)
+    id: Id
     after: list[str] = Field(min_length=1)
     target: date | None = None
     deadline: date | None = None
-    weight: int = Field(default=1, ge=0)
+    weight: int = Field(default=1, ge=0, le=MAX_WEIGHT)
 
 
 class Project(Strict):
     program: Program
     catalog: str | list[str] = "../modules_catalog"
-    resources: dict[str, NonNegativeFloat] = {}
+    resources: dict[Id, Amount] = {}
     sites: list[Site] = Field(min_length=1)
     factories: list[Factory] = []
     crews: list[CrewPoolSpec] = []

@@ -162,9 +162,10 @@ class _Builder:
             return self.constructor.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as error:
             raise self.error(node, f"bad value: {error.problem}") from None
-        # PyYAML's own constructors fail with KeyError, IndexError... on values such as
-        # `!!bool maybe`, `!!int ""` or `!!timestamp soon`
+        # PyYAML's own constructors also fail with KeyError, IndexError... on values such
+        # as `!!bool maybe`, `!!int ""` or `!!timestamp soon`
         except Exception as error:
             value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
-            reason = str(error) or type(error).__name__
-            raise self.error(node, f"bad value {value!r} for tag {node.tag}: {reason}") from None
+            kind = node.tag.rpartition(":")[2]
+            reason = str(error) if isinstance(error, ValueError) else f"not a valid {kind}"
+            raise self.error(node, f"bad value {value!r}: {reason}") from None

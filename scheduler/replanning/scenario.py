@@ -6,15 +6,15 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field
 
 from scheduler.domain.calendar import Calendar
-from scheduler.domain.load import parse_model
-from scheduler.domain.models import KINDS, KindName, NonNegativeFloat, Strict
+from scheduler.domain.load import MAX_YEARS, parse_model
+from scheduler.domain.models import KINDS, MAX_DAYS, Count, KindName, NonNegativeFloat, Strict
 from scheduler.domain.yamlio import Document, InputError, read_document
 from scheduler.instance import CrewPool, Instance, Milestone, Resource, Supply, Task, Window
 
@@ -31,14 +31,14 @@ class PowerChange(Strict):
 
 class CrewChange(Strict):
     pool: str
-    count: int = Field(ge=0)
+    count: Count
     from_: date = Field(alias="from")
     until: date
 
 
 class FactoryChange(Strict):
     id: str
-    slots: int = Field(ge=0)
+    slots: Count
     from_: date = Field(alias="from")
     until: date
 
@@ -46,13 +46,13 @@ class FactoryChange(Strict):
 class DelayChange(Strict):
     task: str
     deployment: str | None = None
-    days: int = Field(ge=1)
+    days: int = Field(ge=1, le=MAX_DAYS)
 
 
 class DurationChange(Strict):
     module: str
     task: str
-    factor: PositiveFloat
+    factor: float = Field(gt=0, le=100, allow_inf_nan=False)
 
 
 class MilestoneChange(Strict):
@@ -92,7 +92,7 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Document]:
 def apply_scenario(instance: Instance, scenario: Scenario, document: Document,
                    calendar: Calendar) -> Instance:  # fmt: skip
     """The instance with every change applied, in order."""
-    problems = []
+    problems = check_scenario_dates(scenario, document, calendar)
     for i, change in enumerate(scenario.changes):
         kind: Literal["power", "crews", "factory", "delay", "duration", "milestone"]
         kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
@@ -103,6 +103,35 @@ def apply_scenario(instance: Instance, scenario: Scenario, document: Document,
     if problems:
         raise InputError(problems)
     return instance
+
+
+def check_scenario_dates(scenario: Scenario, document: Document, calendar: Calendar) -> list:
+    """Dates within MAX_YEARS of the program start, not before it; windows end after
+    they begin."""
+    start = calendar.start
+    latest = start + timedelta(days=round(365.25 * MAX_YEARS))
+    problems = []
+    for i, change in enumerate(scenario.changes):
+        kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
+        dates = {k: v for k, v in value.__dict__.items() if isinstance(v, date)}
+        for name, day in dates.items():
+            place = ("changes", i, kind, "from" if name == "from_" else name)
+            if day < start:
+                problems.append(document.problem(place, f"date {day} is before the program "
+                                                        f"start {start}"))  # fmt: skip
+            elif day > latest:
+                problems.append(
+                    document.problem(
+                        place,
+                        f"date {day} is more than {MAX_YEARS} "
+                        f"years after the program start {start}",
+                    )
+                )
+        if "from_" in dates and "until" in dates and dates["until"] <= dates["from_"]:
+            problems.append(document.problem(("changes", i, kind, "until"),
+                                             f"window 'until' {dates['until']} is not after "
+                                             f"'from' {dates['from_']}"))  # fmt: skip
+    return problems
 
 
 def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Instance:

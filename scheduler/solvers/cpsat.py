@@ -171,6 +171,7 @@ class CpSatModel:
                     raise InfeasibleModel(f"task '{task.id}' needs skill '{skill}' that no "
                                           "crew pool at its site has")  # fmt: skip
                 self.split_need(i, skill, need, eligible)
+        self.name_sums()
         for p, pool in enumerate(pools):
             users = [(i, use) for (i, q), use in self.crews.use.items() if q == p]
             if pool.count == 1:
@@ -196,6 +197,15 @@ class CpSatModel:
         for p, part in zip(eligible, parts, strict=True):
             self.crews.split[i, skill, p] = part
             self.crews.use[i, p] = self.crews.use.get((i, p), 0) + part
+
+    def name_sums(self) -> None:
+        """A pool giving a task crews for two skills uses their sum; cumulative demands
+        must be single variables, so such a sum gets its own: u = x_a + x_b."""
+        for (i, p), use in list(self.crews.use.items()):
+            if not isinstance(use, int | cp_model.IntVar):
+                total = self.model.new_int_var(0, self.instance.pools[p].count, f"T{i}_P{p}_use")
+                self.model.add(total == use)
+                self.crews.use[i, p] = total
 
     def add_single_crew(self, p: int, users: list[tuple[int, cp_model.LinearExprT]]) -> None:
         """A one-crew pool: optional intervals, no two present ones overlap."""
@@ -472,6 +482,8 @@ def solve(
     budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress)
     solver = _run(built, options, budget / 2 if baseline else budget, logger, stop)
+    if solver.status_code == cp_model.MODEL_INVALID:  # type: ignore[attr-defined]
+        raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
     result.status = STATUS.get(solver.status_code, Status.UNKNOWN)  # type: ignore[attr-defined]
     if result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result.solution = read_solution(built, solver, prefer_crews)

@@ -64,13 +64,26 @@ def deadlines_before_critical_path(instance: Instance, cpm: CriticalPath,
         ends = {i: cpm.earliest[i] + instance.tasks[i].duration for i in milestone.tasks}
         last = max(ends, key=lambda i: (ends[i], -i))
         if ends[last] - 1 > milestone.deadline:
-            chain = " -> ".join(instance.tasks[i].id for i in chain_to(instance, cpm, last))
+            links = chain_to(instance, cpm, last)
+            chain = " -> ".join(instance.tasks[i].id for i in links)
+            chain += held_by(instance, cpm, links[0], day_text)
             reasons.append(
                 f"milestone '{milestone.id}' has deadline "
                 f"{_day(milestone.deadline, day_text)} but cannot be reached before "
                 f"{_day(ends[last] - 1, day_text)}, because of the chain {chain}"
             )
     return reasons
+
+
+def held_by(instance: Instance, cpm: CriticalPath, task: int, day_text: DayText | None) -> str:
+    """What holds the first task of a chain: its release or its site's power."""
+    first, day = instance.tasks[task], cpm.earliest[task]
+    if day == 0:
+        return ""
+    if first.gate > 0 and day > first.release:
+        return (f", which waits for enough {GATE_WORDS[first.gate]} power at site "
+                f"'{first.site}' ({_day(day, day_text)})")  # fmt: skip
+    return f", which is released on {_day(day, day_text)}"
 
 
 def chain_to(instance: Instance, cpm: CriticalPath, task: int) -> list[int]:

@@ -75,3 +75,19 @@ def test_atomic_write_keeps_old_file_on_crash(tmp_path):
         write_atomic(target, crash)
     assert target.read_text() == "old plan\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.csv"]
+
+
+INFEASIBLE = sorted((DATA.parent / "corpus" / "infeasible").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", INFEASIBLE, ids=[p.stem for p in INFEASIBLE])
+def test_infeasible_examples_are_explained(tmp_path, path):
+    """Three edits of the example projects that no plan can meet: exit 1 with the reason
+    in the file's first line (`# expect: ...`)."""
+    expected = path.read_text().splitlines()[0].removeprefix("# expect: ")
+    done = subprocess.run([MODSCHED, "schedule", str(path), "--out", str(tmp_path / "o"),
+                           "--time-limit", "60"], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert expected in " ".join(done.stderr.split()), done.stderr
+    assert not (tmp_path / "o").exists()

@@ -41,7 +41,8 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
         instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
     options = SolveOptions(time_limit=time_limit, workers=workers)
     result = solve(instance, options, hint=greedy.solution)
-    row = {"project": Path(project).stem, "tasks": instance.num_tasks, "load_s": round(loaded, 1),
+    row = {"project": Path(project).stem, "time_limit": time_limit, "tasks": instance.num_tasks,
+           "load_s": round(loaded, 1),
            "cpm_days": cpm.length, "greedy_s": round(greedy.seconds, 1)}  # fmt: skip
     if greedy.solution is not None:
         tardiness, makespan = objective_terms(instance, greedy.solution.starts)
@@ -62,12 +63,13 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| project | tasks | greedy late x w / makespan | CP-SAT late x w / makespan | "
-            "tardiness bound | status | gap % | first plan s | solve s | peak MB |")  # fmt: skip
-    lines = [head, "|" + "---|" * 10]
+    head = ("| project | limit s | tasks | greedy late x w / makespan | CP-SAT late x w / "
+            "makespan | tardiness bound | status | gap % | first plan s | solve s | peak MB |")
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         lines.append(
-            f"| {r['project']} | {r['tasks']} | {r.get('greedy_tardiness', '-')} / "
+            f"| {r['project']} | {r['time_limit']:g} | {r['tasks']} | "
+            f"{r.get('greedy_tardiness', '-')} / "
             f"{r.get('greedy_makespan', '-')} | {r.get('cpsat_tardiness', '-')} / "
             f"{r.get('cpsat_makespan', '-')} | {r.get('tardiness_bound', '-')} | {r['status']} | "
             f"{r['gap']} | {r['first_solution_s']} | {r['seconds']} | {r['peak_rss_mb']} |"
@@ -76,7 +78,9 @@ def table(rows: list[dict]) -> str:
 
 
 def write(rows: list[dict], command: str) -> None:
-    write_section("examples", f"""## Example projects: greedy against CP-SAT
+    write_section(
+        "examples",
+        f"""## Example projects: greedy against CP-SAT
 
 Machine: {machine()}. Date: {date.today()}. Command:
 
@@ -88,12 +92,14 @@ Machine: {machine()}. Date: {date.today()}. Command:
 
 Late x w is the weighted late days of the milestones; the objective is that times
 (horizon + 1) plus the makespan. Peak MB is the resident memory of the process that
-loaded the project and ran the greedy and CP-SAT.""", rows)
+loaded the project and ran the greedy and CP-SAT.""",
+        rows,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("projects", nargs="+")
+    parser.add_argument("projects", nargs="+", help="PROJECT or PROJECT@SECONDS")
     parser.add_argument("--time-limit", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--one", action="store_true", help="run one project, print JSON")
@@ -102,9 +108,10 @@ def main() -> None:
         print(json.dumps(run_one(args.projects[0], args.time_limit, args.workers)))
         return
     rows = []
-    for project in args.projects:
+    for spec in args.projects:  # PROJECT or PROJECT@SECONDS
+        project, _, seconds = spec.partition("@")
         done = subprocess.run([sys.executable, __file__, "--one", project, "--time-limit",
-                               str(args.time_limit), "--workers", str(args.workers)],
+                               seconds or str(args.time_limit), "--workers", str(args.workers)],
                               capture_output=True, text=True, check=True)  # fmt: skip
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)

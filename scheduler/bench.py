@@ -1,0 +1,415 @@
+"""`modsched bench`: solve published PSPLIB / MSPSP instances and compare with the literature.
+
+Each instance is read with the importers, solved with the product's CP-SAT model (warm
+started from the greedy plan, as `modsched schedule` does), checked with the independent
+validator, and compared with the best known makespan of the shared ``bounds.csv`` and with
+its critical path. The per-instance table is the product (a CSV whose first columns are
+``instance,status,makespan,bound,best_known``); a summary table and a plotly HTML of the
+deviations sum it up.
+
+Public API: ``run_bench(kind, paths, options, ...) -> pd.DataFrame``, ``summarise(table)``,
+``deviation_figure(table)``, ``collect_files(kind, paths)`` and the Typer ``bench_command``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import plotly.graph_objects as go
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scheduler.graph import critical_path
+from scheduler.importers import BenchmarkFormatError, best_known, read_benchmark
+from scheduler.instance import Instance, Solution, objective_value
+from scheduler.output import write_atomic
+from scheduler.solvers.cpsat import SolveOptions, solve
+from scheduler.solvers.greedy import best_greedy
+from scheduler.solvers.result import SolveResult, Status
+from scheduler.validate import validate
+
+log = logging.getLogger(__name__)
+
+
+class Kind(StrEnum):
+    """Benchmark families, with the file suffix each one reads."""
+
+    PSPLIB = "psplib"
+    MSPSP = "mspsp"
+
+    @property
+    def suffix(self) -> str:
+        return ".sm" if self is Kind.PSPLIB else ".dzn"
+
+
+COLUMNS = [
+    "instance", "status", "makespan", "bound", "best_known", "set", "cpm", "known_lb",
+    "dev_best_known_pct", "dev_cpm_pct", "optimal", "equal_best_known", "time_to_best",
+    "time_to_proof", "first_solution_seconds", "seconds", "violations", "greedy_makespan",
+    "greedy_ratio", "greedy_seconds", "greedy_violations", "time_limit", "workers", "seed",
+    "load1",
+]  # fmt: skip
+Row = dict[str, object]
+OnRow = Callable[[Row, int, int], None]
+
+
+class BenchInputError(ValueError):
+    """A path or file the bench cannot use; the message is one line."""
+
+
+# ---------------------------------------------------------------------------------------
+# Files and known bounds
+
+
+def collect_files(kind: Kind, paths: Iterable[Path]) -> list[Path]:
+    """The instance files named by ``paths``: files as given, folders expanded to every
+    file with the kind's suffix inside (recursively), sorted naturally, duplicates dropped."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(path.rglob(f"*{kind.suffix}"), key=natural_key)
+            if not inside:
+                raise BenchInputError(f"{path}: folder holds no {kind.suffix} file")
+            found.update(dict.fromkeys(inside))
+        elif path.is_file():
+            if path.suffix != kind.suffix:
+                raise BenchInputError(f"{path}: a {kind} file must end in {kind.suffix}")
+            found[path] = None
+        else:
+            raise BenchInputError(f"{path}: no such file or folder")
+    return list(found)
+
+
+def natural_key(path: Path) -> tuple:
+    """Sort ``j301_2`` before ``j301_10`` and ``j3010_1`` after ``j309_1``."""
+    parts = re.split(r"(\d+)", str(path))
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def read_all(files: Sequence[Path]) -> list[Instance]:
+    """Every file read before any solve, so that a bad file fails the run at once."""
+    instances = []
+    for path in files:
+        try:
+            instances.append(read_benchmark(path))
+        except BenchmarkFormatError as error:
+            raise BenchInputError(str(error)) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise BenchInputError(f"{path}: cannot read: {error}") from None
+    return instances
+
+
+def known_bounds(kind: Kind) -> dict[str, dict]:
+    """Published bounds of the family, keyed by file stem (empty when the table is absent)."""
+    try:
+        return best_known(kind.value)
+    except OSError:
+        return {}
+
+
+# ---------------------------------------------------------------------------------------
+# One instance
+
+
+@dataclass
+class Greedy:
+    """The greedy baseline of one instance."""
+
+    solution: Solution | None
+    makespan: int | None
+    seconds: float
+    violations: int | None
+
+
+def run_greedy(instance: Instance) -> Greedy:
+    started = time.perf_counter()
+    solution = best_greedy(instance)
+    seconds = time.perf_counter() - started
+    if solution is None:
+        return Greedy(None, None, seconds, None)
+    value = objective_value(instance, solution.starts)
+    return Greedy(solution, value, seconds, len(validate(instance, solution)))
+
+
+def bench_one(instance: Instance, known: dict, options: SolveOptions, use_greedy: bool,
+              set_name: str) -> Row:  # fmt: skip
+    """Solve one instance (greedy first, as its warm start) and measure the result."""
+    base = run_greedy(instance) if use_greedy else Greedy(None, None, 0.0, None)
+    result = solve(instance, options, hint=base.solution)
+    cpm = critical_path(instance).length
+    row: Row = {"instance": instance.name, "set": known.get("set", set_name), "cpm": cpm,
+                "best_known": known.get("ub"), "known_lb": known.get("lb")}  # fmt: skip
+    row |= measure(instance, result)
+    row |= deviations(row)
+    row |= greedy_columns(base, row["makespan"], use_greedy)
+    row |= {"time_limit": options.time_limit, "workers": options.workers, "seed": options.seed,
+            "load1": round(os.getloadavg()[0], 2)}  # fmt: skip
+    return row
+
+
+def measure(instance: Instance, result: SolveResult) -> Row:
+    """Status, makespan (recomputed from the plan), bound, times and validator verdict."""
+    optimal = result.status is Status.OPTIMAL
+    row: Row = {"status": result.status.value, "bound": result.bound, "optimal": optimal,
+                "seconds": round(result.seconds, 3),
+                "time_to_proof": round(result.seconds, 3) if optimal else None,
+                "first_solution_seconds": _round(result.first_solution_seconds)}  # fmt: skip
+    if result.solution is None:
+        return row | {"makespan": None, "time_to_best": None, "violations": None}
+    makespan = objective_value(instance, result.solution.starts)
+    violations = len(validate(instance, result.solution))
+    if result.objective is not None and makespan != result.objective:
+        log.error("%s: solver objective %s but the plan has makespan %s", instance.name,
+                  result.objective, makespan)  # fmt: skip
+        violations += 1  # counted as an invalid result, not a crash of the whole run
+    return row | {"makespan": makespan, "time_to_best": _round(time_to_best(result)),
+                  "violations": violations}  # fmt: skip
+
+
+def time_to_best(result: SolveResult) -> float | None:
+    """Seconds at which the final objective was first reached (0 when the hint was it)."""
+    reached = [s for s, objective, _ in result.history if objective == result.objective]
+    return reached[0] if reached else (0.0 if result.objective is not None else None)
+
+
+def deviations(row: Row) -> Row:
+    """(makespan - best known) / best known and (makespan - cpm) / cpm, in percent."""
+    makespan, known, cpm = row["makespan"], row["best_known"], row["cpm"]
+    return {
+        "dev_best_known_pct": _pct(makespan, known),
+        "dev_cpm_pct": _pct(makespan, cpm),
+        "equal_best_known": isinstance(makespan, int)
+        and isinstance(known, int)
+        and makespan <= known,
+    }
+
+
+def greedy_columns(base: Greedy, makespan: object, used: bool) -> Row:
+    ratio = None
+    if base.makespan is not None and isinstance(makespan, int) and makespan > 0:
+        ratio = round(base.makespan / makespan, 4)
+    return {"greedy_makespan": base.makespan, "greedy_ratio": ratio,
+            "greedy_seconds": round(base.seconds, 3) if used else None,
+            "greedy_violations": base.violations}  # fmt: skip
+
+
+def _pct(value: object, reference: object) -> float | None:
+    if not isinstance(value, int) or not isinstance(reference, int) or reference <= 0:
+        return None
+    return round(100 * (value - reference) / reference, 4)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# ---------------------------------------------------------------------------------------
+# A whole run
+
+
+def run_bench(
+    kind: Kind | str,
+    paths: Sequence[Path],
+    options: SolveOptions,
+    greedy: bool = True,
+    on_row: OnRow | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Solve every instance named by ``paths`` (files or folders) one after another.
+
+    All files are read first; a bad one raises BenchInputError before any solve.
+    ``on_start(total)`` is called once every file is read, ``on_row(row, done, total)``
+    after each instance (progress, checkpoints).
+    Returns one row per instance with the columns of ``COLUMNS``.
+    """
+    kind = Kind(kind)
+    files = collect_files(kind, [Path(p) for p in paths])
+    instances = read_all(files)
+    bounds = known_bounds(kind)
+    if on_start:
+        on_start(len(files))
+    rows: list[Row] = []
+    for path, instance in zip(files, instances, strict=True):
+        known = bounds.get(instance.name, {})
+        rows.append(bench_one(instance, known, options, greedy, path.parent.name))
+        if on_row:
+            on_row(rows[-1], len(rows), len(files))
+    return to_table(rows)
+
+
+def to_table(rows: list[Row]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("makespan", "bound", "best_known", "known_lb", "cpm", "violations",
+                   "greedy_makespan", "greedy_violations"):  # fmt: skip
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per set and one for all: counts and deviations (percent)."""
+    groups = [(name, part) for name, part in table.groupby("set", sort=False)]
+    if len(groups) > 1:
+        groups.append(("all", table))
+    return pd.DataFrame([summary_row(name, part) for name, part in groups])
+
+
+def summary_row(name: str, part: pd.DataFrame) -> Row:
+    dev = part["dev_best_known_pct"].astype(float)
+    proof = part["time_to_proof"].astype(float)
+    return {
+        "set": name,
+        "instances": len(part),
+        "solved": int(part["makespan"].notna().sum()),
+        "proven_optimal": int(part["optimal"].sum()),
+        "equal_best_known": int(part["equal_best_known"].sum()),
+        "better_than_best_known": int((dev < 0).sum()),
+        "mean_dev_best_known_pct": _mean(dev),
+        "max_dev_best_known_pct": _max(dev),
+        "mean_dev_cpm_pct": _mean(part["dev_cpm_pct"].astype(float)),
+        "max_time_to_proof": _max(proof),
+        "mean_greedy_ratio": _mean(part["greedy_ratio"].astype(float)),
+        "invalid": int((part["violations"].fillna(0) > 0).sum()
+                       + (part["greedy_violations"].fillna(0) > 0).sum()),
+    }  # fmt: skip
+
+
+def _mean(values: pd.Series) -> float | None:
+    return None if values.dropna().empty else round(float(values.mean()), 3)
+
+
+def _max(values: pd.Series) -> float | None:
+    return None if values.dropna().empty else round(float(values.max()), 3)
+
+
+def deviation_figure(table: pd.DataFrame) -> go.Figure:
+    """Histograms of the deviation from the best known makespan and from the critical
+    path, one trace per set (pure: the caller writes the file)."""
+    figure = go.Figure()
+    for name, part in table.groupby("set", sort=False):
+        for column, label in (("dev_best_known_pct", "vs best known"),
+                              ("dev_cpm_pct", "vs critical path")):  # fmt: skip
+            figure.add_trace(
+                go.Histogram(
+                    x=part[column],
+                    name=f"{name} {label}",
+                    opacity=0.7,
+                    nbinsx=40,
+                    visible=True if "best" in column else "legendonly",
+                )
+            )
+    figure.update_layout(barmode="overlay", title="Makespan deviation (%)",
+                         xaxis_title="deviation (%)", yaxis_title="instances")  # fmt: skip
+    return figure
+
+
+def write_results(table: pd.DataFrame, out: Path) -> list[Path]:
+    """The CSV at ``out`` and the HTML beside it, each written atomically."""
+    write_atomic(out, lambda f: table.to_csv(f, index=False, lineterminator="\n"))
+    html = out.with_suffix(".html")
+    page = deviation_figure(table).to_html(include_plotlyjs=True, full_html=True)
+    write_atomic(html, lambda f: f.write(page))
+    return [out, html]
+
+
+# ---------------------------------------------------------------------------------------
+# Command line
+
+errors = Console(stderr=True)
+KindArg = Annotated[Kind, typer.Argument(help="Benchmark family: psplib (.sm) or mspsp (.dzn).")]
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Instance files or folders (searched recursively).")
+]
+
+
+def bench_command(
+    kind: KindArg,
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", help="Per-instance CSV; the HTML goes beside it.")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")] = 10.0,
+    workers: Annotated[int, typer.Option("--workers", help="CP-SAT worker threads.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")] = 0,
+    greedy: Annotated[
+        bool, typer.Option("--greedy/--no-greedy", help="Also run greedy (ratio, warm start).")
+    ] = True,
+) -> None:
+    """Solve PSPLIB or MSPSP instances and compare with the best known makespans."""
+    console = Console()
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    progress = BenchProgress(console, out)
+    try:
+        table = run_bench(kind, paths, options, greedy, progress.on_row, progress.on_start)
+    except BenchInputError as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        progress.bar.stop()
+        if progress.rows:
+            write_results(to_table(progress.rows), out)
+        errors.print(f"interrupted after {len(progress.rows)} instance(s); wrote {out}")
+        raise typer.Exit(130) from None
+    finally:
+        progress.bar.stop()
+    paths_written = write_results(table, out)
+    print_summary(console, summarise(table))
+    console.print("wrote " + ", ".join(str(p) for p in paths_written), highlight=False)
+    invalid = int((table["violations"].fillna(0) > 0).sum())
+    if invalid:
+        errors.print(f"{invalid} invalid schedule(s): see the 'violations' column of {out}")
+        raise typer.Exit(1)
+
+
+class BenchProgress:
+    """The progress bar (shown once every file is read) and the CSV checkpoints: the rows
+    so far are rewritten every 10 instances, so a killed run keeps them."""
+
+    def __init__(self, console: Console, out: Path) -> None:
+        self.out = out
+        self.rows: list[Row] = []
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=console)  # fmt: skip
+        self.task = self.bar.add_task("solving", total=None)
+
+    def on_start(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+        self.bar.start()
+
+    def on_row(self, row: Row, done: int, total: int) -> None:
+        self.rows.append(row)
+        text = f"{row['instance']}: {row['status']} {row['makespan']}"
+        self.bar.update(self.task, completed=done, description=text)
+        if done % 10 == 0 or done == total:
+            table = to_table(self.rows)
+            write_atomic(self.out, lambda f: table.to_csv(f, index=False, lineterminator="\n"))
+
+
+SHORT = {
+    "instances": "n",
+    "proven_optimal": "optimal",
+    "equal_best_known": "= best",
+    "better_than_best_known": "< best",
+    "mean_dev_best_known_pct": "mean dev %",
+    "max_dev_best_known_pct": "max dev %",
+    "mean_dev_cpm_pct": "dev CPM %",
+    "max_time_to_proof": "max proof s",
+    "mean_greedy_ratio": "greedy/cp-sat",
+}
+
+
+def print_summary(console: Console, summary: pd.DataFrame) -> None:
+    table = Table(title="benchmark summary")
+    for column in summary.columns:
+        table.add_column(SHORT.get(column, column), overflow="fold")
+    for row in summary.itertuples(index=False):
+        table.add_row(*("-" if pd.isna(v) else str(v) for v in row))
+    console.print(table)

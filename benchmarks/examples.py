@@ -40,7 +40,7 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
     if greedy.solution is not None:
         instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
     options = SolveOptions(time_limit=time_limit, workers=workers)
-    result = solve(instance, options, hint=greedy.solution)
+    result = solve(instance, options, hint=greedy.solution, cpm=cpm)
     row = {"project": Path(project).stem, "time_limit": time_limit, "tasks": instance.num_tasks,
            "load_s": round(loaded, 1),
            "cpm_days": cpm.length, "greedy_s": round(greedy.seconds, 1)}  # fmt: skip

@@ -105,18 +105,32 @@ def _earliest_own(instance: Instance, task: Task, carried: dict[int, int]) -> in
 
 def energised_before(instance: Instance, graph: nx.DiGraph) -> dict[int, dict[int, int]]:
     """For each power-gated task: the energised kW, per gate level, of tasks at its site
-    that surely start no later than it does (ancestors along links of distance >= 0)."""
-    forward = nx.subgraph_view(graph, filter_edge=lambda a, b: graph[a][b]["distance"] >= 0)
+    that surely start no later than it does (ancestors along links of distance >= 0).
+
+    One pass in topological order carries, for every task, the set of energising tasks
+    before it as a bitset (a Python int), so that diamonds count each load once."""
+    tasks = instance.tasks
+    energisers = [i for i, t in enumerate(tasks) if t.energise_kw > 0]
+    bit = {task: 1 << k for k, task in enumerate(energisers)}
+    before = [0] * len(tasks)
+    for node in nx.topological_sort(graph):
+        for succ, data in graph.succ[node].items():
+            if data["distance"] >= 0:
+                before[succ] |= before[node] | bit.get(node, 0)
     found: dict[int, dict[int, int]] = {}
-    for i, task in enumerate(instance.tasks):
+    for i, task in enumerate(tasks):
         if task.gate == 0 or task.fixed_start is not None:
             continue
         levels = dict.fromkeys(range(1, task.gate + 1), 0)
-        for a in nx.ancestors(forward, i):
-            other = instance.tasks[a]
-            if other.site == task.site and other.energise_kw > 0:
-                for level in range(1, min(other.gate, task.gate) + 1):
-                    levels[level] += other.energise_kw
+        mask, k = before[i], 0
+        while mask:
+            if mask & 1:
+                other = tasks[energisers[k]]
+                if other.site == task.site:
+                    for level in range(1, min(other.gate, task.gate) + 1):
+                        levels[level] += other.energise_kw
+            mask >>= 1
+            k += 1
         found[i] = levels
     return found
 

@@ -89,7 +89,7 @@ def solve_instance(
         if greedy.solution is None:
             raise Infeasible(["the greedy scheme could not place every task"])
         return instance, greedy, greedy
-    result = solve(instance, options, hint=greedy.solution, on_progress=on_progress, stop=stop)
+    result = solve(instance, options, greedy.solution, on_progress, stop, cpm=cpm)
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, day_text))
     if result.solution is None and greedy.solution is not None:

@@ -133,7 +133,7 @@ def replan(
         instance = search_horizon(instance, known)
     old = Solution([baseline.starts[t.id] for t in instance.tasks],
                    [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
-    result = solve(instance, options, hint, on_progress, stop, prefer_crews=old.crews,
+    result = solve(instance, options, hint, on_progress, stop, prefer_crews=old.crews, cpm=cpm,
                    baseline=old)  # fmt: skip
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, plan.calendar.iso_of))

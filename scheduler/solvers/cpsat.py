@@ -464,6 +464,7 @@ def solve(
     stop: threading.Event | None = None,
     prefer_crews: list[tuple[str, ...]] | None = None,
     baseline: Solution | None = None,
+    cpm: CriticalPath | None = None,
 ) -> SolveResult:
     """Solve with CP-SAT; ``stop`` set from another thread (a signal) ends the search
     with the best plan so far. With a ``baseline`` (replanning) the time is split: first
@@ -472,7 +473,7 @@ def solve(
     started = time.perf_counter()
     result = SolveResult("cp-sat", Status.UNKNOWN, workers=options.workers, seed=options.seed)
     try:
-        built = CpSatModel(instance)
+        built = CpSatModel(instance, cpm)
     except InfeasibleModel as error:
         log.info("infeasible while building: %s", error)
         result.status, result.seconds = Status.INFEASIBLE, time.perf_counter() - started

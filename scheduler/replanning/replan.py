@@ -110,6 +110,17 @@ def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None
     return greedy(replace(instance, tasks=tuple(tasks)), "est")
 
 
+def best_start(instance: Instance, baseline: Baseline) -> Solution | None:
+    """The warm start: the repaired baseline, unless the greedy scheme from scratch meets
+    the objective better (objective first; on a tie, the plan that moves nothing)."""
+    repaired = repaired_baseline(instance, baseline)
+    fresh = run_greedy(instance).solution
+    candidates = [s for s in (repaired, fresh) if s is not None]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda s: objective_terms(instance, s.starts))
+
+
 def replan(
     project: str | Path,
     baseline_path: str | Path,
@@ -127,7 +138,7 @@ def replan(
     )
     cpm = critical_path(instance)
     precheck(instance, cpm, plan.calendar.iso_of)
-    hint = repaired_baseline(instance, baseline) or run_greedy(instance).solution
+    hint = best_start(instance, baseline)
     if hint is not None:
         known = max(objective_terms(instance, hint.starts)[1], max(baseline.ends.values()))
         instance = search_horizon(instance, known)

@@ -29,6 +29,7 @@ Progress = Callable[[float, int, int], None]
 
 # deterministic-time / wall limit with one worker (measured here: ~0.2-0.33 det s per wall s)
 DETERMINISTIC_SHARE = 0.15
+STAGE_ONE_SHARE = 2 / 3  # of a replan's time, for the objective (the rest: fewest changes)
 MOVE_COST = 100  # a moved task weighs as much as 100 days of shift
 CREW_COST = 10  # a crew taken from another pool weighs as much as 10 days of shift
 COMPLETE_SEARCH_TASKS = 200  # up to this size a crew-choice model gets two complete searches
@@ -511,8 +512,8 @@ def solve(
     cpm: CriticalPath | None = None,
 ) -> SolveResult:
     """Solve with CP-SAT; ``stop`` set from another thread (a signal) ends the search
-    with the best plan so far. With a ``baseline`` (replanning) the time is split: first
-    the objective, then, holding it, the fewest changes to the baseline."""
+    with the best plan so far. With a ``baseline`` (replanning) the time is split: two
+    thirds for the objective, then, holding it, the fewest changes to the baseline."""
     options = options or SolveOptions()
     started = time.perf_counter()
     result = SolveResult("cp-sat", Status.UNKNOWN, workers=options.workers, seed=options.seed)
@@ -526,7 +527,7 @@ def solve(
         built.add_hint(hint)
     budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress)
-    solver = _run(built, options, budget / 2 if baseline else budget, logger, stop)
+    solver = _run(built, options, budget * STAGE_ONE_SHARE if baseline else budget, logger, stop)
     if solver.status_code == cp_model.MODEL_INVALID:  # type: ignore[attr-defined]
         raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
     result.status = STATUS.get(solver.status_code, Status.UNKNOWN)  # type: ignore[attr-defined]

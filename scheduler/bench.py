@@ -114,7 +114,8 @@ def known_bounds(kind: Kind) -> dict[str, dict]:
     """Published bounds of the family, keyed by file stem (empty when the table is absent)."""
     try:
         return best_known(kind.value)
-    except OSError:
+    except OSError as error:
+        log.warning("no best known bounds for %s (%s): those columns stay empty", kind, error)
         return {}
 
 

@@ -150,7 +150,8 @@ def test_crews_window(baseline, tmp_path):
                              options=FAST))  # fmt: skip
     tasks = outcome.schedule.tasks
     cx = tasks[tasks.skills.str.contains("commissioning")]
-    assert all(end <= 14 or start >= 24 for start, end in zip(cx.start_day, cx.end_day, strict=True))
+    spans = zip(cx.start_day, cx.end_day, strict=True)
+    assert all(end <= 14 or start >= 24 for start, end in spans)
 
 
 def test_factory_window(baseline, tmp_path):

@@ -10,6 +10,7 @@ load never exceeds its count.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import threading
@@ -176,6 +177,7 @@ class CpSatModel:
                                           "crew pool at its site has")  # fmt: skip
                 self.split_need(i, skill, need, eligible)
         self.name_sums()
+        self.pin_crews()
         for p, pool in enumerate(pools):
             users = [(i, use) for (i, q), use in self.crews.use.items() if q == p]
             if pool.count == 1:
@@ -234,6 +236,15 @@ class CpSatModel:
                 total = self.model.new_int_var(0, self.instance.pools[p].count, f"T{i}_P{p}_use")
                 self.model.add(total == use)
                 self.crews.use[i, p] = total
+
+    def pin_crews(self) -> None:
+        """A task pinned to named crews (``fixed_crews``) takes from each pool exactly the
+        number of those crews that belong to it (the validator asks for the same crews)."""
+        ids = [pool.id for pool in self.instance.pools]
+        for (i, p), use in self.crews.use.items():
+            crews = self.instance.tasks[i].fixed_crews
+            if crews is not None and not isinstance(use, int):
+                self.model.add(use == sum(1 for c in crews if c.split("#")[0] == ids[p]))
 
     def add_single_crew(self, p: int, users: list[tuple[int, cp_model.LinearExprT]]) -> None:
         """A one-crew pool: optional intervals, no two present ones overlap."""
@@ -408,10 +419,17 @@ class CpSatModel:
         return max(0, day - (milestone.target or day))
 
     def critical_path_bound(self) -> int:
+        return self.path_bound(self.instance, self.cpm)
+
+    @staticmethod
+    def path_bound(instance: Instance, cpm: CriticalPath) -> int:
         """The objective's floor from CPM alone: forced late days, then the CPM length."""
-        late = sum(m.weight * self.late_floor(m) for m in self.instance.milestones
-                   if m.target is not None and m.tasks)  # fmt: skip
-        return late * self.instance.tardiness_weight + self.cpm.length
+        late = 0
+        for m in instance.milestones:
+            if m.target is not None and m.tasks:
+                day = max(cpm.earliest[i] + instance.tasks[i].duration for i in m.tasks) - 1
+                late += m.weight * max(0, day - m.target)
+        return late * instance.tardiness_weight + cpm.length
 
     def sink_tasks(self) -> set[int]:
         """Tasks whose end no later task's end is sure to pass (no FS/FF successor with
@@ -527,7 +545,7 @@ def solve(
         built.add_hint(hint)
     budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress)
-    solver = _run(built, options, budget * STAGE_ONE_SHARE if baseline else budget, logger, stop)
+    solver = run(built, options, budget * STAGE_ONE_SHARE if baseline else budget, logger, stop)
     if solver.status_code == cp_model.MODEL_INVALID:  # type: ignore[attr-defined]
         raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
     result.status = STATUS.get(solver.status_code, Status.UNKNOWN)  # type: ignore[attr-defined]
@@ -544,7 +562,7 @@ def solve(
     return result
 
 
-def _run(built: CpSatModel, options: SolveOptions, budget: float,
+def run(built: CpSatModel, options: SolveOptions, budget: float,
          callback: cp_model.CpSolverSolutionCallback | None,
          stop: threading.Event | None) -> cp_model.CpSolver:  # fmt: skip
     """Solve in a worker thread while this (main) thread stays in Python, so that signal
@@ -573,7 +591,7 @@ def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,
     built.model.clear_hints()
     built.add_hint(result.solution)
     budget = options.time_limit - (time.perf_counter() - started)
-    solver = _run(built, options, max(budget, 1.0), None, stop)
+    solver = run(built, options, max(budget, 1.0), None, stop)
     if solver.status_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # type: ignore[attr-defined]
         result.solution = read_solution(built, solver, prefer_crews)
         result.objective = objective_value(built.instance, result.solution.starts)
@@ -600,28 +618,37 @@ def read_solution(
     built: CpSatModel, solver: cp_model.CpSolver, prefer: list[tuple[str, ...]] | None = None
 ) -> Solution:
     starts = [int(solver.value(t.start)) for t in built.tasks]
-    use: dict[int, list[tuple[int, int]]] = defaultdict(list)  # pool -> (task, count)
+    crews: list[list[str]] = [[] for _ in built.tasks]
+    for p, users in read_crew_counts(built, solver).items():
+        name_crews(built.instance, p, users, starts, crews, prefer)
+    return Solution(starts, [tuple(c) for c in crews])
+
+
+def read_crew_counts(built: CpSatModel, solver: cp_model.CpSolver) -> dict[int, list]:
+    """pool -> [(task, crews of the pool on it)] for the tasks that use the pool."""
+    use: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for (i, p), expr in built.crews.use.items():
         count = int(solver.value(expr)) if not isinstance(expr, int) else expr
         if count:
             use[p].append((i, count))
-    crews: list[list[str]] = [[] for _ in built.tasks]
-    for p, users in use.items():
-        name_crews(built.instance, p, users, starts, crews, prefer)
-    return Solution(starts, [tuple(c) for c in crews])
+    return use
 
 
 def name_crews(instance: Instance, p: int, users: list[tuple[int, int]], starts: list[int],
                crews: list[list[str]], prefer: list[tuple[str, ...]] | None) -> None:  # fmt: skip
     """Give each task the crews of pool ``p`` it uses, by start order: pinned crews first,
-    then preferred ones (the baseline's), then the lowest-numbered free crew."""
+    then preferred ones (the baseline's), then the lowest-numbered free crew. In start
+    order a crew free on a task's first day is free on all of it, so this never fails
+    unless pinned crews make it."""
     pool = instance.pools[p]
     ids = pool.crew_ids()
-    busy: dict[str, list[tuple[int, int]]] = {c: [] for c in ids}
+    busy: dict[str, list[tuple[int, int]]] = {c: [] for c in ids}  # sorted, disjoint
     tasks = instance.tasks
 
     def free(crew: str, a: int, b: int) -> bool:
-        return all(b <= s or e <= a for s, e in busy[crew])
+        spans = busy[crew]
+        k = bisect.bisect_left(spans, (b, b))  # spans starting before b: [:k]
+        return k == 0 or spans[k - 1][1] <= a
 
     order = sorted(users, key=lambda u: (tasks[u[0]].fixed_crews is None, starts[u[0]], u[0]))
     for i, count in order:
@@ -639,5 +666,5 @@ def name_crews(instance: Instance, p: int, users: list[tuple[int, int]], starts:
                                f"'{tasks[i].id}'")  # fmt: skip
         for crew in chosen:
             if a < b:
-                busy[crew].append((a, b))
+                bisect.insort(busy[crew], (a, b))
         crews[i] += chosen

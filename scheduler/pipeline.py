@@ -20,6 +20,7 @@ from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_
 from scheduler.instance import Instance, Solution, objective_terms, objective_value
 from scheduler.output import write_csv, write_json
 from scheduler.schedule import Schedule, build_schedule
+from scheduler.solvers import lns as windows
 from scheduler.solvers.cpsat import Progress, SolveOptions, solve
 from scheduler.solvers.greedy import best_greedy, greedy
 from scheduler.solvers.result import SolveResult, Status
@@ -27,6 +28,7 @@ from scheduler.validate import assert_valid, validate
 
 log = logging.getLogger(__name__)
 SolverName = Literal["cp-sat", "greedy"]
+WINDOW_TASKS = 1500  # from this size on, CP-SAT works window by window (solvers/lns.py)
 
 
 @dataclass
@@ -89,7 +91,7 @@ def solve_instance(
         if greedy.solution is None:
             raise Infeasible(["the greedy scheme could not place every task"])
         return instance, greedy, greedy
-    result = solve(instance, options, greedy.solution, on_progress, stop, cpm=cpm)
+    result = cp_sat(instance, options, greedy.solution, on_progress, stop, cpm)
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, day_text))
     if result.solution is None and greedy.solution is not None:
@@ -101,6 +103,22 @@ def solve_instance(
                           "impossible; try a longer --time-limit"])  # fmt: skip
     left_justify(instance, result)
     return instance, result, greedy
+
+
+def cp_sat(
+    instance: Instance,
+    options: SolveOptions,
+    hint: Solution | None,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    cpm: CriticalPath | None = None,
+) -> SolveResult:
+    """CP-SAT on the whole model, or, from ``WINDOW_TASKS`` tasks on, window by window
+    from the hint: on 2,000-20,000-task programs the windows beat the whole model at
+    every size measured (docs/BENCHMARKS.md, "Scale")."""
+    if hint is not None and instance.num_tasks >= WINDOW_TASKS:
+        return windows.solve(instance, options, hint, on_progress, stop, cpm)
+    return solve(instance, options, hint, on_progress, stop, cpm=cpm)
 
 
 def left_justify(instance: Instance, result: SolveResult) -> None:

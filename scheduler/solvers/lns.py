@@ -1,0 +1,365 @@
+"""Large-neighbourhood search over windows of a plan, for programs too big for CP-SAT's
+own LNS on two workers (each of its neighbourhoods copies and presolves the whole model:
+0.4-34 s on 3,000-20,000 tasks, docs/BENCHMARKS.md).
+
+Each step frees the tasks that run inside a time window (of one site, or of the whole
+program), pins every other task where the incumbent has it, and solves the CP-SAT model
+of the window alone (`CpSatModel` on a sub-instance, no second model):
+
+- freed tasks must stay inside the window ``[lo, hi)``, so a pinned task that does not
+  overlap the window cannot meet them on a crew, a resource or a site's power; only pinned
+  tasks that overlap it (and share a pool, a resource or a site with a freed task) enter
+  the sub-instance, with their start and crews fixed. Energised load stays on to the end
+  of time, so every pinned energising task of those sites that starts before ``hi`` enters
+  too; after ``hi`` the loads are the incumbent's, which held;
+- links to pinned tasks become release days and deadlines of the freed ones;
+- a milestone with freed tasks keeps them, with as target the later of its target and the
+  last day its pinned tasks work: its late days are then the incumbent's constant part plus
+  what the window adds.
+
+The window's plan replaces the incumbent's when the whole plan's objective is no worse.
+Windows are centred on the late milestones' last weeks half of the time; their size grows
+while CP-SAT proves them optimal and shrinks when it cannot.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from scheduler.graph import CriticalPath, critical_path
+from scheduler.instance import Instance, LinkType, Milestone, Solution, Task, objective_value
+from scheduler.solvers.cpsat import (
+    DETERMINISTIC_SHARE,
+    CpSatModel,
+    InfeasibleModel,
+    Progress,
+    SolveOptions,
+    name_crews,
+    read_crew_counts,
+    run,
+)
+from scheduler.solvers.result import SolveResult, Status
+
+log = logging.getLogger(__name__)
+
+FIRST_SIZE = 300  # tasks freed by the first window
+MIN_SIZE, MAX_SIZE = 60, 3000
+STEP_SECONDS = 4.0  # CP-SAT's limit on one window
+MIN_STEP_SECONDS = 0.5
+LATE_SHARE = 0.5  # of windows anchored on a late milestone
+SLACK = 0.25  # the window reaches this share of its span before its first freed start
+
+
+@dataclass
+class Window:
+    free: list[int]  # task indices, ascending
+    lo: int
+    hi: int
+    kind: str
+
+
+@dataclass
+class Stats:
+    steps: int = 0
+    improved: int = 0
+    proven: int = 0
+    deterministic_time: float = 0.0
+
+
+class WindowSearch:
+    """The incumbent and the neighbourhoods of one instance."""
+
+    def __init__(self, instance: Instance, solution: Solution, seed: int = 0):
+        self.instance = instance
+        self.starts = list(solution.starts)
+        self.crews = list(solution.crews)
+        self.objective = objective_value(instance, self.starts)
+        self.rng = random.Random(seed)
+        tasks = instance.tasks
+        self.movable = [i for i, t in enumerate(tasks) if t.fixed_start is None]
+        self.preds: dict[int, list] = defaultdict(list)
+        self.succs: dict[int, list] = defaultdict(list)
+        for link in instance.links:
+            self.preds[link.succ].append(link)
+            self.succs[link.pred].append(link)
+        self.of_task: dict[int, list[int]] = defaultdict(list)  # task -> milestones
+        for m, milestone in enumerate(instance.milestones):
+            for i in milestone.tasks:
+                self.of_task[i].append(m)
+        self.pools_of = [self.eligible(t) for t in tasks]
+        self.by_site: dict[str | None, list[int]] = defaultdict(list)
+        for i in self.movable:
+            self.by_site[tasks[i].site].append(i)
+
+    def eligible(self, task: Task) -> set[str]:
+        return {self.instance.pools[p].id for skill in task.skills
+                for p in self.instance.eligible_pools(task, skill)}  # fmt: skip
+
+    def end(self, i: int) -> int:
+        return self.starts[i] + self.instance.tasks[i].duration
+
+    # ------------------------------------------------------------ neighbourhoods
+
+    def late_milestones(self) -> list[tuple[int, int]]:
+        """(milestone, weighted late days) of the late ones."""
+        found = []
+        for m, milestone in enumerate(self.instance.milestones):
+            if milestone.target is None or not milestone.tasks:
+                continue
+            day = max(self.end(i) for i in milestone.tasks) - 1
+            if day > milestone.target:
+                found.append((m, milestone.weight * (day - milestone.target)))
+        return found
+
+    def pick(self, size: int) -> Window:
+        """Tasks of one site (or all) whose starts are the ``size`` nearest an anchor day:
+        the last day of a late milestone (chosen by its weighted late days) or a random
+        task's start."""
+        late = self.late_milestones()
+        if late and self.rng.random() < LATE_SHARE:
+            m = self.rng.choices([m for m, _ in late], [w for _, w in late])[0]
+            milestone = self.instance.milestones[m]
+            last = max(milestone.tasks, key=self.end)
+            anchor, site, kind = self.end(last), self.instance.tasks[last].site, "late"
+            before = 0.85  # the window mostly precedes the milestone's last day
+        else:
+            i = self.rng.choice(self.movable)
+            anchor, site, kind = self.starts[i], self.instance.tasks[i].site, "random"
+            before = 0.5
+        if self.rng.random() < 0.5 or site not in self.by_site:
+            scope, kind = self.movable, kind + "-program"
+        else:
+            scope, kind = self.by_site[site], kind + "-site"
+        ordered = sorted(scope, key=lambda i: self.starts[i])
+        cut = next((k for k, i in enumerate(ordered) if self.starts[i] >= anchor), len(ordered))
+        first = max(0, min(cut - int(size * before), len(ordered) - size))
+        free = sorted(ordered[first:first + size])
+        lo = min(self.starts[i] for i in free)
+        hi = max(self.end(i) for i in free)
+        lo = max(0, lo - int(SLACK * (hi - lo)))
+        return Window(free, lo, hi, kind)
+
+    # ------------------------------------------------------------ sub-instance
+
+    def sub_instance(self, window: Window) -> tuple[Instance, list[int]]:
+        """The window as an Instance (freed tasks first, then pinned ones) and the index,
+        in the whole instance, of each of its tasks."""
+        inst, tasks = self.instance, self.instance.tasks
+        free = set(window.free)
+        lo, hi = window.lo, window.hi
+        resources = {r for i in free for r in tasks[i].resources}
+        pools = set().union(*(self.pools_of[i] for i in free))
+        sites = {tasks[i].site for i in free if tasks[i].gate > 0}
+        pinned = [j for j, task in enumerate(tasks) if j not in free
+                  and self.meets(j, task, lo, hi, resources, pools, sites)]  # fmt: skip
+        order = window.free + pinned
+        new_index = {j: k for k, j in enumerate(order)}
+        sub_tasks = [self.freed(i, window) for i in window.free]
+        sub_tasks += [replace(tasks[j], fixed_start=self.starts[j], fixed_crews=self.crews[j],
+                              release=0, deadline=None) for j in pinned]  # fmt: skip
+        links = [replace(link, pred=new_index[link.pred], succ=new_index[link.succ])
+                 for i in window.free for link in self.succs[i] if link.succ in free]
+        milestones = []
+        for m in sorted({m for i in window.free for m in self.of_task[i]}):
+            milestones.append(self.freed_milestone(inst.milestones[m], free, new_index))
+        sub = replace(inst, name=f"{inst.name}:{window.kind}", tasks=tuple(sub_tasks),
+                      links=tuple(links), milestones=tuple(milestones))  # fmt: skip
+        return sub, order
+
+    def meets(self, j: int, task: Task, lo: int, hi: int, resources: set[str],
+              pools: set[str], sites: set[str | None]) -> bool:  # fmt: skip
+        """Can pinned task ``j`` meet a freed task on a resource, a pool or a site's power
+        inside ``[lo, hi)``? Energised load counts from its start to the end of time."""
+        s, e = self.starts[j], self.end(j)
+        powered = task.site in sites and task.gate > 0
+        if powered and task.energise_kw > 0:
+            return s < hi
+        if not (e > lo and s < hi and task.duration > 0):
+            return False
+        return ((powered and task.power_kw > 0) or bool(resources.intersection(task.resources))
+                or any(c.split("#")[0] in pools for c in self.crews[j]))  # fmt: skip
+
+    def freed(self, i: int, window: Window) -> Task:
+        """Task ``i`` kept inside the window and after / before its pinned neighbours."""
+        task = self.instance.tasks[i]
+        d = task.duration
+        release = max(task.release, window.lo)
+        deadline = window.hi if task.deadline is None else min(task.deadline, window.hi)
+        free = set(window.free)
+        for link in self.preds[i]:
+            if link.pred in free:
+                continue
+            a_start, a_end = self.starts[link.pred], self.end(link.pred)
+            release = max(release, {
+                LinkType.FS: a_end + link.lag, LinkType.SS: a_start + link.lag,
+                LinkType.FF: a_end + link.lag - d, LinkType.SF: a_start + link.lag - d,
+            }[link.type])  # fmt: skip
+        for link in self.succs[i]:
+            if link.succ in free:
+                continue
+            b_start, b_end = self.starts[link.succ], self.end(link.succ)
+            deadline = min(deadline, {
+                LinkType.FS: b_start - link.lag, LinkType.SS: b_start - link.lag + d,
+                LinkType.FF: b_end - link.lag, LinkType.SF: b_end - link.lag + d,
+            }[link.type])  # fmt: skip
+        return replace(task, release=release, deadline=deadline)
+
+    def freed_milestone(self, milestone: Milestone, free: set[int],
+                        new_index: dict[int, int]) -> Milestone:  # fmt: skip
+        pinned_day = max((self.end(i) - 1 for i in milestone.tasks if i not in free),
+                         default=None)  # fmt: skip
+        target = milestone.target
+        if target is not None and pinned_day is not None:
+            target = max(target, pinned_day)
+        members = tuple(new_index[i] for i in milestone.tasks if i in free)
+        return replace(milestone, tasks=members, target=target)
+
+    # ------------------------------------------------------------ one step
+
+    def step(self, window: Window, options: SolveOptions, seconds: float,
+             stop: threading.Event | None) -> tuple[bool, bool, float]:  # fmt: skip
+        """Solve one window; (taken: no worse, proven optimal, CP-SAT's deterministic time)."""
+        sub, order = self.sub_instance(window)
+        hint = Solution([self.starts[j] for j in order], [self.crews[j] for j in order])
+        try:
+            built = CpSatModel(sub)
+        except InfeasibleModel as error:  # a bug: the incumbent is a plan of the window
+            log.warning("window %s could not be built: %s", window.kind, error)
+            return False, False, 0.0
+        built.add_hint(hint)
+        seed = options.seed + self.rng.randrange(1 << 16)
+        solver = run(built, replace(options, seed=seed, log_search=False), seconds, None, stop)
+        code = solver.status_code  # type: ignore[attr-defined]
+        spent = solver.deterministic_time
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False, False, spent
+        starts = list(self.starts)
+        for k, i in enumerate(window.free):
+            starts[i] = int(solver.value(built.tasks[k].start))
+        proven = code == cp_model.OPTIMAL
+        objective = objective_value(self.instance, starts)
+        if objective > self.objective:
+            return False, proven, spent
+        counts = {(order[k], p): n for p, users in read_crew_counts(built, solver).items()
+                  for k, n in users if k < len(window.free)}  # fmt: skip
+        try:
+            crews = self.rename(starts, window.free, counts)
+        except RuntimeError as error:  # pinned crews of the whole plan in the way
+            log.debug("window %s: %s", window.kind, error)
+            return False, proven, spent
+        self.starts, self.crews, self.objective = starts, crews, objective
+        return True, proven, spent
+
+    def rename(self, starts: list[int], free: list[int],
+               counts: dict[tuple[int, int], int]) -> list[tuple[str, ...]]:  # fmt: skip
+        """Crews of the whole plan once the window's tasks have moved: every pool that a
+        freed task used before or uses now is named again in start order (preferring
+        each task's crews of the incumbent), which cannot fail where the pool's load fits
+        its count (a crew is one person or team: it keeps a task from start to end)."""
+        pools = self.instance.pools
+        index = {pool.id: p for p, pool in enumerate(pools)}
+        touched = {p for (_, p) in counts}
+        touched |= {index[c.split("#")[0]] for i in free for c in self.crews[i]}
+        users: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        freed = set(free)
+        for j, names in enumerate(self.crews):
+            if j in freed:
+                continue
+            held: dict[int, int] = defaultdict(int)
+            for c in names:
+                held[index[c.split("#")[0]]] += 1
+            for p, n in held.items():
+                if p in touched:
+                    users[p].append((j, n))
+        for (i, p), n in counts.items():
+            users[p].append((i, n))
+        named: list[list[str]] = [[c for c in names if index[c.split("#")[0]] not in touched]
+                                  for names in self.crews]  # fmt: skip
+        for p in sorted(touched):
+            name_crews(self.instance, p, users[p], starts, named, self.crews)
+        return [tuple(c) for c in named]
+
+    def solution(self) -> Solution:
+        return Solution(list(self.starts), list(self.crews))
+
+
+def improve(
+    instance: Instance,
+    solution: Solution,
+    options: SolveOptions,
+    seconds: float,
+    on_improve: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[Solution, Stats]:
+    """Improve ``solution`` window by window for ``seconds``; returns the best plan. With
+    one worker the search also ends after a deterministic amount of CP-SAT work, so that
+    a seed gives the same plan run after run (as `cpsat.configure` does)."""
+    started = time.perf_counter()
+    search = WindowSearch(instance, solution, options.seed)
+    stats, size = Stats(), min(FIRST_SIZE, len(search.movable))
+    work = seconds * DETERMINISTIC_SHARE if options.workers <= 1 else float("inf")
+    while size > 0 and not (stop is not None and stop.is_set()):
+        left = min(seconds - (time.perf_counter() - started),
+                   (work - stats.deterministic_time) / DETERMINISTIC_SHARE)  # fmt: skip
+        if left < MIN_STEP_SECONDS:
+            break
+        window = search.pick(size)
+        before = search.objective
+        taken, proven, spent = search.step(window, options, min(STEP_SECONDS, left), stop)
+        stats.steps += 1
+        stats.deterministic_time += spent
+        stats.proven += proven
+        if search.objective < before:
+            stats.improved += 1
+            if on_improve:
+                on_improve(search.objective)
+        log.debug("window %s %d tasks [%d, %d): %s %d -> %d", window.kind, len(window.free),
+                  window.lo, window.hi, "taken" if taken else "kept", before,
+                  search.objective)  # fmt: skip
+        if proven:
+            size = min(MAX_SIZE, len(search.movable), int(size * 1.2) + 1)
+        else:
+            size = max(MIN_SIZE, int(size * 0.85))
+    return search.solution(), stats
+
+
+def solve(
+    instance: Instance,
+    options: SolveOptions,
+    hint: Solution,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    cpm: CriticalPath | None = None,
+) -> SolveResult:
+    """`improve` as a solver: the hint (the greedy plan) is the first plan; the bound is
+    the critical path's (no model of the whole program is solved, so none better)."""
+    started = time.perf_counter()
+    result = SolveResult("cp-sat windows", Status.FEASIBLE, workers=options.workers,
+                         seed=options.seed)  # fmt: skip
+    bound = CpSatModel.path_bound(instance, cpm or critical_path(instance))
+
+    def improved(objective: int) -> None:
+        entry = (time.perf_counter() - started, objective, bound)
+        result.history.append(entry)
+        if on_progress:
+            on_progress(*entry)
+
+    improved(objective_value(instance, hint.starts))
+    result.first_solution_seconds = result.history[0][0]
+    solution, stats = improve(instance, hint, options, options.time_limit, improved, stop)
+    result.solution, result.objective, result.bound = solution, result.history[-1][1], bound
+    if result.objective <= bound:
+        result.status = Status.OPTIMAL
+    result.interrupted = bool(stop and stop.is_set())
+    result.seconds = time.perf_counter() - started
+    log.info("windows: %d steps, %d improving, %d proven", stats.steps, stats.improved,
+             stats.proven)  # fmt: skip
+    return result

@@ -29,8 +29,8 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from scheduler.expand import search_horizon
     from scheduler.instance import objective_terms
-    from scheduler.pipeline import load_instance, run_greedy
-    from scheduler.solvers.cpsat import SolveOptions, solve
+    from scheduler.pipeline import cp_sat, load_instance, run_greedy
+    from scheduler.solvers.cpsat import SolveOptions
     from scheduler.validate import validate
 
     started = time.perf_counter()
@@ -40,7 +40,7 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
     if greedy.solution is not None:
         instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
     options = SolveOptions(time_limit=time_limit, workers=workers)
-    result = solve(instance, options, hint=greedy.solution, cpm=cpm)
+    result = cp_sat(instance, options, greedy.solution, cpm=cpm)
     row = {"project": Path(project).stem, "time_limit": time_limit, "tasks": instance.num_tasks,
            "load_s": round(loaded, 1),
            "cpm_days": cpm.length, "greedy_s": round(greedy.seconds, 1)}  # fmt: skip

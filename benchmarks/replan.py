@@ -27,10 +27,10 @@ from benchmarks.report import machine, write_section  # noqa: E402
 from scheduler.expand import search_horizon  # noqa: E402
 from scheduler.instance import objective_terms  # noqa: E402
 from scheduler.output import write_json  # noqa: E402
-from scheduler.pipeline import plan_project, run_greedy  # noqa: E402
+from scheduler.pipeline import cp_sat, plan_project, run_greedy  # noqa: E402
 from scheduler.replanning.replan import prepare, replan  # noqa: E402
 from scheduler.replanning.scenario import load_scenario  # noqa: E402
-from scheduler.solvers.cpsat import SolveOptions, solve  # noqa: E402
+from scheduler.solvers.cpsat import SolveOptions  # noqa: E402
 
 
 def touched_sites(scenario: str, instance) -> set[str]:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     greedy = run_greedy(instance)  # a fresh solve as `modsched schedule` does it
     if greedy.solution is not None:
         instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
-    fresh = solve(instance, options, hint=greedy.solution)
+    fresh = cp_sat(instance, options, greedy.solution)
     fresh_seconds = time.perf_counter() - began
     target = objective_terms(new.instance, new.result.solution.starts)  # type: ignore[union-attr]
     weight = instance.tardiness_weight

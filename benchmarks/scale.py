@@ -47,9 +47,10 @@ def peak_mb() -> int:
 def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> dict:
     """Load, greedy, CP-SAT warm-started from greedy; the figures of one program. Times
     are from the start of this function (the process is already up, imports done)."""
+    from scheduler.expand import search_horizon
     from scheduler.instance import objective_terms
-    from scheduler.pipeline import load_instance, run_greedy
-    from scheduler.solvers.cpsat import SolveOptions, solve
+    from scheduler.pipeline import cp_sat, load_instance, run_greedy
+    from scheduler.solvers.cpsat import SolveOptions
     from scheduler.validate import validate
 
     started = time.perf_counter()
@@ -59,7 +60,6 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
     greedy = run_greedy(instance)
     greedy_at = time.perf_counter() - started
     mb_greedy = peak_mb()
-    weight = instance.tardiness_weight
     row: dict = {"tasks": instance.num_tasks, "links": len(instance.links),
                  "milestones": len(instance.milestones), "horizon": instance.horizon,
                  "cpm_days": cpm.length, "load_s": round(load_s, 2),
@@ -67,8 +67,10 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
                  "mb_after_load": mb_loaded, "mb_after_greedy": mb_greedy}  # fmt: skip
     if greedy.solution is not None:
         tardiness, makespan = objective_terms(instance, greedy.solution.starts)
+        instance = search_horizon(instance, makespan)  # as `modsched schedule` does
         row |= {"greedy_tardiness": tardiness, "greedy_makespan": makespan,
                 "greedy_valid": not validate(instance, greedy.solution)}  # fmt: skip
+    weight = instance.tardiness_weight
     first: list[float] = []
     solve_started = time.perf_counter()
 
@@ -77,7 +79,7 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
             first.append(time.perf_counter() - solve_started)
 
     options = SolveOptions(time_limit=time_limit, workers=workers, log_search=log_search)
-    result = solve(instance, options, hint=greedy.solution, on_progress=progress)
+    result = cp_sat(instance, options, greedy.solution, progress, cpm=cpm)
     row |= {"status": str(result.status), "time_limit": time_limit, "workers": workers,
             "solve_s": round(result.seconds, 1),
             # from the solve call (model build + presolve + search) to CP-SAT's first plan

@@ -50,11 +50,15 @@ from scheduler.solvers.result import SolveResult, Status
 
 log = logging.getLogger(__name__)
 
-FIRST_SIZE = 300  # tasks freed by the first window
-MIN_SIZE, MAX_SIZE = 60, 3000
+FIRST_SIZE = 600  # tasks freed by the first window
+MIN_SIZE, MAX_SIZE = 100, 3000
 STEP_SECONDS = 4.0  # CP-SAT's limit on one window
 MIN_STEP_SECONDS = 0.5
-LATE_SHARE = 0.5  # of windows anchored on a late milestone
+# With one worker the search ends after this much CP-SAT deterministic time per second of
+# its limit: a third of cpsat.DETERMINISTIC_SHARE, as building and renaming each window
+# take wall time that the deterministic clock does not see.
+ONE_WORKER_SHARE = DETERMINISTIC_SHARE / 3
+LATE_SHARE = 0.8  # of windows anchored on a late milestone
 SLACK = 0.25  # the window reaches this share of its span before its first freed start
 
 
@@ -305,10 +309,10 @@ def improve(
     started = time.perf_counter()
     search = WindowSearch(instance, solution, options.seed)
     stats, size = Stats(), min(FIRST_SIZE, len(search.movable))
-    work = seconds * DETERMINISTIC_SHARE if options.workers <= 1 else float("inf")
+    work = seconds * ONE_WORKER_SHARE if options.workers <= 1 else float("inf")
     while size > 0 and not (stop is not None and stop.is_set()):
         left = min(seconds - (time.perf_counter() - started),
-                   (work - stats.deterministic_time) / DETERMINISTIC_SHARE)  # fmt: skip
+                   (work - stats.deterministic_time) / ONE_WORKER_SHARE)  # fmt: skip
         if left < MIN_STEP_SECONDS:
             break
         window = search.pick(size)

@@ -80,7 +80,8 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
 
     options = SolveOptions(time_limit=time_limit, workers=workers, log_search=log_search)
     result = cp_sat(instance, options, greedy.solution, progress, cpm=cpm)
-    row |= {"status": str(result.status), "time_limit": time_limit, "workers": workers,
+    row |= {"solver": result.solver, "status": str(result.status), "time_limit": time_limit,
+            "workers": workers,
             "solve_s": round(result.seconds, 1),
             # from the solve call (model build + presolve + search) to CP-SAT's first plan
             "cpsat_first_s": round(first[0], 2) if first else None,
@@ -183,13 +184,14 @@ def run_size(size: int, seed: int, folder: Path, args: argparse.Namespace) -> di
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| size | tasks | load s | greedy s | first plan s (greedy) | CP-SAT first s | "
-            "greedy late x w | CP-SAT late x w | improvement % | late bound | gap % | "
-            "makespan greedy / CP-SAT | peak MB | load1 before / after |")  # fmt: skip
-    lines = [head, "|" + "---|" * 14]
+    head = ("| size | tasks | solver | load s | greedy s | first plan s (greedy) | "
+            "CP-SAT first s | greedy late x w | CP-SAT late x w | improvement % | late bound | "
+            "gap % | makespan greedy / CP-SAT | peak MB | load1 before / after |")  # fmt: skip
+    lines = [head, "|" + "---|" * 15]
     for r in rows:
         lines.append(
-            f"| {r['size']} | {r['tasks']} | {r['load_s']} | {r['greedy_s']} | "
+            f"| {r['size']} | {r['tasks']} | {r.get('solver', 'cp-sat')} | {r['load_s']} | "
+            f"{r['greedy_s']} | "
             f"{r['greedy_plan_at_s']} | {_dash(r.get('cpsat_first_total_s'))} | "
             f"{_dash(r.get('greedy_tardiness'))} | {_dash(r.get('cpsat_tardiness'))} | "
             f"{_dash(r.get('improvement_pct'))} | {_dash(r.get('tardiness_bound'))} | "

@@ -178,3 +178,15 @@ def test_pipeline_switches_to_windows_from_the_threshold(monkeypatch):
     late, _ = objective_terms(outcome.instance, outcome.result.solution.starts)
     assert outcome.result.bound <= outcome.result.objective
     assert late >= 0
+
+
+def test_an_invalid_window_plan_is_never_handed_on(monkeypatch):
+    """Should the search ever return a plan that breaks a rule (a bug), `solve` keeps
+    the plan it started from and says so in the log."""
+    instance, start = random_order_plan(BUSY, seed=3)
+    broken = Solution([0] * instance.num_tasks, list(start.crews))  # every task on day 0
+    assert validate(instance, broken) != []
+    monkeypatch.setattr(lns, "improve", lambda *args, **kwargs: (broken, lns.Stats()))
+    result = lns.solve(instance, SolveOptions(time_limit=1, workers=1), start)
+    assert result.solution is start
+    assert result.objective == objective_value(instance, start.starts)

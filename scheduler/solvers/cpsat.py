@@ -67,6 +67,12 @@ class InfeasibleModel(Exception):
     """Raised while building when a task has no possible start at all."""
 
 
+def late_floor(instance: Instance, cpm: CriticalPath, milestone: Milestone) -> int:
+    """Late days the critical path alone forces on a milestone with a target."""
+    day = max(cpm.earliest[i] + instance.tasks[i].duration for i in milestone.tasks) - 1
+    return max(0, day - (milestone.target if milestone.target is not None else day))
+
+
 class CpSatModel:
     """Builds the model in one ordered pass (`add_constraints`), then the objective."""
 
@@ -374,7 +380,8 @@ class CpSatModel:
         for m, milestone in enumerate(self.instance.milestones):
             if milestone.target is None or not milestone.tasks or milestone.weight == 0:
                 continue
-            late = self.model.new_int_var(self.late_floor(milestone), self.horizon, f"M{m}_late")
+            floor = late_floor(self.instance, self.cpm, milestone)
+            late = self.model.new_int_var(floor, self.horizon, f"M{m}_late")
             members = set(milestone.tasks)
             for i in milestone.tasks:
                 if i in sinks or not self.succ_within(i, members):
@@ -412,23 +419,14 @@ class CpSatModel:
                 terms.append(CREW_COST * change)
         self.model.minimize(sum(terms))
 
-    def late_floor(self, milestone: Milestone) -> int:
-        """Late days the critical path alone forces on a milestone."""
-        tasks, earliest = self.instance.tasks, self.cpm.earliest
-        day = max(earliest[i] + tasks[i].duration for i in milestone.tasks) - 1
-        return max(0, day - (milestone.target or day))
-
     def critical_path_bound(self) -> int:
         return self.path_bound(self.instance, self.cpm)
 
     @staticmethod
     def path_bound(instance: Instance, cpm: CriticalPath) -> int:
         """The objective's floor from CPM alone: forced late days, then the CPM length."""
-        late = 0
-        for m in instance.milestones:
-            if m.target is not None and m.tasks:
-                day = max(cpm.earliest[i] + instance.tasks[i].duration for i in m.tasks) - 1
-                late += m.weight * max(0, day - m.target)
+        late = sum(m.weight * late_floor(instance, cpm, m) for m in instance.milestones
+                   if m.target is not None and m.tasks)  # fmt: skip
         return late * instance.tardiness_weight + cpm.length
 
     def sink_tasks(self) -> set[int]:

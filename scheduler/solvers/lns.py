@@ -34,8 +34,8 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from scheduler.graph import CriticalPath, critical_path
-from scheduler.instance import Instance, LinkType, Milestone, Solution, Task, objective_value
+from scheduler.graph import CriticalPath, critical_path, start_distance
+from scheduler.instance import Instance, Milestone, Solution, Task, objective_value
 from scheduler.solvers.cpsat import (
     DETERMINISTIC_SHARE,
     CpSatModel,
@@ -168,7 +168,7 @@ class WindowSearch:
                   and self.meets(j, task, lo, hi, resources, pools, sites)]  # fmt: skip
         order = window.free + pinned
         new_index = {j: k for k, j in enumerate(order)}
-        sub_tasks = [self.freed(i, window) for i in window.free]
+        sub_tasks = [self.freed(i, window, free) for i in window.free]
         sub_tasks += [replace(tasks[j], fixed_start=self.starts[j], fixed_crews=self.crews[j],
                               release=0, deadline=None) for j in pinned]  # fmt: skip
         links = [replace(link, pred=new_index[link.pred], succ=new_index[link.succ])
@@ -193,29 +193,20 @@ class WindowSearch:
         return ((powered and task.power_kw > 0) or bool(resources.intersection(task.resources))
                 or any(c.split("#")[0] in pools for c in self.crews[j]))  # fmt: skip
 
-    def freed(self, i: int, window: Window) -> Task:
-        """Task ``i`` kept inside the window and after / before its pinned neighbours."""
-        task = self.instance.tasks[i]
-        d = task.duration
-        release = max(task.release, window.lo)
-        deadline = window.hi if task.deadline is None else min(task.deadline, window.hi)
-        free = set(window.free)
-        for link in self.preds[i]:
-            if link.pred in free:
-                continue
-            a_start, a_end = self.starts[link.pred], self.end(link.pred)
-            release = max(release, {
-                LinkType.FS: a_end + link.lag, LinkType.SS: a_start + link.lag,
-                LinkType.FF: a_end + link.lag - d, LinkType.SF: a_start + link.lag - d,
-            }[link.type])  # fmt: skip
-        for link in self.succs[i]:
-            if link.succ in free:
-                continue
-            b_start, b_end = self.starts[link.succ], self.end(link.succ)
-            deadline = min(deadline, {
-                LinkType.FS: b_start - link.lag, LinkType.SS: b_start - link.lag + d,
-                LinkType.FF: b_end - link.lag, LinkType.SF: b_end - link.lag + d,
-            }[link.type])  # fmt: skip
+    def freed(self, i: int, window: Window, free: set[int]) -> Task:
+        """Task ``i`` kept inside the window and after / before its pinned neighbours: every
+        link bounds the later start from the earlier one (``graph.start_distance``)."""
+        tasks = self.instance.tasks
+        task = tasks[i]
+        release = max([task.release, window.lo, *(
+            self.starts[link.pred] + start_distance(link, tasks)
+            for link in self.preds[i] if link.pred not in free)])  # fmt: skip
+        latest_start = min([window.hi - task.duration, *(
+            self.starts[link.succ] - start_distance(link, tasks)
+            for link in self.succs[i] if link.succ not in free)])  # fmt: skip
+        deadline = latest_start + task.duration
+        if task.deadline is not None:
+            deadline = min(deadline, task.deadline)
         return replace(task, release=release, deadline=deadline)
 
     def freed_milestone(self, milestone: Milestone, free: set[int],

@@ -211,3 +211,24 @@ def test_fixed_start_and_crews_are_kept():
     assert result.solution.starts[0] == 2
     assert result.solution.crews[0] == ("c#1",)
     assert result.solution.crews[1] == ("c#2",)
+
+
+def test_pairs_the_crews_cannot_staff_at_once_never_overlap():
+    """a needs 2 y, b needs 1 x; only crews A and C (one each, both x and y) bring either,
+    two z crews the rest. Per skill (2 x, 2 y crews) and over all skills (3 needs, 4 crews)
+    the counts fit, but no assignment staffs a and b at once: the model adds a no_overlap
+    on their own intervals, and the optimum runs them one after the other (3 + 2 days)."""
+    from scheduler.solvers.cpsat import CpSatModel
+
+    pools = [CrewPool("A", frozenset({"x", "y"}), 1), CrewPool("C", frozenset({"x", "y"}), 1),
+             CrewPool("B", frozenset({"z"}), 2)]  # fmt: skip
+    tasks = [Task("a", 3, skills={"y": 2}), Task("b", 2, skills={"x": 1}),
+             Task("c", 4, skills={"z": 1})]  # fmt: skip
+    instance = make(tasks, pools=pools)
+    built = CpSatModel(instance)
+    assert not built.crews_cover((0, 1))
+    assert built.crews_cover((0, 2)) and built.crews_cover((1, 2))
+    groups = [sorted(c.no_overlap.intervals) for c in built.model.proto.constraints
+              if c.has_no_overlap()]  # fmt: skip
+    assert sorted([built.tasks[0].interval.index, built.tasks[1].interval.index]) in groups
+    assert solved(instance).objective == 5

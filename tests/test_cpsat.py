@@ -232,3 +232,70 @@ def test_pairs_the_crews_cannot_staff_at_once_never_overlap():
               if c.has_no_overlap()]  # fmt: skip
     assert sorted([built.tasks[0].interval.index, built.tasks[1].interval.index]) in groups
     assert solved(instance).objective == 5
+
+
+def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeypatch):
+    """a(4) -FS-> d(1); b(2) and c(2) share a one-slot resource. The critical path a-d is
+    5 days and b, c fit one after the other inside it: optimum 5. The first stage is made
+    to stop at its first plan (the hint: c after d, makespan 7), so its proved bound is the
+    makespan's floor, the critical path (5). The second stage runs LNS only, from that
+    plan, with the objective held at the first stage's bound or more: reaching 5 proves
+    it optimal."""
+    import scheduler.solvers.cpsat as cpsat
+    from scheduler.instance import Solution
+
+    slot = Resource("slot", 1, "site")
+    tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
+             Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
+    instance = make(tasks, links=[Link(0, 3, LinkType.FS, 0)], resources=[slot])
+    calls: list[tuple[bool, str]] = []
+    original_run, original_configure = cpsat.run, cpsat.configure
+
+    def configure(solver, options, budget):
+        original_configure(solver, options, budget)
+        solver.parameters.stop_after_first_solution = not calls  # first stage: first plan
+
+    def run(built, options, budget, callback, stop, lns_only=False):
+        if lns_only:  # the last constraint holds the objective at the first stage's bound
+            constraints = built.model.proto.constraints
+            held = constraints[len(constraints) - 1].linear
+            assert list(held.vars) == [built.makespan.index] and list(held.coeffs) == [1]
+            assert held.domain[0] == round(bounds_seen[-1])
+        solver = original_run(built, options, budget, callback, stop, lns_only)
+        calls.append((lns_only, solver.status_name(solver.status_code)))
+        bounds_seen.append(solver.best_objective_bound)
+        return solver
+
+    bounds_seen: list[float] = []
+    monkeypatch.setattr(cpsat, "configure", configure)
+    monkeypatch.setattr(cpsat, "run", run)
+    hint = Solution([0, 0, 5, 4], [(), (), (), ()])
+    result = solve(instance, SolveOptions(time_limit=20, workers=2), hint=hint)
+    assert calls == [(False, "FEASIBLE"), (True, "OPTIMAL")]
+    assert result.status == Status.OPTIMAL and result.objective == 5 and result.bound == 5
+    assert validate(instance, result.solution) == []
+    s = result.solution.starts
+    assert abs(s[1] - s[2]) >= 2 and max(s[1], s[2]) + 2 <= 5
+    bounds = [bound for _, _, bound in result.history]
+    assert bounds == sorted(bounds)
+
+
+def test_lateness_models_and_one_worker_keep_the_single_search(monkeypatch):
+    """Models with milestone targets, and runs on one worker, are searched once, whole
+    portfolio (the staged search is measured on makespan models only)."""
+    import scheduler.solvers.cpsat as cpsat
+
+    calls: list[bool] = []
+    original = cpsat.run
+
+    def spy(built, options, budget, callback, stop, lns_only=False):
+        calls.append(lns_only)
+        return original(built, options, budget, callback, stop, lns_only)
+
+    monkeypatch.setattr(cpsat, "run", spy)
+    tasks = [Task("a", 3), Task("b", 2)]
+    late = make(tasks, milestones=[Milestone("m", (1,), target=1, weight=1)])
+    assert solve(late, SolveOptions(time_limit=5, workers=2)).status == Status.OPTIMAL
+    plain = make(tasks)
+    assert solve(plain, SolveOptions(time_limit=5, workers=1)).status == Status.OPTIMAL
+    assert calls == [False, False]

@@ -44,6 +44,8 @@ STAGE_ONE_SHARE = 2 / 3  # of a replan's time, for the objective (the rest: fewe
 MOVE_COST = 100  # a moved task weighs as much as 100 days of shift
 CREW_COST = 10  # a crew taken from another pool weighs as much as 10 days of shift
 COMPLETE_SEARCH_TASKS = 200  # up to this size a crew-choice model gets two complete searches
+PROOF_SHARE = 0.25  # of a makespan model's time for the whole portfolio; then LNS only
+PROOF_SECONDS = 10.0  # but at least this long (PSPLIB j30 at 10 s lost 5 proofs at 2.5 s)
 STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
     cp_model.FEASIBLE: Status.FEASIBLE,
@@ -553,7 +555,10 @@ class ProgressLogger(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         seconds = time.perf_counter() - self.started
-        entry = (seconds, round(self.objective_value), round(self.best_objective_bound))
+        bound = round(self.best_objective_bound)  # a later search may know less
+        if self.history:
+            bound = max(bound, self.history[-1][2])
+        entry = (seconds, round(self.objective_value), bound)
         self.history.append(entry)
         if self.on_progress:
             self.on_progress(*entry)
@@ -593,14 +598,18 @@ def solve(
         built.add_hint(hint)
     budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress)
-    solver = run(built, options, budget * STAGE_ONE_SHARE if baseline else budget, logger, stop)
+    if baseline is not None:
+        solver = run(built, options, budget * STAGE_ONE_SHARE, logger, stop)
+        bound = solver.best_objective_bound
+    else:
+        solver, bound = search(built, options, budget, logger, stop)
     if solver.status_code == cp_model.MODEL_INVALID:  # type: ignore[attr-defined]
         raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
     result.status = STATUS.get(solver.status_code, Status.UNKNOWN)  # type: ignore[attr-defined]
     if result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result.solution = read_solution(built, solver, prefer_crews)
         result.objective = round(solver.objective_value)
-        result.bound = max(round(solver.best_objective_bound), built.critical_path_bound())
+        result.bound = max(round(bound), built.critical_path_bound())
         result.first_solution_seconds = logger.history[0][0] if logger.history else None
         if baseline is not None and not (stop and stop.is_set()):
             _stabilise(built, options, result, baseline, started, stop, prefer_crews)
@@ -610,15 +619,52 @@ def solve(
     return result
 
 
+def search(built: CpSatModel, options: SolveOptions, budget: float, logger: ProgressLogger,
+           stop: threading.Event | None) -> tuple[cp_model.CpSolver, float]:  # fmt: skip
+    """The search, and the objective bound it proved. A makespan model (no milestone
+    targets: PSPLIB-like) on 2 workers or more first gets the whole portfolio (one complete
+    search that proves, one thread that CP-SAT shares among 13 neighbourhood and local
+    searches) for ``PROOF_SHARE`` of the time (at least ``PROOF_SECONDS``); if that proves
+    nothing and time is left, every worker runs
+    large-neighbourhood search from its best plan, the objective held at or above the
+    proved bound (so a plan on the bound is proven optimal). On the 12 worst j120
+    instances of the sample at 30 s: 5 makespans lower, 2 higher than one search (sum
+    2,247 vs 2,255; LNS only throughout: 2,241, but no proofs); docs/BENCHMARKS.md
+    ("What was tried") has the j60 and j120 figures."""
+    if built.late or options.workers < 2 or built.prefers_complete_search():
+        solver = run(built, options, budget, logger, stop)
+        return solver, solver.best_objective_bound
+    started = time.perf_counter()
+    first = run(built, options, min(budget, max(budget * PROOF_SHARE, PROOF_SECONDS)), logger,
+                stop)  # fmt: skip
+    bound = first.best_objective_bound
+    left = budget - (time.perf_counter() - started)
+    if first.status_code not in (cp_model.FEASIBLE, cp_model.UNKNOWN) or left < 1.0 or (
+        stop is not None and stop.is_set()
+    ):
+        return first, bound
+    if first.status_code == cp_model.UNKNOWN:  # no plan yet: the whole portfolio goes on
+        second = run(built, options, left, logger, stop)
+        return second, second.best_objective_bound
+    built.model.add(built.objective >= round(bound))
+    built.model.clear_hints()
+    built.add_hint(read_solution(built, first))
+    second = run(built, options, left, logger, stop, lns_only=True)
+    if second.status_code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return first, bound  # no plan in the time left: keep the first stage's
+    return second, max(bound, second.best_objective_bound)
+
+
 def run(built: CpSatModel, options: SolveOptions, budget: float,
          callback: cp_model.CpSolverSolutionCallback | None,
-         stop: threading.Event | None) -> cp_model.CpSolver:  # fmt: skip
+         stop: threading.Event | None, lns_only: bool = False) -> cp_model.CpSolver:  # fmt: skip
     """Solve in a worker thread while this (main) thread stays in Python, so that signal
     handlers run at once and ``stop`` can end the search."""
     solver = cp_model.CpSolver()
     configure(solver, options, budget)
     if options.workers == 2 and built.prefers_complete_search():
         solver.parameters.num_full_subsolvers = 2  # default_lp + fixed, instead of LNS
+    solver.parameters.use_lns_only = lns_only
     codes: list = []
     worker = threading.Thread(target=lambda: codes.append(solver.solve(built.model, callback)))
     worker.start()

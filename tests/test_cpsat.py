@@ -13,12 +13,14 @@ from scheduler.instance import (
     LinkType,
     Milestone,
     Resource,
+    Solution,
     Supply,
     SupplyKind,
     Task,
     Window,
     objective_value,
 )
+from scheduler.solvers import cpsat
 from scheduler.solvers.cpsat import SolveOptions, solve
 from scheduler.solvers.result import SolveResult, Status
 from scheduler.validate import recompute_objective, validate
@@ -241,9 +243,6 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
     makespan's floor, the critical path (5). The second stage runs LNS only, from that
     plan, with the objective held at the first stage's bound or more: reaching 5 proves
     it optimal."""
-    import scheduler.solvers.cpsat as cpsat
-    from scheduler.instance import Solution
-
     slot = Resource("slot", 1, "site")
     tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
              Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
@@ -283,8 +282,6 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
 def test_lateness_models_and_one_worker_keep_the_single_search(monkeypatch):
     """Models with milestone targets, and runs on one worker, are searched once, whole
     portfolio (the staged search is measured on makespan models only)."""
-    import scheduler.solvers.cpsat as cpsat
-
     calls: list[bool] = []
     original = cpsat.run
 

@@ -625,12 +625,11 @@ def search(built: CpSatModel, options: SolveOptions, budget: float, logger: Prog
     targets: PSPLIB-like) on 2 workers or more first gets the whole portfolio (one complete
     search that proves, one thread that CP-SAT shares among 13 neighbourhood and local
     searches) for ``PROOF_SHARE`` of the time (at least ``PROOF_SECONDS``); if that proves
-    nothing and time is left, every worker runs
-    large-neighbourhood search from its best plan, the objective held at or above the
-    proved bound (so a plan on the bound is proven optimal). On the 12 worst j120
-    instances of the sample at 30 s: 5 makespans lower, 2 higher than one search (sum
-    2,247 vs 2,255; LNS only throughout: 2,241, but no proofs); docs/BENCHMARKS.md
-    ("What was tried") has the j60 and j120 figures."""
+    nothing and time is left, every worker runs large-neighbourhood search from its best
+    plan, the objective held at or above the proved bound (so a plan on the bound is
+    proven optimal). On the 12 worst j120 instances of the sample at 30 s: 5 makespans
+    lower, 2 higher than one search (sum 2,247 vs 2,255; LNS only throughout: 2,241, but
+    no proofs); docs/BENCHMARKS.md ("Staged search") has the j60 and j120 figures."""
     if built.late or options.workers < 2 or built.prefers_complete_search():
         solver = run(built, options, budget, logger, stop)
         return solver, solver.best_objective_bound
@@ -639,9 +638,8 @@ def search(built: CpSatModel, options: SolveOptions, budget: float, logger: Prog
                 stop)  # fmt: skip
     bound = first.best_objective_bound
     left = budget - (time.perf_counter() - started)
-    if first.status_code not in (cp_model.FEASIBLE, cp_model.UNKNOWN) or left < 1.0 or (
-        stop is not None and stop.is_set()
-    ):
+    stopped = stop is not None and stop.is_set()
+    if first.status_code not in (cp_model.FEASIBLE, cp_model.UNKNOWN) or left < 1.0 or stopped:
         return first, bound
     if first.status_code == cp_model.UNKNOWN:  # no plan yet: the whole portfolio goes on
         second = run(built, options, left, logger, stop)

@@ -3,9 +3,11 @@ docs/BENCHMARKS.md and docs/results/replan.json.
 
 For each (project, scenario): a baseline is solved; then the scenario is replanned from
 the baseline (warm start, two stages) and, separately, solved from scratch on the same
-pinned problem. Reported: the time the replan took and the time the fresh solve needed to
-reach the replan's objective; tasks moved by each; the share of tasks unmoved at the
-sites the scenario does not touch.
+pinned problem. Reported: when the replan first held a plan at its final objective (from
+its start, loading included) and when it returned (it goes on looking for a better plan,
+then for the fewest moves, until the time limit or a proof); when the fresh solve first
+reached that objective; tasks moved by each; the share of tasks unmoved at the sites the
+scenario does not touch.
 
     .venv/bin/python benchmarks/replan.py --time-limit 60 \
         projects/three-sites.yaml:projects/scenarios/power-slip.yaml
@@ -79,6 +81,11 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     weight = instance.tardiness_weight
     reached = next((t + greedy.seconds for t, obj, _ in fresh.history
                     if divmod(obj, weight) <= target), None)  # fmt: skip
+    # the replan's history counts from its call to CP-SAT: add what came before (loading,
+    # the repaired baseline and the greedy)
+    before = replan_seconds - new.result.seconds
+    replan_reached = next((t + before for t, obj, _ in new.result.history
+                           if divmod(obj, weight) <= target), None)  # fmt: skip
     sites = set(instance.sites()) - touched_sites(scenario, instance)
     new_starts = new.result.solution.starts  # type: ignore[union-attr]
     # as `modsched schedule` does: if CP-SAT finds nothing in time, the greedy plan is kept
@@ -92,6 +99,7 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
         "project": Path(project).stem, "scenario": Path(scenario).stem,
         "tasks": instance.num_tasks, "replan_late_makespan": list(target),
         "replan_status": str(new.result.status), "replan_s": round(replan_seconds, 1),
+        "replan_reached_objective_s": None if replan_reached is None else round(replan_reached, 1),
         "fresh_late_makespan": list(fresh_terms),
         "fresh_status": str(fresh.status) if fresh.solution else "greedy kept",
         "fresh_s": round(fresh_seconds, 1),
@@ -103,14 +111,16 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
 
 
 def write(rows: list[dict], command: str) -> None:
-    lines = ["| project / scenario | tasks | replan late x w, makespan / s | fresh late x w, "
-             "makespan / s | fresh reaches the replan's objective at s | moved: replan / "
-             "fresh | unmoved outside touched sites |",
-             "|" + "---|" * 7]  # fmt: skip
+    lines = ["| project / scenario | tasks | replan late x w, makespan / returned at s | "
+             "replan holds that objective at s | fresh late x w, makespan / s | fresh reaches "
+             "the replan's objective at s | moved: replan / fresh | unmoved outside touched "
+             "sites |",
+             "|" + "---|" * 8]  # fmt: skip
     for r in rows:
         lines.append(
             f"| {r['project']} / {r['scenario']} | {r['tasks']} | {r['replan_late_makespan']} / "
-            f"{r['replan_s']} | {r['fresh_late_makespan']} / {r['fresh_s']} | "
+            f"{r['replan_s']} | {r['replan_reached_objective_s']} | "
+            f"{r['fresh_late_makespan']} / {r['fresh_s']} | "
             f"{r['fresh_reached_replan_objective_s']} | {r['replan_moved']} / "
             f"{r['fresh_moved']} of {r['planned_tasks']} | {r['unmoved_outside_pct']} % |"
         )
@@ -128,7 +138,10 @@ Machine: {machine()}. Date: {date.today()}. Command:
 {table}
 
 Targets: replan within 20 % of the fresh solve's time to the same objective; at least
-90 % of tasks unmoved outside the affected site.""",
+90 % of tasks unmoved outside the affected site. The replan's objective is compared at
+the time its plan first held it; the replan returns later because, with a time limit and
+no proof, it keeps searching for a better plan for two thirds of the limit and then for
+the fewest moves at that objective (a shorter `--time-limit` returns sooner).""",
         rows,
     )
 

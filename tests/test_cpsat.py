@@ -241,8 +241,8 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
     5 days and b, c fit one after the other inside it: optimum 5. The first stage is made
     to stop at its first plan (the hint: c after d, makespan 7), so its proved bound is the
     makespan's floor, the critical path (5). The second stage runs LNS only, from that
-    plan, with the objective held at the first stage's bound or more: reaching 5 proves
-    it optimal."""
+    plan, with the objective held at the first stage's bound or more, on the scheduling
+    neighbourhoods alone: reaching 5 proves it optimal."""
     slot = Resource("slot", 1, "site")
     tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
              Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
@@ -263,14 +263,18 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
         solver = original_run(built, options, budget, callback, stop, lns_only)
         calls.append((lns_only, solver.status_name(solver.status_code)))
         bounds_seen.append(solver.best_objective_bound)
+        ignored.append(set(solver.parameters.ignore_subsolvers))
         return solver
 
     bounds_seen: list[float] = []
+    ignored: list[set[str]] = []
     monkeypatch.setattr(cpsat, "configure", configure)
     monkeypatch.setattr(cpsat, "run", run)
     hint = Solution([0, 0, 5, 4], [(), (), (), ()])
     result = solve(instance, SolveOptions(time_limit=20, workers=2), hint=hint)
     assert calls == [(False, "FEASIBLE"), (True, "OPTIMAL")]
+    assert ignored == [set(), {"ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
+                               "graph_dec_lns", "graph_var_lns", "rnd_cst_lns", "rnd_var_lns"}]
     assert result.status == Status.OPTIMAL and result.objective == 5 and result.bound == 5
     assert validate(instance, result.solution) == []
     s = result.solution.starts

@@ -79,13 +79,16 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     fresh_seconds = time.perf_counter() - began
     target = objective_terms(new.instance, new.result.solution.starts)  # type: ignore[union-attr]
     weight = instance.tardiness_weight
-    reached = next((t + greedy.seconds for t, obj, _ in fresh.history
-                    if divmod(obj, weight) <= target), None)  # fmt: skip
+
+    def reached(history: list, before: float) -> float | None:
+        """When a history first held ``target``, with ``before`` seconds added (rounded)."""
+        times = (t + before for t, obj, _ in history if divmod(obj, weight) <= target)
+        return next((round(t, 1) for t in times), None)
+
+    fresh_reached = reached(fresh.history, greedy.seconds)
     # the replan's history counts from its call to CP-SAT: add what came before (loading,
     # the repaired baseline and the greedy)
-    before = replan_seconds - new.result.seconds
-    replan_reached = next((t + before for t, obj, _ in new.result.history
-                           if divmod(obj, weight) <= target), None)  # fmt: skip
+    replan_reached = reached(new.result.history, replan_seconds - new.result.seconds)
     sites = set(instance.sites()) - touched_sites(scenario, instance)
     new_starts = new.result.solution.starts  # type: ignore[union-attr]
     # as `modsched schedule` does: if CP-SAT finds nothing in time, the greedy plan is kept
@@ -99,11 +102,11 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
         "project": Path(project).stem, "scenario": Path(scenario).stem,
         "tasks": instance.num_tasks, "replan_late_makespan": list(target),
         "replan_status": str(new.result.status), "replan_s": round(replan_seconds, 1),
-        "replan_reached_objective_s": None if replan_reached is None else round(replan_reached, 1),
+        "replan_reached_objective_s": replan_reached,
         "fresh_late_makespan": list(fresh_terms),
         "fresh_status": str(fresh.status) if fresh.solution else "greedy kept",
         "fresh_s": round(fresh_seconds, 1),
-        "fresh_reached_replan_objective_s": None if reached is None else round(reached, 1),
+        "fresh_reached_replan_objective_s": fresh_reached,
         "replan_moved": replan_moved, "fresh_moved": fresh_moved, "planned_tasks": total,
         "untouched_sites": sorted(sites),
         "unmoved_outside_pct": round(100 * (1 - outside_moved / outside), 1) if outside else None,

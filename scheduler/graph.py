@@ -61,15 +61,13 @@ def gate_opening(instance: Instance, task: Task) -> int | None:
 
 @dataclass(frozen=True)
 class CriticalPath:
-    """Earliest and latest starts, total float, and the critical chain (task indices)."""
+    """Earliest and latest starts (a task's total float is their difference) and the
+    critical chain (task indices)."""
 
     earliest: list[int]
     latest: list[int]
     length: int  # the makespan lower bound: max(earliest + duration)
     chain: list[int]
-
-    def total_float(self, task: int) -> int:
-        return self.latest[task] - self.earliest[task]
 
 
 def critical_path(instance: Instance, graph: nx.DiGraph | None = None) -> CriticalPath:

@@ -14,7 +14,7 @@ Conventions (see DESIGN.md, Time):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 
 
@@ -248,3 +248,39 @@ def objective_value(instance: Instance, starts: list[int]) -> int:
     """The scalar objective: weighted tardiness x tardiness_weight + makespan."""
     tardiness, makespan = objective_terms(instance, starts)
     return tardiness * instance.tardiness_weight + makespan
+
+
+# A link read with time running backwards: s_b >= e_a + l becomes s'_a >= e'_b + l (FS
+# from b to a), s_b >= s_a + l becomes e'_a >= e'_b + l (FF from b to a), and so on.
+MIRRORED_LINK = {LinkType.FS: LinkType.FS, LinkType.SS: LinkType.FF,
+                 LinkType.FF: LinkType.SS, LinkType.SF: LinkType.SF}  # fmt: skip
+
+
+def mirrored(instance: Instance) -> Instance | None:
+    """The same problem with time running backwards (every link turned round), or None when
+    something in it is tied to a day: releases, deadlines, pinned tasks, power, capacity
+    windows, milestone targets. A plan of one, read backwards (`mirror_starts`), is a plan
+    of the other with the same makespan; some proofs come much faster one way than the
+    other (PSPLIB j3045_6: not proven forwards in 10 s, proven backwards in 6.5 s)."""
+    if instance.supplies or any(r.windows for r in instance.resources):
+        return None
+    if any(pool.windows for pool in instance.pools):
+        return None
+    if any(m.target is not None or m.deadline is not None for m in instance.milestones):
+        return None
+    for task in instance.tasks:
+        if task.release or task.deadline is not None or task.fixed_start is not None:
+            return None
+        if task.fixed_crews is not None or task.gate or task.power_kw or task.energise_kw:
+            return None
+    links = tuple(
+        Link(link.succ, link.pred, MIRRORED_LINK[link.type], link.lag) for link in instance.links
+    )
+    return replace(instance, links=links)
+
+
+def mirror_starts(instance: Instance, starts: list[int]) -> list[int]:
+    """The starts of the same plan read backwards: ``makespan - end``."""
+    ends = [s + t.duration for s, t in zip(starts, instance.tasks, strict=True)]
+    makespan = max(ends, default=0)
+    return [makespan - end for end in ends]

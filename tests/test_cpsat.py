@@ -4,6 +4,10 @@ recomputed objective must equal the solver's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from scheduler.expand import with_horizon
 from scheduler.instance import (
     CrewPool,
@@ -18,6 +22,8 @@ from scheduler.instance import (
     SupplyKind,
     Task,
     Window,
+    mirror_starts,
+    mirrored,
     objective_value,
 )
 from scheduler.solvers import cpsat
@@ -268,6 +274,7 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
 
     bounds_seen: list[float] = []
     ignored: list[set[str]] = []
+    monkeypatch.setattr(cpsat, "mirrored", lambda instance: None)  # one way only
     monkeypatch.setattr(cpsat, "configure", configure)
     monkeypatch.setattr(cpsat, "run", run)
     hint = Solution([0, 0, 5, 4], [(), (), (), ()])
@@ -300,3 +307,97 @@ def test_lateness_models_and_one_worker_keep_the_single_search(monkeypatch):
     plain = make(tasks)
     assert solve(plain, SolveOptions(time_limit=5, workers=1)).status == Status.OPTIMAL
     assert calls == [False, False]
+
+
+def four_links() -> Instance:
+    """Every link type, with lags, and a one-slot resource."""
+    slot = Resource("slot", 1, "site")
+    tasks = [Task("a", 3, resources={"slot": 1}), Task("b", 2), Task("c", 4),
+             Task("d", 1, resources={"slot": 1}), Task("e", 2)]  # fmt: skip
+    links = [Link(0, 1, LinkType.FS, 1), Link(0, 2, LinkType.SS, 2),
+             Link(2, 3, LinkType.FF, -1), Link(1, 4, LinkType.SF, 3)]  # fmt: skip
+    return make(tasks, links=links, resources=[slot])
+
+
+def test_mirror_turns_links_round_and_keeps_plans_valid():
+    """Read backwards (start' = makespan - end), FS a->b with lag l is FS b->a, SS is FF,
+    FF is SS and SF stays SF, each with the same lag: a plan and its mirror break the same
+    number of links."""
+    instance = four_links()
+    mirror = mirrored(instance)
+    assert mirror is not None and mirror.tasks == instance.tasks
+    assert [(x.pred, x.succ, x.type, x.lag) for x in mirror.links] == [
+        (1, 0, LinkType.FS, 1), (2, 0, LinkType.FF, 2),
+        (3, 2, LinkType.SS, -1), (4, 1, LinkType.SF, 3)]  # fmt: skip
+    plan = solved(instance).solution
+    back = Solution(mirror_starts(instance, plan.starts), plan.crews)
+    assert validate(mirror, back) == []
+    assert mirror_starts(mirror, back.starts) == plan.starts
+    assert max(s + t.duration for s, t in zip(back.starts, instance.tasks, strict=True)) == \
+        max(s + t.duration for s, t in zip(plan.starts, instance.tasks, strict=True))
+    crowded = Solution([0, 0, 0, 0, 0], plan.crews)  # a, d share the slot; links broken
+    flipped = Solution(mirror_starts(instance, crowded.starts), plan.crews)
+    assert len(validate(mirror, flipped)) == len(validate(instance, crowded)) > 0
+
+
+def test_mirror_refused_when_time_has_dates():
+    """Releases, deadlines, pins, gates, loads, supplies, capacity windows and milestone
+    targets or deadlines do not read backwards: no mirror."""
+    plain = four_links()
+    task = plain.tasks[0]
+    tied = [
+        replace(plain, tasks=(replace(task, release=1), *plain.tasks[1:])),
+        replace(plain, tasks=(replace(task, deadline=30), *plain.tasks[1:])),
+        replace(plain, tasks=(replace(task, fixed_start=0), *plain.tasks[1:])),
+        replace(plain, tasks=(replace(task, fixed_crews=("p#1",)), *plain.tasks[1:])),
+        replace(plain, tasks=(replace(task, gate=Gate.ANY), *plain.tasks[1:])),
+        replace(plain, tasks=(replace(task, power_kw=5), *plain.tasks[1:])),
+        replace(plain, tasks=(replace(task, energise_kw=5), *plain.tasks[1:])),
+        replace(plain, supplies=(Supply("grid", "s", SupplyKind.PERMANENT, 10),)),
+        replace(plain, resources=(Resource("slot", 1, "site", (Window(0, 2, 0),)),)),
+        replace(plain, pools=(CrewPool("p", frozenset({"x"}), 1, windows=(Window(0, 2, 0),)),)),
+        replace(plain, milestones=(Milestone("m", (4,), target=9),)),
+        replace(plain, milestones=(Milestone("m", (4,), deadline=20),)),
+    ]
+    assert [mirrored(instance) for instance in tied] == [None] * len(tied)
+    assert mirrored(replace(plain, milestones=(Milestone("m", (4,)),))) is not None
+
+
+def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(monkeypatch):
+    """The instance of the staged-search test above (optimum 5, hint of makespan 7). The
+    forward search is made to stop at its first plan (the hint's 7); the mirror's search
+    goes on and proves 5. The answer is the mirror's plan read forwards, valid in the
+    instance, proven optimal in the first stage (no LNS stage follows)."""
+    slot = Resource("slot", 1, "site")
+    tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
+             Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
+    instance = make(tasks, links=[Link(0, 3, LinkType.FS, 0)], resources=[slot])
+    configured: list[int] = []
+    original_configure = cpsat.configure
+
+    def configure(solver, options, budget):
+        original_configure(solver, options, budget)
+        solver.parameters.stop_after_first_solution = not configured  # the forward one
+        configured.append(options.workers)
+
+    seen: list[tuple[bool, int | None]] = []  # (forwards?, objective) of each search
+    original_found = cpsat.found
+
+    def found(built, solver, prefer=None):
+        answer = original_found(built, solver, prefer)
+        seen.append((built.instance is instance, answer.objective))
+        return answer
+
+    monkeypatch.setattr(cpsat, "configure", configure)
+    monkeypatch.setattr(cpsat, "found", found)
+    monkeypatch.setattr(cpsat, "run", lambda *args, **kwargs: pytest.fail("one way only"))
+    hint = Solution([0, 0, 5, 4], [(), (), (), ()])
+    result = solve(instance, SolveOptions(time_limit=20, workers=2), hint=hint)
+    assert configured == [1, 1]  # one worker each way
+    assert seen == [(True, 7), (False, 5)]
+    assert result.status == Status.OPTIMAL and result.objective == 5 and result.bound == 5
+    assert validate(instance, result.solution) == []
+    s = result.solution.starts
+    assert s[3] >= s[0] + 4 and abs(s[1] - s[2]) >= 2 and max(s[1], s[2]) + 2 <= 5
+    objectives = [objective for _, objective, _ in result.history]
+    assert objectives == sorted(objectives, reverse=True) and objectives[-1] == 5

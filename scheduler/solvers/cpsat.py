@@ -13,11 +13,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 from ortools.graph.python.max_flow import SimpleMaxFlow
@@ -31,12 +32,15 @@ from scheduler.instance import (
     Milestone,
     Solution,
     Task,
+    mirror_starts,
+    mirrored,
     objective_value,
 )
 from scheduler.solvers.result import SolveResult, Status
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, int, int], None]
+Job = tuple[cp_model.CpSolver, cp_model.CpModel, cp_model.CpSolverSolutionCallback | None]
 
 # deterministic-time / wall limit with one worker (measured here: ~0.2-0.33 det s per wall s)
 DETERMINISTIC_SHARE = 0.15
@@ -549,23 +553,35 @@ class CpSatModel:
 
 
 class ProgressLogger(cp_model.CpSolverSolutionCallback):
-    """Records (seconds since ``started``, objective, bound) at each improving plan."""
+    """Records (seconds since ``started``, objective, bound) at each improving plan.
+    `twin` gives the callback of a second search that runs at the same time and writes to
+    the same record."""
 
-    def __init__(self, on_progress: Progress | None, started: float):
+    def __init__(self, on_progress: Progress | None, started: float,
+                 history: list[tuple[float, int, int]] | None = None,
+                 lock: threading.Lock | None = None):  # fmt: skip
         super().__init__()
         self.started = started
-        self.history: list[tuple[float, int, int]] = []
+        self.history = [] if history is None else history
+        self.lock = lock or threading.Lock()
         self.on_progress = on_progress
 
+    def twin(self) -> ProgressLogger:
+        return ProgressLogger(self.on_progress, self.started, self.history, self.lock)
+
     def on_solution_callback(self) -> None:
-        seconds = time.perf_counter() - self.started
-        bound = round(self.best_objective_bound)  # a later search may know less
-        if self.history:
-            bound = max(bound, self.history[-1][2])
-        entry = (seconds, round(self.objective_value), bound)
-        self.history.append(entry)
-        if self.on_progress:
-            self.on_progress(*entry)
+        with self.lock:
+            seconds = time.perf_counter() - self.started
+            objective = round(self.objective_value)
+            bound = round(self.best_objective_bound)  # a later search may know less
+            if self.history:
+                if objective >= self.history[-1][1]:
+                    return  # the other search's plan is better
+                bound = max(bound, self.history[-1][2])
+            entry = (seconds, objective, bound)
+            self.history.append(entry)
+            if self.on_progress:
+                self.on_progress(*entry)
 
 
 @dataclass
@@ -603,17 +619,14 @@ def solve(
     budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress, started)  # times count the model's building
     if baseline is not None:
-        solver = run(built, options, budget * STAGE_ONE_SHARE, logger, stop)
-        bound = solver.best_objective_bound
+        best = found(built, run(built, options, budget * STAGE_ONE_SHARE, logger, stop),
+                     prefer_crews)  # fmt: skip
     else:
-        solver, bound = search(built, options, budget, logger, stop)
-    if solver.status_code == cp_model.MODEL_INVALID:  # type: ignore[attr-defined]
-        raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
-    result.status = STATUS.get(solver.status_code, Status.UNKNOWN)  # type: ignore[attr-defined]
+        best = search(built, options, budget, logger, stop, hint, prefer_crews)
+    result.status = STATUS.get(best.code, Status.UNKNOWN)
     if result.status in (Status.OPTIMAL, Status.FEASIBLE):
-        result.solution = read_solution(built, solver, prefer_crews)
-        result.objective = round(solver.objective_value)
-        result.bound = max(round(bound), built.critical_path_bound())
+        result.solution, result.objective = best.solution, best.objective
+        result.bound = max(round(best.bound), built.critical_path_bound())
         result.first_solution_seconds = logger.history[0][0] if logger.history else None
         if baseline is not None and not (stop and stop.is_set()):
             _stabilise(built, options, result, baseline, started, stop, prefer_crews)
@@ -623,38 +636,110 @@ def solve(
     return result
 
 
+@dataclass
+class Found:
+    """What a search found: CP-SAT's status code, the best plan, its objective and the
+    objective bound proved."""
+
+    code: int
+    solution: Solution | None = None
+    objective: int | None = None
+    bound: float = 0.0
+
+
+def found(built: CpSatModel, solver: cp_model.CpSolver,
+          prefer: list[tuple[str, ...]] | None = None) -> Found:  # fmt: skip
+    code = solver.status_code  # type: ignore[attr-defined]
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Found(code, bound=solver.best_objective_bound)
+    return Found(code, read_solution(built, solver, prefer), round(solver.objective_value),
+                 solver.best_objective_bound)  # fmt: skip
+
+
 def search(built: CpSatModel, options: SolveOptions, budget: float, logger: ProgressLogger,
-           stop: threading.Event | None) -> tuple[cp_model.CpSolver, float]:  # fmt: skip
-    """The search, and the objective bound it proved. A makespan model (no milestone
-    targets: PSPLIB-like) on 2 workers or more first gets the whole portfolio (one complete
-    search that proves, one thread that CP-SAT shares among 13 neighbourhood and local
-    searches) for ``PROOF_SHARE`` of the time (at least ``PROOF_SECONDS``); if that proves
-    nothing and time is left, every worker runs CP-SAT's scheduling neighbourhoods
-    (intervals, precedences, resource and time windows) from its best plan, the objective
-    held at or above the proved bound (so a plan on the bound is proven optimal). At 60 s
-    on 2 workers: j60 mean deviation from best known 0.206 % (one search) -> 0.132 %, j120
+           stop: threading.Event | None, hint: Solution | None = None,
+           prefer: list[tuple[str, ...]] | None = None) -> Found:  # fmt: skip
+    """The search. A makespan model (no milestone targets: PSPLIB-like) on 2 workers or
+    more first gets a proving stage for ``PROOF_SHARE`` of the time (at least
+    ``PROOF_SECONDS``): the model and its mirror (`both_ways`) when time can run backwards
+    in it, else the whole portfolio (one complete search that proves, one thread that
+    CP-SAT shares among 13 neighbourhood and local searches). If that proves nothing and
+    time is left, every worker runs CP-SAT's scheduling neighbourhoods (intervals,
+    precedences, resource and time windows) from the best plan, the objective held at or
+    above the proved bound (so a plan on the bound is proven optimal). At 60 s on 2
+    workers: j60 mean deviation from best known 0.206 % (one search) -> 0.132 %, j120
     sample 2.27 -> 1.60 %, 11 late j60 proofs lost (docs/BENCHMARKS.md, "Staged search")."""
     if built.late or options.workers < 2 or built.prefers_complete_search():
-        solver = run(built, options, budget, logger, stop)
-        return solver, solver.best_objective_bound
+        return found(built, run(built, options, budget, logger, stop), prefer)
     started = time.perf_counter()
-    first = run(built, options, min(budget, max(budget * PROOF_SHARE, PROOF_SECONDS)), logger,
-                stop)  # fmt: skip
-    bound = first.best_objective_bound
+    stage = min(budget, max(budget * PROOF_SHARE, PROOF_SECONDS))
+    mirror = mirrored(built.instance)
+    if mirror is None:
+        first = found(built, run(built, options, stage, logger, stop), prefer)
+    else:
+        first = both_ways(built, mirror, options, stage, logger, stop, hint, prefer)
     left = budget - (time.perf_counter() - started)
     stopped = stop is not None and stop.is_set()
-    if first.status_code not in (cp_model.FEASIBLE, cp_model.UNKNOWN) or left < 1.0 or stopped:
-        return first, bound
-    if first.status_code == cp_model.UNKNOWN:  # no plan yet: the whole portfolio goes on
-        second = run(built, options, left, logger, stop)
-        return second, second.best_objective_bound
-    built.model.add(built.objective >= round(bound))
+    if first.code not in (cp_model.FEASIBLE, cp_model.UNKNOWN) or left < 1.0 or stopped:
+        return first
+    if first.code == cp_model.UNKNOWN:  # no plan yet: the whole portfolio goes on
+        return found(built, run(built, options, left, logger, stop), prefer)
+    assert first.solution is not None
+    built.model.add(built.objective >= round(first.bound))
     built.model.clear_hints()
-    built.add_hint(read_solution(built, first))
-    second = run(built, options, left, logger, stop, lns_only=True)
-    if second.status_code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return first, bound  # no plan in the time left: keep the first stage's
-    return second, max(bound, second.best_objective_bound)
+    built.add_hint(first.solution)
+    second = found(built, run(built, options, left, logger, stop, lns_only=True), prefer)
+    if second.code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return first  # no plan in the time left: keep the first stage's
+    second.bound = max(first.bound, second.bound)
+    return second
+
+
+def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget: float,
+              logger: ProgressLogger, stop: threading.Event | None, hint: Solution | None,
+              prefer: list[tuple[str, ...]] | None) -> Found:  # fmt: skip
+    """Search the model and its mirror (time running backwards) at once, half the workers
+    each (with one worker CP-SAT runs its complete search), until one proves its optimum or
+    the best plan of either meets the higher bound. Proofs that are hard one way can be
+    easy the other: PSPLIB j30 at 10 s on 2 workers, 473 -> 475 proven (docs/BENCHMARKS.md,
+    "Both ways")."""
+    back = CpSatModel(mirror)
+    if hint is not None:
+        back.add_hint(Solution(mirror_starts(built.instance, hint.starts), hint.crews))
+    halves = [options.workers - options.workers // 2, options.workers // 2]
+    models, callbacks = [built, back], [logger, logger.twin()]
+    bounds = [0.0, 0.0]
+    solvers = []
+    for k, workers in enumerate(halves):
+        solver = cp_model.CpSolver()
+        configure(solver, replace(options, workers=workers), budget)
+        solver.parameters.max_deterministic_time = math.inf  # not repeatable: no cap
+        solver.best_bound_callback = lambda value, k=k: bounds.__setitem__(k, value)
+        solvers.append(solver)
+
+    def met() -> bool:
+        return bool(logger.history) and logger.history[-1][1] <= max(bounds)
+
+    jobs = [(s, m.model, c) for s, m, c in zip(solvers, models, callbacks, strict=True)]
+    codes = wait(jobs, stop, met)
+    results = []
+    for solver, model, code in zip(solvers, models, codes, strict=True):
+        solver.status_code = code  # type: ignore[attr-defined]
+        results.append(found(model, solver, prefer))
+    if any(r.code == cp_model.INFEASIBLE for r in results):
+        return Found(cp_model.INFEASIBLE)
+    if results[1].solution is not None:
+        results[1].solution.starts = mirror_starts(mirror, results[1].solution.starts)
+    bound = max(r.bound for r in results)
+    plans = [r for r in results if r.objective is not None]
+    if not plans:
+        return Found(cp_model.UNKNOWN, bound=bound)
+    best = min(plans, key=lambda r: r.objective or 0)
+    proven = any(r.code == cp_model.OPTIMAL for r in results) or (best.objective or 0) <= bound
+    return Found(cp_model.OPTIMAL if proven else cp_model.FEASIBLE, best.solution,
+                 best.objective, max(bound, best.objective or 0) if proven else bound)  # fmt: skip
 
 
 def run(built: CpSatModel, options: SolveOptions, budget: float,
@@ -669,15 +754,30 @@ def run(built: CpSatModel, options: SolveOptions, budget: float,
     solver.parameters.use_lns_only = lns_only
     if lns_only:
         solver.parameters.ignore_subsolvers.extend(GENERIC_SEARCHES)
-    codes: list = []
-    worker = threading.Thread(target=lambda: codes.append(solver.solve(built.model, callback)))
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.05)
-        if stop is not None and stop.is_set():
-            solver.stop_search()
-    solver.status_code = codes[0]  # type: ignore[attr-defined]
+    solver.status_code = wait([(solver, built.model, callback)], stop)[0]  # type: ignore[attr-defined]
     return solver
+
+
+def wait(jobs: list[Job], stop: threading.Event | None,
+         done: Callable[[], bool] = lambda: False) -> list[int]:  # fmt: skip
+    """Run each (solver, model, callback) in a thread of its own until all end; all are
+    stopped once ``stop`` is set or ``done()`` holds. CP-SAT's status code of each."""
+    codes: list[int] = [cp_model.UNKNOWN] * len(jobs)
+
+    def solve_one(k: int) -> None:
+        solver, model, callback = jobs[k]
+        codes[k] = solver.solve(model, callback)
+
+    threads = [threading.Thread(target=solve_one, args=(k,)) for k in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.05)
+            if (stop is not None and stop.is_set()) or done():
+                for solver, _, _ in jobs:
+                    solver.stop_search()
+    return codes
 
 
 def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,

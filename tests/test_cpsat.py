@@ -401,3 +401,15 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(monkeypatc
     assert s[3] >= s[0] + 4 and abs(s[1] - s[2]) >= 2 and max(s[1], s[2]) + 2 <= 5
     objectives = [objective for _, objective, _ in result.history]
     assert objectives == sorted(objectives, reverse=True) and objectives[-1] == 5
+
+
+def test_large_makespan_models_keep_the_portfolio_first(monkeypatch):
+    """Above BOTH_WAYS_TASKS the first stage is the whole portfolio, one way (PSPLIB j120's
+    plans were worse searched both ways): the mirror is never searched."""
+    monkeypatch.setattr(cpsat, "BOTH_WAYS_TASKS", 4)
+    monkeypatch.setattr(cpsat, "both_ways", lambda *args: pytest.fail("searched both ways"))
+    instance = four_links()
+    assert mirrored(instance) is not None and instance.num_tasks == 5
+    result = solve(instance, SolveOptions(time_limit=20, workers=2))
+    assert result.status == Status.OPTIMAL
+    assert validate(instance, result.solution) == []

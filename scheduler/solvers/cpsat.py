@@ -52,6 +52,10 @@ PROOF_SHARE = 0.25  # of a makespan model's time for the whole portfolio; then L
 PROOF_SECONDS = 10.0  # but at least this long (PSPLIB j30 at 10 s lost 5 proofs at 2.5 s)
 # left out of the LNS-only stage, which keeps CP-SAT's four scheduling neighbourhoods: at
 # 60 s, mean deviation from best known on j60 0.166 -> 0.132 %, j120 sample 1.87 -> 1.60 %
+# the first stage of a makespan model searches both ways up to this size: j30 (32 tasks)
+# 473 -> 475 proven at 10 s, j60 (62) 69 hard 0.918 -> 0.901 % at 60 s; j120 (122) fourth
+# sample 1.620 -> 1.880 %, as its plans need the portfolio's neighbourhood thread
+BOTH_WAYS_TASKS = 100
 GENERIC_SEARCHES = ("ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
                     "graph_dec_lns", "graph_var_lns", "rnd_cst_lns", "rnd_var_lns")  # fmt: skip
 STATUS = {
@@ -664,18 +668,19 @@ def search(built: CpSatModel, options: SolveOptions, budget: float, logger: Prog
     """The search. A makespan model (no milestone targets: PSPLIB-like) on 2 workers or
     more first gets a proving stage for ``PROOF_SHARE`` of the time (at least
     ``PROOF_SECONDS``): the model and its mirror (`both_ways`) when time can run backwards
-    in it, else the whole portfolio (one complete search that proves, one thread that
-    CP-SAT shares among 13 neighbourhood and local searches). If that proves nothing and
-    time is left, every worker runs CP-SAT's scheduling neighbourhoods (intervals,
-    precedences, resource and time windows) from the best plan, the objective held at or
-    above the proved bound (so a plan on the bound is proven optimal). At 60 s on 2
-    workers: j60 mean deviation from best known 0.206 % (one search) -> 0.132 %, j120
-    sample 2.27 -> 1.60 %, 11 late j60 proofs lost (docs/BENCHMARKS.md, "Staged search")."""
+    in it and it has at most ``BOTH_WAYS_TASKS`` tasks, else the whole portfolio (one
+    complete search that proves, one thread that CP-SAT shares among 13 neighbourhood and
+    local searches). If that proves nothing and time is left, every worker runs CP-SAT's
+    scheduling neighbourhoods (intervals, precedences, resource and time windows) from the
+    best plan, the objective held at or above the proved bound (so a plan on the bound is
+    proven optimal). At 60 s on 2 workers: j60 mean deviation from best known 0.206 % (one
+    search) -> 0.132 %, j120 sample 2.27 -> 1.60 %, 11 late j60 proofs lost
+    (docs/BENCHMARKS.md, "Staged search")."""
     if built.late or options.workers < 2 or built.prefers_complete_search():
         return found(built, run(built, options, budget, logger, stop), prefer)
     started = time.perf_counter()
     stage = min(budget, max(budget * PROOF_SHARE, PROOF_SECONDS))
-    mirror = mirrored(built.instance)
+    mirror = mirrored(built.instance) if built.instance.num_tasks <= BOTH_WAYS_TASKS else None
     if mirror is None:
         first = found(built, run(built, options, stage, logger, stop), prefer)
     else:

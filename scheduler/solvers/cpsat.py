@@ -738,13 +738,13 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
     if results[1].solution is not None:
         results[1].solution.starts = mirror_starts(mirror, results[1].solution.starts)
     bound = max(r.bound for r in results)
-    plans = [r for r in results if r.objective is not None]
-    if not plans:
+    if all(r.objective is None for r in results):
         return Found(cp_model.UNKNOWN, bound=bound)
-    best = min(plans, key=lambda r: r.objective or 0)
-    proven = any(r.code == cp_model.OPTIMAL for r in results) or (best.objective or 0) <= bound
-    return Found(cp_model.OPTIMAL if proven else cp_model.FEASIBLE, best.solution,
-                 best.objective, max(bound, best.objective or 0) if proven else bound)  # fmt: skip
+    objective, best = min((r.objective, k) for k, r in enumerate(results)
+                          if r.objective is not None)  # fmt: skip
+    if any(r.code == cp_model.OPTIMAL for r in results) or objective <= bound:
+        return Found(cp_model.OPTIMAL, results[best].solution, objective, objective)
+    return Found(cp_model.FEASIBLE, results[best].solution, objective, bound)
 
 
 def run(built: CpSatModel, options: SolveOptions, budget: float,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from ortools.sat.python import cp_model
 
 from scheduler.expand import with_horizon
 from scheduler.instance import (
@@ -363,11 +364,16 @@ def test_mirror_refused_when_time_has_dates():
     assert mirrored(replace(plain, milestones=(Milestone("m", (4,)),))) is not None
 
 
-def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(monkeypatch):
+@pytest.mark.parametrize("no_lp_tasks, mirror_level", [(4, 0), (3, 1)])
+def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(
+    monkeypatch, no_lp_tasks, mirror_level
+):
     """The instance of the staged-search test above (optimum 5, hint of makespan 7). The
     forward search is made to stop at its first plan (the hint's 7); the mirror's search
     goes on and proves 5. The answer is the mirror's plan read forwards, valid in the
-    instance, proven optimal in the first stage (no LNS stage follows)."""
+    instance, proven optimal in the first stage (no LNS stage follows). The mirror's
+    search drops the LP relaxation up to NO_LP_MIRROR_TASKS tasks (4 here)."""
+    monkeypatch.setattr(cpsat, "NO_LP_MIRROR_TASKS", no_lp_tasks)
     slot = Resource("slot", 1, "site")
     tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
              Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
@@ -381,11 +387,13 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(monkeypatc
         configured.append(options.workers)
 
     seen: list[tuple[bool, int | None]] = []  # (forwards?, objective) of each search
+    levels: list[int] = []  # CP-SAT's linearization level of each search
     original_found = cpsat.found
 
     def found(built, solver, prefer=None):
         answer = original_found(built, solver, prefer)
         seen.append((built.instance is instance, answer.objective))
+        levels.append(solver.parameters.linearization_level)
         return answer
 
     monkeypatch.setattr(cpsat, "configure", configure)
@@ -395,12 +403,38 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(monkeypatc
     result = solve(instance, SolveOptions(time_limit=20, workers=2), hint=hint)
     assert configured == [1, 1]  # one worker each way
     assert seen == [(True, 7), (False, 5)]
+    assert levels == [1, mirror_level]  # the forward search keeps the LP relaxation
     assert result.status == Status.OPTIMAL and result.objective == 5 and result.bound == 5
     assert validate(instance, result.solution) == []
     s = result.solution.starts
     assert s[3] >= s[0] + 4 and abs(s[1] - s[2]) >= 2 and max(s[1], s[2]) + 2 <= 5
     objectives = [objective for _, objective, _ in result.history]
     assert objectives == sorted(objectives, reverse=True) and objectives[-1] == 5
+
+
+def test_a_proof_in_one_search_stops_the_others():
+    """`wait` stops every search once one proves (CP-SAT's bound callback says nothing
+    when a search closes its tree). The other search here is a pigeonhole (13 pigeons, 12
+    holes) without LP or symmetry reasoning: more than 20 s alone on one worker."""
+    easy = cp_model.CpModel()
+    x = easy.new_int_var(0, 10, "x")
+    easy.minimize(x)
+    hard = cp_model.CpModel()
+    holes = 12
+    sits = [[hard.new_bool_var("") for _ in range(holes)] for _ in range(holes + 1)]
+    for pigeon in sits:
+        hard.add_exactly_one(pigeon)
+    for h in range(holes):
+        hard.add_at_most_one(pigeon[h] for pigeon in sits)
+    solvers = [cp_model.CpSolver(), cp_model.CpSolver()]
+    for solver in solvers:
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 120
+    solvers[1].parameters.linearization_level = 0
+    solvers[1].parameters.symmetry_level = 0
+    codes = cpsat.wait([(solvers[0], easy, None), (solvers[1], hard, None)], None)
+    assert codes == [cp_model.OPTIMAL, cp_model.UNKNOWN]
+    assert solvers[1].wall_time < 60  # stopped, not run to its own limit
 
 
 def test_large_makespan_models_keep_the_portfolio_first(monkeypatch):

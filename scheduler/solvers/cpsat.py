@@ -56,6 +56,12 @@ PROOF_SECONDS = 10.0  # but at least this long (PSPLIB j30 at 10 s lost 5 proofs
 # 473 -> 475 proven at 10 s, j60 (62) 69 hard 0.918 -> 0.901 % at 60 s; j120 (122) fourth
 # sample 1.620 -> 1.880 %, as its plans need the portfolio's neighbourhood thread
 BOTH_WAYS_TASKS = 100
+# up to this size the mirror's search runs without CP-SAT's LP relaxation (the forward one
+# keeps it): on the hard j30 the proof that no plan beats the optimum by a day comes in
+# 4-20 s on one worker without the LP, not within 30 s with it; j30 475 -> 477 proven at
+# 10 s, but j60's 60 s plans got worse (first 10 of the 69 hard: 0 better, 6 worse)
+# (docs/BENCHMARKS.md, "The mirror without the LP relaxation")
+NO_LP_MIRROR_TASKS = 50
 GENERIC_SEARCHES = ("ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
                     "graph_dec_lns", "graph_var_lns", "rnd_cst_lns", "rnd_var_lns")  # fmt: skip
 STATUS = {
@@ -706,10 +712,11 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
               logger: ProgressLogger, stop: threading.Event | None, hint: Solution | None,
               prefer: list[tuple[str, ...]] | None) -> Found:  # fmt: skip
     """Search the model and its mirror (time running backwards) at once, half the workers
-    each (with one worker CP-SAT runs its complete search), until one proves its optimum or
-    the best plan of either meets the higher bound. Proofs that are hard one way can be
-    easy the other: PSPLIB j30 at 10 s on 2 workers, 473 -> 475 proven (docs/BENCHMARKS.md,
-    "Both ways")."""
+    each (with one worker CP-SAT runs its complete search; the mirror's, up to
+    ``NO_LP_MIRROR_TASKS`` tasks, without the LP relaxation), until one proves its optimum
+    or the best plan of either meets the higher bound. Proofs that are hard one way can be
+    easy the other: PSPLIB j30 at 10 s on 2 workers, 473 -> 475 proven, 477 with the
+    mirror's search without LP (docs/BENCHMARKS.md, "Both ways")."""
     back = CpSatModel(mirror)
     if hint is not None:
         back.add_hint(Solution(mirror_starts(built.instance, hint.starts), hint.crews))
@@ -722,6 +729,8 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
         configure(solver, replace(options, workers=workers), budget)
         solver.parameters.max_deterministic_time = math.inf  # not repeatable: no cap
         solver.best_bound_callback = lambda value, k=k: bounds.__setitem__(k, value)
+        if k == 1 and mirror.num_tasks <= NO_LP_MIRROR_TASKS:
+            solver.parameters.linearization_level = 0
         solvers.append(solver)
 
     def met() -> bool:
@@ -766,12 +775,17 @@ def run(built: CpSatModel, options: SolveOptions, budget: float,
 def wait(jobs: list[Job], stop: threading.Event | None,
          done: Callable[[], bool] = lambda: False) -> list[int]:  # fmt: skip
     """Run each (solver, model, callback) in a thread of its own until all end; all are
-    stopped once ``stop`` is set or ``done()`` holds. CP-SAT's status code of each."""
-    codes: list[int] = [cp_model.UNKNOWN] * len(jobs)
+    stopped once ``stop`` is set, ``done()`` holds or one of them ends with a proof
+    (optimal or infeasible: CP-SAT's bound callback does not report a search that closes
+    its tree). CP-SAT's status code of each."""
+    codes: list[int | None] = [None] * len(jobs)
 
     def solve_one(k: int) -> None:
         solver, model, callback = jobs[k]
         codes[k] = solver.solve(model, callback)
+
+    def proved() -> bool:
+        return any(code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) for code in codes)
 
     threads = [threading.Thread(target=solve_one, args=(k,)) for k in range(len(jobs))]
     for thread in threads:
@@ -779,10 +793,10 @@ def wait(jobs: list[Job], stop: threading.Event | None,
     for thread in threads:
         while thread.is_alive():
             thread.join(0.05)
-            if (stop is not None and stop.is_set()) or done():
+            if (stop is not None and stop.is_set()) or done() or proved():
                 for solver, _, _ in jobs:
                     solver.stop_search()
-    return codes
+    return [cp_model.UNKNOWN if code is None else code for code in codes]
 
 
 def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,

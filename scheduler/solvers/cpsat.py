@@ -50,8 +50,6 @@ CREW_COST = 10  # a crew taken from another pool weighs as much as 10 days of sh
 COMPLETE_SEARCH_TASKS = 200  # up to this size a crew-choice model gets two complete searches
 PROOF_SHARE = 0.25  # of a makespan model's time for the whole portfolio; then LNS only
 PROOF_SECONDS = 10.0  # but at least this long (PSPLIB j30 at 10 s lost 5 proofs at 2.5 s)
-# left out of the LNS-only stage, which keeps CP-SAT's four scheduling neighbourhoods: at
-# 60 s, mean deviation from best known on j60 0.166 -> 0.132 %, j120 sample 1.87 -> 1.60 %
 # the first stage of a makespan model searches both ways up to this size: j30 (32 tasks)
 # 473 -> 475 proven at 10 s, j60 (62) 69 hard 0.918 -> 0.901 % at 60 s; j120 (122) fourth
 # sample 1.620 -> 1.880 %, as its plans need the portfolio's neighbourhood thread
@@ -62,6 +60,8 @@ BOTH_WAYS_TASKS = 100
 # 10 s, but j60's 60 s plans got worse (first 10 of the 69 hard: 0 better, 6 worse)
 # (docs/BENCHMARKS.md, "The mirror without the LP relaxation")
 NO_LP_MIRROR_TASKS = 50
+# left out of the LNS-only stage, which keeps CP-SAT's four scheduling neighbourhoods: at
+# 60 s, mean deviation from best known on j60 0.166 -> 0.132 %, j120 sample 1.87 -> 1.60 %
 GENERIC_SEARCHES = ("ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
                     "graph_dec_lns", "graph_var_lns", "rnd_cst_lns", "rnd_var_lns")  # fmt: skip
 STATUS = {
@@ -778,7 +778,7 @@ def wait(jobs: list[Job], stop: threading.Event | None,
     stopped once ``stop`` is set, ``done()`` holds or one of them ends with a proof
     (optimal or infeasible: CP-SAT's bound callback does not report a search that closes
     its tree). CP-SAT's status code of each."""
-    codes: list[int | None] = [None] * len(jobs)
+    codes: list[int] = [cp_model.UNKNOWN] * len(jobs)
 
     def solve_one(k: int) -> None:
         solver, model, callback = jobs[k]
@@ -796,7 +796,7 @@ def wait(jobs: list[Job], stop: threading.Event | None,
             if (stop is not None and stop.is_set()) or done() or proved():
                 for solver, _, _ in jobs:
                     solver.stop_search()
-    return [cp_model.UNKNOWN if code is None else code for code in codes]
+    return codes
 
 
 def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,

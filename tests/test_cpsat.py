@@ -364,16 +364,18 @@ def test_mirror_refused_when_time_has_dates():
     assert mirrored(replace(plain, milestones=(Milestone("m", (4,)),))) is not None
 
 
-@pytest.mark.parametrize("no_lp_tasks, mirror_level", [(4, 0), (3, 1)])
+@pytest.mark.parametrize("proving_tasks, proving", [(4, True), (3, False)])
 def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(
-    monkeypatch, no_lp_tasks, mirror_level
+    monkeypatch, proving_tasks, proving
 ):
     """The instance of the staged-search test above (optimum 5, hint of makespan 7). The
     forward search is made to stop at its first plan (the hint's 7); the mirror's search
     goes on and proves 5. The answer is the mirror's plan read forwards, valid in the
-    instance, proven optimal in the first stage (no LNS stage follows). The mirror's
-    search drops the LP relaxation up to NO_LP_MIRROR_TASKS tasks (4 here)."""
-    monkeypatch.setattr(cpsat, "NO_LP_MIRROR_TASKS", no_lp_tasks)
+    instance, proven optimal in the first stage (no LNS stage follows). Up to
+    PROVING_TASKS tasks (4 here) both searches take the proving settings: no LP
+    relaxation, integer conflict analysis, no disjunctive inside the cumulative, reasons'
+    variables bumped."""
+    monkeypatch.setattr(cpsat, "PROVING_TASKS", proving_tasks)
     slot = Resource("slot", 1, "site")
     tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
              Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
@@ -387,13 +389,16 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(
         configured.append(options.workers)
 
     seen: list[tuple[bool, int | None]] = []  # (forwards?, objective) of each search
-    levels: list[int] = []  # CP-SAT's linearization level of each search
+    settings: list[tuple] = []  # the proving settings of each search
     original_found = cpsat.found
 
     def found(built, solver, prefer=None):
         answer = original_found(built, solver, prefer)
         seen.append((built.instance is instance, answer.objective))
-        levels.append(solver.parameters.linearization_level)
+        params = solver.parameters
+        settings.append((params.linearization_level, params.use_new_integer_conflict_resolution,
+                         params.use_disjunctive_constraint_in_cumulative,
+                         params.also_bump_variables_in_conflict_reasons))  # fmt: skip
         return answer
 
     monkeypatch.setattr(cpsat, "configure", configure)
@@ -403,7 +408,7 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(
     result = solve(instance, SolveOptions(time_limit=20, workers=2), hint=hint)
     assert configured == [1, 1]  # one worker each way
     assert seen == [(True, 7), (False, 5)]
-    assert levels == [1, mirror_level]  # the forward search keeps the LP relaxation
+    assert settings == [(0, True, False, True) if proving else (1, False, True, False)] * 2
     assert result.status == Status.OPTIMAL and result.objective == 5 and result.bound == 5
     assert validate(instance, result.solution) == []
     s = result.solution.starts

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 from ortools.graph.python.max_flow import SimpleMaxFlow
+from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
 from scheduler.graph import CriticalPath, critical_path
@@ -54,12 +55,13 @@ PROOF_SECONDS = 10.0  # but at least this long (PSPLIB j30 at 10 s lost 5 proofs
 # 473 -> 475 proven at 10 s, j60 (62) 69 hard 0.918 -> 0.901 % at 60 s; j120 (122) fourth
 # sample 1.620 -> 1.880 %, as its plans need the portfolio's neighbourhood thread
 BOTH_WAYS_TASKS = 100
-# up to this size the mirror's search runs without CP-SAT's LP relaxation (the forward one
-# keeps it): on the hard j30 the proof that no plan beats the optimum by a day comes in
-# 4-20 s on one worker without the LP, not within 30 s with it; j30 475 -> 477 proven at
-# 10 s, but j60's 60 s plans got worse (first 10 of the 69 hard: 0 better, 6 worse)
-# (docs/BENCHMARKS.md, "The mirror without the LP relaxation")
-NO_LP_MIRROR_TASKS = 50
+# up to this size both searches of the first stage run to prove (`proving`): on the hard
+# j30 the proof that no plan beats the optimum by a day comes in 4-20 s on one worker
+# without the LP, not within 30 s with it, and in about half that time with CP-SAT's
+# integer conflict analysis; j30 at 10 s: 475 proven (LP both ways) -> 477 (mirror no LP)
+# -> 480 (both proving, all within 10 s). j60's 60 s plans got worse without the LP
+# (first 10 of the 69 hard: 0 better, 6 worse) (docs/BENCHMARKS.md, "Proving searches")
+PROVING_TASKS = 50
 # left out of the LNS-only stage, which keeps CP-SAT's four scheduling neighbourhoods: at
 # 60 s, mean deviation from best known on j60 0.166 -> 0.132 %, j120 sample 1.87 -> 1.60 %
 GENERIC_SEARCHES = ("ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
@@ -712,11 +714,11 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
               logger: ProgressLogger, stop: threading.Event | None, hint: Solution | None,
               prefer: list[tuple[str, ...]] | None) -> Found:  # fmt: skip
     """Search the model and its mirror (time running backwards) at once, half the workers
-    each (with one worker CP-SAT runs its complete search; the mirror's, up to
-    ``NO_LP_MIRROR_TASKS`` tasks, without the LP relaxation), until one proves its optimum
-    or the best plan of either meets the higher bound. Proofs that are hard one way can be
-    easy the other: PSPLIB j30 at 10 s on 2 workers, 473 -> 475 proven, 477 with the
-    mirror's search without LP (docs/BENCHMARKS.md, "Both ways")."""
+    each (with one worker CP-SAT runs its complete search; up to ``PROVING_TASKS`` tasks
+    both with the `proving` settings), until one proves its optimum or the best plan of
+    either meets the higher bound. Proofs that are hard one way can be easy the other:
+    PSPLIB j30 at 10 s on 2 workers, 473 -> 475 proven (docs/BENCHMARKS.md, "Both
+    ways")."""
     back = CpSatModel(mirror)
     if hint is not None:
         back.add_hint(Solution(mirror_starts(built.instance, hint.starts), hint.crews))
@@ -729,8 +731,8 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
         configure(solver, replace(options, workers=workers), budget)
         solver.parameters.max_deterministic_time = math.inf  # not repeatable: no cap
         solver.best_bound_callback = lambda value, k=k: bounds.__setitem__(k, value)
-        if k == 1 and mirror.num_tasks <= NO_LP_MIRROR_TASKS:
-            solver.parameters.linearization_level = 0
+        if mirror.num_tasks <= PROVING_TASKS:
+            proving(solver.parameters)
         solvers.append(solver)
 
     def met() -> bool:
@@ -754,6 +756,19 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
     if any(r.code == cp_model.OPTIMAL for r in results) or objective <= bound:
         return Found(cp_model.OPTIMAL, results[best].solution, objective, objective)
     return Found(cp_model.FEASIBLE, results[best].solution, objective, bound)
+
+
+def proving(params: sat_parameters_pb2.SatParameters) -> None:
+    """Settings of a search meant to prove: no LP relaxation, CP-SAT's conflict analysis
+    over integer bounds (`use_new_integer_conflict_resolution`, learning as in lazy clause
+    generation), the cumulative without its disjunctive sub-propagator, and the variables
+    of a conflict's reasons bumped too. On the three slowest j30 at optimum - 1 day, one
+    worker each way: 11-19 s to prove infeasible -> 4-7 s (docs/BENCHMARKS.md, "Proving
+    searches")."""
+    params.linearization_level = 0
+    params.use_new_integer_conflict_resolution = True
+    params.use_disjunctive_constraint_in_cumulative = False
+    params.also_bump_variables_in_conflict_reasons = True
 
 
 def run(built: CpSatModel, options: SolveOptions, budget: float,

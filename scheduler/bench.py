@@ -1,7 +1,8 @@
 """`modsched bench`: solve published PSPLIB / MSPSP instances and compare with the literature.
 
 Each instance is read with the importers, solved with the product's CP-SAT model (warm
-started from the greedy plan, as `modsched schedule` does), checked with the independent
+started from the greedy plan; ``solve`` is called directly, so the greedy time is not taken
+out of the limit), checked with the independent
 validator, and compared with the best known makespan of the shared ``bounds.csv`` and with
 its critical path. The per-instance table is the product (a CSV whose first columns are
 ``instance,status,makespan,bound,best_known``); a summary table and a plotly HTML of the

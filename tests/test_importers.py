@@ -23,6 +23,7 @@ DATA = benchmarks_dir()
 J301_1 = DATA / "psplib" / "j30" / "j301_1.sm"
 SET1A = DATA / "mspsp" / "set-1a" / "inst_set1a_sf0.5_nc1.5_n20_m10_00.dzn"
 SET2C = DATA / "mspsp" / "set-2c" / "inst_set2c_sf0_nc1.5_n30_l10_m4_00.dzn"
+needs_data = pytest.mark.skipif(not J301_1.exists(), reason="shared benchmark data absent")
 
 
 def critical_path(instance: Instance) -> int:
@@ -65,6 +66,7 @@ def mspsp_all() -> dict[str, tuple[Instance, dict, str]]:
 # --- PSPLIB -----------------------------------------------------------------------------
 
 
+@needs_data
 def test_j301_1():
     instance = read_psplib(J301_1)
     assert instance.name == "j301_1"
@@ -96,6 +98,7 @@ def test_j301_1():
     assert read_benchmark(J301_1) == instance
 
 
+@needs_data
 def test_all_psplib_files_parse(psplib_all):
     bounds = best_known("psplib")
     assert len(psplib_all) == 1560
@@ -106,6 +109,7 @@ def test_all_psplib_files_parse(psplib_all):
         assert [r.id for r in instance.resources] == ["R1", "R2", "R3", "R4"], stem
 
 
+@needs_data
 def test_psplib_critical_path_equals_cpm(psplib_all):
     bounds = best_known("psplib")
     wrong = {s: (critical_path(i), bounds[s]["cpm"]) for s, i in psplib_all.items()}
@@ -116,6 +120,7 @@ def test_psplib_critical_path_equals_cpm(psplib_all):
 # --- MSPSP ------------------------------------------------------------------------------
 
 
+@needs_data
 def test_set1a_file():
     instance = read_mspsp(SET1A)
     assert instance.name == SET1A.stem
@@ -133,6 +138,7 @@ def test_set1a_file():
     assert (instance.resources, instance.supplies, instance.milestones) == ((), (), ())
 
 
+@needs_data
 def test_set2c_file():
     instance = read_mspsp(SET2C)
     assert instance.num_tasks == 30
@@ -149,6 +155,7 @@ def test_set2c_file():
     assert read_benchmark(SET2C) == instance
 
 
+@needs_data
 def test_all_mspsp_files_parse(mspsp_all):
     bounds = best_known("mspsp")
     assert len(mspsp_all) == 307
@@ -165,6 +172,7 @@ def test_all_mspsp_files_parse(mspsp_all):
         assert len(data["USEFUL_RES"]) == data["nActs"], stem
 
 
+@needs_data
 def test_mspsp_critical_path_equals_mint(mspsp_all):
     wrong = {
         stem: (critical_path(instance), data["mint"])
@@ -275,6 +283,7 @@ SM_ERRORS = [
 ]
 
 
+@needs_data
 @pytest.mark.parametrize(("edit", "message"), SM_ERRORS)
 def test_psplib_errors(tmp_path, edit, message):
     with pytest.raises(BenchmarkFormatError) as error:
@@ -322,6 +331,7 @@ DZN_ERRORS = [
 ]
 
 
+@needs_data
 @pytest.mark.parametrize(("edit", "message"), DZN_ERRORS)
 def test_mspsp_errors(tmp_path, edit, message):
     with pytest.raises(BenchmarkFormatError) as error:
@@ -329,6 +339,7 @@ def test_mspsp_errors(tmp_path, edit, message):
     assert str(error.value) == message
 
 
+@needs_data
 def test_error_is_value_error_with_parts(tmp_path):
     with pytest.raises(ValueError) as error:
         read_psplib(_edit(tmp_path, J301_1, _replace(56, " 8 ", " x ")))
@@ -340,6 +351,7 @@ def test_error_is_value_error_with_parts(tmp_path):
 # --- Bounds -----------------------------------------------------------------------------
 
 
+@needs_data
 def test_bounds():
     psplib = best_known("psplib")
     assert psplib["j301_1"] == {

@@ -154,7 +154,7 @@ def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Insta
     return replace(instance, supplies=tuple(supplies))
 
 
-def _overlay(windows: tuple[Window, ...], new: Window, base: int) -> tuple[Window, ...]:
+def _overlay(windows: tuple[Window, ...], new: Window) -> tuple[Window, ...]:
     """Windows with ``new`` laid over them (``new`` wins where they overlap)."""
     kept: list[Window] = []
     for w in windows:
@@ -168,7 +168,7 @@ def _overlay(windows: tuple[Window, ...], new: Window, base: int) -> tuple[Windo
     return tuple(sorted([*kept, new], key=lambda w: w.start))
 
 
-def _raise_base(windows: tuple[Window, ...], old: int, new: int, far: int) -> tuple[Window, ...]:
+def _raise_base(windows: tuple[Window, ...], old: int, far: int) -> tuple[Window, ...]:
     """A pool or resource grown from ``old`` to ``new`` keeps ``old`` outside its windows."""
     cuts = sorted({0, far} | {d for w in windows for d in (w.start, w.end)})
     covered = [Window(a, b, old) for a, b in itertools.pairwise(cuts)
@@ -185,11 +185,11 @@ def _crews(instance: Instance, change: CrewChange, calendar: Calendar) -> Instan
     windows, count = pool.windows, pool.count
     if change.count > pool.count:
         windows, count = (
-            _raise_base(windows, pool.count, change.count, _far(instance)),
+            _raise_base(windows, pool.count, _far(instance)),
             change.count,
         )
     pools = list(instance.pools)
-    pools[index] = replace(pool, count=count, windows=_overlay(windows, window, count))
+    pools[index] = replace(pool, count=count, windows=_overlay(windows, window))
     return replace(instance, pools=tuple(pools))
 
 
@@ -203,12 +203,12 @@ def _factory(instance: Instance, change: FactoryChange, calendar: Calendar) -> I
     windows, capacity = resource.windows, resource.capacity
     if change.slots > capacity:
         windows, capacity = (
-            _raise_base(windows, capacity, change.slots, _far(instance)),
+            _raise_base(windows, capacity, _far(instance)),
             change.slots,
         )
     resources = list(instance.resources)
     resources[index] = replace(resource, capacity=capacity,
-                               windows=_overlay(windows, window, capacity))  # fmt: skip
+                               windows=_overlay(windows, window))  # fmt: skip
     return replace(instance, resources=tuple(resources))
 
 

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.diagnose import Infeasible
+from scheduler.diagnose import Infeasible, NoPlanFound
 from scheduler.domain.yamlio import InputError
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.solvers.cpsat import SolveOptions
@@ -42,7 +42,10 @@ def fail_input(error: InputError) -> typer.Exit:
 
 
 def fail_infeasible(error: Infeasible) -> typer.Exit:
-    errors.print("infeasible: no schedule meets every constraint", markup=False)
+    if isinstance(error, NoPlanFound):
+        errors.print("no schedule found (none proven impossible)", markup=False)
+    else:
+        errors.print("infeasible: no schedule meets every constraint", markup=False)
     for reason in error.reasons:
         errors.print(f"- {reason}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1)
@@ -246,6 +249,10 @@ def whatif_command(
             raise fail_input(error) from None
         except Infeasible as error:
             raise fail_infeasible(error) from None
+        except KeyboardInterrupt:
+            errors.print("interrupted: no comparison written (a what-if compares whole "
+                         "scenarios only)", markup=False)  # fmt: skip
+            raise typer.Exit(130) from None
     paths = write_comparison(comparison, out)
     columns = ["scenario", "finish", "weighted_tardiness", "late_days", "moved_tasks"]
     table = Table(title="what-if")
@@ -270,11 +277,22 @@ def check_command(
     except InputError as error:
         raise fail_input(error) from None
     try:
-        table = pd.read_csv(schedule_csv, dtype={"crews": str}, keep_default_na=False)
-        rows = {r.task_id: r for r in table.itertuples()}
-    except (OSError, ValueError, AttributeError) as error:
+        table = pd.read_csv(schedule_csv, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
         errors.print(f"{schedule_csv}: cannot read schedule: {error}", markup=False)
         raise typer.Exit(2) from None
+    absent = [c for c in ("task_id", "start_day", "crews") if c not in table.columns]
+    if absent:
+        errors.print(f"{schedule_csv}: cannot read schedule: no column {', '.join(absent)}",
+                     markup=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(2)
+    rows = {r.task_id: r for r in table.itertuples()}
+    for line, row in enumerate(table.itertuples(), start=2):
+        if not row.start_day.strip().lstrip("-").isdigit():
+            errors.print(f"{schedule_csv}: line {line}, task '{row.task_id}': start_day "
+                         f"{row.start_day!r} is not a whole number of days",
+                         markup=False, soft_wrap=True)  # fmt: skip
+            raise typer.Exit(2)
     missing = [t.id for t in instance.tasks if t.id not in rows]
     unknown = sorted(set(rows) - {t.id for t in instance.tasks})
     if missing or unknown:

@@ -32,6 +32,11 @@ class Infeasible(Exception):
         return (type(self), (self.reasons,))
 
 
+class NoPlanFound(Infeasible):
+    """The search ended without a plan but proved nothing impossible (a time limit, or the
+    greedy scheme alone); the command line says so rather than "infeasible"."""
+
+
 def _day(day: int, day_text: DayText | None) -> str:
     return day_text(day) if day_text else f"day {day}"
 

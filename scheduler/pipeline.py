@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from scheduler.diagnose import DayText, Infeasible, explain_infeasible, precheck
+from scheduler.diagnose import DayText, Infeasible, NoPlanFound, explain_infeasible, precheck
 from scheduler.domain.load import Plan, load_project
 from scheduler.domain.yamlio import InputError, Problem
 from scheduler.expand import expand, search_horizon
@@ -89,7 +89,7 @@ def solve_instance(
     greedy.bound = cpm.length if not instance.milestones else None
     if solver == "greedy":
         if greedy.solution is None:
-            raise Infeasible(["the greedy scheme could not place every task"])
+            raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
         return instance, greedy, greedy
     result = cp_sat(instance, options, greedy.solution, on_progress, stop, cpm)
     if result.status == Status.INFEASIBLE:
@@ -99,8 +99,8 @@ def solve_instance(
         result.solver, result.status = "cp-sat (greedy plan kept)", Status.FEASIBLE
         result.solution, result.objective = greedy.solution, greedy.objective
     if result.solution is None:
-        raise Infeasible([f"no plan found within {options.time_limit:g} s and none proven "
-                          "impossible; try a longer --time-limit"])  # fmt: skip
+        raise NoPlanFound([f"no plan found within {options.time_limit:g} s and none proven "
+                           "impossible; try a longer --time-limit"])  # fmt: skip
     left_justify(instance, result)
     return instance, result, greedy
 
@@ -166,7 +166,7 @@ def make_schedule(plan: Plan, instance: Instance, solution: Solution,
     return build_schedule(plan.project.program.name, plan.calendar, instance, solution, info)
 
 
-def write_outputs(schedule: Schedule, out: Path, baseline: Schedule | None = None) -> list[Path]:
+def write_outputs(schedule: Schedule, out: Path) -> list[Path]:
     """schedule.csv, schedule.json and gantt.html in ``out``, each written atomically."""
     from scheduler.gantt import write_gantt_html
 

@@ -95,6 +95,18 @@ def test_check_accepts_and_rejects(tmp_path):
     bad = runner.invoke(app, ["check", PROJECT, str(tmp_path / "bad.csv")])
     assert bad.exit_code == 1
     assert "s1-hall/1/ist" in bad.output
+    table = table.astype({"start_day": str})
+    table.loc[table.task_id == "s1-hall/1/ist", "start_day"] = "soon"
+    table.to_csv(tmp_path / "text.csv", index=False)
+    line = int(table.index[table.task_id == "s1-hall/1/ist"][0]) + 2  # after the header
+    text = runner.invoke(app, ["check", PROJECT, str(tmp_path / "text.csv")])
+    assert text.exit_code == 2
+    assert (f"line {line}, task 's1-hall/1/ist': start_day 'soon' is not a whole number of days"
+            in text.output)  # fmt: skip
+    table.drop(columns="crews").to_csv(tmp_path / "nocrews.csv", index=False)
+    nocrews = runner.invoke(app, ["check", PROJECT, str(tmp_path / "nocrews.csv")])
+    assert nocrews.exit_code == 2
+    assert "cannot read schedule: no column crews" in nocrews.output
 
 
 def test_console_script_runs(tmp_path):
@@ -105,3 +117,41 @@ def test_console_script_runs(tmp_path):
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "o" / "schedule.csv").exists()
+
+
+def test_no_plan_found_is_not_called_infeasible(capsys):
+    """A search that ends without a plan proved nothing: exit 1, but not "infeasible"."""
+    from scheduler.cli import fail_infeasible
+    from scheduler.diagnose import Infeasible, NoPlanFound
+
+    assert fail_infeasible(NoPlanFound(["no plan found within 1 s"])).exit_code == 1
+    assert capsys.readouterr().err == ("no schedule found (none proven impossible)\n"
+                                       "- no plan found within 1 s\n")  # fmt: skip
+    assert fail_infeasible(Infeasible(["power gate"])).exit_code == 1
+    assert capsys.readouterr().err == ("infeasible: no schedule meets every constraint\n"
+                                       "- power gate\n")  # fmt: skip
+
+
+def test_whatif_compares_scenarios(tmp_path):
+    """Two scenarios in two processes against an optimal baseline: each only takes power or
+    crews away after the status date, so neither can end less late than the baseline."""
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
+    assert json.loads((base / "schedule.json").read_text())["solver"]["status"] == "OPTIMAL"
+    out = tmp_path / "whatif"
+    scenarios = [str(DATA / "scenarios" / n) for n in ("power-slip.yaml", "crew-out.yaml")]
+    result = runner.invoke(app, ["whatif", PROJECT, "--baseline", str(base / "schedule.json"),
+                                 "--scenario", scenarios[0], "--scenario", scenarios[1],
+                                 "--out", str(out), "--time-limit", "10"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.scenario) == ["baseline", "s1 utility slips 4 weeks",
+                                    "cx crew out for two weeks"]  # fmt: skip
+    assert list(table.status) == ["-", "OPTIMAL", "OPTIMAL"]
+    assert (table.weighted_tardiness[1:] >= table.weighted_tardiness[0]).all()
+    # utility at s1 from Monday 2027-03-15: s1-rfs (target Fri 02-26, weight 10) ends on
+    # 03-16, 12 working days late; without cx for two weeks s2-rfs ends 3 days late
+    assert list(table.weighted_tardiness) == [0, 120, 3]
+    assert list(table["s1-rfs_date"]) == ["2027-02-16", "2027-03-16", "2027-02-17"]
+    assert table.moved_tasks[0] == 0
+    assert (out / "comparison.html").exists()

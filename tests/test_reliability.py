@@ -4,6 +4,7 @@ is a project CP-SAT does not close in seconds)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -91,3 +92,33 @@ def test_infeasible_examples_are_explained(tmp_path, path):
     assert done.returncode == 1, done.stderr
     assert expected in " ".join(done.stderr.split()), done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_whatif_ctrl_c_exits_130_and_writes_nothing(tmp_path):
+    """Ctrl-C reaches the whole process group (the scenario workers too): every search
+    stops, no further scenario starts, nothing is written."""
+    base = tmp_path / "base"
+    done = subprocess.run([MODSCHED, "schedule", BUSY, "--out", str(base), "--time-limit", "3"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    scenarios = []
+    for pool, count in (("cx", 1), ("elec", 1), ("rig", 0)):
+        path = tmp_path / f"{pool}.yaml"
+        change = f"{{pool: {pool}, count: {count}, from: 2027-02-01, until: 2027-02-15}}"
+        path.write_text(f"name: {pool} short\nstatus_date: 2027-01-11\nchanges:\n"
+                        f"  - crews: {change}\n")  # fmt: skip
+        scenarios += ["--scenario", str(path)]
+    out = tmp_path / "whatif"
+    process = subprocess.Popen([MODSCHED, "whatif", BUSY, "--baseline", str(base / "schedule.json"),
+                                *scenarios, "--out", str(out), "--time-limit", "120",
+                                "--processes", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # fmt: skip
+    time.sleep(8)  # loading, the scenarios' greedy repairs and first CP-SAT plans
+    began = time.perf_counter()
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted: no comparison written" in stderr
+    assert time.perf_counter() - began < 30  # not the 120 s limit of the third scenario
+    assert not out.exists() or not any(out.iterdir())

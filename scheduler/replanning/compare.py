@@ -9,8 +9,9 @@ against its supply, moved tasks.
 from __future__ import annotations
 
 import html
+import multiprocessing
+import signal
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,6 @@ class ScenarioResult:
     name: str
     schedule: Schedule
     changes: pd.DataFrame
-    status: str
 
 
 @dataclass
@@ -43,10 +43,14 @@ class Comparison:
     table: pd.DataFrame
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _replan_one(args: tuple) -> ScenarioResult:
     project, baseline, actuals, scenario, status_date, options = args
     out = replan(project, baseline, actuals, scenario, status_date, options)
-    return ScenarioResult(out.scenario, out.schedule, out.changes, str(out.result.status))
+    return ScenarioResult(out.scenario, out.schedule, out.changes)
 
 
 def compare(
@@ -62,8 +66,11 @@ def compare(
     options = options or SolveOptions()
     jobs = [(project, baseline_path, actuals, s, status_date, options) for s in scenarios]
     if processes > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=processes) as pool:
-            results = list(pool.map(_replan_one, jobs))
+        # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
+        # Ctrl-C ends every scenario at once (the executor would still run queued ones);
+        # the workers ignore SIGINT and leave it to this process
+        with multiprocessing.Pool(processes, _ignore_sigint) as pool:
+            results = pool.map(_replan_one, jobs, chunksize=1)
     else:
         results = [_replan_one(job) for job in jobs]
     base = load_baseline_schedule(project, baseline_path)
@@ -97,6 +104,7 @@ def metrics(name: str, schedule: Schedule, changes: pd.DataFrame | None, baselin
     k = schedule.kpis
     row: dict = {
         "scenario": name,
+        "status": schedule.solver.get("status", "-"),  # OPTIMAL, FEASIBLE; "-" for the baseline
         "makespan_days": k["makespan_days"],
         "finish": k["finish"],
         "weighted_tardiness": k["weighted_tardiness"],

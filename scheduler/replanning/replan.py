@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from scheduler.diagnose import Infeasible, explain_infeasible, precheck
+from scheduler.diagnose import Infeasible, NoPlanFound, explain_infeasible, precheck
 from scheduler.domain.load import Plan
 from scheduler.domain.yamlio import InputError, Problem
 from scheduler.expand import search_horizon, with_horizon
@@ -150,7 +150,8 @@ def replan(
         raise Infeasible(explain_infeasible(instance, plan.calendar.iso_of))
     if result.solution is None:
         if hint is None:
-            raise Infeasible([f"no plan found within {options.time_limit:g} s"])
+            raise NoPlanFound([f"no plan found within {options.time_limit:g} s and none proven "
+                               "impossible; try a longer --time-limit"])  # fmt: skip
         result.solver, result.status = "greedy repair (cp-sat found none)", Status.FEASIBLE
         result.solution, result.objective = hint, objective_value(instance, hint.starts)
     schedule = make_schedule(plan, instance, result.solution, result)

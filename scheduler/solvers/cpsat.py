@@ -805,12 +805,19 @@ def wait(jobs: list[Job], stop: threading.Event | None,
     threads = [threading.Thread(target=solve_one, args=(k,)) for k in range(len(jobs))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.05)
-            if (stop is not None and stop.is_set()) or done() or proved():
-                for solver, _, _ in jobs:
-                    solver.stop_search()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.05)
+                if (stop is not None and stop.is_set()) or done() or proved():
+                    for solver, _, _ in jobs:
+                        solver.stop_search()
+    except BaseException:  # Ctrl-C where no handler turns it into `stop` (what-if workers)
+        for solver, _, _ in jobs:
+            solver.stop_search()
+        for thread in threads:
+            thread.join()
+        raise
     return codes
 
 

@@ -183,6 +183,23 @@ def test_delay_one_task_and_a_deployment(baseline, tmp_path):
     assert got["s2-skid/1/set"] >= got["s2-skid/1/ship"] + 17
 
 
+def test_delay_of_a_task_in_progress_carries_over(baseline, tmp_path):
+    """A 15-day delay announced while s2-skid/1/ship runs (status date: its last baseline
+    day, so it started and has not finished) ends it 15 days after its baseline end."""
+    base = {t["task_id"]: t for t in pd.read_json(baseline, typ="series")["tasks"]}
+    ship = base["s2-skid/1/ship"]
+    assert ship["end_day"] - ship["start_day"] == 2
+    change = "delay: {task: s2-skid/1/ship, days: 15}"
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
+                                                                  status=ship["finish"]),
+                             options=FAST))  # fmt: skip
+    tasks = outcome.schedule.tasks.set_index("task_id")
+    assert tasks.loc["s2-skid/1/ship", "status"] == TaskStatus.IN_PROGRESS
+    assert tasks.loc["s2-skid/1/ship", "start_day"] == ship["start_day"]
+    assert tasks.loc["s2-skid/1/ship", "end_day"] == ship["end_day"] + 15
+    assert tasks.loc["s2-skid/1/set", "start_day"] >= ship["end_day"] + 15
+
+
 def test_duration_factor(baseline, tmp_path):
     """Hook-up of every skid takes 1.5 x 3 = 4.5, rounded up to 5 days."""
     change = "duration: {module: skid, task: hookup, factor: 1.5}"

@@ -192,9 +192,15 @@ def pin_status(instance: Instance, baseline: Baseline, actuals: dict[str, Actual
 
 
 def _in_progress_end(task: Task, baseline: Baseline, actual: Actual, status_day: int) -> int:
+    """Without remaining days reported, the baseline's end, moved by what the scenario
+    changed in the task's duration (a delay announced while it runs lengthens it)."""
     if actual.remaining is not None:
         return status_day + actual.remaining
-    planned = baseline.ends.get(task.id, actual.start + task.duration)
+    if task.id in baseline.ends:
+        start, end = baseline.starts[task.id], baseline.ends[task.id]
+        planned = end + task.duration - (end - start)
+    else:
+        planned = actual.start + task.duration
     return max(planned, status_day + 1)
 
 

@@ -87,6 +87,19 @@ def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
     assert len(planned) == 19 - 3 and (planned.start_day >= 8).all()
 
 
+def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_path):
+    """Fabrication reported finished on Saturday 2027-01-09: it worked Mon-Fri, days 0-4,
+    and is done before the status date, Monday 2027-01-11 (day 5)."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("task_id,actual_start,actual_finish,remaining_days\n"
+                       "s1-skid/1/fabricate,2027-01-04,2027-01-09,\n")  # fmt: skip
+    outcome = checked(replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 11),
+                             options=FAST))  # fmt: skip
+    tasks = outcome.schedule.tasks.set_index("task_id")
+    assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 5]).all()
+    assert tasks.loc["s1-skid/1/fabricate", "status"] == TaskStatus.DONE
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

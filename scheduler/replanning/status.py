@@ -134,7 +134,9 @@ def _actual(row: dict, number: int, path: Path, known: set[str], calendar: Calen
     if finish is not None:
         if finish < start:
             raise bad(f"task '{task_id}' finishes {finish} before it starts {start}")
-        end_day = calendar.day_of(finish) + 1
+        # the day after the last workday on or before the finish (a Saturday finish ends
+        # with Friday's work; day_of alone would round it up to Monday)
+        end_day = calendar.day_of(finish) + int(calendar.is_workday(finish))
         if end_day > status_day:
             raise bad(f"task '{task_id}' finishes {finish}, after the status date")
     remaining = (row.get("remaining_days") or "").strip()

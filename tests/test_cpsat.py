@@ -129,6 +129,27 @@ def test_crane_capacity_and_window():
     assert sorted(result.solution.starts) == [3, 4, 5]
 
 
+def test_window_above_capacity_raises_it_only_there():
+    """A factory of 1 slot with 3 slots on days 4-5: six 1-day builds run one a day on
+    days 0-3 and the last two together on day 4 (makespan 5). The model once gave the
+    window's 3 slots to every day (makespan 2, which the validator rejects)."""
+    factory = Resource("factory/f", 1, "factory", windows=(Window(4, 6, 3),))
+    tasks = [Task(f"b{k}", 1, resources={"factory/f": 1}) for k in range(6)]
+    result = solved(make(tasks, resources=[factory]))
+    assert result.objective == 5
+    assert sorted(result.solution.starts)[:4] == [0, 1, 2, 3]
+
+
+def test_zero_day_task_needs_no_free_day_of_a_one_crew_pool():
+    """cx (one crew) is out on days 0-9 and busy with 'a' on days 10-14; a 0-day sign-off
+    needing cx with release 5 and deadline 8 works no day, so it may sit in both."""
+    pool = CrewPool("cx", frozenset({"cx"}), 1, windows=(Window(0, 10, 0),))
+    tasks = [Task("a", 5, skills={"cx": 1}), Task("sign", 0, skills={"cx": 1}, release=5,
+                                                  deadline=8)]  # fmt: skip
+    result = solved(make(tasks, pools=[pool]))
+    assert result.solution.starts == [10, 5]
+
+
 def test_program_resource_and_factory_shared_by_sites():
     """Load banks: 3 MW (scale 1000) shared; two 2 MW tests at two sites cannot overlap.
     A factory with one slot serves both sites: two 5-day builds run one after another."""

@@ -33,6 +33,7 @@ from scheduler.instance import (
     Milestone,
     Solution,
     Task,
+    Window,
     mirror_starts,
     mirrored,
     objective_value,
@@ -328,6 +329,8 @@ class CpSatModel:
         """A one-crew pool: optional intervals, no two present ones overlap."""
         intervals = []
         for i, use in users:
+            if self.instance.tasks[i].duration == 0:
+                continue  # works no day (as the validator counts it), so it blocks no one
             if isinstance(use, int):
                 if use > 1:
                     raise InfeasibleModel(
@@ -373,7 +376,10 @@ class CpSatModel:
             if not users[resource.id]:
                 continue
             top = max([resource.capacity, *(w.value for w in resource.windows)])
-            blockers = self.blockers(top, resource.windows, f"R{r}",
+            windows = list(resource.windows)
+            if top > resource.capacity:  # a window above the base: the base holds elsewhere
+                windows += gaps(resource.windows, self.instance.horizon, resource.capacity)
+            blockers = self.blockers(top, windows, f"R{r}",
                                      self.group("capacity-window", resource.id))  # fmt: skip
             if top == 0:  # no capacity ever: no task using it may run
                 for i, _ in users[resource.id]:
@@ -819,6 +825,18 @@ def wait(jobs: list[Job], stop: threading.Event | None,
             thread.join()
         raise
     return codes
+
+
+def gaps(windows: Sequence[Window], horizon: int, value: int) -> list[Window]:
+    """The days of ``[0, horizon)`` outside every window, as windows of ``value``."""
+    found, cursor = [], 0
+    for w in sorted(windows, key=lambda w: w.start):
+        if w.start > cursor:
+            found.append(Window(cursor, w.start, value))
+        cursor = max(cursor, w.end)
+    if cursor < horizon:
+        found.append(Window(cursor, horizon, value))
+    return found
 
 
 def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,

@@ -473,3 +473,18 @@ def test_large_makespan_models_keep_the_portfolio_first(monkeypatch):
     result = solve(instance, SolveOptions(time_limit=20, workers=2))
     assert result.status == Status.OPTIMAL
     assert validate(instance, result.solution) == []
+
+
+def test_an_error_inside_a_search_thread_reaches_the_caller():
+    """`wait` runs each search in a thread; an exception there is raised again in the
+    caller (it once left the status UNKNOWN and surfaced later as another error)."""
+
+    class Broken:
+        def solve(self, model, callback):
+            raise ValueError("model rejected")
+
+        def stop_search(self):
+            pass
+
+    with pytest.raises(ValueError, match="model rejected"):
+        cpsat.wait([(Broken(), None, None)], None)

@@ -800,30 +800,37 @@ def wait(jobs: list[Job], stop: threading.Event | None,
     (optimal or infeasible: CP-SAT's bound callback does not report a search that closes
     its tree). CP-SAT's status code of each."""
     codes: list[int] = [cp_model.UNKNOWN] * len(jobs)
+    failures: list[BaseException] = []
 
     def solve_one(k: int) -> None:
         solver, model, callback = jobs[k]
-        codes[k] = solver.solve(model, callback)
+        try:
+            codes[k] = solver.solve(model, callback)
+        except BaseException as error:  # handed to the caller below, not lost in the thread
+            failures.append(error)
 
     def proved() -> bool:
         return any(code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) for code in codes)
 
     threads = [threading.Thread(target=solve_one, args=(k,)) for k in range(len(jobs))]
-    for thread in threads:
-        thread.start()
     try:
+        for thread in threads:
+            thread.start()
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.05)
                 if (stop is not None and stop.is_set()) or done() or proved():
                     for solver, _, _ in jobs:
                         solver.stop_search()
-    except BaseException:  # Ctrl-C where no handler turns it into `stop` (what-if workers)
+    except BaseException:  # Ctrl-C where no handler turns it into `stop` (a library caller)
         for solver, _, _ in jobs:
             solver.stop_search()
         for thread in threads:
-            thread.join()
+            if thread.ident is not None:  # started
+                thread.join()
         raise
+    if failures:
+        raise failures[0]
     return codes
 
 

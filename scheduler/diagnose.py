@@ -144,7 +144,7 @@ class ExplainModel(CpSatModel):
 
     def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
         if task.fixed_start is not None:
-            return cp_model.Domain(task.fixed_start, task.fixed_start)
+            return self.fixed_domain(task)  # a pin that breaks a rule is the reason itself
         latest = self.horizon - task.duration
         if task.deadline is not None:
             latest = min(latest, task.deadline - task.duration)

@@ -171,6 +171,21 @@ def test_gate_waits_for_supply():
     assert starts(make([Task("e", 1, site="s", gate=Gate.ANY)], supplies=[supply])) == [10]
 
 
+def test_pinned_task_before_its_supply_is_infeasible_with_the_reason():
+    """A task pinned (done or in progress) on day 5 behind a gate whose supply now comes on
+    day 10 (a slipped tranche): the model says infeasible and why, as the validator
+    would reject the pin; it once accepted the pin and the validator stopped the run."""
+    from scheduler.diagnose import explain_infeasible
+
+    supply = Supply("backfeed", "s", SupplyKind.BACKFEED, 1000, 10)
+    instance = make([Task("e", 2, site="s", gate=Gate.ANY, fixed_start=5)], supplies=[supply])
+    assert solve(instance, SolveOptions(time_limit=5)).status == Status.INFEASIBLE
+    assert explain_infeasible(instance) == ["task 'e' is fixed to start on day 5, but its power "
+                                            "supply is not there every day it runs"]  # fmt: skip
+    late = make([Task("e", 2, fixed_start=5)], milestones=[Milestone("M", (0,), deadline=5)])
+    assert solve(late, SolveOptions(time_limit=5)).status == Status.INFEASIBLE
+
+
 def test_gate_needs_supply_for_whole_duration():
     """Temporary power on days [0, 5) and permanent from day 8: a 4-day temporary-gated
     test fits on days 0-3; a 6-day one must wait for day 8."""

@@ -87,6 +87,37 @@ def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
     assert len(planned) == 19 - 3 and (planned.start_day >= 8).all()
 
 
+def test_two_tasks_in_progress_on_one_baseline_crew(baseline, tmp_path):
+    """Two hook-ups the baseline gave the same electrical crew, one after the other, are
+    both reported in progress (the first ran long): the first keeps the crew, the second
+    gets another one that can do electrical work. Naming both with the baseline's crew
+    once produced a crew overlap that stopped the run."""
+    base = pd.DataFrame(list(pd.read_json(baseline, typ="series")["tasks"])).set_index("task_id")
+    hookups = base[base.task == "hookup"].sort_values("start_day")
+    pairs = [(a, b) for a in hookups.index for b in hookups.index
+             if hookups.start_day[a] < hookups.start_day[b]
+             and set(hookups.crews[a]) & set(hookups.crews[b])]  # fmt: skip
+    assert pairs, "the baseline gives one electrical crew two hook-ups"
+    first, second = pairs[0]
+    day = base.start[second]
+    rows = ["task_id,actual_start,actual_finish,remaining_days"]
+    for hookup in (first, second):
+        deployment = hookup.rsplit("/", 1)[0]
+        for task in ("fabricate", "ship", "set"):
+            row = base.loc[f"{deployment}/{task}"]
+            rows.append(f"{deployment}/{task},{row.start},{row.finish},")
+        rows.append(f"{hookup},{base.start[hookup]},,2")
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("\n".join(rows) + "\n")
+    outcome = checked(replan(PROJECT, baseline, actuals, status_date=date.fromisoformat(day),
+                             options=FAST))  # fmt: skip
+    tasks = outcome.schedule.tasks.set_index("task_id")
+    assert tasks.loc[first, "status"] == tasks.loc[second, "status"] == TaskStatus.IN_PROGRESS
+    assert tasks.loc[first, "crews"] == ";".join(hookups.crews[first])
+    crews = [set(tasks.loc[t, "crews"].split(";")) for t in (first, second)]
+    assert not crews[0] & crews[1]
+
+
 def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_path):
     """Fabrication reported finished on Saturday 2027-01-09: it worked Mon-Fri, days 0-4,
     and is done before the status date, Monday 2027-01-11 (day 5)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -19,6 +20,8 @@ from pathlib import Path
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.yamlio import InputError, Problem
 from scheduler.instance import Instance, LinkType, Task
+
+log = logging.getLogger(__name__)
 
 
 class TaskStatus(StrEnum):
@@ -163,6 +166,7 @@ def pin_status(instance: Instance, baseline: Baseline, actuals: dict[str, Actual
     not replanned, only their energised load stays); tasks in progress keep start and
     crews; every other task is released at the status day."""
     tasks, statuses = [], []
+    held: dict[str, str] = {}  # crew -> the task in progress that keeps it
     for task in instance.tasks:
         actual = actuals.get(task.id)
         if actual is None:
@@ -184,9 +188,17 @@ def pin_status(instance: Instance, baseline: Baseline, actuals: dict[str, Actual
             statuses.append(TaskStatus.DONE)
         else:
             end = _in_progress_end(task, baseline, actual, status_day)
+            crews = baseline.crews.get(task.id) or None
+            if crews and any(c in held for c in crews):
+                # two tasks in progress at once on one named crew of the baseline (one
+                # started early or ran long): the first keeps it, the model names this one's
+                log.warning("task %s: baseline crews %s already hold task %s in progress; "
+                            "crews chosen anew", task.id, ";".join(crews),
+                            next(held[c] for c in crews if c in held))  # fmt: skip
+                crews = None
+            held |= dict.fromkeys(crews or (), task.id)
             tasks.append(replace(task, duration=end - actual.start, fixed_start=actual.start,
-                                 fixed_crews=baseline.crews.get(task.id) or None, release=0,
-                                 deadline=None))  # fmt: skip
+                                 fixed_crews=crews, release=0, deadline=None))  # fmt: skip
             statuses.append(TaskStatus.IN_PROGRESS)
     pinned = replace(instance, tasks=tuple(tasks))
     check_started_order(pinned, statuses)

@@ -139,7 +139,7 @@ class CpSatModel:
     def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
         """Starts in ``[earliest, latest]`` on which the task's gate is open every day."""
         if task.fixed_start is not None:
-            return cp_model.Domain(task.fixed_start, task.fixed_start)
+            return self.fixed_domain(task)
         latest = self.horizon - task.duration
         for deadline in self.deadlines_of(task):
             latest = min(latest, deadline - task.duration)
@@ -147,6 +147,20 @@ class CpSatModel:
         if task.gate > 0 and task.duration > 0:
             domain = domain.intersection_with(self.gate_domain(task))
         return domain
+
+    def fixed_domain(self, task: Task) -> cp_model.Domain:
+        """A pinned task's one start, checked against the rules the validator checks on
+        it (a scenario may slip a supply or a deadline to before what already happened)."""
+        day = task.fixed_start
+        assert day is not None
+        for deadline in self.deadlines_of(task):
+            if day > deadline - task.duration:
+                raise InfeasibleModel(f"task '{task.id}' is fixed to start on day {day} and "
+                                      "so ends after a deadline it must meet")  # fmt: skip
+        if task.gate > 0 and task.duration > 0 and not self.gate_domain(task).contains(day):
+            raise InfeasibleModel(f"task '{task.id}' is fixed to start on day {day}, but its "
+                                  "power supply is not there every day it runs")  # fmt: skip
+        return cp_model.Domain(day, day)
 
     def gate_domain(self, task: Task) -> cp_model.Domain:
         """Starts whose every day has supply of a kind that passes the task's gate."""

@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 
 from scheduler.domain.yamlio import InputError
+from scheduler.instance import Link, LinkType, Task
 from scheduler.output import write_json
 from scheduler.pipeline import plan_project
 from scheduler.replanning.replan import replan
-from scheduler.replanning.status import TaskStatus
+from scheduler.replanning.status import TaskStatus, broken_link
 from scheduler.solvers.cpsat import SolveOptions
 from scheduler.validate import validate
 
@@ -143,6 +144,11 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
          "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' started"),
         ("s1-skid/1/fabricate,01/05/2027,,",
          "row 2: actual_start '01/05/2027' is not a date (YYYY-MM-DD)"),
+        ("s1-skid/1/fabricate,2027-01-04,2027-01-08,\ns1-skid/1/ship,2027-01-07,2027-01-08,",
+         "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished"),
+        # both in progress: the fabrication ends after the status date, the ship began before
+        ("s1-skid/1/fabricate,2027-01-04,,\ns1-skid/1/ship,2027-01-12,,",
+         "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished"),
     ],
 )  # fmt: skip
 def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
@@ -307,3 +313,19 @@ def test_out_of_range_scenarios_are_errors(baseline, tmp_path, change, message):
     with pytest.raises(InputError) as caught:
         replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
     assert any(message in str(p) for p in caught.value.problems), caught.value
+
+
+@pytest.mark.parametrize(
+    ("kind", "lag", "b_start", "message"),
+    [
+        (LinkType.FF, 0, 1, "finishes before its predecessor 'a' finished (FF link)"),
+        (LinkType.SF, 2, 0, "finishes before its predecessor 'a' started (SF link, lag 2 days)"),
+        (LinkType.SS, -1, 3, None),  # starts on 3 >= 4 - 1
+        (LinkType.SS, 0, 3, "started before its predecessor 'a' started (SS link)"),
+    ],
+)  # fmt: skip
+def test_links_between_pinned_tasks(kind, lag, b_start, message):
+    """a runs days 4-8 ([4, 9)), b two days from b_start: every link type is read on the
+    pinned days, as the validator reads it."""
+    a, b = Task("a", 5, fixed_start=4), Task("b", 2, fixed_start=b_start)
+    assert broken_link(Link(0, 1, kind, lag), a, b) == message

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.yamlio import InputError, Problem
-from scheduler.instance import Instance, LinkType, Task
+from scheduler.instance import Instance, Link, LinkType, Task
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,25 @@ def _in_progress_end(task: Task, baseline: Baseline, actual: Actual, status_day:
     return max(planned, status_day + 1)
 
 
+def broken_link(link: Link, a: Task, b: Task) -> str | None:
+    """What the days of two pinned tasks (actual starts, reported or planned ends) break
+    of the link between them, if anything."""
+    assert a.fixed_start is not None and b.fixed_start is not None
+    ends = {"start": (a.fixed_start, b.fixed_start),
+            "finish": (a.fixed_start + a.duration, b.fixed_start + b.duration)}  # fmt: skip
+    side_a, side_b = {LinkType.FS: ("finish", "start"), LinkType.SS: ("start", "start"),
+                      LinkType.FF: ("finish", "finish"), LinkType.SF: ("start", "finish")
+                      }[link.type]  # fmt: skip
+    if ends[side_b][1] >= ends[side_a][0] + link.lag:
+        return None
+    verb = "started" if side_b == "start" else "finishes"
+    notes = [f"{link.type} link"] if link.type != LinkType.FS else []
+    notes += [f"lag {link.lag} days"] if link.lag else []
+    note = f" ({', '.join(notes)})" if notes else ""
+    return (f"{verb} before its predecessor '{a.id}' "
+            f"{'started' if side_a == 'start' else 'finished'}{note}")
+
+
 def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
     """A task that started (done or in progress) cannot precede, against a link, a task
     that started later or has not started."""
@@ -231,9 +250,8 @@ def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
                 problems.append(Problem("actuals", f"task '{b.id}'", f"started before its "
                                         f"predecessor '{a.id}' started"))  # fmt: skip
             continue
-        if link.type == LinkType.FS and statuses[link.pred] == TaskStatus.DONE \
-                and b.fixed_start < a.fixed_start + a.duration + link.lag:  # type: ignore[operator]  # fmt: skip
-            problems.append(Problem("actuals", f"task '{b.id}'", f"started before its "
-                                    f"predecessor '{a.id}' finished"))  # fmt: skip
+        problem = broken_link(link, a, b)
+        if problem:
+            problems.append(Problem("actuals", f"task '{b.id}'", problem))
     if problems:
         raise InputError(problems)

@@ -22,7 +22,7 @@ from scheduler.diagnose import Infeasible, NoPlanFound
 from scheduler.domain.yamlio import InputError
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.solvers.cpsat import SolveOptions
-from scheduler.validate import validate
+from scheduler.validate import ScheduleInvalid, validate
 
 app = typer.Typer(help="Schedule prefab-module deployment with CP-SAT.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)  # fmt: skip
@@ -48,6 +48,16 @@ def fail_infeasible(error: Infeasible) -> typer.Exit:
         errors.print("infeasible: no schedule meets every constraint", markup=False)
     for reason in error.reasons:
         errors.print(f"- {reason}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def fail_invalid(error: ScheduleInvalid) -> typer.Exit:
+    """A plan that breaks a rule is never written; should the search ever return one (a
+    bug), say so in one block instead of a traceback."""
+    errors.print("internal error: the plan found breaks rules the validator checks, so "
+                 "nothing was written; please report it with the project",
+                 markup=False)  # fmt: skip
+    errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -110,6 +120,8 @@ def schedule_command(
             raise fail_input(error) from None
         except Infeasible as error:
             raise fail_infeasible(error) from None
+        except ScheduleInvalid as error:
+            raise fail_invalid(error) from None
     paths = write_outputs(outcome.schedule, out)
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
     if outcome.result.interrupted:
@@ -207,6 +219,8 @@ def replan_command(
             raise fail_input(error) from None
         except Infeasible as error:
             raise fail_infeasible(error) from None
+        except ScheduleInvalid as error:
+            raise fail_invalid(error) from None
     paths = write_outputs(outcome.schedule, out)
     write_changes(outcome.changes, out / "changes.csv")
     print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
@@ -249,6 +263,8 @@ def whatif_command(
             raise fail_input(error) from None
         except Infeasible as error:
             raise fail_infeasible(error) from None
+        except ScheduleInvalid as error:
+            raise fail_invalid(error) from None
         except KeyboardInterrupt:
             errors.print("interrupted: no comparison written (a what-if compares whole "
                          "scenarios only)", markup=False)  # fmt: skip

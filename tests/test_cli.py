@@ -155,3 +155,22 @@ def test_whatif_compares_scenarios(tmp_path):
     assert list(table["s1-rfs_date"]) == ["2027-02-16", "2027-03-16", "2027-02-17"]
     assert table.moved_tasks[0] == 0
     assert (out / "comparison.html").exists()
+
+
+def test_a_plan_the_validator_rejects_is_never_written(tmp_path, monkeypatch):
+    """Should the search ever hand on a plan that breaks a rule (a bug), the command says
+    so without a traceback, exits 1 and writes nothing."""
+    from scheduler import pipeline
+    from scheduler.validate import ScheduleInvalid, Violation
+
+    def reject(instance, solution):
+        raise ScheduleInvalid([Violation("crew-overlap", "t", 3, "crew c#1 on two tasks")])
+
+    monkeypatch.setattr(pipeline, "assert_valid", reject)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out)])
+    assert result.exit_code == 1
+    assert "internal error: the plan found breaks rules" in result.output
+    assert "crew-overlap: crew c#1 on two tasks" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()

@@ -148,6 +148,12 @@ class Task:
     name: str = ""
     phase: str = ""
 
+    def __post_init__(self) -> None:
+        # drawing or energising power implies at least the ANY gate (DESIGN.md, Catalog):
+        # said once here, so the model, CPM and the windows read the same gate
+        if self.gate == Gate.NONE and (self.power_kw > 0 or self.energise_kw > 0):
+            object.__setattr__(self, "gate", Gate.ANY)
+
 
 @dataclass(frozen=True)
 class Link:

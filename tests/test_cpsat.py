@@ -503,3 +503,14 @@ def test_an_error_inside_a_search_thread_reaches_the_caller():
 
     with pytest.raises(ValueError, match="model rejected"):
         cpsat.wait([(Broken(), None, None)], None)
+
+
+def test_a_power_draw_without_a_gate_waits_for_supply():
+    """A task that draws 5 MW but names no gate is gated on any supply (DESIGN.md):
+    with 1 MW of backfeed from day 0 and 5 MW of grid from day 10 it starts on day 10.
+    The model once left it unconstrained, a plan the validator rejected."""
+    supplies = [Supply("backfeed", "s", SupplyKind.BACKFEED, 1000, 0),
+                Supply("grid", "s", SupplyKind.PERMANENT, 5000, 10)]  # fmt: skip
+    task = Task("load", 2, site="s", power_kw=5000)
+    assert task.gate == Gate.ANY
+    assert starts(make([task], supplies=supplies)) == [10]

@@ -514,3 +514,11 @@ def test_a_power_draw_without_a_gate_waits_for_supply():
     task = Task("load", 2, site="s", power_kw=5000)
     assert task.gate == Gate.ANY
     assert starts(make([task], supplies=supplies)) == [10]
+
+
+def test_unknown_resource_and_zero_need():
+    """A resource id no resource has is refused (as the validator and greedy refuse it),
+    not left unconstrained; a skill need of 0 asks for no crew and no pool."""
+    with pytest.raises(cpsat.InfeasibleModel, match="task 'a' uses unknown resource 'crane'"):
+        cpsat.CpSatModel(make([Task("a", 1, resources={"crane": 1})]))
+    assert starts(make([Task("a", 2, skills={"welding": 0})])) == [0]

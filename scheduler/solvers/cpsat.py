@@ -224,6 +224,8 @@ class CpSatModel:
         pools = self.instance.pools
         for i, task in enumerate(self.instance.tasks):
             for skill, need in task.skills.items():
+                if need <= 0:
+                    continue  # needs nobody (the validator and greedy skip it too)
                 eligible = [p for p in self.instance.eligible_pools(task, skill)
                             if pools[p].count > 0]  # fmt: skip
                 if not eligible:
@@ -386,6 +388,10 @@ class CpSatModel:
         for i, task in enumerate(self.instance.tasks):
             for rid, amount in task.resources.items():
                 users[rid].append((i, amount))
+        known = {resource.id for resource in self.instance.resources}
+        for rid in sorted(set(users) - known):
+            task_id = self.instance.tasks[users[rid][0][0]].id
+            raise InfeasibleModel(f"task '{task_id}' uses unknown resource '{rid}'")
         for r, resource in enumerate(self.instance.resources):
             if not users[resource.id]:
                 continue

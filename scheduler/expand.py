@@ -232,6 +232,6 @@ def build_milestones(
         milestones.append(Milestone(
             spec.id, tuple(tasks),
             calendar.day_of(spec.target) if spec.target else None,
-            calendar.day_of(spec.deadline) if spec.deadline else None, spec.weight,
+            calendar.last_day_by(spec.deadline) if spec.deadline else None, spec.weight,
         ))  # fmt: skip
     return milestones

@@ -45,6 +45,23 @@ def test_calendar_days_and_dates():
     assert cal.day_of(date(2027, 1, 19)) == 10
     assert cal.finish_date(12, 2) == date(2027, 1, 20)
     assert cal.date_of(-1) == date(2027, 1, 1)
+    # a deadline is "no later than": Saturday 01-16 and holiday Monday 01-18 mean Friday
+    # 01-15 (day 9); a workday deadline is its own day
+    assert cal.last_day_by(date(2027, 1, 16)) == 9
+    assert cal.last_day_by(date(2027, 1, 18)) == 9
+    assert cal.last_day_by(date(2027, 1, 19)) == 10
+
+
+def test_milestone_deadline_on_a_weekend_means_the_friday_before(tmp_path):
+    """s2-rfs with a deadline on Saturday 2027-06-26 must be met by Friday 06-25."""
+    shutil.copytree(DATA / "catalog", tmp_path / "catalog")
+    text = (DATA / "complete.yaml").read_text().replace("deadline: 2027-06-30",
+                                                        "deadline: 2027-06-26")  # fmt: skip
+    (tmp_path / "p.yaml").write_text(text)
+    plan = load_project(tmp_path / "p.yaml")
+    instance = expand(plan)
+    deadline = next(m.deadline for m in instance.milestones if m.id == "s2-rfs")
+    assert plan.calendar.date_of(deadline) == date(2027, 6, 25)
 
 
 def test_expand_complete_project():

@@ -62,6 +62,11 @@ class Calendar:
         self._extend_to_date(day)
         return bisect.bisect_left(self._dates, day)
 
+    def last_day_by(self, day: date) -> int:
+        """The working day of a "no later than" date (a deadline): the last workday on or
+        before ``day``, so a Saturday deadline means Friday, not Monday."""
+        return self.day_of(day + timedelta(days=1)) - 1
+
     def finish_date(self, end_day: int, duration: int) -> date:
         """The last day worked by a task ending at ``end_day`` (its start for duration 0)."""
         return self.date_of(end_day - 1 if duration > 0 else end_day)

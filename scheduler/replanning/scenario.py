@@ -263,7 +263,7 @@ def _milestone(instance: Instance, change: MilestoneChange, calendar: Calendar) 
     milestones[index] = replace(
         old,
         target=calendar.day_of(change.target) if change.target else old.target,
-        deadline=calendar.day_of(change.deadline) if change.deadline else old.deadline,
+        deadline=calendar.last_day_by(change.deadline) if change.deadline else old.deadline,
     )
     return replace(instance, milestones=tuple(milestones))
 

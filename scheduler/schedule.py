@@ -27,7 +27,7 @@ TASK_COLUMNS = [
 # phase: design|procurement|factory|fat|transport|site|commissioning (for colours);
 # gate: none|any|temporary|permanent; energise_mw: load that stays from the task's start;
 # skills: "skill:n;skill:n" as the task needs them; resources: "id:amount;..."
-EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources"]
+EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources", "task_name"]
 MILESTONE_COLUMNS = [
     "milestone_id", "day", "date", "target_day", "target", "late_days",
     "deadline_day", "deadline", "weight",
@@ -88,7 +88,7 @@ def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]
         task.module,
         task.deployment,
         task.module_type,
-        task.name,
+        task.id.rsplit("/", 1)[-1],  # the catalog task's id, as task_id ends
         task.site or "",
         start,
         end,
@@ -102,6 +102,7 @@ def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]
         task.energise_kw / 1000,
         ";".join(f"{k}:{v}" for k, v in task.skills.items()),
         ";".join(f"{k}:{v}" for k, v in task.resources.items()),
+        task.name,  # the catalog's display name (its id when it gives none)
     ]
 
 

@@ -174,3 +174,20 @@ def test_a_plan_the_validator_rejects_is_never_written(tmp_path, monkeypatch):
     assert "crew-overlap: crew c#1 on two tasks" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not out.exists()
+
+
+def test_task_column_is_the_catalog_id_and_task_name_its_name(tmp_path):
+    """A catalog task with a display name keeps its id in `task` (as task_id ends) and
+    shows the name in `task_name`."""
+    shutil.copytree(DATA / "catalog", tmp_path / "catalog")
+    catalog = tmp_path / "catalog" / "skid.yaml"
+    named = catalog.read_text().replace("{id: hookup, duration: 3,",
+                                        "{id: hookup, name: Hook-up, duration: 3,")  # fmt: skip
+    catalog.write_text(named)
+    shutil.copy(DATA / "complete.yaml", tmp_path / "p.yaml")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["schedule", str(tmp_path / "p.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "schedule.csv").set_index("task_id")
+    assert table.loc["s1-skid/1/hookup", ["task", "task_name"]].tolist() == ["hookup", "Hook-up"]
+    assert table.loc["s1-skid/1/set", ["task", "task_name"]].tolist() == ["set", "set"]

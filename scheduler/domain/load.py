@@ -182,6 +182,11 @@ def check_module(module: ModuleType, doc: Document) -> list[Problem]:
                                             f"after unknown task '{link.task}'"))  # fmt: skip
             else:
                 graph.add_edge(link.task, task.id)
+    energisers = [t.id for t in module.tasks if t.energises]
+    if len(energisers) > 1:
+        problems.append(doc.problem(("tasks",), f"module '{module.id}' has {len(energisers)} "
+                                    f"tasks with energises: true ({', '.join(energisers)}); its "
+                                    "load_mw is energised once, by one task"))  # fmt: skip
     if not problems:
         problems += _cycle_problem(graph, doc, ("tasks",), f"module '{module.id}' task links")
     return problems
@@ -222,6 +227,10 @@ def check_ids(plan: Plan) -> list[Problem]:
     problems += _duplicates([c.id for c in p.crews], doc, ("crews",), "crew pool id")
     problems += _duplicates([d.id for d in p.deployments], doc, ("deployments",), "deployment id")
     problems += _duplicates([m.id for m in p.milestones], doc, ("milestones",), "milestone id")
+    for i, site in enumerate(p.sites):
+        if site.id == "factory":  # site resources are '{site}/{name}', factories 'factory/{id}'
+            problems.append(doc.problem(("sites", i, "id"), "site id 'factory' is reserved "
+                                        "(factory slots are the resources 'factory/<id>')"))
     for i, site in enumerate(p.sites):
         names = [s.name for s in site.power]
         for j, name in enumerate(names):

@@ -44,8 +44,17 @@ def _plain_id(value: str) -> str:
     return value
 
 
+def _thousandths(value: float) -> float:
+    """MW and fractional amounts are counted in thousandths (kW): a finer value would be
+    rounded, differently for a capacity and a demand."""
+    if abs(value * 1000 - round(value * 1000)) > 1e-6:
+        raise ValueError(f"{value:g} is not a whole number of thousandths (0.001)")
+    return value
+
+
 Id = Annotated[str, Field(min_length=1), AfterValidator(_plain_id)]
-Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+                   AfterValidator(_thousandths)]  # fmt: skip
 NonNegativeFloat = Amount  # the name scheduler.replanning.scenario imports
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Lag = Annotated[int, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
@@ -87,7 +96,8 @@ class TaskTemplate(Strict):
     duration: int = Field(ge=1, le=MAX_DAYS)
     after: list[str | TaskLinkSpec] = []
     needs: dict[str, Annotated[int, Field(ge=1, le=MAX_COUNT)]] = {}
-    uses: dict[str, Annotated[float, Field(le=MAX_AMOUNT, allow_inf_nan=False)]] = {}
+    uses: dict[str, Annotated[float, Field(le=MAX_AMOUNT, allow_inf_nan=False),
+                              AfterValidator(_thousandths)]] = {}  # fmt: skip
     factory: bool = False
     energises: bool = False
     power_gate: GateName = "none"

@@ -11,6 +11,7 @@ import itertools
 import math
 import re
 from dataclasses import replace
+from datetime import date
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import Plan
@@ -30,6 +31,12 @@ from scheduler.instance import (
 FRACTION_SCALE = 1000  # fractional amounts (load-bank MW) count in thousandths
 
 
+def from_day(calendar: Calendar, day: date) -> int:
+    """The working day of a window's bound; one before the program start counts from day 0
+    (a supply live, or a crew away, since before the program)."""
+    return calendar.day_of(max(day, calendar.start))
+
+
 def kw(mw: float) -> int:
     return round(mw * 1000)
 
@@ -42,8 +49,8 @@ def expand(plan: Plan) -> Instance:
     links += deployment_links(plan, first_index)
     milestones = build_milestones(plan, calendar, first_index)
     supplies = tuple(
-        Supply(s.name, site.id, KINDS[s.kind], kw(s.mw), calendar.day_of(s.from_),
-               calendar.day_of(s.until) if s.until else None)
+        Supply(s.name, site.id, KINDS[s.kind], kw(s.mw), from_day(calendar, s.from_),
+               from_day(calendar, s.until) if s.until else None)
         for site in plan.project.sites for s in site.power
     )  # fmt: skip
     pools = tuple(build_pool(c, calendar) for c in plan.project.crews)
@@ -114,7 +121,7 @@ def build_resources(plan: Plan) -> dict[str, Resource]:
 def build_pool(spec: CrewPoolSpec, calendar: Calendar) -> CrewPool:
     """Unavailability windows (which may overlap) become non-overlapping windows of the
     number of crews available."""
-    outs = [(calendar.day_of(u.from_), calendar.day_of(u.until), u.count or spec.count)
+    outs = [(from_day(calendar, u.from_), from_day(calendar, u.until), u.count or spec.count)
             for u in spec.unavailable]  # fmt: skip
     cuts = sorted({d for start, end, _ in outs for d in (start, end)})
     windows = []

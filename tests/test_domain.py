@@ -12,7 +12,7 @@ from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import load_project
 from scheduler.domain.yamlio import InputError
 from scheduler.expand import expand
-from scheduler.instance import Gate, LinkType, SupplyKind
+from scheduler.instance import Gate, LinkType, SupplyKind, Window
 
 DATA = Path(__file__).parent / "data"
 
@@ -62,6 +62,23 @@ def test_milestone_deadline_on_a_weekend_means_the_friday_before(tmp_path):
     instance = expand(plan)
     deadline = next(m.deadline for m in instance.milestones if m.id == "s2-rfs")
     assert plan.calendar.date_of(deadline) == date(2027, 6, 25)
+
+
+def test_supply_and_absence_begun_before_the_program_count_from_day_0(tmp_path):
+    """A backfeed live since 2026 and electricians away from 2026-12-21 to 2027-01-06
+    (Wednesday, day 2): the supply opens on day 0; one elec crew is out on days 0-1."""
+    shutil.copytree(DATA / "catalog", tmp_path / "catalog")
+    text = (DATA / "complete.yaml").read_text()
+    text = text.replace("mw: 1, from: 2027-01-04", "mw: 1, from: 2026-06-01")
+    text = text.replace("unavailable: [{from: 2027-02-01,",
+                        "unavailable: [{from: 2026-12-21, until: 2027-01-06, count: 1}, "
+                        "{from: 2027-02-01,")  # fmt: skip
+    (tmp_path / "p.yaml").write_text(text)
+    instance = expand(load_project(tmp_path / "p.yaml"))
+    backfeed = next(s for s in instance.supplies if s.name == "backfeed")
+    assert backfeed.start == 0
+    elec = next(p for p in instance.pools if p.id == "elec")
+    assert elec.windows[0] == Window(0, 2, 1)
 
 
 def test_expand_complete_project():

@@ -247,16 +247,18 @@ calendar (and every horizon) would grow without use, up to the end of Python's d
 
 
 def check_dates(plan: Plan) -> list[Problem]:
-    """No dated event before the program start, nor more than MAX_YEARS after it."""
+    """No release, target or deadline before the program start; no dated event more than
+    MAX_YEARS from it. A supply or an absence may have begun before the program (a live
+    backfeed, leave over the new year): it counts from day 0."""
     p, doc, start = plan.project, plan.document, plan.project.program.start
     dated: list[tuple[Place, date | None]] = []
     ends: list[tuple[Place, date | None]] = []
     for i, site in enumerate(p.sites):
-        dated += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
+        ends += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
         ends += [(("sites", i, "power", j, "until"), s.until) for j, s in enumerate(site.power)]
     for i, crew in enumerate(p.crews):
-        dated += [(("crews", i, "unavailable", j, "from"), u.from_)
-                  for j, u in enumerate(crew.unavailable)]  # fmt: skip
+        ends += [(("crews", i, "unavailable", j, "from"), u.from_)
+                 for j, u in enumerate(crew.unavailable)]  # fmt: skip
         ends += [(("crews", i, "unavailable", j, "until"), u.until)
                  for j, u in enumerate(crew.unavailable)]  # fmt: skip
     dated += [(("deployments", i, "release"), d.release) for i, d in enumerate(p.deployments)]
@@ -266,10 +268,11 @@ def check_dates(plan: Plan) -> list[Problem]:
     latest = start + timedelta(days=round(365.25 * MAX_YEARS))
     problems = [doc.problem(place, f"date {value} is before the program start {start}")
                 for place, value in dated if value is not None and value < start]  # fmt: skip
-    far = f"is more than {MAX_YEARS} years after the program start {start}"
+    earliest = start - timedelta(days=round(365.25 * MAX_YEARS))
+    far = f"is more than {MAX_YEARS} years from the program start {start}"
     problems += [doc.problem(place, f"date {value} {far}")
                  for place, value in dated + ends
-                 if value is not None and value > latest]  # fmt: skip
+                 if value is not None and not earliest <= value <= latest]  # fmt: skip
     return problems
 
 

@@ -1,7 +1,7 @@
 """The `modsched` command line (DESIGN.md, Command line).
 
-Exit codes: 0 a schedule, 1 infeasible (with the reason), 2 bad input, 130 interrupted
-(the best plan found so far is written).
+Exit codes: 0 a schedule, 1 infeasible (with the reason) or no plan found, 2 bad input,
+130 interrupted (the best plan found so far is written; `whatif` writes nothing).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -61,13 +63,25 @@ def fail_invalid(error: ScheduleInvalid) -> typer.Exit:
     return typer.Exit(1)
 
 
+@contextmanager
+def answers() -> Iterator[None]:
+    """Bad input, no plan, or a plan the validator rejects ends the command with its exit
+    code and its message, never a traceback."""
+    try:
+        yield
+    except InputError as error:
+        raise fail_input(error) from None
+    except Infeasible as error:
+        raise fail_infeasible(error) from None
+    except ScheduleInvalid as error:
+        raise fail_invalid(error) from None
+
+
 @app.command("validate")
 def validate_command(project: ProjectArg) -> None:
     """Load and check a project; print every problem with file, place and rule."""
-    try:
+    with answers():
         plan, instance, cpm = load_instance(project)
-    except InputError as error:
-        raise fail_input(error) from None
     console.print(f"{project}: ok: {len(plan.project.deployments)} deployments, "
                   f"{instance.num_tasks} tasks, {len(instance.links)} links, critical path "
                   f"{cpm.length} working days", highlight=False)  # fmt: skip
@@ -113,15 +127,9 @@ def schedule_command(
         def progress(seconds: float, objective: int, bound: int) -> None:
             status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
 
-        try:
+        with answers():
             outcome = plan_project(project, options, solver_name(solver), progress,
                                    interrupt.stop)  # fmt: skip
-        except InputError as error:
-            raise fail_input(error) from None
-        except Infeasible as error:
-            raise fail_infeasible(error) from None
-        except ScheduleInvalid as error:
-            raise fail_invalid(error) from None
     paths = write_outputs(outcome.schedule, out)
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
     if outcome.result.interrupted:
@@ -204,23 +212,9 @@ def replan_command(
 
     refuse_mixed_output(out, force)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
-    with Interrupt() as interrupt, console.status("replanning..."):
-        try:
-            outcome = replan(
-                project,
-                baseline,
-                actuals,
-                scenario,
-                parse_status_date(status_date),
-                options,
-                stop=interrupt.stop,
-            )
-        except InputError as error:
-            raise fail_input(error) from None
-        except Infeasible as error:
-            raise fail_infeasible(error) from None
-        except ScheduleInvalid as error:
-            raise fail_invalid(error) from None
+    with Interrupt() as interrupt, console.status("replanning..."), answers():
+        outcome = replan(project, baseline, actuals, scenario, parse_status_date(status_date),
+                         options, stop=interrupt.stop)  # fmt: skip
     paths = write_outputs(outcome.schedule, out)
     write_changes(outcome.changes, out / "changes.csv")
     print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
@@ -248,23 +242,11 @@ def whatif_command(
     from scheduler.replanning.compare import compare, write_comparison
 
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
-    with console.status(f"solving {len(scenarios)} scenario(s)..."):
+    with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
         try:
-            comparison = compare(
-                project,
-                baseline,
-                list(scenarios),
-                parse_status_date(status_date),
-                actuals,
-                options,
-                processes,
-            )
-        except InputError as error:
-            raise fail_input(error) from None
-        except Infeasible as error:
-            raise fail_infeasible(error) from None
-        except ScheduleInvalid as error:
-            raise fail_invalid(error) from None
+            comparison = compare(project, baseline, list(scenarios),
+                                 parse_status_date(status_date), actuals, options,
+                                 processes)  # fmt: skip
         except KeyboardInterrupt:
             errors.print("interrupted: no comparison written (a what-if compares whole "
                          "scenarios only)", markup=False)  # fmt: skip
@@ -288,10 +270,8 @@ def check_command(
     """Check any schedule.csv against a project with the independent validator."""
     from scheduler.instance import Solution
 
-    try:
+    with answers():
         _, instance, _ = load_instance(project)
-    except InputError as error:
-        raise fail_input(error) from None
     try:
         table = pd.read_csv(schedule_csv, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as error:

@@ -13,7 +13,7 @@ Conventions (see DESIGN.md, Time):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 
@@ -54,6 +54,18 @@ class Window:
     start: int
     end: int
     value: int
+
+
+def gaps(windows: Sequence[Window], horizon: int, value: int) -> list[Window]:
+    """The days of ``[0, horizon)`` outside every window, as windows of ``value``."""
+    found, cursor = [], 0
+    for w in sorted(windows, key=lambda w: w.start):
+        if w.start > cursor:
+            found.append(Window(cursor, w.start, value))
+        cursor = max(cursor, w.end)
+    if cursor < horizon:
+        found.append(Window(cursor, horizon, value))
+    return found
 
 
 @dataclass(frozen=True)

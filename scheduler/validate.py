@@ -514,13 +514,6 @@ def _check_resources(plan: _Plan) -> Iterator[Violation]:
 # ----------------------------------------------------------------------------- power
 
 
-def _gate(task: Task) -> Gate:
-    """The task's gate; drawing power implies at least ANY (DESIGN.md, Catalog)."""
-    if task.gate == Gate.NONE and (task.power_kw > 0 or task.energise_kw > 0):
-        return Gate.ANY
-    return Gate(task.gate)
-
-
 @dataclass
 class _SitePower:
     """Per-day arrays of one site over days [lo, until), one per gate level 1..3."""
@@ -560,7 +553,7 @@ def _site_power(plan: _Plan, site: str, lo: int, until: int) -> _SitePower:
     for i, task in enumerate(plan.instance.tasks):
         if task.site != site:
             continue
-        for g in levels[: int(_gate(task))]:
+        for g in levels[: int(task.gate)]:
             for day in plan.days(i):
                 power.demand[g][day - lo] += task.power_kw
             for day in range(plan.starts[i], until):
@@ -571,7 +564,7 @@ def _site_power(plan: _Plan, site: str, lo: int, until: int) -> _SitePower:
 def _check_power_gate(plan: _Plan) -> Iterator[Violation]:
     """A task with gate g runs only on days its site has supply(kind >= g) > 0 kW."""
     for i, task in enumerate(plan.instance.tasks):
-        gate = _gate(task)
+        gate = Gate(task.gate)
         if not gate or task.duration <= 0:
             continue
         if task.site is None:
@@ -619,7 +612,7 @@ def _loads(plan: _Plan, site: str, level: int, day: int) -> str:
     """The loads counted at ``level`` on ``day``: running draws, then energised loads."""
     running, energised = [], []
     for i, task in enumerate(plan.instance.tasks):
-        if task.site != site or _gate(task) < level:
+        if task.site != site or task.gate < level:
             continue
         if task.power_kw > 0 and plan.runs_on(i, day):
             running.append(f"'{task.id}' {task.power_kw} kW")

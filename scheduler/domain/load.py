@@ -252,14 +252,14 @@ def check_dates(plan: Plan) -> list[Problem]:
     backfeed, leave over the new year): it counts from day 0."""
     p, doc, start = plan.project, plan.document, plan.project.program.start
     dated: list[tuple[Place, date | None]] = []
-    ends: list[tuple[Place, date | None]] = []
+    bounds: list[tuple[Place, date | None]] = []
     for i, site in enumerate(p.sites):
-        ends += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
-        ends += [(("sites", i, "power", j, "until"), s.until) for j, s in enumerate(site.power)]
+        bounds += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
+        bounds += [(("sites", i, "power", j, "until"), s.until) for j, s in enumerate(site.power)]
     for i, crew in enumerate(p.crews):
-        ends += [(("crews", i, "unavailable", j, "from"), u.from_)
+        bounds += [(("crews", i, "unavailable", j, "from"), u.from_)
                  for j, u in enumerate(crew.unavailable)]  # fmt: skip
-        ends += [(("crews", i, "unavailable", j, "until"), u.until)
+        bounds += [(("crews", i, "unavailable", j, "until"), u.until)
                  for j, u in enumerate(crew.unavailable)]  # fmt: skip
     dated += [(("deployments", i, "release"), d.release) for i, d in enumerate(p.deployments)]
     for i, m in enumerate(p.milestones):
@@ -271,7 +271,7 @@ def check_dates(plan: Plan) -> list[Problem]:
     earliest = start - timedelta(days=round(365.25 * MAX_YEARS))
     far = f"is more than {MAX_YEARS} years from the program start {start}"
     problems += [doc.problem(place, f"date {value} {far}")
-                 for place, value in dated + ends
+                 for place, value in dated + bounds
                  if value is not None and not earliest <= value <= latest]  # fmt: skip
     return problems
 

@@ -3,7 +3,6 @@ its changes to an Instance. An id that names nothing is an error, never a no-op.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import replace
 from datetime import date, timedelta
@@ -16,7 +15,16 @@ from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import MAX_YEARS, parse_model
 from scheduler.domain.models import KINDS, MAX_DAYS, Count, KindName, NonNegativeFloat, Strict
 from scheduler.domain.yamlio import Document, InputError, read_document
-from scheduler.instance import CrewPool, Instance, Milestone, Resource, Supply, Task, Window
+from scheduler.instance import (
+    CrewPool,
+    Instance,
+    Milestone,
+    Resource,
+    Supply,
+    Task,
+    Window,
+    gaps,
+)
 
 
 class PowerChange(Strict):
@@ -170,10 +178,7 @@ def _overlay(windows: tuple[Window, ...], new: Window) -> tuple[Window, ...]:
 
 def _raise_base(windows: tuple[Window, ...], old: int, far: int) -> tuple[Window, ...]:
     """A pool or resource grown from ``old`` to ``new`` keeps ``old`` outside its windows."""
-    cuts = sorted({0, far} | {d for w in windows for d in (w.start, w.end)})
-    covered = [Window(a, b, old) for a, b in itertools.pairwise(cuts)
-               if not any(w.start <= a < w.end for w in windows) and a < b]  # fmt: skip
-    return tuple(sorted([*windows, *covered], key=lambda w: w.start))
+    return tuple(sorted([*windows, *gaps(windows, far, old)], key=lambda w: w.start))
 
 
 def _crews(instance: Instance, change: CrewChange, calendar: Calendar) -> Instance:

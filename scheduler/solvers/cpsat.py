@@ -33,7 +33,7 @@ from scheduler.instance import (
     Milestone,
     Solution,
     Task,
-    Window,
+    gaps,
     mirror_starts,
     mirrored,
     objective_value,
@@ -852,18 +852,6 @@ def wait(jobs: list[Job], stop: threading.Event | None,
     if failures:
         raise failures[0]
     return codes
-
-
-def gaps(windows: Sequence[Window], horizon: int, value: int) -> list[Window]:
-    """The days of ``[0, horizon)`` outside every window, as windows of ``value``."""
-    found, cursor = [], 0
-    for w in sorted(windows, key=lambda w: w.start):
-        if w.start > cursor:
-            found.append(Window(cursor, w.start, value))
-        cursor = max(cursor, w.end)
-    if cursor < horizon:
-        found.append(Window(cursor, horizon, value))
-    return found
 
 
 def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,

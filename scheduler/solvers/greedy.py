@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scheduler.instance import Gate, Instance, Link, LinkType, Solution, Task, objective_value
+from scheduler.instance import Instance, Link, LinkType, Solution, Task, objective_value
 
 log = logging.getLogger(__name__)
 
@@ -289,13 +289,6 @@ class _Need:
     energise_kw: int
 
 
-def effective_gate(task: Task) -> int:
-    """The task's gate; drawing power implies at least ANY (DESIGN.md, Catalog)."""
-    if task.gate == Gate.NONE and (task.power_kw > 0 or task.energise_kw > 0):
-        return int(Gate.ANY)
-    return int(task.gate)
-
-
 def _eligible(instance: Instance, skill: str, site: str | None,
               cache: dict[tuple[str, str | None], list[int]]) -> list[int]:
     """Pools with crews that serve ``skill`` at ``site``, specialists first (so that
@@ -326,7 +319,7 @@ def _need(instance: Instance, task: Task, res_row: dict[str, int], site_row: dic
             raise _Infeasible(f"task {task.id}: no crew pool serves {skill!r} at {task.site}")
         skills.append((skill, count, pools))
     union = sorted({p for _, _, pools in skills for p in pools})
-    gate = effective_gate(task)
+    gate = int(task.gate)  # a draw without a gate is ANY (Task)
     site = site_row.get(task.site, -1) if task.site is not None else -1
     if gate and site < 0:
         raise _Infeasible(f"task {task.id}: needs power but its site has no supply")

@@ -61,7 +61,8 @@ def build_schedule(
     solver: dict[str, Any],
 ) -> Schedule:  # fmt: skip
     """Dates, names and KPIs of a plan; the solution must have passed the validator."""
-    tasks = pd.DataFrame([_task_row(calendar, t, s, c) for t, s, c in
+    scales = {r.id: r.scale for r in instance.resources}
+    tasks = pd.DataFrame([_task_row(calendar, t, s, c, scales) for t, s, c in
                           zip(instance.tasks, solution.starts, solution.crews, strict=True)],
                          columns=TASK_COLUMNS + EXTRA_COLUMNS)  # fmt: skip
     milestones = pd.DataFrame(
@@ -81,7 +82,8 @@ def build_schedule(
     return schedule
 
 
-def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]) -> list:
+def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...],
+              scales: dict[str, int]) -> list:  # fmt: skip
     end = start + task.duration
     return [
         task.id,
@@ -101,9 +103,15 @@ def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]
         GATE_NAMES[int(task.gate)],
         task.energise_kw / 1000,
         ";".join(f"{k}:{v}" for k, v in task.skills.items()),
-        ";".join(f"{k}:{v}" for k, v in task.resources.items()),
+        uses_text(task, scales),
         task.name,  # the catalog's display name (its id when it gives none)
     ]
+
+
+def uses_text(task: Task, scales: dict[str, int]) -> str:
+    """The ``resources`` column: "id:amount;..." in the project's units (a load bank of
+    1.5 MW reads 1.5, not the model's 1500 thousandths)."""
+    return ";".join(f"{k}:{v / scales.get(k, 1):g}" for k, v in task.resources.items())
 
 
 def _milestone_row(calendar: Calendar, milestone: Milestone, starts: list[int],

@@ -64,6 +64,9 @@ def test_no_change_reproduces_baseline(baseline, day):
         sorted(";".join(t["crews"]).split(";")) for t in base
     ]
     assert list(outcome.schedule.tasks.skills) == [t["skills"] or "" for t in base]
+    # ... and the resources and power draw they had (were blank and 0 once)
+    assert list(outcome.schedule.tasks.resources) == [t["resources"] or "" for t in base]
+    assert list(outcome.schedule.tasks.power_mw) == [t["power_mw"] for t in base]
 
 
 def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
@@ -149,11 +152,15 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
         # both in progress: the fabrication ends after the status date, the ship began before
         ("s1-skid/1/fabricate,2027-01-04,,\ns1-skid/1/ship,2027-01-12,,",
          "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished"),
+        # in progress with nothing left would end before the status date it runs on
+        ("s1-skid/1/fabricate,2027-01-04,,0",
+         "row 2: task 's1-skid/1/fabricate' is in progress with remaining_days 0: give its "
+         "actual_finish, or 1 day or more"),
     ],
 )  # fmt: skip
 def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
     actuals = tmp_path / "actuals.csv"
-    actuals.write_text(f"task_id,actual_start,actual_finish\n{row}\n")
+    actuals.write_text(f"task_id,actual_start,actual_finish,remaining_days\n{row}\n")
     with pytest.raises(InputError) as caught:
         replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
     assert any(message in str(p) for p in caught.value.problems), caught.value

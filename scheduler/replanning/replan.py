@@ -32,7 +32,7 @@ from scheduler.replanning.status import (
     read_actuals,
     read_baseline,
 )
-from scheduler.schedule import Schedule
+from scheduler.schedule import Schedule, uses_text
 from scheduler.solvers.cpsat import Progress, SolveOptions, solve
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import SolveResult, Status
@@ -164,8 +164,8 @@ def replan(
 
 def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance: Instance,
                        baseline: Baseline) -> None:  # fmt: skip
-    """Status and baseline start per task; done tasks show the crews and needs they had
-    (the replanning problem leaves them out of every capacity)."""
+    """Status and baseline start per task; done tasks show the crews, needs, resources and
+    power draw they had (the replanning problem leaves them out of every capacity)."""
     schedule.tasks["status"] = [str(s) for s in statuses]
     schedule.tasks["baseline_start_day"] = [baseline.starts[t.id] for t in instance.tasks]
     done = [s == TaskStatus.DONE for s in statuses]
@@ -173,6 +173,9 @@ def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance:
     schedule.tasks.loc[done, "crews"] = [";".join(baseline.crews.get(t.id, ())) for t in history]
     schedule.tasks.loc[done, "skills"] = [";".join(f"{k}:{v}" for k, v in t.skills.items())
                                           for t in history]  # fmt: skip
+    scales = {r.id: r.scale for r in instance.resources}
+    schedule.tasks.loc[done, "resources"] = [uses_text(t, scales) for t in history]
+    schedule.tasks.loc[done, "power_mw"] = [t.power_kw / 1000 for t in history]
 
 
 def change_table(instance: Instance, solution: Solution, baseline: Baseline,

@@ -145,6 +145,9 @@ def _actual(row: dict, number: int, path: Path, known: set[str], calendar: Calen
     remaining = (row.get("remaining_days") or "").strip()
     if remaining and not remaining.isdigit():
         raise bad(f"remaining_days '{remaining}' is not a whole number of days")
+    if remaining and end_day is None and int(remaining) == 0:  # it must end after the day
+        raise bad(f"task '{task_id}' is in progress with remaining_days 0: give its "
+                  "actual_finish, or 1 day or more")  # fmt: skip
     return task_id, Actual(start_day, end_day, int(remaining) if remaining else None, number)
 
 

@@ -338,8 +338,10 @@ def bench_command(
     kind: KindArg,
     paths: PathsArg,
     out: Annotated[Path, typer.Option("--out", help="Per-instance CSV; the HTML goes beside it.")],
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")] = 10.0,
-    workers: Annotated[int, typer.Option("--workers", help="CP-SAT worker threads.")] = 2,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds per instance.")
+    ] = 10.0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")] = 0,
     greedy: Annotated[
         bool, typer.Option("--greedy/--no-greedy", help="Also run greedy (ratio, warm start).")

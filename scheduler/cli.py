@@ -7,6 +7,7 @@ Exit codes: 0 a schedule, 1 infeasible (with the reason) or no plan found, 2 bad
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -32,8 +33,10 @@ console = Console()
 errors = Console(stderr=True)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project YAML file.")]
-TimeLimit = Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
-Workers = Annotated[int, typer.Option("--workers", help="CP-SAT worker threads.")]
+TimeLimit = Annotated[
+    float, typer.Option("--time-limit", min=0.1, help="Solver time limit, seconds.")
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")]
 Seed = Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")]
 
 
@@ -75,6 +78,18 @@ def answers() -> Iterator[None]:
         raise fail_infeasible(error) from None
     except ScheduleInvalid as error:
         raise fail_invalid(error) from None
+
+
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """A write that fails after the checks (disk full, folder removed meanwhile) ends in
+    one line and exit 2, not a traceback; each file is written whole or not at all."""
+    try:
+        yield
+    except OSError as error:
+        errors.print(f"{out}: cannot write: {error.strerror or error}", markup=False,
+                     highlight=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(2) from None
 
 
 @app.command("validate")
@@ -130,7 +145,8 @@ def schedule_command(
         with answers():
             outcome = plan_project(project, options, solver_name(solver), progress,
                                    interrupt.stop)  # fmt: skip
-    paths = write_outputs(outcome.schedule, out)
+    with writing(out):
+        paths = write_outputs(outcome.schedule, out)
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
     if outcome.result.interrupted:
         errors.print("interrupted: wrote the best plan found so far")
@@ -141,8 +157,26 @@ def solver_name(name: str) -> SolverName:
     return "greedy" if name == "greedy" else "cp-sat"
 
 
+def check_out(out: Path) -> None:
+    """Before any solve: ``--out`` must be a folder this process can write, or a path
+    whose nearest existing parent is one (the folder is made when the plan is written),
+    so that a long search never ends in a plan it cannot write."""
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
+    reason = None
+    if out.exists() and not out.is_dir():
+        reason = "is a file; --out must be a folder"
+    elif existing is None or not existing.is_dir():
+        reason = f"cannot be made: {existing} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = f"cannot be written: no permission on {existing}"
+    if reason:
+        errors.print(f"{out}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+
 def refuse_mixed_output(out: Path, force: bool) -> None:
     """Never mix a new run into a folder that holds another run's files."""
+    check_out(out)
     existing = [p.name for p in (out / "schedule.csv", out / "schedule.json") if p.exists()]
     if existing and not force:
         errors.print(f"{out}: already holds {', '.join(existing)}; choose another --out or "
@@ -168,9 +202,9 @@ def print_summary(schedule, greedy_objective: int | None, paths: list[Path]) -> 
         f"{k['tardiness_days']} (weighted {k['weighted_tardiness']})",
         highlight=False,
     )
-    console.print(f"solver {s['name']}: {s['status']}, objective {s['objective']}, bound "
-                  f"{s['bound']}, gap {gap}, {s['seconds']} s; greedy objective "
-                  f"{greedy_objective}", highlight=False)  # fmt: skip
+    console.print(f"solver {s['name']} ({s['method']}): {s['status']}, objective "
+                  f"{s['objective']}, bound {s['bound']}, gap {gap}, {s['seconds']} s; "
+                  f"greedy objective {greedy_objective}", highlight=False)  # fmt: skip
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
 
 
@@ -215,8 +249,9 @@ def replan_command(
     with Interrupt() as interrupt, console.status("replanning..."), answers():
         outcome = replan(project, baseline, actuals, scenario, parse_status_date(status_date),
                          options, stop=interrupt.stop)  # fmt: skip
-    paths = write_outputs(outcome.schedule, out)
-    write_changes(outcome.changes, out / "changes.csv")
+    with writing(out):
+        paths = write_outputs(outcome.schedule, out)
+        write_changes(outcome.changes, out / "changes.csv")
     print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
     k = outcome.schedule.kpis
     console.print(f"{outcome.scenario}: {k['moved_tasks']} tasks moved, {k['crew_changes']} "
@@ -236,11 +271,12 @@ def whatif_command(
     time_limit: TimeLimit = 60.0,
     workers: Workers = 1,
     seed: Seed = 0,
-    processes: Annotated[int, typer.Option(help="Scenarios solved at once.")] = 2,
+    processes: Annotated[int, typer.Option(min=1, help="Scenarios solved at once.")] = 2,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
     from scheduler.replanning.compare import compare, write_comparison
 
+    check_out(out)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
         try:
@@ -251,7 +287,8 @@ def whatif_command(
             errors.print("interrupted: no comparison written (a what-if compares whole "
                          "scenarios only)", markup=False)  # fmt: skip
             raise typer.Exit(130) from None
-    paths = write_comparison(comparison, out)
+    with writing(out):
+        paths = write_comparison(comparison, out)
     columns = ["scenario", "finish", "weighted_tardiness", "late_days", "moved_tasks"]
     table = Table(title="what-if")
     for column in columns:

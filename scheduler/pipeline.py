@@ -158,7 +158,11 @@ def make_schedule(plan: Plan, instance: Instance, solution: Solution,
                   result: SolveResult) -> Schedule:  # fmt: skip
     """Validate (independently of the solver) and put dates on a plan."""
     assert_valid(instance, solution)
-    info = {"name": result.solver, "status": str(result.status), "objective": result.objective,
+    # DESIGN's `name` is the engine ("cp-sat" or "greedy"); how it ran goes to `method`
+    name, _, method = result.solver.partition(" ")
+    method = method.strip("()") or ("whole model" if name == "cp-sat" else "priority rules")
+    info = {"name": name, "method": method, "status": str(result.status),
+            "objective": result.objective,
             "bound": result.bound, "gap": result.gap, "seconds": round(result.seconds, 3),
             "first_solution_seconds": result.first_solution_seconds,
             "workers": result.workers, "seed": result.seed,

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from scheduler.cli import app
@@ -50,8 +51,13 @@ def test_schedule_writes_contract_files(tmp_path):
     table = pd.read_csv(out / "schedule.csv")
     assert list(table.columns[: len(TASK_COLUMNS)]) == TASK_COLUMNS
     assert len(table) == 19
+    # amounts in the project's units (the model counts the 1.5 MW load bank in thousandths)
+    uses = table.set_index("task_id").resources
+    assert uses["s2-skid/1/loadbank"] == "load-bank-mw:1.5"
+    assert uses["s1-skid/1/set"] == "s1/crane:1"
     document = json.loads((out / "schedule.json").read_text())
     assert document["solver"]["status"] == "OPTIMAL"
+    assert (document["solver"]["name"], document["solver"]["method"]) == ("cp-sat", "whole model")
     assert document["solver"]["objective"] == document["kpis"]["makespan_days"] == 31
     assert set(document["kpis"]["milestones"]) == {"s1-rfs", "s2-rfs"}
     assert isinstance(document["tasks"][2]["crews"], list)
@@ -70,6 +76,25 @@ def test_schedule_refuses_to_mix_runs(tmp_path):
     assert (out / "schedule.csv").read_text() == before
     forced = runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--force"])
     assert forced.exit_code == 0, forced.output
+
+
+def test_out_that_cannot_be_a_folder_is_refused_before_solving(tmp_path):
+    (tmp_path / "afile").write_text("keep me")
+    for out, reason in [(tmp_path / "afile", "is a file; --out must be a folder"),
+                        (tmp_path / "afile" / "sub", "is not a folder")]:  # fmt: skip
+        result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--solver", "greedy"])
+        assert result.exit_code == 2, result.output
+        assert reason in result.output and "Traceback" not in result.output
+        assert "solver" not in result.output  # refused before any solve
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--workers", "0"), ("--time-limit", "0")])
+def test_solver_options_out_of_range_exit_2(tmp_path, option, value):
+    """--workers 0 ran one worker and recorded 0 in schedule.json; now refused."""
+    result = runner.invoke(app, ["schedule", PROJECT, "--out", str(tmp_path / "o"), option, value])
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_infeasible_project_exit_1(tmp_path):

@@ -185,6 +185,18 @@ def test_expand_complete_project():
             "  - {id: s1-skid, site: s1, module: skid, quantity: 1, factory: f1}",
             "deployments[1].id (line 26, column 10): duplicate deployment id 's1-skid'",
         ),
+        (
+            "{id: s2-skid, site: s2, module: skid, quantity: 1,",
+            "{id: s2-skid, site: s2, module: skid, quantity: 0,",
+            "milestones[1].after (line 33, column 25): milestone 's2-rfs' comes after no "
+            "module: its deployments all have quantity 0",
+        ),
+        (  # a value YAML itself cannot read still names its place in the document
+            "release: 2027-01-11",
+            "release: 2027-13-01",
+            "deployments[1].release (line 26, column 78): bad value '2027-13-01': month must "
+            "be in 1..12",
+        ),
     ],
 )
 def test_input_error_messages(tmp_path, old, new, expected):

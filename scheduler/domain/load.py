@@ -418,7 +418,7 @@ def check_resources(plan: Plan) -> list[Problem]:
 
 def check_milestones(plan: Plan) -> list[Problem]:
     p, doc = plan.project, plan.document
-    deployments = {d.id for d in p.deployments}
+    deployments = {d.id: d for d in p.deployments}
     problems = []
     for i, milestone in enumerate(p.milestones):
         for j, name in enumerate(milestone.after):
@@ -426,4 +426,10 @@ def check_milestones(plan: Plan) -> list[Problem]:
                 problems.append(doc.problem(("milestones", i, "after", j),
                                             f"milestone '{milestone.id}' comes after unknown "
                                             f"deployment '{name}'"))  # fmt: skip
+        known = [deployments[n] for n in milestone.after if n in deployments]
+        if known and all(d.quantity == 0 for d in known):
+            # no task would mark its day: schedule.json could give it no date
+            problems.append(doc.problem(("milestones", i, "after"),
+                                        f"milestone '{milestone.id}' comes after no module: "
+                                        "its deployments all have quantity 0"))  # fmt: skip
     return problems

@@ -118,9 +118,10 @@ class _Builder:
         self.open: set[int] = set()  # the collections being built, to catch alias loops
         self.count = 0
 
-    def error(self, node: yaml.Node, message: str) -> InputError:
+    def error(self, node: yaml.Node, message: str, place: Place = ()) -> InputError:
         mark = node.start_mark
-        return InputError([Problem(str(self.path), "", message, mark.line + 1, mark.column + 1)])
+        return InputError([Problem(str(self.path), place_text(place), message, mark.line + 1,
+                                   mark.column + 1)])  # fmt: skip
 
     def build(self, node: yaml.Node, place: Place) -> Any:
         self.count += 1
@@ -129,7 +130,7 @@ class _Builder:
                                    "(aliases of aliases?)")  # fmt: skip
         self.marks[place] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
+            return self.scalar(node, place)
         if id(node) in self.open:
             raise self.error(node, "an alias refers to the collection that contains it")
         self.open.add(id(node))
@@ -148,7 +149,7 @@ class _Builder:
                                            "write the fields out")  # fmt: skip
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.error(key_node, "a key must be a plain value")
-            key = self.scalar(key_node)
+            key = self.scalar(key_node, place)
             if key in result:
                 line = key_node.start_mark.line + 1
                 where = place_text((*place, str(key)))
@@ -157,15 +158,15 @@ class _Builder:
             result[key] = self.build(value_node, (*place, str(key)))
         return result
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.ScalarNode, place: Place) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as error:
-            raise self.error(node, f"bad value: {error.problem}") from None
+            raise self.error(node, f"bad value: {error.problem}", place) from None
         # PyYAML's own constructors also fail with KeyError, IndexError... on values such
         # as `!!bool maybe`, `!!int ""` or `!!timestamp soon`
         except Exception as error:
             value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
             kind = node.tag.rpartition(":")[2]
             reason = str(error) if isinstance(error, ValueError) else f"not a valid {kind}"
-            raise self.error(node, f"bad value {value!r}: {reason}") from None
+            raise self.error(node, f"bad value {value!r}: {reason}", place) from None

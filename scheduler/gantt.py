@@ -36,7 +36,7 @@ from plotly.io.json import to_json_plotly
 from plotly.subplots import make_subplots
 
 from scheduler.domain.calendar import Calendar
-from scheduler.schedule import Schedule
+from scheduler.schedule import Schedule, crews_available
 
 PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
 PHASE_COLORS = {
@@ -307,22 +307,26 @@ def _baseline_bars(
     schedule: Schedule, baseline: pd.DataFrame | bool, tasks: pd.DataFrame
 ) -> list[go.Bar]:
     """Grey ghost bars of a baseline: a baseline tasks table, or (True) the tasks' own
-    ``baseline_start_day`` with their duration, for the modules in ``tasks``."""
+    ``baseline_start_day`` to ``baseline_end_day`` (or their duration), for the modules in
+    ``tasks``."""
     if baseline is True:
         if "baseline_start_day" not in tasks:
             return []
         cal = calendar_of(schedule)
         ids, rows, starts, finishes = [], [], [], []
+        # the baseline's own end when the schedule has it (a delay changed the duration)
+        ends = tasks["baseline_end_day"] if "baseline_end_day" in tasks \
+            else tasks["baseline_start_day"] + tasks["duration"]  # fmt: skip
         spans = zip(tasks["task_id"], tasks["module_id"], tasks["baseline_start_day"].tolist(),
-                    tasks["duration"].tolist(), strict=True)  # fmt: skip
-        for task_id, module, first, duration in spans:
-            b = _opt_int(first)
-            if b is None:
+                    ends.tolist(), strict=True)  # fmt: skip
+        for task_id, module, first, last in spans:
+            b, e = _opt_int(first), _opt_int(last)
+            if b is None or e is None:
                 continue
             ids.append(task_id)
             rows.append(module)
             starts.append(cal.date_of(b).isoformat())
-            finishes.append(cal.finish_date(b + duration, duration).isoformat())
+            finishes.append(cal.finish_date(e, e - b).isoformat())
     elif isinstance(baseline, pd.DataFrame):
         modules = set(tasks["module_id"])
         b = baseline[[_text(m) in modules for m in baseline["module_id"].tolist()]]
@@ -836,7 +840,8 @@ def _pools(schedule: Schedule) -> list[tuple[str, int | None, str]]:
 
 def crew_table(schedule: Schedule) -> pd.DataFrame:
     """Busy crews per pool and working day (a crew ``pool#k`` listed in a task's ``crews``
-    is busy on the task's days), with the pool's crew count."""
+    is busy on the task's days), with the crews the pool has that day (its count, less
+    absences or a scenario's shortage)."""
     tasks = _tasks(schedule)
     cal = calendar_of(schedule)
     end = max(1, int(tasks["end_day"].max()) if not tasks.empty else 1)
@@ -853,10 +858,14 @@ def crew_table(schedule: Schedule) -> pd.DataFrame:
             diff[pool][min(max(start, 0), end)] += 1
             diff[pool][min(max(stop, 0), end)] -= 1
     dates = [cal.date_of(d) for d in range(end)]
+    p = schedule.pools
+    windows = dict(zip(p["pool"], p["available"], strict=True)) \
+        if p is not None and "available" in p else {}  # fmt: skip
     frames = [
         pd.DataFrame({"pool": pool, "day": np.arange(end), "date": dates,
                       "busy": np.cumsum(d)[:end],
-                      "count": counts[pool] if counts[pool] is not None else np.nan})
+                      "count": crews_available(counts[pool], windows.get(pool), end)
+                      if counts[pool] is not None else np.nan})
         for pool, d in diff.items()
     ]  # fmt: skip
     if not frames:
@@ -866,17 +875,23 @@ def crew_table(schedule: Schedule) -> pd.DataFrame:
 
 def crew_weeks(schedule: Schedule) -> pd.DataFrame:
     """Per pool and calendar week (starting Monday): mean and peak busy crews over the
-    week's working days, the pool's count and the utilisation (mean / count)."""
+    week's working days, the fewest crews available on one of them (``count``) and the
+    utilisation (busy crew-days / available crew-days; a pool of unknown size counts its
+    peak)."""
     table = crew_table(schedule)
     if table.empty:
         return pd.DataFrame(columns=["pool", "week", "mean", "peak", "count", "utilisation"])
     table["week"] = [d - timedelta(days=d.weekday()) for d in table["date"]]
     weeks = table.groupby(["pool", "week"], sort=False).agg(
-        mean=("busy", "mean"), peak=("busy", "max"), count=("count", "first")
+        mean=("busy", "mean"), peak=("busy", "max"), count=("count", "min"),
+        available=("count", "mean"),
     ).reset_index()  # fmt: skip
-    count = weeks["count"].where(weeks["count"] > 0, weeks.groupby("pool")["peak"].transform("max"))
-    weeks["utilisation"] = (weeks["mean"] / count.where(count > 0, 1)).round(4)
-    return weeks
+    known = weeks["available"].notna()
+    size = weeks["available"].where(known, weeks.groupby("pool")["peak"].transform("max"))
+    busy = weeks["mean"] > 0
+    weeks["utilisation"] = np.where(size > 0, weeks["mean"] / size.where(size > 0, 1),
+                                    busy.astype(float)).round(4)  # fmt: skip
+    return weeks.drop(columns="available")
 
 
 def resource_view(schedule: Schedule) -> go.Figure:
@@ -1045,8 +1060,14 @@ def gantt_html(schedule: Schedule, baseline: pd.DataFrame | None = None) -> str:
         card("sites · modules · tasks", f"{len(sites)} · {len(modules)} · {len(tasks)}"),
     ]  # fmt: skip
     solver_text = " ".join(_text(solver.get(key)) for key in ("name", "status")).strip()
+    if _text(solver.get("method")):
+        solver_text += f" ({_text(solver['method'])})"
     if "objective" in solver:
         solver_text += f" · objective {_text(solver['objective'])}"
+    if _text(solver.get("bound")):
+        solver_text += f" · bound {_text(solver['bound'])}"
+    if _text(solver.get("gap")):
+        solver_text += f" · gap {_num(solver['gap']):.1%}"
     if "seconds" in solver:
         solver_text += f" · {_num(solver['seconds']):.1f} s"
     sub = f"Program start {schedule.program_start.isoformat()}" + (
@@ -1073,11 +1094,13 @@ def gantt_html(schedule: Schedule, baseline: pd.DataFrame | None = None) -> str:
             options.append(f"<option value='{value}'>{html.escape(label)}</option>")
         options.append("</optgroup>")
     replan_note = (
-        " Replanned: grey ghost bars are the baseline, hatched bars are done, the red line"
-        " is the status date."
+        (" Replanned: in the deployment views below, grey ghost bars are the baseline and"
+         " hatched bars are done; the red line is the status date." if merge else
+         " Replanned: grey ghost bars are the baseline, hatched bars are done, the red line"
+         " is the status date.")
         if ghost is not None
         else ""
-    )
+    )  # fmt: skip
     template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
     merge_note = (
         "Each bar is a run of a module's back-to-back tasks in one phase (the program has "

@@ -6,7 +6,10 @@
   DESIGN.md) then ``EXTRA_COLUMNS``; ``crews`` is the ``;``-joined crew ids.
 - ``milestones``: one row a milestone, columns ``MILESTONE_COLUMNS``.
 - ``supplies``: one row a power supply, columns ``SUPPLY_COLUMNS``.
-- ``pools``: one row a crew pool, columns ``POOL_COLUMNS``.
+- ``pools``: one row a crew pool, columns ``POOL_COLUMNS``; ``available`` holds the
+  windows in which another number of crews is available, ``start-end:count;...`` in
+  working days (end excluded; the first window that covers a day holds, as in
+  `CrewPool.available_on`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scheduler.domain.calendar import Calendar
@@ -33,7 +37,7 @@ MILESTONE_COLUMNS = [
     "deadline_day", "deadline", "weight",
 ]  # fmt: skip
 SUPPLY_COLUMNS = ["site", "name", "kind", "mw", "from_day", "until_day", "from", "until"]
-POOL_COLUMNS = ["pool", "skills", "count", "sites"]
+POOL_COLUMNS = ["pool", "skills", "count", "sites", "available"]
 
 
 @dataclass
@@ -73,7 +77,8 @@ def build_schedule(
         [_supply_row(calendar, s) for s in instance.supplies], columns=SUPPLY_COLUMNS
     )
     pools = pd.DataFrame([[p.id, ";".join(sorted(p.skills)), p.count,
-                           ";".join(sorted(p.sites)) if p.sites is not None else ""]
+                           ";".join(sorted(p.sites)) if p.sites is not None else "",
+                           ";".join(f"{w.start}-{w.end}:{w.value}" for w in p.windows)]
                           for p in instance.pools], columns=POOL_COLUMNS)  # fmt: skip
     schedule = Schedule(project, calendar.start, sorted(calendar.workdays),
                         sorted(calendar.holidays), tasks, milestones, supplies, pools,
@@ -106,6 +111,21 @@ def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]
         uses_text(task, scales),
         task.name,  # the catalog's display name (its id when it gives none)
     ]
+
+
+def crews_available(count: int, available: object, days: int) -> np.ndarray:
+    """Crews of a pool available on each working day ``0 .. days - 1``: ``count`` but
+    where a window of the ``available`` column says otherwise (absences, a scenario's
+    shortage)."""
+    found = np.full(max(days, 0), count, dtype=int)
+    covered = np.zeros(len(found), dtype=bool)
+    text = available if isinstance(available, str) else ""
+    for part in filter(None, text.split(";")):
+        span, value = part.split(":")
+        first, end = (min(max(int(x), 0), len(found)) for x in span.split("-"))
+        free = np.flatnonzero(~covered[first:end]) + first
+        found[free], covered[free] = int(value), True
+    return found
 
 
 def uses_text(task: Task, scales: dict[str, int]) -> str:

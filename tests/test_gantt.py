@@ -361,6 +361,28 @@ def test_crew_table_and_weeks_by_hand(fixture):
     assert weeks.loc[("cx", w3), "utilisation"] == pytest.approx(1.0)
 
 
+def test_crew_weeks_and_idle_days_count_the_crews_available(fixture):
+    """elec has 2 crews but 1 on days 6-7 (the first window that covers a day holds) and
+    3 on days 0-5: week 2 (days 5-8: 3, 1, 1, 2 crews; busy 2, 1, 1, 0) is used 4 of 7
+    crew-days with 1 crew at its lowest; idle days count only crews that were there.
+    Once the heatmap divided by the pool's count whatever its absences."""
+    from scheduler.replanning.compare import idle_days
+
+    pools = fixture.pools.copy()
+    pools["available"] = ["6-8:1;0-6:3", ""]
+    short = Schedule(**{**fixture.__dict__, "pools": pools})
+    table = crew_table(short)
+    assert table[table["pool"] == "elec"]["count"].tolist() == [3, 3, 3, 3, 3, 3, 1, 1, 2, 2]
+    weeks = crew_weeks(short).set_index(["pool", "week"])
+    w1, w2 = date(2027, 1, 4), date(2027, 1, 11)
+    assert weeks.loc[("elec", w2), "count"] == 1
+    assert weeks.loc[("elec", w2), "utilisation"] == pytest.approx(4 / 7, abs=1e-4)
+    assert weeks.loc[("elec", w1), "utilisation"] == pytest.approx(4 / 15, abs=1e-4)
+    # elec works days 3-7: 3 + 3 + 3 + 1 + 1 = 11 crew-days there, 8 busy
+    assert idle_days(short)["elec"] == 11 - 8
+    assert idle_days(fixture)["elec"] == 2 * 5 - 8
+
+
 def test_resource_view_heatmap(fixture):
     fig = resource_view(fixture)
     assert len(fig.data) == 1

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from scheduler.domain.yamlio import InputError
+from scheduler.gantt import gantt
 from scheduler.instance import Link, LinkType, Task
 from scheduler.output import write_json
 from scheduler.pipeline import plan_project
@@ -238,6 +239,18 @@ def test_delay_one_task_and_a_deployment(baseline, tmp_path):
     assert durations["s1-skid/1/ship"] == durations["s1-skid/2/ship"] == 5
     got = starts(outcome)
     assert got["s2-skid/1/set"] >= got["s2-skid/1/ship"] + 17
+    # the Gantt ghosts the baseline's 2-day ship (was drawn with the new 17 days) and draws
+    # the status date (was never drawn: the KPIs did not carry it)
+    tasks = outcome.schedule.tasks.set_index("task_id")
+    b, e = tasks.loc["s2-skid/1/ship", ["baseline_start_day", "baseline_end_day"]]
+    assert e - b == 2
+    fig = gantt(outcome.schedule, baseline=True)
+    ghost = next(t for t in fig.data if t.name == "baseline")
+    k = list(ghost.customdata[:, 0]).index("s2-skid/1/ship")
+    cal = outcome.plan.calendar
+    assert ghost.x[k] == ((cal.finish_date(e, e - b) - cal.date_of(b)).days + 1) * 86_400_000
+    assert outcome.schedule.kpis["status_date"] == "2027-01-04"
+    assert [s.x0 for s in fig.layout.shapes if s.line.color == "#d62728"] == ["2027-01-04"]
 
 
 def test_delay_of_a_task_in_progress_carries_over(baseline, tmp_path):

@@ -27,7 +27,7 @@ def test_power_slip_replan_moves_little(tmp_path):
     write_json(base.schedule, tmp_path / "schedule.json")
     new = replan(PROJECT, tmp_path / "schedule.json", scenario=SLIP, options=OPTIONS)
     assert validate(new.instance, new.result.solution) == []
-    _, instance, _, baseline, _, _ = prepare(PROJECT, tmp_path / "schedule.json", scenario=SLIP)
+    _, instance, _, baseline, _, _, _ = prepare(PROJECT, tmp_path / "schedule.json", scenario=SLIP)
     greedy = run_greedy(instance)  # a fresh solve as `modsched schedule` does it
     # the same search time as the replan gives the objective (its first stage)
     same_effort = SolveOptions(time_limit=OPTIONS.time_limit * STAGE_ONE_SHARE, workers=1)

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from scheduler.gantt import gantt, power_table
 from scheduler.output import write_atomic
 from scheduler.replanning.replan import replan
-from scheduler.schedule import Schedule
+from scheduler.schedule import Schedule, crews_available
 from scheduler.solvers.cpsat import SolveOptions
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
@@ -137,9 +137,10 @@ def crew_days_by_skill(schedule: Schedule) -> dict[str, int]:
     return dict(days)
 
 
-def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, int]]:
-    """pool -> (crew-days busy, first day, last end, crew count)."""
-    counts = dict(zip(schedule.pools.pool, schedule.pools["count"], strict=True))
+def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, np.ndarray]]:
+    """pool -> (crew-days busy, first day, last end, crews available on each working day:
+    the pool's count less absences and a scenario's shortage)."""
+    pools = schedule.pools.set_index("pool")
     found: dict[str, list[int]] = {}
     for crews, start, end in zip(schedule.tasks.crews, schedule.tasks.start_day,
                                  schedule.tasks.end_day, strict=True):  # fmt: skip
@@ -153,19 +154,28 @@ def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, int]]:
                 min(first, int(start)),
                 max(last, int(end)),
             ]
-    return {p: (b, f, e, int(counts.get(p, 1))) for p, (b, f, e) in found.items()}
+    span = max(int(schedule.kpis["makespan_days"]), *(e for _, _, e in found.values()), 1)
+
+    def available(pool: str) -> np.ndarray:
+        if pool not in pools.index:
+            return np.ones(span, dtype=int)
+        return crews_available(int(pools.at[pool, "count"]), pools.at[pool, "available"], span)
+
+    return {p: (b, f, e, available(p)) for p, (b, f, e) in found.items()}
 
 
 def idle_days(schedule: Schedule) -> dict[str, int]:
-    """Crew-days a pool is paid but idle between its first start and its last finish."""
-    return {p: max(0, n * (last - first) - busy) for p, (busy, first, last, n) in
-            _busy(schedule).items()}  # fmt: skip
+    """Crew-days a pool is paid but idle between its first start and its last finish
+    (crews absent or taken away by the scenario are not counted as idle)."""
+    return {p: max(0, int(days[first:last].sum()) - busy)
+            for p, (busy, first, last, days) in _busy(schedule).items()}  # fmt: skip
 
 
 def scarce_pools(schedule: Schedule) -> list[str]:
-    """The pools busiest relative to their size over the program."""
+    """The pools busiest relative to the crews they have over the program."""
     span = max(int(schedule.kpis["makespan_days"]), 1)
-    load = {p: busy / (n * span) for p, (busy, _, _, n) in _busy(schedule).items()}
+    load = {p: busy / max(int(days[:span].sum()), 1)
+            for p, (busy, _, _, days) in _busy(schedule).items()}  # fmt: skip
     return sorted(load, key=lambda p: (-load[p], p))[:SCARCE_POOLS]
 
 

@@ -47,6 +47,7 @@ class Prepared(NamedTuple):
     baseline: Baseline
     scenario: str
     unpinned: Instance  # scenario applied, before pinning
+    status_day: int
 
 
 @dataclass
@@ -86,7 +87,7 @@ def prepare(project: str | Path, baseline_path: str | Path, actuals: str | Path 
     happened = (read_actuals(actuals, instance, calendar, day) if actuals is not None
                 else as_planned(baseline, instance, day))  # fmt: skip
     pinned, statuses = pin_status(instance, baseline, happened, day)
-    return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance)
+    return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
 
 def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path) -> None:
@@ -133,7 +134,7 @@ def replan(
 ) -> Replanned:
     """The new plan from a status date, as stable as the objective allows."""
     options = options or SolveOptions()
-    plan, instance, statuses, baseline, name, unpinned = prepare(
+    plan, instance, statuses, baseline, name, unpinned, day = prepare(
         project, baseline_path, actuals, scenario, status_date
     )
     cpm = critical_path(instance)
@@ -159,6 +160,7 @@ def replan(
     changes = change_table(instance, result.solution, baseline, plan)
     schedule.kpis["moved_tasks"] = len(changes[changes.shift_days != 0])
     schedule.kpis["crew_changes"] = int(changes.crews_changed.sum()) if len(changes) else 0
+    schedule.kpis["status_date"] = plan.calendar.date_of(day).isoformat()  # the Gantt's line
     return Replanned(plan, instance, statuses, baseline, result, schedule, changes, name)
 
 
@@ -168,6 +170,7 @@ def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance:
     power draw they had (the replanning problem leaves them out of every capacity)."""
     schedule.tasks["status"] = [str(s) for s in statuses]
     schedule.tasks["baseline_start_day"] = [baseline.starts[t.id] for t in instance.tasks]
+    schedule.tasks["baseline_end_day"] = [baseline.ends[t.id] for t in instance.tasks]
     done = [s == TaskStatus.DONE for s in statuses]
     history = [t for t, d in zip(instance.tasks, done, strict=True) if d]
     schedule.tasks.loc[done, "crews"] = [";".join(baseline.crews.get(t.id, ())) for t in history]

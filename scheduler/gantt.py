@@ -189,12 +189,13 @@ def _milestones(schedule: Schedule) -> pd.DataFrame:
 
 
 def _milestones_for(milestones: pd.DataFrame, deployment: str, site: str) -> pd.DataFrame:
-    """Milestones relevant to one deployment: by a ``deployments`` column when the table has
-    one, else by the id naming convention (``{site}-...`` or ``{deployment}...``)."""
+    """Milestones relevant to one deployment: those that come after it (the
+    ``deployments`` column), else, for a table without one, by the id naming convention
+    (``{site}-...`` or ``{deployment}...``)."""
     if milestones.empty:
         return milestones
     for col in ("deployments", "after"):
-        if col in milestones:
+        if col in milestones and any(_text(v) for v in milestones[col]):
             keep = [
                 deployment in (v if isinstance(v, (list, tuple)) else _text(v).split(";"))
                 for v in milestones[col]

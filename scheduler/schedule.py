@@ -4,7 +4,8 @@
 
 - ``tasks``: one row a task, columns ``TASK_COLUMNS`` (the schedule.csv contract of
   DESIGN.md) then ``EXTRA_COLUMNS``; ``crews`` is the ``;``-joined crew ids.
-- ``milestones``: one row a milestone, columns ``MILESTONE_COLUMNS``.
+- ``milestones``: one row a milestone, columns ``MILESTONE_COLUMNS`` (``deployments``: the
+  ``;``-joined deployments it comes after).
 - ``supplies``: one row a power supply, columns ``SUPPLY_COLUMNS``.
 - ``pools``: one row a crew pool, columns ``POOL_COLUMNS``; ``available`` holds the
   windows in which another number of crews is available, ``start-end:count;...`` in
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,7 +36,7 @@ TASK_COLUMNS = [
 EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources", "task_name"]
 MILESTONE_COLUMNS = [
     "milestone_id", "day", "date", "target_day", "target", "late_days",
-    "deadline_day", "deadline", "weight",
+    "deadline_day", "deadline", "weight", "deployments",
 ]  # fmt: skip
 SUPPLY_COLUMNS = ["site", "name", "kind", "mw", "from_day", "until_day", "from", "until"]
 POOL_COLUMNS = ["pool", "skills", "count", "sites", "available"]
@@ -144,8 +146,14 @@ def _milestone_row(calendar: Calendar, milestone: Milestone, starts: list[int],
     def iso(d: int | None) -> str:
         return calendar.date_of(d).isoformat() if d is not None else ""
 
+    deployments = _unique_texts(instance.tasks[i].deployment or "" for i in milestone.tasks)
     return [milestone.id, day, iso(day), milestone.target, iso(milestone.target), late,
-            milestone.deadline, iso(milestone.deadline), milestone.weight]  # fmt: skip
+            milestone.deadline, iso(milestone.deadline), milestone.weight,
+            ";".join(deployments)]  # fmt: skip
+
+
+def _unique_texts(values: Iterable[str]) -> list[str]:
+    return [v for v in dict.fromkeys(values) if v]
 
 
 def _supply_row(calendar: Calendar, supply: Supply) -> list:

@@ -254,6 +254,16 @@ def test_gantt_one_deployment(fixture):
         gantt(fixture, "nope")
 
 
+def test_deployment_view_shows_the_milestones_that_follow_it(fixture):
+    """With the milestones' deployments known, a view shows the milestones that come after
+    its deployment, whatever their ids (it went by the site prefix of the id)."""
+    milestones = fixture.milestones.copy()
+    milestones["deployments"] = ["s2-cool"]  # s1-rfs, named for s1, follows s2's skid here
+    moved = Schedule(**{**fixture.__dict__, "milestones": milestones})
+    assert "◆ s1-rfs" not in list(gantt(moved, "s1-power").layout.yaxis.categoryarray)
+    assert "◆ s1-rfs" in list(gantt(moved, "s2-cool").layout.yaxis.categoryarray)
+
+
 def test_gantt_baseline_ghost_bars_behind(fixture):
     base = fixture.tasks.copy()
     replanned = replanned_fixture()  # s1-power/2/ship moves two working days later

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -109,7 +108,7 @@ def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...]
         task.phase,
         GATE_NAMES[int(task.gate)],
         task.energise_kw / 1000,
-        ";".join(f"{k}:{v}" for k, v in task.skills.items()),
+        skills_text(task),
         uses_text(task, scales),
         task.name,  # the catalog's display name (its id when it gives none)
     ]
@@ -130,6 +129,11 @@ def crews_available(count: int, available: object, days: int) -> np.ndarray:
     return found
 
 
+def skills_text(task: Task) -> str:
+    """The ``skills`` column: "skill:n;..." as the task needs them."""
+    return ";".join(f"{k}:{v}" for k, v in task.skills.items())
+
+
 def uses_text(task: Task, scales: dict[str, int]) -> str:
     """The ``resources`` column: "id:amount;..." in the project's units (a load bank of
     1.5 MW reads 1.5, not the model's 1500 thousandths)."""
@@ -146,14 +150,10 @@ def _milestone_row(calendar: Calendar, milestone: Milestone, starts: list[int],
     def iso(d: int | None) -> str:
         return calendar.date_of(d).isoformat() if d is not None else ""
 
-    deployments = _unique_texts(instance.tasks[i].deployment or "" for i in milestone.tasks)
+    deployments = dict.fromkeys(d for i in milestone.tasks if (d := instance.tasks[i].deployment))
     return [milestone.id, day, iso(day), milestone.target, iso(milestone.target), late,
             milestone.deadline, iso(milestone.deadline), milestone.weight,
             ";".join(deployments)]  # fmt: skip
-
-
-def _unique_texts(values: Iterable[str]) -> list[str]:
-    return [v for v in dict.fromkeys(values) if v]
 
 
 def _supply_row(calendar: Calendar, supply: Supply) -> list:

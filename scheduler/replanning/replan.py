@@ -32,7 +32,7 @@ from scheduler.replanning.status import (
     read_actuals,
     read_baseline,
 )
-from scheduler.schedule import Schedule, uses_text
+from scheduler.schedule import Schedule, skills_text, uses_text
 from scheduler.solvers.cpsat import Progress, SolveOptions, solve
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import SolveResult, Status
@@ -174,8 +174,7 @@ def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance:
     done = [s == TaskStatus.DONE for s in statuses]
     history = [t for t, d in zip(instance.tasks, done, strict=True) if d]
     schedule.tasks.loc[done, "crews"] = [";".join(baseline.crews.get(t.id, ())) for t in history]
-    schedule.tasks.loc[done, "skills"] = [";".join(f"{k}:{v}" for k, v in t.skills.items())
-                                          for t in history]  # fmt: skip
+    schedule.tasks.loc[done, "skills"] = [skills_text(t) for t in history]
     scales = {r.id: r.scale for r in instance.resources}
     schedule.tasks.loc[done, "resources"] = [uses_text(t, scales) for t in history]
     schedule.tasks.loc[done, "power_mw"] = [t.power_kw / 1000 for t in history]

@@ -41,31 +41,48 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
         instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
     options = SolveOptions(time_limit=time_limit, workers=workers)
     result = cp_sat(instance, options, greedy.solution, cpm=cpm)
-    row = {"project": Path(project).stem, "time_limit": time_limit, "tasks": instance.num_tasks,
-           "load_s": round(loaded, 1),
-           "cpm_days": cpm.length, "greedy_s": round(greedy.seconds, 1)}  # fmt: skip
+    row = {
+        "project": Path(project).stem,
+        "time_limit": time_limit,
+        "tasks": instance.num_tasks,
+        "load_s": round(loaded, 1),
+        "cpm_days": cpm.length,
+        "greedy_s": round(greedy.seconds, 1),
+    }
     if greedy.solution is not None:
         tardiness, makespan = objective_terms(instance, greedy.solution.starts)
-        row |= {"greedy_tardiness": tardiness, "greedy_makespan": makespan,
-                "greedy_valid": not validate(instance, greedy.solution)}  # fmt: skip
-    row |= {"solver": result.solver, "status": str(result.status),
-            "seconds": round(result.seconds, 1),
-            "first_solution_s": round(result.first_solution_seconds or -1, 1),
-            "objective": result.objective, "bound": result.bound,
-            "gap": None if result.gap is None else round(100 * result.gap, 2)}  # fmt: skip
+        row |= {
+            "greedy_tardiness": tardiness,
+            "greedy_makespan": makespan,
+            "greedy_valid": not validate(instance, greedy.solution),
+        }
+    row |= {
+        "solver": result.solver,
+        "status": str(result.status),
+        "seconds": round(result.seconds, 1),
+        "first_solution_s": round(result.first_solution_seconds or -1, 1),
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": None if result.gap is None else round(100 * result.gap, 2),
+    }
     if result.solution is not None:
         tardiness, makespan = objective_terms(instance, result.solution.starts)
         bound_tardiness = (result.bound or 0) // instance.tardiness_weight
-        row |= {"cpsat_tardiness": tardiness, "cpsat_makespan": makespan,
-                "tardiness_bound": bound_tardiness,
-                "cpsat_valid": not validate(instance, result.solution)}  # fmt: skip
+        row |= {
+            "cpsat_tardiness": tardiness,
+            "cpsat_makespan": makespan,
+            "tardiness_bound": bound_tardiness,
+            "cpsat_valid": not validate(instance, result.solution),
+        }
     row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return row
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| project | limit s | tasks | solver | greedy late x w / makespan | CP-SAT late x w "
-            "/ makespan | tardiness bound | status | gap % | first plan s | solve s | peak MB |")
+    head = (
+        "| project | limit s | tasks | solver | greedy late x w / makespan | CP-SAT late x w "
+        "/ makespan | tardiness bound | status | gap % | first plan s | solve s | peak MB |"
+    )
     lines = [head, "|" + "---|" * 12]
     for r in rows:
         lines.append(
@@ -113,9 +130,21 @@ def main() -> None:
     rows = []
     for spec in args.projects:  # PROJECT or PROJECT@SECONDS
         project, _, seconds = spec.partition("@")
-        done = subprocess.run([sys.executable, __file__, "--one", project, "--time-limit",
-                               seconds or str(args.time_limit), "--workers", str(args.workers)],
-                              capture_output=True, text=True, check=True)  # fmt: skip
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                project,
+                "--time-limit",
+                seconds or str(args.time_limit),
+                "--workers",
+                str(args.workers),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
     write(rows, " ".join(["python", "benchmarks/examples.py", *sys.argv[1:]]))

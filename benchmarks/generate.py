@@ -99,8 +99,13 @@ def hall_type(mw: float) -> str:
 
 def hall_mix(mw: float, style: str) -> dict[str, int]:
     """Modules of a hall of ``mw`` MW IT (DOMAIN.md 9.2 counts for 25 MW, liquid-cooled)."""
-    mix = {"mvsg": 1, "pskid": math.ceil(mw / 2.5), "mechpwr": math.ceil(mw / 6.25),
-           "bess": 1, "gen": math.ceil(mw / 6.25)}  # fmt: skip
+    mix = {
+        "mvsg": 1,
+        "pskid": math.ceil(mw / 2.5),
+        "mechpwr": math.ceil(mw / 6.25),
+        "bess": 1,
+        "gen": math.ceil(mw / 6.25),
+    }
     if style == "liquid":  # direct-to-chip: 14 CDUs, 12 chillers, 2 door batches at 25 MW
         mix |= {"chl": round(mw * 0.48), "cdu": round(mw * 0.56), "rdhx": max(1, round(mw / 12.5))}
     else:  # hybrid: fewer CDUs, more rear doors and chillers
@@ -132,14 +137,19 @@ def hall_tasks(mw: float, style: str, per_type: dict[str, int]) -> int:
     return sum(q * per_type[m] for m, q in hall_mix(mw, style).items()) + per_type["hall"]
 
 
-def plan_halls(tasks: int, rng: random.Random, per_type: dict[str, int]
-               ) -> tuple[list[SiteSpec], bool]:  # fmt: skip
+def plan_halls(
+    tasks: int, rng: random.Random, per_type: dict[str, int]
+) -> tuple[list[SiteSpec], bool]:
     """Sites and halls whose task count is close to ``tasks``."""
     n_halls = max(2, round(tasks / 690))
     n_sites = min(n_halls, max(2, math.ceil(n_halls / 3)), 10)
     fab = tasks >= 5000
-    sites = [SiteSpec(f"s{k + 1}", SITE_STORIES[k % 4] if k != 1 else "oh",
-                      380 + 25 * k + rng.randint(0, 30)) for k in range(n_sites)]  # fmt: skip
+    sites = [
+        SiteSpec(
+            f"s{k + 1}", SITE_STORIES[k % 4] if k != 1 else "oh", 380 + 25 * k + rng.randint(0, 30)
+        )
+        for k in range(n_sites)
+    ]
     for k, site in enumerate(sites):  # exactly one site without temporary power
         if k != 1 and site.story == "oh":
             site.story = "tx"
@@ -151,18 +161,24 @@ def plan_halls(tasks: int, rng: random.Random, per_type: dict[str, int]
     per_hall = (tasks - fixed) / n_halls
     base = min(HALL_SIZES, key=lambda mw: abs(hall_tasks(mw, "liquid", per_type) - per_hall))
     i0 = HALL_SIZES.index(base)
-    sizes = [HALL_SIZES[min(len(HALL_SIZES) - 1, max(0, i0 + rng.choice([-2, -1, 0, 0, 1, 2])))]
-             for _ in range(n_halls)]  # fmt: skip
+    sizes = [
+        HALL_SIZES[min(len(HALL_SIZES) - 1, max(0, i0 + rng.choice([-2, -1, 0, 0, 1, 2])))]
+        for _ in range(n_halls)
+    ]
     # move sizes one step at a time towards the task target
     for _ in range(4 * n_halls):
-        total = fixed + sum(hall_tasks(mw, st, per_type)
-                            for mw, st in zip(sizes, styles, strict=True))
+        total = fixed + sum(
+            hall_tasks(mw, st, per_type) for mw, st in zip(sizes, styles, strict=True)
+        )
         k = rng.randrange(n_halls)
         j = HALL_SIZES.index(sizes[k])
         step = 1 if total < tasks else -1
         if 0 <= j + step < len(HALL_SIZES):
-            after = total + hall_tasks(HALL_SIZES[j + step], styles[k], per_type) \
-                - hall_tasks(sizes[k], styles[k], per_type)  # fmt: skip
+            after = (
+                total
+                + hall_tasks(HALL_SIZES[j + step], styles[k], per_type)
+                - hall_tasks(sizes[k], styles[k], per_type)
+            )
             if abs(after - tasks) < abs(total - tasks):
                 sizes[k] = HALL_SIZES[j + step]
     counts = _split(n_halls, n_sites)
@@ -170,8 +186,15 @@ def plan_halls(tasks: int, rng: random.Random, per_type: dict[str, int]
     for site, count in zip(sites, counts, strict=True):
         for wave in range(count):
             building = f"{site.id}-b{wave // 2 + 1}"
-            hall = Hall(f"{site.id}-h{wave + 1}", site.id, building, wave, sizes[h], styles[h],
-                        reserve=wave % 2 == 0)  # fmt: skip
+            hall = Hall(
+                f"{site.id}-h{wave + 1}",
+                site.id,
+                building,
+                wave,
+                sizes[h],
+                styles[h],
+                reserve=wave % 2 == 0,
+            )
             hall.mix = hall_mix(hall.mw, hall.style)
             site.halls.append(hall)
             h += 1
@@ -188,8 +211,13 @@ def hall_catalog(sizes: set[float]) -> list[dict]:
     types = []
     for mw in sorted(s for s in sizes if s != 25.0):
         f = mw / 25.0
-        module = {"id": hall_type(mw), "name": f"Hall systems, {mw:g} MW IT", "category": "hall",
-                  "load_mw": round(base["load_mw"] * f, 3), "tasks": []}  # fmt: skip
+        module = {
+            "id": hall_type(mw),
+            "name": f"Hall systems, {mw:g} MW IT",
+            "category": "hall",
+            "load_mw": round(base["load_mw"] * f, 3),
+            "tasks": [],
+        }
         for task in base["tasks"]:
             task = dict(task)
             if "power_mw" in task:
@@ -225,34 +253,57 @@ class Builder:
     def document(self) -> dict:
         n = len(self.halls)
         doc: dict = {
-            "program": {"name": f"Generated program: {n} halls at {len(self.sites)} sites "
-                                f"(~{self.target_tasks} tasks, seed {self.seed})",
-                        "start": START,
-                        "calendar": {"workdays": WORKDAYS,
-                                     "holidays": holidays(range(2025, 2036))}},
+            "program": {
+                "name": f"Generated program: {n} halls at {len(self.sites)} sites "
+                f"(~{self.target_tasks} tasks, seed {self.seed})",
+                "start": START,
+                "calendar": {"workdays": WORKDAYS, "holidays": holidays(range(2025, 2036))},
+            },
             "catalog": [str(CATALOG), "halls.yaml"],
             "resources": {"load-bank-mw": 25 + 3 * n, "liquid-load-bank-mw": 6 + n},
             "sites": [self.site(s) for s in self.sites],
             "factories": [{"id": f"eh{k + 1}", "slots": 6} for k in range(self.n_eh)]
-                       + [{"id": f"skid{k + 1}", "slots": 4} for k in range(self.n_skid)],
+            + [{"id": f"skid{k + 1}", "slots": 4} for k in range(self.n_skid)],
             "crews": self.crews(),
             "deployments": [],
             "milestones": [],
-        }  # fmt: skip
+        }
         if self.fab:
-            doc["sites"].append({"id": "fab", "power": [
-                {"name": "construction feed", "kind": "backfeed", "mw": 5,
-                 "from": self.day(330), "until": self.day(480)},
-                {"name": "substation expansion", "kind": "permanent", "mw": 20,
-                 "from": self.day(420)}], "resources": {"crane": 1}})  # fmt: skip
+            doc["sites"].append(
+                {
+                    "id": "fab",
+                    "power": [
+                        {
+                            "name": "construction feed",
+                            "kind": "backfeed",
+                            "mw": 5,
+                            "from": self.day(330),
+                            "until": self.day(480),
+                        },
+                        {
+                            "name": "substation expansion",
+                            "kind": "permanent",
+                            "mw": 20,
+                            "from": self.day(420),
+                        },
+                    ],
+                    "resources": {"crane": 1},
+                }
+            )
         for h, hall in enumerate(self.halls):
             doc["deployments"] += self.hall_deployments(hall, h)
-            doc["milestones"].append({"id": f"{hall.id}-rfs", "after": [f"{hall.id}-hall"],
-                                      "weight": self.rng.choice([5, 10, 10, 20])})  # fmt: skip
+            doc["milestones"].append(
+                {
+                    "id": f"{hall.id}-rfs",
+                    "after": [f"{hall.id}-hall"],
+                    "weight": self.rng.choice([5, 10, 10, 20]),
+                }
+            )
         if self.fab:
             doc["deployments"] += self.fab_deployments()
-            doc["milestones"].append({"id": "fab-utilities", "weight": 5,
-                                      "after": ["fab-b1-wts", "fab-upw", "fab-wrc"]})  # fmt: skip
+            doc["milestones"].append(
+                {"id": "fab-utilities", "weight": 5, "after": ["fab-b1-wts", "fab-upw", "fab-wrc"]}
+            )
         return doc
 
     def site(self, site: SiteSpec) -> dict:
@@ -268,23 +319,55 @@ class Builder:
             need = sum(end_state[: j + 2]) + draw + 3
             mw = math.ceil(need - covered)
             covered += mw
-            tranches.append({"name": f"utility tranche {j // 2 + 1}", "kind": "permanent",
-                             "mw": mw, "from": self.day(p0 + delay + 110 * (j // 2))})  # fmt: skip
+            tranches.append(
+                {
+                    "name": f"utility tranche {j // 2 + 1}",
+                    "kind": "permanent",
+                    "mw": mw,
+                    "from": self.day(p0 + delay + 110 * (j // 2)),
+                }
+            )
         last = p0 + delay + 110 * ((len(site.halls) - 1) // 2)
         power = []
         if site.story == "tx":
-            power.append({"name": "switchyard backfeed", "kind": "backfeed", "mw": 10,
-                          "from": self.day(p0 - 60), "until": self.day(p0 + 60)})  # fmt: skip
-            power.append({"name": "gas recips", "kind": "temporary", "mw": math.ceil(draw + 10),
-                          "from": self.day(p0 - 20), "until": self.day(last + 120)})  # fmt: skip
+            power.append(
+                {
+                    "name": "switchyard backfeed",
+                    "kind": "backfeed",
+                    "mw": 10,
+                    "from": self.day(p0 - 60),
+                    "until": self.day(p0 + 60),
+                }
+            )
+            power.append(
+                {
+                    "name": "gas recips",
+                    "kind": "temporary",
+                    "mw": math.ceil(draw + 10),
+                    "from": self.day(p0 - 20),
+                    "until": self.day(last + 120),
+                }
+            )
         elif site.story == "la":
-            power.append({"name": "gas turbines", "kind": "temporary",
-                          "mw": math.ceil(draw + 15), "from": self.day(p0 - 30),
-                          "until": self.day(last + 150)})  # fmt: skip
+            power.append(
+                {
+                    "name": "gas turbines",
+                    "kind": "temporary",
+                    "mw": math.ceil(draw + 15),
+                    "from": self.day(p0 - 30),
+                    "until": self.day(last + 150),
+                }
+            )
         elif site.story == "dn":
-            power.append({"name": "rental gensets", "kind": "temporary",
-                          "mw": math.ceil(draw + 5), "from": self.day(p0 - 60),
-                          "until": self.day(p0 + 200)})  # fmt: skip
+            power.append(
+                {
+                    "name": "rental gensets",
+                    "kind": "temporary",
+                    "mw": math.ceil(draw + 5),
+                    "from": self.day(p0 - 60),
+                    "until": self.day(p0 + 200),
+                }
+            )
         power += tranches
         cranes = 1 if len(site.halls) < 4 else 2
         return {"id": site.id, "power": power, "resources": {"crane": cranes}}
@@ -310,39 +393,67 @@ class Builder:
             total += need
             window = site_window(len(s.halls))
             crews += [
-                {"id": f"el-{s.id}", "skills": ["electrical"],
-                 "count": count(need["electrical"], window), "sites": [s.id]},
-                {"id": f"pf-{s.id}", "skills": ["pipefitting"],
-                 "count": count(need["pipefitting"], window, 2), "sites": [s.id]},
-                {"id": f"rig-{s.id}", "skills": ["rigging"],
-                 "count": 1 if len(s.halls) < 4 else 2, "sites": [s.id]},
-            ]  # fmt: skip
+                {
+                    "id": f"el-{s.id}",
+                    "skills": ["electrical"],
+                    "count": count(need["electrical"], window),
+                    "sites": [s.id],
+                },
+                {
+                    "id": f"pf-{s.id}",
+                    "skills": ["pipefitting"],
+                    "count": count(need["pipefitting"], window, 2),
+                    "sites": [s.id],
+                },
+                {
+                    "id": f"rig-{s.id}",
+                    "skills": ["rigging"],
+                    "count": 1 if len(s.halls) < 4 else 2,
+                    "sites": [s.id],
+                },
+            ]
         if self.fab:
             crews += [
-                {"id": "hpw-fab", "skills": ["hp-welding", "pipefitting"], "count": 2,
-                 "sites": ["fab"]},
+                {
+                    "id": "hpw-fab",
+                    "skills": ["hp-welding", "pipefitting"],
+                    "count": 2,
+                    "sites": ["fab"],
+                },
                 {"id": "el-fab", "skills": ["electrical"], "count": 1, "sites": ["fab"]},
                 {"id": "rig-fab", "skills": ["rigging"], "count": 1, "sites": ["fab"]},
-            ]  # fmt: skip
+            ]
         # shared crews travel: the program's window runs from the first site's power to
         # the last site's last hall
         first = min(s.first_power for s in self.sites)
         window = max(s.first_power + site_window(len(s.halls)) for s in self.sites) - first
         cx = count(total["commissioning"], window, 2)
         crews += [
-            {"id": "mvt", "skills": ["mv-termination", "electrical"],
-             "count": count(total["mv-termination"], window)},
-            {"id": "neta", "skills": ["neta-testing"],
-             "count": count(total["neta-testing"], window)},
+            {
+                "id": "mvt",
+                "skills": ["mv-termination", "electrical"],
+                "count": count(total["mv-termination"], window),
+            },
+            {
+                "id": "neta",
+                "skills": ["neta-testing"],
+                "count": count(total["neta-testing"], window),
+            },
             {"id": "ctrl", "skills": ["controls"], "count": count(total["controls"], window)},
             {"id": "cx-a", "skills": ["commissioning"], "count": max(1, (cx + 1) // 2)},
             {"id": "cx-b", "skills": ["commissioning"], "count": max(1, cx // 2)},
-            {"id": "oem", "skills": ["oem-service"],
-             "count": count(total["oem-service"], window, 2)},
-            {"id": "wtx", "skills": ["water-treatment"],
-             "count": count(total["water-treatment"], window)},
+            {
+                "id": "oem",
+                "skills": ["oem-service"],
+                "count": count(total["oem-service"], window, 2),
+            },
+            {
+                "id": "wtx",
+                "skills": ["water-treatment"],
+                "count": count(total["water-treatment"], window),
+            },
             {"id": "lb", "skills": ["load-bank"], "count": count(total["load-bank"], window, 2)},
-        ]  # fmt: skip
+        ]
         return crews
 
     def skill_days(self, hall: Hall) -> Counter:
@@ -373,10 +484,15 @@ class Builder:
         p = hall.id
         deps: list[dict] = []
 
-        def dep(suffix: str, module: str, qty: int, factory: str | None = None,
-                after: list[dict] | None = None, release: int | None = None) -> dict:  # fmt: skip
-            d: dict = {"id": f"{p}-{suffix}", "site": hall.site, "module": module,
-                       "quantity": qty}  # fmt: skip
+        def dep(
+            suffix: str,
+            module: str,
+            qty: int,
+            factory: str | None = None,
+            after: list[dict] | None = None,
+            release: int | None = None,
+        ) -> dict:
+            d: dict = {"id": f"{p}-{suffix}", "site": hall.site, "module": module, "quantity": qty}
             if factory:
                 d["factory"] = factory
             rel = po if release is None else release
@@ -389,8 +505,10 @@ class Builder:
 
         wts = f"{hall.building}-wts"
         if hall.reserve:
-            deps.append({"id": wts, "site": hall.site, "module": "wts", "quantity": 1,
-                         "factory": skid} | ({"release": self.day(po)} if po > 0 else {}))
+            deps.append(
+                {"id": wts, "site": hall.site, "module": "wts", "quantity": 1, "factory": skid}
+                | ({"release": self.day(po)} if po > 0 else {})
+            )
         mvsg_l3 = {"deployment": f"{p}-mvsg", "task": "l3-energise", "to": "l3-energise"}
         mix = hall.mix
         dep("mvsg", "mvsg", mix["mvsg"], eh)
@@ -399,21 +517,46 @@ class Builder:
         dep("pskid", "pskid", mix["pskid"], eh, [mvsg_l3])
         dep("mechpwr", "mechpwr", mix["mechpwr"], eh, [mvsg_l3])
         dep("bess", "bess", mix["bess"], skid, [mvsg_l3])
-        dep("gen", "gen", mix["gen"], None,
-            [{"deployment": f"{p}-mvsg", "task": "l3-energise", "to": "l4-paralleling"}])
-        dep("chl", "chl", mix["chl"], None, [
-            {"deployment": wts, "task": "l3-startup", "to": "flush-fill"},
-            {"deployment": f"{p}-mechpwr", "task": "l3-energise", "to": "l3-startup"}])
-        dep("cdu", "cdu", mix["cdu"], None, [
-            {"deployment": wts, "task": "l3-startup", "to": "tcs-flush"},
-            {"deployment": f"{p}-pskid", "task": "l3-energise", "to": "l3-startup"},
-            {"deployment": f"{p}-chl", "task": "l3-startup", "to": "l3-startup"}])
-        dep("rdhx", "rdhx", mix["rdhx"], None, [
-            {"deployment": f"{p}-cdu", "task": "tcs-flush", "to": "flush-fill"}])
+        dep(
+            "gen",
+            "gen",
+            mix["gen"],
+            None,
+            [{"deployment": f"{p}-mvsg", "task": "l3-energise", "to": "l4-paralleling"}],
+        )
+        dep(
+            "chl",
+            "chl",
+            mix["chl"],
+            None,
+            [
+                {"deployment": wts, "task": "l3-startup", "to": "flush-fill"},
+                {"deployment": f"{p}-mechpwr", "task": "l3-energise", "to": "l3-startup"},
+            ],
+        )
+        dep(
+            "cdu",
+            "cdu",
+            mix["cdu"],
+            None,
+            [
+                {"deployment": wts, "task": "l3-startup", "to": "tcs-flush"},
+                {"deployment": f"{p}-pskid", "task": "l3-energise", "to": "l3-startup"},
+                {"deployment": f"{p}-chl", "task": "l3-startup", "to": "l3-startup"},
+            ],
+        )
+        dep(
+            "rdhx",
+            "rdhx",
+            mix["rdhx"],
+            None,
+            [{"deployment": f"{p}-cdu", "task": "tcs-flush", "to": "flush-fill"}],
+        )
         modules = [d["id"] for d in deps if d["id"] != wts]
         with_controls = [d for d in modules if not d.endswith("-gen")]
-        after = [{"deployment": d, "task": "controls", "to": "bms-integration"}
-                 for d in with_controls]
+        after = [
+            {"deployment": d, "task": "controls", "to": "bms-integration"} for d in with_controls
+        ]
         after += [{"deployment": d, "to": "heat-load-test"} for d in modules]
         dep("hall", hall_type(hall.mw), 1, None, after, release=fitout)
         return deps
@@ -423,12 +566,23 @@ class Builder:
         wts = "fab-b1-wts"
         return [
             {"id": wts, "site": site, "module": "wts", "quantity": 1, "factory": "skid1"},
-            {"id": "fab-upw", "site": site, "module": "upw", "quantity": 2, "factory": "skid1",
-             "after": [{"deployment": wts, "task": "l3-startup", "to": "l3-startup"}]},
-            {"id": "fab-wrc", "site": site, "module": "wrc", "quantity": 2,
-             "factory": f"skid{self.n_skid}",
-             "after": [{"deployment": wts, "task": "l3-startup", "to": "l3-startup"}]},
-        ]  # fmt: skip
+            {
+                "id": "fab-upw",
+                "site": site,
+                "module": "upw",
+                "quantity": 2,
+                "factory": "skid1",
+                "after": [{"deployment": wts, "task": "l3-startup", "to": "l3-startup"}],
+            },
+            {
+                "id": "fab-wrc",
+                "site": site,
+                "module": "wrc",
+                "quantity": 2,
+                "factory": f"skid{self.n_skid}",
+                "after": [{"deployment": wts, "task": "l3-startup", "to": "l3-startup"}],
+            },
+        ]
 
 
 def write(out: Path, doc: dict, halls: list[dict]) -> None:
@@ -438,12 +592,19 @@ def write(out: Path, doc: dict, halls: list[dict]) -> None:
             "# Hall types of generated programs: the catalog hall scaled to other IT sizes.\n"
             + yaml.safe_dump(halls, sort_keys=False, width=100)
         )
-    out.write_text(f"# {doc['program']['name']}: written by benchmarks/generate.py\n"
-                   + yaml.safe_dump(doc, sort_keys=False, width=100))  # fmt: skip
+    out.write_text(
+        f"# {doc['program']['name']}: written by benchmarks/generate.py\n"
+        + yaml.safe_dump(doc, sort_keys=False, width=100)
+    )
 
 
-def generate(tasks: int, out: str | Path, seed: int = 0, slack: tuple[int, int] = (0, 15),
-             crew_factor: float = 0.7) -> Path:  # fmt: skip
+def generate(
+    tasks: int,
+    out: str | Path,
+    seed: int = 0,
+    slack: tuple[int, int] = (0, 15),
+    crew_factor: float = 0.7,
+) -> Path:
     """Write a program of about ``tasks`` tasks to ``out`` (and ``halls.yaml`` beside it).
 
     Targets: the milestone's critical-path day (resources ignored) plus a slack drawn
@@ -460,8 +621,9 @@ def generate(tasks: int, out: str | Path, seed: int = 0, slack: tuple[int, int] 
     _, instance, cpm = load_instance(out)
     days = {}
     for milestone in instance.milestones:
-        days[milestone.id] = max(cpm.earliest[i] + instance.tasks[i].duration
-                                 for i in milestone.tasks) - 1  # fmt: skip
+        days[milestone.id] = (
+            max(cpm.earliest[i] + instance.tasks[i].duration for i in milestone.tasks) - 1
+        )
     rng = random.Random(seed + 1)
     for m in doc["milestones"]:
         m["target"] = builder.calendar.date_of(days[m["id"]] + rng.randint(*slack))
@@ -474,10 +636,19 @@ def main() -> None:
     parser.add_argument("tasks", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--slack", type=int, nargs=2, default=(0, 15),
-                        help="target = critical-path day + uniform(a, b) working days")
-    parser.add_argument("--crew-factor", type=float, default=0.7,
-                        help="scales every crew pool sized from crew-days (tightness)")
+    parser.add_argument(
+        "--slack",
+        type=int,
+        nargs=2,
+        default=(0, 15),
+        help="target = critical-path day + uniform(a, b) working days",
+    )
+    parser.add_argument(
+        "--crew-factor",
+        type=float,
+        default=0.7,
+        help="scales every crew pool sized from crew-days (tightness)",
+    )
     args = parser.parse_args()
     path = generate(args.tasks, args.out, args.seed, tuple(args.slack), args.crew_factor)
     print(path)

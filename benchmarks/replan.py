@@ -99,26 +99,33 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     outside_moved, outside = moved(new_starts, baseline.starts, instance, sites)
     fresh_terms = objective_terms(instance, fresh_starts)
     return {
-        "project": Path(project).stem, "scenario": Path(scenario).stem,
-        "tasks": instance.num_tasks, "replan_late_makespan": list(target),
-        "replan_status": str(new.result.status), "replan_s": round(replan_seconds, 1),
+        "project": Path(project).stem,
+        "scenario": Path(scenario).stem,
+        "tasks": instance.num_tasks,
+        "replan_late_makespan": list(target),
+        "replan_status": str(new.result.status),
+        "replan_s": round(replan_seconds, 1),
         "replan_reached_objective_s": replan_reached,
         "fresh_late_makespan": list(fresh_terms),
         "fresh_status": str(fresh.status) if fresh.solution else "greedy kept",
         "fresh_s": round(fresh_seconds, 1),
         "fresh_reached_replan_objective_s": fresh_reached,
-        "replan_moved": replan_moved, "fresh_moved": fresh_moved, "planned_tasks": total,
+        "replan_moved": replan_moved,
+        "fresh_moved": fresh_moved,
+        "planned_tasks": total,
         "untouched_sites": sorted(sites),
         "unmoved_outside_pct": round(100 * (1 - outside_moved / outside), 1) if outside else None,
-    }  # fmt: skip
+    }
 
 
 def write(rows: list[dict], command: str) -> None:
-    lines = ["| project / scenario | tasks | replan late x w, makespan / returned at s | "
-             "replan holds that objective at s | fresh late x w, makespan / s | fresh reaches "
-             "the replan's objective at s | moved: replan / fresh | unmoved outside touched "
-             "sites |",
-             "|" + "---|" * 8]  # fmt: skip
+    lines = [
+        "| project / scenario | tasks | replan late x w, makespan / returned at s | "
+        "replan holds that objective at s | fresh late x w, makespan / s | fresh reaches "
+        "the replan's objective at s | moved: replan / fresh | unmoved outside touched "
+        "sites |",
+        "|" + "---|" * 8,
+    ]
     for r in rows:
         lines.append(
             f"| {r['project']} / {r['scenario']} | {r['tasks']} | {r['replan_late_makespan']} / "

@@ -61,16 +61,26 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
     greedy = run_greedy(instance)
     greedy_at = time.perf_counter() - started
     mb_greedy = peak_mb()
-    row: dict = {"tasks": instance.num_tasks, "links": len(instance.links),
-                 "milestones": len(instance.milestones), "horizon": instance.horizon,
-                 "cpm_days": cpm.length, "load_s": round(load_s, 2),
-                 "greedy_s": round(greedy.seconds, 2), "greedy_plan_at_s": round(greedy_at, 2),
-                 "mb_after_load": mb_loaded, "mb_after_greedy": mb_greedy}  # fmt: skip
+    row: dict = {
+        "tasks": instance.num_tasks,
+        "links": len(instance.links),
+        "milestones": len(instance.milestones),
+        "horizon": instance.horizon,
+        "cpm_days": cpm.length,
+        "load_s": round(load_s, 2),
+        "greedy_s": round(greedy.seconds, 2),
+        "greedy_plan_at_s": round(greedy_at, 2),
+        "mb_after_load": mb_loaded,
+        "mb_after_greedy": mb_greedy,
+    }
     if greedy.solution is not None:
         tardiness, makespan = objective_terms(instance, greedy.solution.starts)
         instance = search_horizon(instance, makespan)  # as `modsched schedule` does
-        row |= {"greedy_tardiness": tardiness, "greedy_makespan": makespan,
-                "greedy_valid": not validate(instance, greedy.solution)}  # fmt: skip
+        row |= {
+            "greedy_tardiness": tardiness,
+            "greedy_makespan": makespan,
+            "greedy_valid": not validate(instance, greedy.solution),
+        }
     weight = instance.tardiness_weight
     first: list[float] = []
     solve_started = time.perf_counter()
@@ -81,27 +91,37 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
 
     options = SolveOptions(time_limit=time_limit, workers=workers, log_search=log_search)
     result = cp_sat(instance, options, greedy.solution, progress, cpm=cpm)
-    row |= {"solver": result.solver, "status": str(result.status), "time_limit": time_limit,
-            "workers": workers,
-            "solve_s": round(result.seconds, 1),
-            # from the solve call (model build + presolve + search) to CP-SAT's first plan
-            "cpsat_first_s": round(first[0], 2) if first else None,
-            # CP-SAT's own clock (after the model is built)
-            "cpsat_first_search_s": result.first_solution_seconds and
-            round(result.first_solution_seconds, 2),
-            "cpsat_first_total_s": round(greedy_at + first[0], 2) if first else None,
-            "objective": result.objective, "bound": result.bound,
-            "gap_pct": None if result.gap is None else round(100 * result.gap, 2),
-            "history": [(round(s, 2), o // weight, o % weight, b // weight)
-                        for s, o, b in result.history]}  # fmt: skip
+    row |= {
+        "solver": result.solver,
+        "status": str(result.status),
+        "time_limit": time_limit,
+        "workers": workers,
+        "solve_s": round(result.seconds, 1),
+        # from the solve call (model build + presolve + search) to CP-SAT's first plan
+        "cpsat_first_s": round(first[0], 2) if first else None,
+        # CP-SAT's own clock (after the model is built)
+        "cpsat_first_search_s": result.first_solution_seconds
+        and round(result.first_solution_seconds, 2),
+        "cpsat_first_total_s": round(greedy_at + first[0], 2) if first else None,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap_pct": None if result.gap is None else round(100 * result.gap, 2),
+        "history": [
+            (round(s, 2), o // weight, o % weight, b // weight) for s, o, b in result.history
+        ],
+    }
     if result.solution is not None:
         tardiness, makespan = objective_terms(instance, result.solution.starts)
         bound_tardiness = (result.bound or 0) // weight
-        row |= {"cpsat_tardiness": tardiness, "cpsat_makespan": makespan,
-                "tardiness_bound": bound_tardiness,
-                "tardiness_gap_pct": round(100 * (tardiness - bound_tardiness) / tardiness, 1)
-                if tardiness else 0.0,
-                "cpsat_valid": not validate(instance, result.solution)}  # fmt: skip
+        row |= {
+            "cpsat_tardiness": tardiness,
+            "cpsat_makespan": makespan,
+            "tardiness_bound": bound_tardiness,
+            "tardiness_gap_pct": round(100 * (tardiness - bound_tardiness) / tardiness, 1)
+            if tardiness
+            else 0.0,
+            "cpsat_valid": not validate(instance, result.solution),
+        }
         if row.get("greedy_tardiness"):
             row["improvement_pct"] = round(
                 100 * (row["greedy_tardiness"] - tardiness) / row["greedy_tardiness"], 1
@@ -121,8 +141,10 @@ def cpsat_log_facts(log: str) -> dict:
     if match := re.search(r"Starting search at ([\d.]+)s", log):
         facts["presolve_done_s"] = float(match.group(1))
     if match := re.search(r"^#1\s+([\d.]+)s best:\S+\s+next:\S+\s+(\S+)", log, flags=re.M):
-        facts["first_solution_log_s"], facts["first_solution_by"] = float(match.group(1)), \
-            match.group(2)  # fmt: skip
+        facts["first_solution_log_s"], facts["first_solution_by"] = (
+            float(match.group(1)),
+            match.group(2),
+        )
     if match := re.search(r"hint is incomplete: (\d+) out of (\d+)", log):
         facts["hinted_vars"] = f"{match.group(1)}/{match.group(2)}"
     if match := re.search(r"^deterministic_time: ([\d.]+)", log, flags=re.M):
@@ -153,8 +175,9 @@ def wait_quiet(limit: float = 0.3, poll: float = 30.0) -> None:
     """Wait until other processes use less than ``limit`` cores: a solve measured while
     another one runs on a 2-core machine says little."""
     while (busy := others_busy()) >= limit:
-        print(f"{time.strftime('%H:%M:%S')} waiting: other processes use {busy:.1f} cores",
-              flush=True)  # fmt: skip
+        print(
+            f"{time.strftime('%H:%M:%S')} waiting: other processes use {busy:.1f} cores", flush=True
+        )
         time.sleep(poll)
 
 
@@ -164,8 +187,16 @@ def run_size(size: int, seed: int, folder: Path, args: argparse.Namespace) -> di
     started = time.perf_counter()
     project = generate(size, folder / f"gen-{size}" / f"program-{size}.yaml", seed)
     generate_s = time.perf_counter() - started
-    command = [sys.executable, __file__, "--one", str(project), "--time-limit",
-               str(args.time_limit), "--workers", str(args.workers)]  # fmt: skip
+    command = [
+        sys.executable,
+        __file__,
+        "--one",
+        str(project),
+        "--time-limit",
+        str(args.time_limit),
+        "--workers",
+        str(args.workers),
+    ]
     if args.logs:
         command.append("--log-search")
     if args.wait_quiet:
@@ -173,8 +204,13 @@ def run_size(size: int, seed: int, folder: Path, args: argparse.Namespace) -> di
     load_before = os.getloadavg()[0]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     lines = done.stdout.strip().splitlines()
-    row = {"size": size, "seed": seed, "generate_s": round(generate_s, 1),
-           "load1_before": round(load_before, 2), "load1_after": round(os.getloadavg()[0], 2)}
+    row = {
+        "size": size,
+        "seed": seed,
+        "generate_s": round(generate_s, 1),
+        "load1_before": round(load_before, 2),
+        "load1_after": round(os.getloadavg()[0], 2),
+    }
     row |= json.loads(lines[-1])
     if args.logs:
         log = "\n".join(lines[:-1])
@@ -185,9 +221,11 @@ def run_size(size: int, seed: int, folder: Path, args: argparse.Namespace) -> di
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| size | tasks | solver | load s | greedy s | first plan s (greedy) | "
-            "CP-SAT first s | greedy late x w | CP-SAT late x w | improvement % | late bound | "
-            "gap % | makespan greedy / CP-SAT | peak MB | load1 before / after |")  # fmt: skip
+    head = (
+        "| size | tasks | solver | load s | greedy s | first plan s (greedy) | "
+        "CP-SAT first s | greedy late x w | CP-SAT late x w | improvement % | late bound | "
+        "gap % | makespan greedy / CP-SAT | peak MB | load1 before / after |"
+    )
     lines = [head, "|" + "---|" * 15]
     for r in rows:
         lines.append(
@@ -215,15 +253,23 @@ def targets(rows: list[dict]) -> str:
     first = r.get("cpsat_first_total_s")
     improvement = r.get("improvement_pct")
     checks = [
-        (f"first feasible plan within {TARGET_FIRST_S:g} s",
-         f"greedy plan at {r['greedy_plan_at_s']} s, CP-SAT's first at {_dash(first)} s",
-         first is not None and first <= TARGET_FIRST_S),
-        (f"peak memory under {TARGET_MB / 1024:g} GB", f"{r['peak_rss_mb']} MB",
-         r["peak_rss_mb"] < TARGET_MB),
-        (f"CP-SAT at least {TARGET_IMPROVEMENT:g} % better than greedy on weighted tardiness "
-         f"at {r['time_limit']:g} s", f"{_dash(improvement)} %",
-         improvement is not None and improvement >= TARGET_IMPROVEMENT),
-    ]  # fmt: skip
+        (
+            f"first feasible plan within {TARGET_FIRST_S:g} s",
+            f"greedy plan at {r['greedy_plan_at_s']} s, CP-SAT's first at {_dash(first)} s",
+            first is not None and first <= TARGET_FIRST_S,
+        ),
+        (
+            f"peak memory under {TARGET_MB / 1024:g} GB",
+            f"{r['peak_rss_mb']} MB",
+            r["peak_rss_mb"] < TARGET_MB,
+        ),
+        (
+            f"CP-SAT at least {TARGET_IMPROVEMENT:g} % better than greedy on weighted tardiness "
+            f"at {r['time_limit']:g} s",
+            f"{_dash(improvement)} %",
+            improvement is not None and improvement >= TARGET_IMPROVEMENT,
+        ),
+    ]
     lines = ["| target (20,000 tasks) | measured | met |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in checks]
     return "\n".join(lines)
@@ -239,32 +285,57 @@ def plot(rows: list[dict], path: Path = PLOT) -> Path:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     ax = axes[0][0]
     ax.plot(tasks, [r["greedy_plan_at_s"] for r in rows], "o-", label="greedy plan (load + greedy)")
-    ax.plot(tasks, [r.get("cpsat_first_total_s") for r in rows], "s-",
-            label="CP-SAT first plan (load + greedy + build + presolve)")  # fmt: skip
+    ax.plot(
+        tasks,
+        [r.get("cpsat_first_total_s") for r in rows],
+        "s-",
+        label="CP-SAT first plan (load + greedy + build + presolve)",
+    )
     ax.axhline(TARGET_FIRST_S, color="grey", ls="--", lw=1, label=f"target {TARGET_FIRST_S:g} s")
-    ax.set(xscale="log", yscale="log", xlabel="tasks", ylabel="seconds",
-           title="Time to first feasible plan")  # fmt: skip
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="tasks",
+        ylabel="seconds",
+        title="Time to first feasible plan",
+    )
     ax.legend(fontsize=8)
     ax = axes[0][1]
     ax.plot(tasks, [r.get("greedy_tardiness") for r in rows], "o-", label="greedy")
-    ax.plot(tasks, [r.get("cpsat_tardiness") for r in rows], "s-",
-            label=f"CP-SAT at {rows[0]['time_limit']:g} s")  # fmt: skip
+    ax.plot(
+        tasks,
+        [r.get("cpsat_tardiness") for r in rows],
+        "s-",
+        label=f"CP-SAT at {rows[0]['time_limit']:g} s",
+    )
     if WHOLE_MODEL.exists():  # the same sizes solved on the whole model only, for comparison
         whole = json.loads(WHOLE_MODEL.read_text())
-        ax.plot([r["tasks"] for r in whole], [r.get("cpsat_tardiness") for r in whole], "x--",
-                label="CP-SAT, whole model only")  # fmt: skip
+        ax.plot(
+            [r["tasks"] for r in whole],
+            [r.get("cpsat_tardiness") for r in whole],
+            "x--",
+            label="CP-SAT, whole model only",
+        )
     ax.plot(tasks, [r.get("tardiness_bound") for r in rows], "v:", label="CP-SAT bound")
     for r in rows:
         if r.get("improvement_pct") is not None:
-            ax.annotate(f"{r['improvement_pct']:g} %", (r["tasks"], r["cpsat_tardiness"]),
-                        textcoords="offset points", xytext=(4, -12), fontsize=8)  # fmt: skip
+            ax.annotate(
+                f"{r['improvement_pct']:g} %",
+                (r["tasks"], r["cpsat_tardiness"]),
+                textcoords="offset points",
+                xytext=(4, -12),
+                fontsize=8,
+            )
     ax.set_yscale("symlog", linthresh=10)  # the bound may be 0
-    ax.set(xscale="log", xlabel="tasks", ylabel="weighted late days",
-           title="Weighted tardiness (labels: CP-SAT better by)")  # fmt: skip
+    ax.set(
+        xscale="log",
+        xlabel="tasks",
+        ylabel="weighted late days",
+        title="Weighted tardiness (labels: CP-SAT better by)",
+    )
     ax.legend(fontsize=8)
     ax = axes[1][0]
-    ax.plot(tasks, [r.get("tardiness_gap_pct") for r in rows], "o-",
-            label="tardiness gap to bound")  # fmt: skip
+    ax.plot(tasks, [r.get("tardiness_gap_pct") for r in rows], "o-", label="tardiness gap to bound")
     ax.plot(tasks, [r.get("gap_pct") for r in rows], "s:", label="objective gap (solver)")
     ax.set(xscale="log", xlabel="tasks", ylabel="%", ylim=(0, 105), title="Gap to bound")
     ax.legend(fontsize=8)
@@ -274,9 +345,11 @@ def plot(rows: list[dict], path: Path = PLOT) -> Path:
     ax.axhline(TARGET_MB, color="grey", ls="--", lw=1, label="target 4 GB")
     ax.set(xscale="log", yscale="log", xlabel="tasks", ylabel="MB", title="Peak memory")
     ax.legend(fontsize=8)
-    fig.suptitle(f"modsched on generated multi-site programs: CP-SAT {rows[0]['workers']} "
-                 f"workers, {rows[0]['time_limit']:g} s, warm-started from greedy "
-                 "(windows from 2,500 tasks)")  # fmt: skip
+    fig.suptitle(
+        f"modsched on generated multi-site programs: CP-SAT {rows[0]['workers']} "
+        f"workers, {rows[0]['time_limit']:g} s, warm-started from greedy "
+        "(windows from 2,500 tasks)"
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -285,9 +358,12 @@ def plot(rows: list[dict], path: Path = PLOT) -> Path:
 
 
 def write(rows: list[dict], command: str) -> None:
-    commands = "\n".join(dict.fromkeys([*(r["command"] for r in rows if r.get("command")),
-                                        command]))  # fmt: skip
-    write_section("scale", f"""## Scale curve: generated multi-site programs
+    commands = "\n".join(
+        dict.fromkeys([*(r["command"] for r in rows if r.get("command")), command])
+    )
+    write_section(
+        "scale",
+        f"""## Scale curve: generated multi-site programs
 
 Machine: {machine()}. Date: {date.today()}. Commands (a later one reran some sizes):
 
@@ -295,11 +371,11 @@ Machine: {machine()}. Date: {date.today()}. Commands (a later one reran some siz
 {commands}
 ```
 
-Programs from `benchmarks/generate.py` (seed {rows[0]['seed']}): AI halls of 7.5-30 MW at
+Programs from `benchmarks/generate.py` (seed {rows[0]["seed"]}): AI halls of 7.5-30 MW at
 2-10 sites with staged power (one site without temporary power), shared crews and
 factories, and RFS targets at the resource-free critical-path day plus 0-15 working days,
 so that the greedy plan is late. Each size runs in its own process; CP-SAT runs with
-{rows[0]['workers']} workers for {rows[0]['time_limit']:g} s, warm-started from the greedy
+{rows[0]["workers"]} workers for {rows[0]["time_limit"]:g} s, warm-started from the greedy
 plan, as `modsched schedule` runs it: on the whole model below 2,500 tasks, window by
 window above (solver `cp-sat windows`, `scheduler/solvers/lns.py`), where the first plan
 is the greedy one. The whole model's rows at every size: `docs/results/scale-whole-model.json`.
@@ -318,7 +394,9 @@ is the greedy one. The whole model's rows at every size: `docs/results/scale-who
 
 {targets(rows)}
 
-![scale curve](img/scale.png)""", rows)
+![scale curve](img/scale.png)""",
+        rows,
+    )
 
 
 def main() -> None:
@@ -329,12 +407,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--logs", help="folder for CP-SAT search logs (one per size)")
     parser.add_argument("--folder", help="where generated projects go (default: a temp dir)")
-    parser.add_argument("--plot-only", action="store_true",
-                        help="redraw the plot and the section from scale.json")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the rows of other sizes already in scale.json")
-    parser.add_argument("--wait-quiet", action="store_true",
-                        help="before each size, wait until other processes are idle")
+    parser.add_argument(
+        "--plot-only", action="store_true", help="redraw the plot and the section from scale.json"
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the rows of other sizes already in scale.json"
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        action="store_true",
+        help="before each size, wait until other processes are idle",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--log-search", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -355,8 +438,7 @@ def main() -> None:
             row = run_size(size, args.seed, folder, args) | {"command": command}
             print({k: v for k, v in row.items() if k != "history"}, flush=True)
             # write after every size, so that a long run keeps what it measured
-            kept = sorted([r for r in kept if r["size"] != size] + [row],
-                          key=lambda r: r["size"])  # fmt: skip
+            kept = sorted([r for r in kept if r["size"] != size] + [row], key=lambda r: r["size"])
             write(kept, command)
             plot(kept)
     print(PLOT)

@@ -55,12 +55,32 @@ class Kind(StrEnum):
 
 
 COLUMNS = [
-    "instance", "status", "makespan", "bound", "best_known", "set", "cpm", "known_lb",
-    "dev_best_known_pct", "dev_cpm_pct", "optimal", "equal_best_known", "time_to_best",
-    "time_to_proof", "first_solution_seconds", "seconds", "violations", "greedy_makespan",
-    "greedy_ratio", "greedy_seconds", "greedy_violations", "time_limit", "workers", "seed",
+    "instance",
+    "status",
+    "makespan",
+    "bound",
+    "best_known",
+    "set",
+    "cpm",
+    "known_lb",
+    "dev_best_known_pct",
+    "dev_cpm_pct",
+    "optimal",
+    "equal_best_known",
+    "time_to_best",
+    "time_to_proof",
+    "first_solution_seconds",
+    "seconds",
+    "violations",
+    "greedy_makespan",
+    "greedy_ratio",
+    "greedy_seconds",
+    "greedy_violations",
+    "time_limit",
+    "workers",
+    "seed",
     "load1",
-]  # fmt: skip
+]
 Row = dict[str, object]
 OnRow = Callable[[Row, int, int], None]
 
@@ -144,39 +164,60 @@ def run_greedy(instance: Instance) -> Greedy:
     return Greedy(solution, value, seconds, len(validate(instance, solution)))
 
 
-def bench_one(instance: Instance, known: dict, options: SolveOptions, use_greedy: bool,
-              set_name: str) -> Row:  # fmt: skip
+def bench_one(
+    instance: Instance, known: dict, options: SolveOptions, use_greedy: bool, set_name: str
+) -> Row:
     """Solve one instance (greedy first, as its warm start) and measure the result."""
     base = run_greedy(instance) if use_greedy else Greedy(None, None, 0.0, None)
     result = solve(instance, options, hint=base.solution)
     cpm = critical_path(instance).length
-    row: Row = {"instance": instance.name, "set": known.get("set", set_name), "cpm": cpm,
-                "best_known": known.get("ub"), "known_lb": known.get("lb")}  # fmt: skip
+    row: Row = {
+        "instance": instance.name,
+        "set": known.get("set", set_name),
+        "cpm": cpm,
+        "best_known": known.get("ub"),
+        "known_lb": known.get("lb"),
+    }
     row |= measure(instance, result)
     row |= deviations(row)
     row |= greedy_columns(base, row["makespan"], use_greedy)
-    row |= {"time_limit": options.time_limit, "workers": options.workers, "seed": options.seed,
-            "load1": round(os.getloadavg()[0], 2)}  # fmt: skip
+    row |= {
+        "time_limit": options.time_limit,
+        "workers": options.workers,
+        "seed": options.seed,
+        "load1": round(os.getloadavg()[0], 2),
+    }
     return row
 
 
 def measure(instance: Instance, result: SolveResult) -> Row:
     """Status, makespan (recomputed from the plan), bound, times and validator verdict."""
     optimal = result.status is Status.OPTIMAL
-    row: Row = {"status": result.status.value, "bound": result.bound, "optimal": optimal,
-                "seconds": round(result.seconds, 3),
-                "time_to_proof": round(result.seconds, 3) if optimal else None,
-                "first_solution_seconds": _round(result.first_solution_seconds)}  # fmt: skip
+    row: Row = {
+        "status": result.status.value,
+        "bound": result.bound,
+        "optimal": optimal,
+        "seconds": round(result.seconds, 3),
+        "time_to_proof": round(result.seconds, 3) if optimal else None,
+        "first_solution_seconds": _round(result.first_solution_seconds),
+    }
     if result.solution is None:
         return row | {"makespan": None, "time_to_best": None, "violations": None}
     makespan = objective_value(instance, result.solution.starts)
     violations = len(validate(instance, result.solution))
     if result.objective is not None and makespan != result.objective:
-        log.error("%s: solver objective %s but the plan has makespan %s", instance.name,
-                  result.objective, makespan)  # fmt: skip
+        log.error(
+            "%s: solver objective %s but the plan has makespan %s",
+            instance.name,
+            result.objective,
+            makespan,
+        )
         violations += 1  # counted as an invalid result, not a crash of the whole run
-    return row | {"makespan": makespan, "time_to_best": _round(time_to_best(result)),
-                  "violations": violations}  # fmt: skip
+    return row | {
+        "makespan": makespan,
+        "time_to_best": _round(time_to_best(result)),
+        "violations": violations,
+    }
 
 
 def time_to_best(result: SolveResult) -> float | None:
@@ -201,9 +242,12 @@ def greedy_columns(base: Greedy, makespan: object, used: bool) -> Row:
     ratio = None
     if base.makespan is not None and isinstance(makespan, int) and makespan > 0:
         ratio = round(base.makespan / makespan, 4)
-    return {"greedy_makespan": base.makespan, "greedy_ratio": ratio,
-            "greedy_seconds": round(base.seconds, 3) if used else None,
-            "greedy_violations": base.violations}  # fmt: skip
+    return {
+        "greedy_makespan": base.makespan,
+        "greedy_ratio": ratio,
+        "greedy_seconds": round(base.seconds, 3) if used else None,
+        "greedy_violations": base.violations,
+    }
 
 
 def _pct(value: object, reference: object) -> float | None:
@@ -252,8 +296,16 @@ def run_bench(
 
 def to_table(rows: list[Row]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
-    for column in ("makespan", "bound", "best_known", "known_lb", "cpm", "violations",
-                   "greedy_makespan", "greedy_violations"):  # fmt: skip
+    for column in (
+        "makespan",
+        "bound",
+        "best_known",
+        "known_lb",
+        "cpm",
+        "violations",
+        "greedy_makespan",
+        "greedy_violations",
+    ):
         table[column] = table[column].astype("Int64")
     return table
 
@@ -281,9 +333,11 @@ def summary_row(name: str, part: pd.DataFrame) -> Row:
         "mean_dev_cpm_pct": _mean(part["dev_cpm_pct"].astype(float)),
         "max_time_to_proof": _max(proof),
         "mean_greedy_ratio": _mean(part["greedy_ratio"].astype(float)),
-        "invalid": int((part["violations"].fillna(0) > 0).sum()
-                       + (part["greedy_violations"].fillna(0) > 0).sum()),
-    }  # fmt: skip
+        "invalid": int(
+            (part["violations"].fillna(0) > 0).sum()
+            + (part["greedy_violations"].fillna(0) > 0).sum()
+        ),
+    }
 
 
 def _mean(values: pd.Series) -> float | None:
@@ -299,8 +353,10 @@ def deviation_figure(table: pd.DataFrame) -> go.Figure:
     path, one trace per set (pure: the caller writes the file)."""
     figure = go.Figure()
     for name, part in table.groupby("set", sort=False):
-        for column, label in (("dev_best_known_pct", "vs best known"),
-                              ("dev_cpm_pct", "vs critical path")):  # fmt: skip
+        for column, label in (
+            ("dev_best_known_pct", "vs best known"),
+            ("dev_cpm_pct", "vs critical path"),
+        ):
             figure.add_trace(
                 go.Histogram(
                     x=part[column],
@@ -310,8 +366,12 @@ def deviation_figure(table: pd.DataFrame) -> go.Figure:
                     visible=True if "best" in column else "legendonly",
                 )
             )
-    figure.update_layout(barmode="overlay", title="Makespan deviation (%)",
-                         xaxis_title="deviation (%)", yaxis_title="instances")  # fmt: skip
+    figure.update_layout(
+        barmode="overlay",
+        title="Makespan deviation (%)",
+        xaxis_title="deviation (%)",
+        yaxis_title="instances",
+    )
     return figure
 
 
@@ -380,8 +440,13 @@ class BenchProgress:
     def __init__(self, console: Console, out: Path) -> None:
         self.out = out
         self.rows: list[Row] = []
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=console)  # fmt: skip
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
         self.task = self.bar.add_task("solving", total=None)
 
     def on_start(self, total: int) -> None:

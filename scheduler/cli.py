@@ -27,8 +27,12 @@ from scheduler.pipeline import SolverName, load_instance, plan_project, write_ou
 from scheduler.solvers.cpsat import SolveOptions
 from scheduler.validate import ScheduleInvalid, validate
 
-app = typer.Typer(help="Schedule prefab-module deployment with CP-SAT.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)  # fmt: skip
+app = typer.Typer(
+    help="Schedule prefab-module deployment with CP-SAT.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 console = Console()
 errors = Console(stderr=True)
 
@@ -59,9 +63,11 @@ def fail_infeasible(error: Infeasible) -> typer.Exit:
 def fail_invalid(error: ScheduleInvalid) -> typer.Exit:
     """A plan that breaks a rule is never written; should the search ever return one (a
     bug), say so in one block instead of a traceback."""
-    errors.print("internal error: the plan found breaks rules the validator checks, so "
-                 "nothing was written; please report it with the project",
-                 markup=False)  # fmt: skip
+    errors.print(
+        "internal error: the plan found breaks rules the validator checks, so "
+        "nothing was written; please report it with the project",
+        markup=False,
+    )
     errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
@@ -87,8 +93,12 @@ def writing(out: Path) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        errors.print(f"{out}: cannot write: {error.strerror or error}", markup=False,
-                     highlight=False, soft_wrap=True)  # fmt: skip
+        errors.print(
+            f"{out}: cannot write: {error.strerror or error}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
 
 
@@ -97,9 +107,12 @@ def validate_command(project: ProjectArg) -> None:
     """Load and check a project; print every problem with file, place and rule."""
     with answers():
         plan, instance, cpm = load_instance(project)
-    console.print(f"{project}: ok: {len(plan.project.deployments)} deployments, "
-                  f"{instance.num_tasks} tasks, {len(instance.links)} links, critical path "
-                  f"{cpm.length} working days", highlight=False)  # fmt: skip
+    console.print(
+        f"{project}: ok: {len(plan.project.deployments)} deployments, "
+        f"{instance.num_tasks} tasks, {len(instance.links)} links, critical path "
+        f"{cpm.length} working days",
+        highlight=False,
+    )
 
 
 class Interrupt:
@@ -143,8 +156,7 @@ def schedule_command(
             status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
 
         with answers():
-            outcome = plan_project(project, options, solver_name(solver), progress,
-                                   interrupt.stop)  # fmt: skip
+            outcome = plan_project(project, options, solver_name(solver), progress, interrupt.stop)
     with writing(out):
         paths = write_outputs(outcome.schedule, out)
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
@@ -179,8 +191,11 @@ def refuse_mixed_output(out: Path, force: bool) -> None:
     check_out(out)
     existing = [p.name for p in (out / "schedule.csv", out / "schedule.json") if p.exists()]
     if existing and not force:
-        errors.print(f"{out}: already holds {', '.join(existing)}; choose another --out or "
-                     "pass --force to overwrite", markup=False)  # fmt: skip
+        errors.print(
+            f"{out}: already holds {', '.join(existing)}; choose another --out or "
+            "pass --force to overwrite",
+            markup=False,
+        )
         raise typer.Exit(2)
 
 
@@ -192,8 +207,12 @@ def print_summary(schedule, greedy_objective: int | None, paths: list[Path]) -> 
     for row in schedule.milestones.itertuples():
         late = str(row.late_days) if row.target else "-"
         style = "red" if row.late_days else "green"
-        table.add_row(str(row.milestone_id), str(row.date), str(row.target or "-"),
-                      f"[{style}]{late}[/{style}]")  # fmt: skip
+        table.add_row(
+            str(row.milestone_id),
+            str(row.date),
+            str(row.target or "-"),
+            f"[{style}]{late}[/{style}]",
+        )
     console.print(table)
     s, k = schedule.solver, schedule.kpis
     gap = f"{100 * s['gap']:.1f} %" if s.get("gap") is not None else "-"
@@ -202,16 +221,23 @@ def print_summary(schedule, greedy_objective: int | None, paths: list[Path]) -> 
         f"{k['tardiness_days']} (weighted {k['weighted_tardiness']})",
         highlight=False,
     )
-    console.print(f"solver {s['name']} ({s['method']}): {s['status']}, objective "
-                  f"{s['objective']}, bound {s['bound']}, gap {gap}, {s['seconds']} s; "
-                  f"greedy objective {greedy_objective}", highlight=False)  # fmt: skip
+    console.print(
+        f"solver {s['name']} ({s['method']}): {s['status']}, objective "
+        f"{s['objective']}, bound {s['bound']}, gap {gap}, {s['seconds']} s; "
+        f"greedy objective {greedy_objective}",
+        highlight=False,
+    )
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
 
 
 BaselineOpt = Annotated[Path, typer.Option("--baseline", help="The baseline schedule.json.")]
-ActualsOpt = Annotated[Path | None, typer.Option("--actuals", help="Status update CSV: "
-                                                 "task_id, actual_start, actual_finish"
-                                                 "[, remaining_days].")]  # fmt: skip
+ActualsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--actuals",
+        help="Status update CSV: task_id, actual_start, actual_finish[, remaining_days].",
+    ),
+]
 StatusOpt = Annotated[
     str | None,
     typer.Option("--status-date", help="Status date YYYY-MM-DD (else the scenario's status_date)."),
@@ -247,15 +273,25 @@ def replan_command(
     refuse_mixed_output(out, force)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with Interrupt() as interrupt, console.status("replanning..."), answers():
-        outcome = replan(project, baseline, actuals, scenario, parse_status_date(status_date),
-                         options, stop=interrupt.stop)  # fmt: skip
+        outcome = replan(
+            project,
+            baseline,
+            actuals,
+            scenario,
+            parse_status_date(status_date),
+            options,
+            stop=interrupt.stop,
+        )
     with writing(out):
         paths = write_outputs(outcome.schedule, out)
         write_changes(outcome.changes, out / "changes.csv")
     print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
     k = outcome.schedule.kpis
-    console.print(f"{outcome.scenario}: {k['moved_tasks']} tasks moved, {k['crew_changes']} "
-                  "crew changes against the baseline", highlight=False)  # fmt: skip
+    console.print(
+        f"{outcome.scenario}: {k['moved_tasks']} tasks moved, {k['crew_changes']} "
+        "crew changes against the baseline",
+        highlight=False,
+    )
     if outcome.result.interrupted:
         raise typer.Exit(130)
 
@@ -280,12 +316,20 @@ def whatif_command(
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
         try:
-            comparison = compare(project, baseline, list(scenarios),
-                                 parse_status_date(status_date), actuals, options,
-                                 processes)  # fmt: skip
+            comparison = compare(
+                project,
+                baseline,
+                list(scenarios),
+                parse_status_date(status_date),
+                actuals,
+                options,
+                processes,
+            )
         except KeyboardInterrupt:
-            errors.print("interrupted: no comparison written (a what-if compares whole "
-                         "scenarios only)", markup=False)  # fmt: skip
+            errors.print(
+                "interrupted: no comparison written (a what-if compares whole scenarios only)",
+                markup=False,
+            )
             raise typer.Exit(130) from None
     with writing(out):
         paths = write_comparison(comparison, out)
@@ -316,15 +360,21 @@ def check_command(
         raise typer.Exit(2) from None
     absent = [c for c in ("task_id", "start_day", "crews") if c not in table.columns]
     if absent:
-        errors.print(f"{schedule_csv}: cannot read schedule: no column {', '.join(absent)}",
-                     markup=False, soft_wrap=True)  # fmt: skip
+        errors.print(
+            f"{schedule_csv}: cannot read schedule: no column {', '.join(absent)}",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     rows = {r.task_id: r for r in table.itertuples()}
     for line, row in enumerate(table.itertuples(), start=2):
         if not row.start_day.strip().lstrip("-").isdigit():
-            errors.print(f"{schedule_csv}: line {line}, task '{row.task_id}': start_day "
-                         f"{row.start_day!r} is not a whole number of days",
-                         markup=False, soft_wrap=True)  # fmt: skip
+            errors.print(
+                f"{schedule_csv}: line {line}, task '{row.task_id}': start_day "
+                f"{row.start_day!r} is not a whole number of days",
+                markup=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(2)
     missing = [t.id for t in instance.tasks if t.id not in rows]
     unknown = sorted(set(rows) - {t.id for t in instance.tasks})
@@ -334,9 +384,10 @@ def check_command(
         for task_id in unknown[:10]:
             errors.print(f"{schedule_csv}: unknown task '{task_id}'", markup=False)
         raise typer.Exit(1)
-    solution = Solution([int(rows[t.id].start_day) for t in instance.tasks],
-                        [tuple(c for c in str(rows[t.id].crews).split(";") if c)
-                         for t in instance.tasks])  # fmt: skip
+    solution = Solution(
+        [int(rows[t.id].start_day) for t in instance.tasks],
+        [tuple(c for c in str(rows[t.id].crews).split(";") if c) for t in instance.tasks],
+    )
     violations = validate(instance, solution)
     for violation in violations:
         errors.print(violation.message, markup=False, highlight=False, soft_wrap=True)

@@ -16,8 +16,11 @@ from scheduler.instance import Gate, Instance, Task
 from scheduler.solvers.cpsat import CpSatModel, InfeasibleModel
 
 DayText = Callable[[int], str]
-GATE_WORDS = {Gate.ANY: "any", Gate.TEMPORARY: "temporary or permanent",
-              Gate.PERMANENT: "permanent"}  # fmt: skip
+GATE_WORDS = {
+    Gate.ANY: "any",
+    Gate.TEMPORARY: "temporary or permanent",
+    Gate.PERMANENT: "permanent",
+}
 
 
 class Infeasible(Exception):
@@ -55,13 +58,16 @@ def gates_never_open(instance: Instance) -> list[str]:
         key = (task.module_type, task.name, task.site, task.gate)
         if task.gate and key not in seen and gate_opening(instance, task) is None:
             seen.add(key)
-            reasons.append(f"task '{task.id}' needs {GATE_WORDS[task.gate]} power but site "
-                           f"'{task.site}' never has any")  # fmt: skip
+            reasons.append(
+                f"task '{task.id}' needs {GATE_WORDS[task.gate]} power but site "
+                f"'{task.site}' never has any"
+            )
     return reasons
 
 
-def deadlines_before_critical_path(instance: Instance, cpm: CriticalPath,
-                                   day_text: DayText | None) -> list[str]:  # fmt: skip
+def deadlines_before_critical_path(
+    instance: Instance, cpm: CriticalPath, day_text: DayText | None
+) -> list[str]:
     reasons = []
     for milestone in instance.milestones:
         if milestone.deadline is None or not milestone.tasks:
@@ -86,8 +92,10 @@ def held_by(instance: Instance, cpm: CriticalPath, task: int, day_text: DayText 
     if day == 0:
         return ""
     if first.gate > 0 and day > first.release:
-        return (f", which waits for enough {GATE_WORDS[first.gate]} power at site "
-                f"'{first.site}' ({_day(day, day_text)})")  # fmt: skip
+        return (
+            f", which waits for enough {GATE_WORDS[first.gate]} power at site "
+            f"'{first.site}' ({_day(day, day_text)})"
+        )
     return f", which is released on {_day(day, day_text)}"
 
 
@@ -98,9 +106,12 @@ def chain_to(instance: Instance, cpm: CriticalPath, task: int) -> list[int]:
         into.setdefault(link.succ, []).append(link)
     chain = [task]
     while True:
-        tight = [link.pred for link in into.get(chain[-1], [])
-                 if cpm.earliest[link.pred] + start_distance(link, instance.tasks)
-                 == cpm.earliest[chain[-1]]]  # fmt: skip
+        tight = [
+            link.pred
+            for link in into.get(chain[-1], [])
+            if cpm.earliest[link.pred] + start_distance(link, instance.tasks)
+            == cpm.earliest[chain[-1]]
+        ]
         if not tight:
             return chain[::-1]
         chain.append(min(tight))
@@ -113,10 +124,15 @@ def energised_load_uncovered(instance: Instance) -> list[str]:
     last = instance.power_until(0)
     for site in instance.sites():
         for level in (Gate.ANY, Gate.TEMPORARY, Gate.PERMANENT):
-            load = sum(t.energise_kw for t in instance.tasks
-                       if t.site == site and t.gate >= level)  # fmt: skip
-            final = sum(s.kw for s in instance.supplies if s.site == site and s.kind >= level
-                        and s.start < last and (s.end is None or s.end >= last))  # fmt: skip
+            load = sum(t.energise_kw for t in instance.tasks if t.site == site and t.gate >= level)
+            final = sum(
+                s.kw
+                for s in instance.supplies
+                if s.site == site
+                and s.kind >= level
+                and s.start < last
+                and (s.end is None or s.end >= last)
+            )
             if load > final:
                 reasons.append(
                     f"site '{site}': modules energised on {GATE_WORDS[level]} power "
@@ -161,8 +177,9 @@ class ExplainModel(CpSatModel):
                 self.model.add(start >= task.release).only_enforce_if(literal)
             if task.gate > 0 and task.duration > 0:
                 literal = self.group("power", task.site or "")
-                self.model.add_linear_expression_in_domain(start, self.gate_domain(task)
-                                                           ).only_enforce_if(literal)  # fmt: skip
+                self.model.add_linear_expression_in_domain(
+                    start, self.gate_domain(task)
+                ).only_enforce_if(literal)
         for milestone in self.instance.milestones:
             if milestone.deadline is not None:
                 literal = self.group("deadline", milestone.id)
@@ -212,8 +229,9 @@ def describe(kind: str, key: str, instance: Instance, day_text: DayText | None) 
     return f"the reduced-capacity windows of '{key}'"
 
 
-def explain_infeasible(instance: Instance, day_text: DayText | None = None,
-                       seconds: float = 30.0) -> list[str]:  # fmt: skip
+def explain_infeasible(
+    instance: Instance, day_text: DayText | None = None, seconds: float = 30.0
+) -> list[str]:
     """A small set of constraint groups that cannot hold together (deletion filter over
     the groups, each test a feasibility solve), said in planner's words."""
     try:
@@ -223,18 +241,24 @@ def explain_infeasible(instance: Instance, day_text: DayText | None = None,
     groups = list(model.literals)
     budget = seconds / (len(groups) + 2)
     if _feasible(model, [], budget) is False:
-        return ["no plan exists even without deadlines, releases, power limits and crew or "
-                "capacity windows: check crew counts, factory and crane capacities, links "
-                "and the tasks already done or in progress"]  # fmt: skip
+        return [
+            "no plan exists even without deadlines, releases, power limits and crew or "
+            "capacity windows: check crew counts, factory and crane capacities, links "
+            "and the tasks already done or in progress"
+        ]
     core = list(groups)
     for group in list(core):
         rest = [g for g in core if g != group]
         if _feasible(model, [model.literals[g] for g in rest], budget) is False:
             core = rest
-    if len(core) == len(groups) and _feasible(model, [model.literals[g] for g in core],
-                                              budget) is not False:  # fmt: skip
-        return ["CP-SAT proved that no plan meets every constraint, but no smaller conflict "
-                "was found in time"]  # fmt: skip
+    if (
+        len(core) == len(groups)
+        and _feasible(model, [model.literals[g] for g in core], budget) is not False
+    ):
+        return [
+            "CP-SAT proved that no plan meets every constraint, but no smaller conflict "
+            "was found in time"
+        ]
     parts = [describe(kind, key, instance, day_text) for kind, key in core]
     return [
         "these cannot all hold: "

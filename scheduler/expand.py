@@ -49,16 +49,27 @@ def expand(plan: Plan) -> Instance:
     links += deployment_links(plan, first_index)
     milestones = build_milestones(plan, calendar, first_index)
     supplies = tuple(
-        Supply(s.name, site.id, KINDS[s.kind], kw(s.mw), from_day(calendar, s.from_),
-               from_day(calendar, s.until) if s.until else None)
-        for site in plan.project.sites for s in site.power
-    )  # fmt: skip
+        Supply(
+            s.name,
+            site.id,
+            KINDS[s.kind],
+            kw(s.mw),
+            from_day(calendar, s.from_),
+            from_day(calendar, s.until) if s.until else None,
+        )
+        for site in plan.project.sites
+        for s in site.power
+    )
     pools = tuple(build_pool(c, calendar) for c in plan.project.crews)
     instance = Instance(
-        name=plan.project.program.name, tasks=tuple(tasks), links=tuple(links),
-        resources=tuple(resources.values()), pools=pools, supplies=supplies,
+        name=plan.project.program.name,
+        tasks=tuple(tasks),
+        links=tuple(links),
+        resources=tuple(resources.values()),
+        pools=pools,
+        supplies=supplies,
         milestones=tuple(milestones),
-    )  # fmt: skip
+    )
     return with_horizon(instance)
 
 
@@ -105,8 +116,9 @@ def build_resources(plan: Plan) -> dict[str, Resource]:
         for task in module.tasks:
             for name, amount in task.uses.items():
                 demands.setdefault(name, []).append(amount)
-    resources = {f"factory/{f.id}": Resource(f"factory/{f.id}", f.slots, "factory")
-                 for f in p.factories}  # fmt: skip
+    resources = {
+        f"factory/{f.id}": Resource(f"factory/{f.id}", f.slots, "factory") for f in p.factories
+    }
     for name, capacity in p.resources.items():
         scale = _scale([capacity, *demands.get(name, [])])
         resources[name] = Resource(name, round(capacity * scale), "program", scale=scale)
@@ -121,8 +133,10 @@ def build_resources(plan: Plan) -> dict[str, Resource]:
 def build_pool(spec: CrewPoolSpec, calendar: Calendar) -> CrewPool:
     """Unavailability windows (which may overlap) become non-overlapping windows of the
     number of crews available."""
-    outs = [(from_day(calendar, u.from_), from_day(calendar, u.until), u.count or spec.count)
-            for u in spec.unavailable]  # fmt: skip
+    outs = [
+        (from_day(calendar, u.from_), from_day(calendar, u.until), u.count or spec.count)
+        for u in spec.unavailable
+    ]
     cuts = sorted({d for start, end, _ in outs for d in (start, end)})
     windows = []
     for start, end in itertools.pairwise(cuts):
@@ -137,10 +151,16 @@ def build_pool(spec: CrewPoolSpec, calendar: Calendar) -> CrewPool:
 
 
 PHASE_WORDS = [
-    ("design", "design"), ("submittal", "design"), ("procure", "procurement"),
-    ("lead", "procurement"), ("fat", "fat"), ("ship", "transport"), ("transport", "transport"),
-    ("haul", "transport"), ("deliver", "transport"),
-]  # fmt: skip
+    ("design", "design"),
+    ("submittal", "design"),
+    ("procure", "procurement"),
+    ("lead", "procurement"),
+    ("fat", "fat"),
+    ("ship", "transport"),
+    ("transport", "transport"),
+    ("haul", "transport"),
+    ("deliver", "transport"),
+]
 
 
 def phase_of(template: TaskTemplate) -> str:
@@ -174,13 +194,22 @@ def build_tasks(
             for template in module_type.tasks:
                 tasks.append(make_task(plan, dep, module_id, template, release, resources))
                 for spec in template.links():
-                    links.append(Link(base + local[spec.task], len(tasks) - 1,
-                                      LINK_TYPES[spec.type], spec.lag))  # fmt: skip
+                    links.append(
+                        Link(
+                            base + local[spec.task], len(tasks) - 1, LINK_TYPES[spec.type], spec.lag
+                        )
+                    )
     return tasks, links, first_index
 
 
-def make_task(plan: Plan, dep: Deployment, module_id: str, template: TaskTemplate,
-              release: int, resources: dict[str, Resource]) -> Task:  # fmt: skip
+def make_task(
+    plan: Plan,
+    dep: Deployment,
+    module_id: str,
+    template: TaskTemplate,
+    release: int,
+    resources: dict[str, Resource],
+) -> Task:
     module_type = plan.modules[dep.module]
     uses: dict[str, int] = {}
     for name, amount in template.uses.items():
@@ -189,13 +218,21 @@ def make_task(plan: Plan, dep: Deployment, module_id: str, template: TaskTemplat
     if template.factory and dep.factory:
         uses[f"factory/{dep.factory}"] = 1
     return Task(
-        id=f"{module_id}/{template.id}", duration=template.duration, release=release,
-        site=dep.site, skills=dict(template.needs), resources=uses, gate=template.gate(),
+        id=f"{module_id}/{template.id}",
+        duration=template.duration,
+        release=release,
+        site=dep.site,
+        skills=dict(template.needs),
+        resources=uses,
+        gate=template.gate(),
         power_kw=kw(template.power_mw),
         energise_kw=kw(module_type.load_mw) if template.energises else 0,
-        module=module_id, deployment=dep.id, module_type=dep.module,
-        name=template.name or template.id, phase=phase_of(template),
-    )  # fmt: skip
+        module=module_id,
+        deployment=dep.id,
+        module_type=dep.module,
+        name=template.name or template.id,
+        phase=phase_of(template),
+    )
 
 
 def deployment_links(plan: Plan, first_index: dict[str, int]) -> list[Link]:
@@ -236,9 +273,13 @@ def build_milestones(
             for i in range(1, dep.quantity + 1):
                 start = first_index[f"{dep.id}/{i}"]
                 tasks += range(start, start + size)
-        milestones.append(Milestone(
-            spec.id, tuple(tasks),
-            calendar.day_of(spec.target) if spec.target else None,
-            calendar.last_day_by(spec.deadline) if spec.deadline else None, spec.weight,
-        ))  # fmt: skip
+        milestones.append(
+            Milestone(
+                spec.id,
+                tuple(tasks),
+                calendar.day_of(spec.target) if spec.target else None,
+                calendar.last_day_by(spec.deadline) if spec.deadline else None,
+                spec.weight,
+            )
+        )
     return milestones

@@ -124,8 +124,19 @@ def _tasks(schedule: Schedule, deployment: str | None = None) -> pd.DataFrame:
     if deployment is not None:
         t = t[np.array(_texts(t["deployment"])) == deployment]
     t = t.copy()
-    for col in ("task_id", "module_id", "deployment", "task", "site", "start", "finish",
-                "crews", "phase", "gate", "module_type"):  # fmt: skip
+    for col in (
+        "task_id",
+        "module_id",
+        "deployment",
+        "task",
+        "site",
+        "start",
+        "finish",
+        "crews",
+        "phase",
+        "gate",
+        "module_type",
+    ):
         t[col] = _texts(t[col]) if col in t else ""
     for col in ("power_mw", "energise_mw"):
         t[col] = pd.to_numeric(t[col], errors="coerce").fillna(0.0) if col in t else 0.0
@@ -270,17 +281,26 @@ def _task_bars(tasks: pd.DataFrame, merged: bool) -> list[go.Bar]:
         if has_shift:
             shift = [
                 "" if b is None else f"{s - b:+d} wd vs baseline"
-                for s, b in zip(sub["start_day"], map(_opt_int, sub["baseline_start_day"]),
-                                strict=True)
-            ]  # fmt: skip
+                for s, b in zip(
+                    sub["start_day"], map(_opt_int, sub["baseline_start_day"]), strict=True
+                )
+            ]
         else:
             shift = [""] * len(sub)
         extra = [" · ".join(x for x in pair if x) for pair in zip(status, shift, strict=True)]
-        custom = np.column_stack([
-            sub["task_id"], sub["task"], sub["start"], sub["finish"],
-            sub["duration"].astype(str), [c.replace(";", ", ") or "-" for c in sub["crews"]],
-            [_fmt_mw(p) for p in sub["power_mw"]], sub["gate"], extra,
-        ])  # fmt: skip
+        custom = np.column_stack(
+            [
+                sub["task_id"],
+                sub["task"],
+                sub["start"],
+                sub["finish"],
+                sub["duration"].astype(str),
+                [c.replace(";", ", ") or "-" for c in sub["crews"]],
+                [_fmt_mw(p) for p in sub["power_mw"]],
+                sub["gate"],
+                extra,
+            ]
+        )
         duration_label = "span" if merged else "duration"
         hover = (
             "<b>%{customdata[0]}</b><br>%{y}<br>%{customdata[1]}<br>"
@@ -294,13 +314,24 @@ def _task_bars(tasks: pd.DataFrame, merged: bool) -> list[go.Bar]:
         if has_status:  # done tasks are hatched
             marker["pattern"] = {
                 "shape": ["/" if s == "done" else "" for s in status],
-                "fgcolor": "white", "fgopacity": 0.7, "solidity": 0.35,
-            }  # fmt: skip
-        bars.append(go.Bar(
-            name=phase, legendgroup=phase, orientation="h", y=list(sub["module_id"]),
-            base=bases, x=lengths, customdata=custom, hovertemplate=hover, marker=marker,
-            width=0.62,
-        ))  # fmt: skip
+                "fgcolor": "white",
+                "fgopacity": 0.7,
+                "solidity": 0.35,
+            }
+        bars.append(
+            go.Bar(
+                name=phase,
+                legendgroup=phase,
+                orientation="h",
+                y=list(sub["module_id"]),
+                base=bases,
+                x=lengths,
+                customdata=custom,
+                hovertemplate=hover,
+                marker=marker,
+                width=0.62,
+            )
+        )
     return bars
 
 
@@ -316,10 +347,18 @@ def _baseline_bars(
         cal = calendar_of(schedule)
         ids, rows, starts, finishes = [], [], [], []
         # the baseline's own end when the schedule has it (a delay changed the duration)
-        ends = tasks["baseline_end_day"] if "baseline_end_day" in tasks \
-            else tasks["baseline_start_day"] + tasks["duration"]  # fmt: skip
-        spans = zip(tasks["task_id"], tasks["module_id"], tasks["baseline_start_day"].tolist(),
-                    ends.tolist(), strict=True)  # fmt: skip
+        ends = (
+            tasks["baseline_end_day"]
+            if "baseline_end_day" in tasks
+            else tasks["baseline_start_day"] + tasks["duration"]
+        )
+        spans = zip(
+            tasks["task_id"],
+            tasks["module_id"],
+            tasks["baseline_start_day"].tolist(),
+            ends.tolist(),
+            strict=True,
+        )
         for task_id, module, first, last in spans:
             b, e = _opt_int(first), _opt_int(last)
             if b is None or e is None:
@@ -338,13 +377,21 @@ def _baseline_bars(
     if not ids:
         return []
     bases, lengths = _bar_span(starts, finishes)
-    return [go.Bar(
-        name="baseline", legendgroup="baseline", orientation="h", y=rows, base=bases,
-        x=lengths, width=0.9, marker={"color": BASELINE_COLOR, "line": {"width": 0}},
-        customdata=np.column_stack([ids, starts, finishes]),
-        hovertemplate="baseline <b>%{customdata[0]}</b><br>%{customdata[1]} → "
-        "%{customdata[2]}<extra></extra>",
-    )]  # fmt: skip
+    return [
+        go.Bar(
+            name="baseline",
+            legendgroup="baseline",
+            orientation="h",
+            y=rows,
+            base=bases,
+            x=lengths,
+            width=0.9,
+            marker={"color": BASELINE_COLOR, "line": {"width": 0}},
+            customdata=np.column_stack([ids, starts, finishes]),
+            hovertemplate="baseline <b>%{customdata[0]}</b><br>%{customdata[1]} → "
+            "%{customdata[2]}<extra></extra>",
+        )
+    ]
 
 
 def _supply_markers(schedule: Schedule, sites: list[str], span_days: int) -> list[go.Scatter]:
@@ -375,9 +422,16 @@ def _supply_markers(schedule: Schedule, sites: list[str], span_days: int) -> lis
                 }
             )
         if until:
-            events.append({"x": until[:10], "kind": kind, "site": site,
-                           "symbol": "triangle-down-open", "text": f"{name} ends",
-                           "custom": ["ends", *info]})  # fmt: skip
+            events.append(
+                {
+                    "x": until[:10],
+                    "kind": kind,
+                    "site": site,
+                    "symbol": "triangle-down-open",
+                    "text": f"{name} ends",
+                    "custom": ["ends", *info],
+                }
+            )
     # room a label takes, in days: ~6 px a character on a plot ~1300 px wide
     days_per_char = 6.0 / 1300 * span_days
     for site in sites:
@@ -400,17 +454,29 @@ def _supply_markers(schedule: Schedule, sites: list[str], span_days: int) -> lis
         mine = [e for e in events if e["kind"] == kind]
         if not mine:
             continue
-        traces.append(go.Scatter(
-            name=f"{kind} power", legendgroup=f"supply-{kind}", x=[e["x"] for e in mine],
-            y=[_site_row(e["site"]) for e in mine], text=[e["label"] for e in mine],
-            mode="markers+text", textposition="middle right", textfont={"size": 10},
-            marker={"symbol": [e["symbol"] for e in mine], "size": 12,
-                    "color": KIND_COLORS[kind], "line": {"color": "#555", "width": 1}},
-            customdata=[e["custom"] for e in mine], cliponaxis=False,
-            hovertemplate="<b>%{customdata[2]}</b> (%{customdata[3]}, %{customdata[1]}) "
-            "%{customdata[0]}<br>%{customdata[4]} MW from %{customdata[5]} until "
-            "%{customdata[6]}<extra></extra>",
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                name=f"{kind} power",
+                legendgroup=f"supply-{kind}",
+                x=[e["x"] for e in mine],
+                y=[_site_row(e["site"]) for e in mine],
+                text=[e["label"] for e in mine],
+                mode="markers+text",
+                textposition="middle right",
+                textfont={"size": 10},
+                marker={
+                    "symbol": [e["symbol"] for e in mine],
+                    "size": 12,
+                    "color": KIND_COLORS[kind],
+                    "line": {"color": "#555", "width": 1},
+                },
+                customdata=[e["custom"] for e in mine],
+                cliponaxis=False,
+                hovertemplate="<b>%{customdata[2]}</b> (%{customdata[3]}, %{customdata[1]}) "
+                "%{customdata[0]}<br>%{customdata[4]} MW from %{customdata[5]} until "
+                "%{customdata[6]}<extra></extra>",
+            )
+        )
     return traces
 
 
@@ -464,36 +530,69 @@ def _milestone_traces(milestones: pd.DataFrame) -> list[go.Scatter]:
     )
     traces = []
     if late_x:
-        traces.append(go.Scatter(
-            name="late days", legendgroup="milestone", x=late_x, y=late_y, mode="lines",
-            line={"color": "#d62728", "width": 3}, hoverinfo="skip", showlegend=False,
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                name="late days",
+                legendgroup="milestone",
+                x=late_x,
+                y=late_y,
+                mode="lines",
+                line={"color": "#d62728", "width": 3},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     if target_x:
         with_target = [c for c in custom if c[2] != "-"]
-        traces.append(go.Scatter(
-            name="milestone target", legendgroup="milestone", x=target_x, y=target_y,
-            mode="markers", marker={"symbol": "line-ns", "size": 16,
-                                    "line": {"color": "#222", "width": 3}},
-            customdata=with_target, hovertemplate=hover,
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                name="milestone target",
+                legendgroup="milestone",
+                x=target_x,
+                y=target_y,
+                mode="markers",
+                marker={"symbol": "line-ns", "size": 16, "line": {"color": "#222", "width": 3}},
+                customdata=with_target,
+                hovertemplate=hover,
+            )
+        )
     if dead_x:
         with_deadline = [c for c in custom if c[3] != "-"]
-        traces.append(go.Scatter(
-            name="milestone deadline", legendgroup="milestone", x=dead_x, y=dead_y,
-            mode="markers", marker={"symbol": "x-thin", "size": 12,
-                                    "line": {"color": "#8b0000", "width": 2}},
-            customdata=with_deadline, hovertemplate=hover,
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                name="milestone deadline",
+                legendgroup="milestone",
+                x=dead_x,
+                y=dead_y,
+                mode="markers",
+                marker={"symbol": "x-thin", "size": 12, "line": {"color": "#8b0000", "width": 2}},
+                customdata=with_deadline,
+                hovertemplate=hover,
+            )
+        )
     if finish_x:
         with_finish = [c for c in custom if c[1] != "-"]
-        traces.append(go.Scatter(
-            name="milestone finish", legendgroup="milestone", x=finish_x, y=finish_y,
-            mode="markers+text", text=labels, textposition="middle right",
-            textfont={"size": 11 if len(milestones) <= 40 else 9}, cliponaxis=False,
-            marker={"symbol": "diamond", "size": 13, "color": colors,
-                    "line": {"color": "#222", "width": 1}},
-            customdata=with_finish, hovertemplate=hover,
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                name="milestone finish",
+                legendgroup="milestone",
+                x=finish_x,
+                y=finish_y,
+                mode="markers+text",
+                text=labels,
+                textposition="middle right",
+                textfont={"size": 11 if len(milestones) <= 40 else 9},
+                cliponaxis=False,
+                marker={
+                    "symbol": "diamond",
+                    "size": 13,
+                    "color": colors,
+                    "line": {"color": "#222", "width": 1},
+                },
+                customdata=with_finish,
+                hovertemplate=hover,
+            )
+        )
     return traces
 
 
@@ -515,8 +614,10 @@ def _x_range(traces: list) -> list[str] | None:
     lo, hi = min(points), max(points)
     span = max((hi - lo).days, 7)
     pad_right = 0.14 * span + 2 if labelled else 0.02 * span
-    return [(lo - timedelta(days=0.02 * span + 1)).isoformat(),
-            (hi + timedelta(days=pad_right)).isoformat()]  # fmt: skip
+    return [
+        (lo - timedelta(days=0.02 * span + 1)).isoformat(),
+        (hi + timedelta(days=pad_right)).isoformat(),
+    ]
 
 
 def _off_days(schedule: Schedule, x_range: list[str] | None) -> list[dict[str, Any]]:
@@ -531,12 +632,20 @@ def _off_days(schedule: Schedule, x_range: list[str] | None) -> list[dict[str, A
     shapes, day = [], lo
     while day <= hi:
         if not cal.is_workday(day):
-            shapes.append({
-                "type": "rect", "xref": "x", "yref": "paper", "x0": day.isoformat(),
-                "x1": (day + timedelta(days=1)).isoformat(), "y0": 0, "y1": 1,
-                "fillcolor": "rgba(120, 120, 140, 0.08)", "line": {"width": 0},
-                "layer": "below",
-            })  # fmt: skip
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": day.isoformat(),
+                    "x1": (day + timedelta(days=1)).isoformat(),
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": "rgba(120, 120, 140, 0.08)",
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
         day += timedelta(days=1)
     return shapes
 
@@ -600,34 +709,76 @@ def gantt(
 
     shapes: list[dict[str, Any]] = []
     for k, (y0, y1) in enumerate(bands):
-        shapes.append({
-            "type": "rect", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": y0,
-            "y1": y1, "fillcolor": "#f3f5f9" if k % 2 == 0 else "#ffffff",
-            "line": {"width": 0}, "layer": "below",
-        })  # fmt: skip
-        shapes.append({
-            "type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": y0,
-            "y1": y0, "line": {"color": "#9aa3b5", "width": 1},
-        })  # fmt: skip
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": y0,
+                "y1": y1,
+                "fillcolor": "#f3f5f9" if k % 2 == 0 else "#ffffff",
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": y0,
+                "y1": y0,
+                "line": {"color": "#9aa3b5", "width": 1},
+            }
+        )
     for y in separators:
-        shapes.append({
-            "type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": y, "y1": y,
-            "line": {"color": "#d0d5df", "width": 1, "dash": "dot"}, "layer": "below",
-        })  # fmt: skip
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": y,
+                "y1": y,
+                "line": {"color": "#d0d5df", "width": 1, "dash": "dot"},
+                "layer": "below",
+            }
+        )
     if len(milestones) <= 15:
         for t in {_end_of_day(v) for v in milestones.get("target", [])} - {None}:
-            shapes.append({
-                "type": "line", "xref": "x", "yref": "paper", "x0": t, "x1": t, "y0": 0,
-                "y1": 1, "line": {"color": "#555", "width": 1, "dash": "dot"},
-                "layer": "below",
-            })  # fmt: skip
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": t,
+                    "x1": t,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#555", "width": 1, "dash": "dot"},
+                    "layer": "below",
+                }
+            )
     shapes += _off_days(schedule, x_range)
     status_date = _text(schedule.kpis.get("status_date")) if schedule.kpis else ""
     if status_date:
-        shapes.append({
-            "type": "line", "xref": "x", "yref": "paper", "x0": status_date,
-            "x1": status_date, "y0": 0, "y1": 1, "line": {"color": "#d62728", "width": 2},
-        })  # fmt: skip
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": status_date,
+                "x1": status_date,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#d62728", "width": 2},
+            }
+        )
 
     n = len(rows)
     row_px = 24 if n <= 40 else 16 if n <= 150 else 11
@@ -637,24 +788,48 @@ def gantt(
     title = schedule.project if deployment is None else f"{deployment} ({', '.join(sites)})"
     fig.update_layout(
         template=TEMPLATE,
-        title={"text": f"<b>{html.escape(title)}</b>", "x": 0.01, "yref": "container",
-               "y": 1 - 12 / height, "yanchor": "top"},
+        title={
+            "text": f"<b>{html.escape(title)}</b>",
+            "x": 0.01,
+            "yref": "container",
+            "y": 1 - 12 / height,
+            "yanchor": "top",
+        },
         barmode="overlay",
         height=height,
         margin={"l": 10, "r": 10, "t": 110, "b": 40},
         hovermode="closest",
-        legend={"orientation": "h", "yref": "container", "yanchor": "top",
-                "y": 1 - 40 / height, "x": 0.0, "xanchor": "left"},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "top",
+            "y": 1 - 40 / height,
+            "x": 0.0,
+            "xanchor": "left",
+        },
         shapes=shapes,
         yaxis={
-            "categoryorder": "array", "categoryarray": rows, "autorange": False,
-            "tickmode": "array", "tickvals": rows, "ticktext": ticktext,
-            "tickfont": {"size": 12 if n <= 150 else 9}, "automargin": True,
-            "showgrid": False, "range": [n - 0.5, -0.5], "fixedrange": False,
+            "categoryorder": "array",
+            "categoryarray": rows,
+            "autorange": False,
+            "tickmode": "array",
+            "tickvals": rows,
+            "ticktext": ticktext,
+            "tickfont": {"size": 12 if n <= 150 else 9},
+            "automargin": True,
+            "showgrid": False,
+            "range": [n - 0.5, -0.5],
+            "fixedrange": False,
         },
-        xaxis={"type": "date", "side": "top", "showgrid": True, "gridcolor": "#e3e6ec",
-               "automargin": True, "range": x_range},
-    )  # fmt: skip
+        xaxis={
+            "type": "date",
+            "side": "top",
+            "showgrid": True,
+            "gridcolor": "#e3e6ec",
+            "automargin": True,
+            "range": x_range,
+        },
+    )
     return fig
 
 
@@ -705,9 +880,13 @@ def power_table(schedule: Schedule) -> pd.DataFrame:
         load_diff = {g: np.zeros(end + 1) for g in (1, 2, 3)}
         here = tasks[tasks["site"] == site]
         for start, stop, gate, power, energise in zip(
-            here["start_day"], here["end_day"], here["gate"], here["power_mw"],
-            here["energise_mw"], strict=True,
-        ):  # fmt: skip
+            here["start_day"],
+            here["end_day"],
+            here["gate"],
+            here["power_mw"],
+            here["energise_mw"],
+            strict=True,
+        ):
             if power <= 0 and energise <= 0:
                 continue
             level = max(GATE_LEVEL.get(gate, 1), 1)
@@ -747,10 +926,12 @@ def power_view(schedule: Schedule) -> go.Figure:
     cal = calendar_of(schedule)
     sites = _unique(table["site"]) if not table.empty else []
     fig = make_subplots(
-        rows=max(1, len(sites)), cols=1, shared_xaxes=True,
+        rows=max(1, len(sites)),
+        cols=1,
+        shared_xaxes=True,
         vertical_spacing=0.06 if len(sites) < 6 else 0.025,
         subplot_titles=[f"<b>{html.escape(s)}</b>" for s in sites] or [""],
-    )  # fmt: skip
+    )
     seen: set[str] = set()
     supply_cols = [f"supply_{k}" for k in SUPPLY_KINDS]
     load_cols = [f"load_{g}" for g in LEVEL_NAMES.values()]
@@ -776,52 +957,99 @@ def power_view(schedule: Schedule) -> go.Figure:
                 continue
             top = pick(f"avail_{LEVEL_NAMES[KIND_LEVEL[kind]]}")
             name = f"{kind} supply"
-            fig.add_trace(go.Scatter(
-                name=name, legendgroup=name, showlegend=legend(name), x=x, y=top,
-                mode="lines", line={"shape": "hv", "width": 1, "color": KIND_COLORS[kind]},
-                fill=fill, fillcolor=KIND_COLORS[kind], opacity=0.8, meta=site,
-                customdata=own,
-                hovertemplate=f"{kind} supply %{{customdata}} MW<extra>%{{meta}}</extra>",
-            ), row=r, col=1)  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    name=name,
+                    legendgroup=name,
+                    showlegend=legend(name),
+                    x=x,
+                    y=top,
+                    mode="lines",
+                    line={"shape": "hv", "width": 1, "color": KIND_COLORS[kind]},
+                    fill=fill,
+                    fillcolor=KIND_COLORS[kind],
+                    opacity=0.8,
+                    meta=site,
+                    customdata=own,
+                    hovertemplate=f"{kind} supply %{{customdata}} MW<extra>%{{meta}}</extra>",
+                ),
+                row=r,
+                col=1,
+            )
             fill = "tonexty"
         styles = {"any": ("solid", 2.5), "temporary": ("dash", 2), "permanent": ("dot", 2)}
-        labels = {"any": "load (all gated tasks)", "temporary": "load needing temporary+",
-                  "permanent": "load needing permanent"}  # fmt: skip
+        labels = {
+            "any": "load (all gated tasks)",
+            "temporary": "load needing temporary+",
+            "permanent": "load needing permanent",
+        }
         for level in LEVEL_NAMES.values():
             y = pick(f"load_{level}")
             if level != "any" and not any(y):
                 continue
             name = labels[level]
-            fig.add_trace(go.Scatter(
-                name=name, legendgroup=name, showlegend=legend(name), x=x, y=y,
-                mode="lines", meta=site,
-                line={"shape": "hv", "color": "#222", "dash": styles[level][0],
-                      "width": styles[level][1]},
-                hovertemplate=f"{name} %{{y}} MW<extra>%{{meta}}</extra>",
-            ), row=r, col=1)  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    name=name,
+                    legendgroup=name,
+                    showlegend=legend(name),
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    meta=site,
+                    line={
+                        "shape": "hv",
+                        "color": "#222",
+                        "dash": styles[level][0],
+                        "width": styles[level][1],
+                    },
+                    hovertemplate=f"{name} %{{y}} MW<extra>%{{meta}}</extra>",
+                ),
+                row=r,
+                col=1,
+            )
         over = np.zeros(len(frame), dtype=bool)
         for level in LEVEL_NAMES.values():
             over |= frame[f"load_{level}"].to_numpy() > frame[f"avail_{level}"].to_numpy() + 1e-9
         if over.any():
-            fig.add_trace(go.Scatter(
-                name="over supply", legendgroup="over", showlegend=legend("over supply"),
-                x=[d.isoformat() for d in frame["date"][over]],
-                y=frame["load_any"][over].tolist(), mode="markers", meta=site,
-                marker={"symbol": "x", "color": "#d62728", "size": 8},
-                hovertemplate="load over supply %{y} MW<extra>%{meta}</extra>",
-            ), row=r, col=1)  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    name="over supply",
+                    legendgroup="over",
+                    showlegend=legend("over supply"),
+                    x=[d.isoformat() for d in frame["date"][over]],
+                    y=frame["load_any"][over].tolist(),
+                    mode="markers",
+                    meta=site,
+                    marker={"symbol": "x", "color": "#d62728", "size": 8},
+                    hovertemplate="load over supply %{y} MW<extra>%{meta}</extra>",
+                ),
+                row=r,
+                col=1,
+            )
         fig.update_yaxes(title_text="MW", rangemode="tozero", row=r, col=1)
     fig.update_xaxes(type="date", showticklabels=True)
     height = max(360, 110 + 250 * len(sites))
     fig.update_layout(
         template=TEMPLATE,
-        title={"text": "<b>Power</b>: MW in use against site supply", "x": 0.01,
-               "yref": "container", "y": 1 - 12 / height, "yanchor": "top"},
-        height=height, hovermode="x unified",
-        legend={"orientation": "h", "yref": "container", "yanchor": "top", "x": 0,
-                "y": 1 - 40 / height},
+        title={
+            "text": "<b>Power</b>: MW in use against site supply",
+            "x": 0.01,
+            "yref": "container",
+            "y": 1 - 12 / height,
+            "yanchor": "top",
+        },
+        height=height,
+        hovermode="x unified",
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "top",
+            "x": 0,
+            "y": 1 - 40 / height,
+        },
         margin={"l": 60, "r": 20, "t": 100, "b": 40},
-    )  # fmt: skip
+    )
     return fig
 
 
@@ -833,10 +1061,13 @@ def _pools(schedule: Schedule) -> list[tuple[str, int | None, str]]:
     if p is None or p.empty:
         return []
     return [
-        (_text(row["pool"]), _opt_int(row.get("count")),
-         _text(row.get("skills")).replace(";", ", "))
+        (
+            _text(row["pool"]),
+            _opt_int(row.get("count")),
+            _text(row.get("skills")).replace(";", ", "),
+        )
         for _, row in p.iterrows()
-    ]  # fmt: skip
+    ]
 
 
 def crew_table(schedule: Schedule) -> pd.DataFrame:
@@ -860,15 +1091,25 @@ def crew_table(schedule: Schedule) -> pd.DataFrame:
             diff[pool][min(max(stop, 0), end)] -= 1
     dates = [cal.date_of(d) for d in range(end)]
     p = schedule.pools
-    windows = dict(zip(p["pool"], p["available"], strict=True)) \
-        if p is not None and "available" in p else {}  # fmt: skip
+    windows = (
+        dict(zip(p["pool"], p["available"], strict=True))
+        if p is not None and "available" in p
+        else {}
+    )
     frames = [
-        pd.DataFrame({"pool": pool, "day": np.arange(end), "date": dates,
-                      "busy": np.cumsum(d)[:end],
-                      "count": crews_available(counts[pool], windows.get(pool), end)
-                      if counts[pool] is not None else np.nan})
+        pd.DataFrame(
+            {
+                "pool": pool,
+                "day": np.arange(end),
+                "date": dates,
+                "busy": np.cumsum(d)[:end],
+                "count": crews_available(counts[pool], windows.get(pool), end)
+                if counts[pool] is not None
+                else np.nan,
+            }
+        )
         for pool, d in diff.items()
-    ]  # fmt: skip
+    ]
     if not frames:
         return pd.DataFrame(columns=["pool", "day", "date", "busy", "count"])
     return pd.concat(frames, ignore_index=True)
@@ -883,15 +1124,22 @@ def crew_weeks(schedule: Schedule) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame(columns=["pool", "week", "mean", "peak", "count", "utilisation"])
     table["week"] = [d - timedelta(days=d.weekday()) for d in table["date"]]
-    weeks = table.groupby(["pool", "week"], sort=False).agg(
-        mean=("busy", "mean"), peak=("busy", "max"), count=("count", "min"),
-        available=("count", "mean"),
-    ).reset_index()  # fmt: skip
+    weeks = (
+        table.groupby(["pool", "week"], sort=False)
+        .agg(
+            mean=("busy", "mean"),
+            peak=("busy", "max"),
+            count=("count", "min"),
+            available=("count", "mean"),
+        )
+        .reset_index()
+    )
     known = weeks["available"].notna()
     size = weeks["available"].where(known, weeks.groupby("pool")["peak"].transform("max"))
     busy = weeks["mean"] > 0
-    weeks["utilisation"] = np.where(size > 0, weeks["mean"] / size.where(size > 0, 1),
-                                    busy.astype(float)).round(4)  # fmt: skip
+    weeks["utilisation"] = np.where(
+        size > 0, weeks["mean"] / size.where(size > 0, 1), busy.astype(float)
+    ).round(4)
     return weeks.drop(columns="available")
 
 
@@ -916,8 +1164,12 @@ def resource_view(schedule: Schedule) -> go.Figure:
         i, j = row[w["pool"]], col[w["week"]]
         count = "?" if pd.isna(w["count"]) else str(int(w["count"]))
         z[i, j] = w["utilisation"]
-        custom[i, j] = [f"{w['mean']:.1f}", str(int(w["peak"])), count,
-                        info.get(w["pool"], (None, ""))[1] or "-"]  # fmt: skip
+        custom[i, j] = [
+            f"{w['mean']:.1f}",
+            str(int(w["peak"])),
+            count,
+            info.get(w["pool"], (None, ""))[1] or "-",
+        ]
         text[i, j] = f"{int(w['peak'])}/{count}" if w["peak"] else ""
     small = len(all_weeks) <= 40 and len(pools) <= 20
     # cell edges: each week spans Monday to the next Monday
@@ -926,29 +1178,44 @@ def resource_view(schedule: Schedule) -> go.Figure:
         edges.append((all_weeks[-1] + timedelta(days=7)).isoformat())
     weekly_ticks = (
         {"tick0": edges[0], "dtick": 7 * MS_PER_DAY, "tickformat": "%b %d"}
-        if 0 < len(all_weeks) <= 16 else {}
-    )  # fmt: skip
-    fig = go.Figure(go.Heatmap(
-        x=edges, y=labels, z=z, zmin=0, zmax=1,
-        colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [0.85, "#2171b5"], [1, "#08306b"]],
-        customdata=custom, xgap=1, ygap=2, name="crews",
-        text=text if small else None, texttemplate="%{text}" if small else None,
-        textfont={"size": 10},
-        colorbar={"title": {"text": "utilisation (avg busy / crews)", "side": "right"},
-                  "tickformat": ".0%"},
-        hovertemplate="<b>%{y}</b> week of %{x}<br>busy crews: avg %{customdata[0]}, peak "
-        "%{customdata[1]} of %{customdata[2]}<br>utilisation %{z:.0%}<br>skills: "
-        "%{customdata[3]}<extra></extra>",
-    ))  # fmt: skip
+        if 0 < len(all_weeks) <= 16
+        else {}
+    )
+    fig = go.Figure(
+        go.Heatmap(
+            x=edges,
+            y=labels,
+            z=z,
+            zmin=0,
+            zmax=1,
+            colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [0.85, "#2171b5"], [1, "#08306b"]],
+            customdata=custom,
+            xgap=1,
+            ygap=2,
+            name="crews",
+            text=text if small else None,
+            texttemplate="%{text}" if small else None,
+            textfont={"size": 10},
+            colorbar={
+                "title": {"text": "utilisation (avg busy / crews)", "side": "right"},
+                "tickformat": ".0%",
+            },
+            hovertemplate="<b>%{y}</b> week of %{x}<br>busy crews: avg %{customdata[0]}, peak "
+            "%{customdata[1]} of %{customdata[2]}<br>utilisation %{z:.0%}<br>skills: "
+            "%{customdata[3]}<extra></extra>",
+        )
+    )
     fig.update_layout(
         template=TEMPLATE,
-        title={"text": "<b>Crews</b>: busy crews per pool and week (cells: peak / crews in pool)",
-               "x": 0.01},
+        title={
+            "text": "<b>Crews</b>: busy crews per pool and week (cells: peak / crews in pool)",
+            "x": 0.01,
+        },
         height=max(260, 140 + 34 * len(pools)),
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"type": "date", "title": "weeks (Monday to Sunday)", **weekly_ticks},
         margin={"l": 10, "r": 10, "t": 60, "b": 50},
-    )  # fmt: skip
+    )
     return fig
 
 
@@ -1004,11 +1271,15 @@ def _milestone_table(schedule: Schedule) -> str:
         late = int(_num(r.get("late_days")))
         done, target = _text(r.get("date")), _text(r.get("target"))
         deadline = _text(r.get("deadline"))
-        late_cell = (f"<td class='late'>{late}</td>" if late > 0
-                     else f"<td class='ok'>{'0' if target else '-'}</td>")  # fmt: skip
+        late_cell = (
+            f"<td class='late'>{late}</td>"
+            if late > 0
+            else f"<td class='ok'>{'0' if target else '-'}</td>"
+        )
         missed = bool(deadline and done and done > deadline)
-        dead_cell = (f"<td class='late'>{deadline} missed</td>" if missed
-                     else f"<td>{deadline or '-'}</td>")  # fmt: skip
+        dead_cell = (
+            f"<td class='late'>{deadline} missed</td>" if missed else f"<td>{deadline or '-'}</td>"
+        )
         weight = _text(r.get("weight")) or "-"
         body.append(
             f"<tr><td>{html.escape(_text(r['milestone_id']))}</td><td>{done or '-'}</td>"
@@ -1030,9 +1301,13 @@ def _script_json(value: Any) -> str:
 
 def _div(fig: go.Figure, include_plotlyjs: bool, div_id: str) -> str:
     return pio.to_html(
-        fig, include_plotlyjs=include_plotlyjs, full_html=False, config=PLOTLY_CONFIG,
-        default_height=f"{int(fig.layout.height or 500)}px", div_id=div_id,
-    )  # fmt: skip
+        fig,
+        include_plotlyjs=include_plotlyjs,
+        full_html=False,
+        config=PLOTLY_CONFIG,
+        default_height=f"{int(fig.layout.height or 500)}px",
+        div_id=div_id,
+    )
 
 
 def gantt_html(schedule: Schedule, baseline: pd.DataFrame | None = None) -> str:
@@ -1048,18 +1323,26 @@ def gantt_html(schedule: Schedule, baseline: pd.DataFrame | None = None) -> str:
     merge = len(tasks) > PROGRAM_MERGE_ABOVE
 
     def card(label: str, value: Any, cls: str = "") -> str:
-        return (f"<div class='kpi {cls}'><div class='v'>{html.escape(str(value))}</div>"
-                f"<div class='l'>{html.escape(label)}</div></div>")  # fmt: skip
+        return (
+            f"<div class='kpi {cls}'><div class='v'>{html.escape(str(value))}</div>"
+            f"<div class='l'>{html.escape(label)}</div></div>"
+        )
 
     cards = [
         card("finish", k.get("finish", "-")),
         card("makespan (working days)", k.get("makespan_days", "-")),
-        card("milestones late", f"{n_late} of {with_target}" if with_target else "-",
-             "bad" if n_late else "good"),
-        card("late days (sum)", k.get("tardiness_days", 0),
-             "bad" if _num(k.get("tardiness_days")) > 0 else "good"),
+        card(
+            "milestones late",
+            f"{n_late} of {with_target}" if with_target else "-",
+            "bad" if n_late else "good",
+        ),
+        card(
+            "late days (sum)",
+            k.get("tardiness_days", 0),
+            "bad" if _num(k.get("tardiness_days")) > 0 else "good",
+        ),
         card("sites · modules · tasks", f"{len(sites)} · {len(modules)} · {len(tasks)}"),
-    ]  # fmt: skip
+    ]
     solver_text = " ".join(_text(solver.get(key)) for key in ("name", "status")).strip()
     if _text(solver.get("method")):
         solver_text += f" ({_text(solver['method'])})"
@@ -1095,13 +1378,16 @@ def gantt_html(schedule: Schedule, baseline: pd.DataFrame | None = None) -> str:
             options.append(f"<option value='{value}'>{html.escape(label)}</option>")
         options.append("</optgroup>")
     replan_note = (
-        (" Replanned: in the deployment views below, grey ghost bars are the baseline and"
-         " hatched bars are done; the red line is the status date." if merge else
-         " Replanned: grey ghost bars are the baseline, hatched bars are done, the red line"
-         " is the status date.")
+        (
+            " Replanned: in the deployment views below, grey ghost bars are the baseline and"
+            " hatched bars are done; the red line is the status date."
+            if merge
+            else " Replanned: grey ghost bars are the baseline, hatched bars are done, the red line"
+            " is the status date."
+        )
         if ghost is not None
         else ""
-    )  # fmt: skip
+    )
     template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
     merge_note = (
         "Each bar is a run of a module's back-to-back tasks in one phase (the program has "

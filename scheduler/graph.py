@@ -54,8 +54,11 @@ def gate_opening(instance: Instance, task: Task) -> int | None:
     None if that never happens."""
     if task.gate == 0:
         return 0
-    days = [s.start for s in instance.supplies
-            if s.site == task.site and s.kind >= task.gate and s.kw > 0]  # fmt: skip
+    days = [
+        s.start
+        for s in instance.supplies
+        if s.site == task.site and s.kind >= task.gate and s.kw > 0
+    ]
     return min(days) if days else None
 
 
@@ -142,16 +145,21 @@ def power_opening(instance: Instance, task: Task, carried: dict[int, int]) -> in
     supplies = [s for s in instance.supplies if s.site == task.site]
     cuts = sorted({0} | {s.start for s in supplies} | {s.end for s in supplies if s.end})
     for start in cuts:
-        if all(_fits(supplies, level, start, task, carried.get(level, 0), cuts)
-               for level in range(1, task.gate + 1)):  # fmt: skip
+        if all(
+            _fits(supplies, level, start, task, carried.get(level, 0), cuts)
+            for level in range(1, task.gate + 1)
+        ):
             return start
     return None
 
 
 def _fits(supplies: list, level: int, start: int, task: Task, base: int, cuts: list[int]) -> bool:
     def supply(day: int) -> int:
-        return sum(s.kw for s in supplies
-                   if s.kind >= level and s.start <= day and (s.end is None or day < s.end))
+        return sum(
+            s.kw
+            for s in supplies
+            if s.kind >= level and s.start <= day and (s.end is None or day < s.end)
+        )
 
     run_end = start + task.duration
     for day in [start, *(c for c in cuts if c > start)]:
@@ -171,8 +179,11 @@ def _chain(
     node = max(range(len(tasks)), key=lambda i: (ends[i] == length, -i))
     chain = [node]
     while True:
-        tight = [p for p, data in graph.pred[node].items()
-                 if earliest[p] + data["distance"] == earliest[node]]  # fmt: skip
+        tight = [
+            p
+            for p, data in graph.pred[node].items()
+            if earliest[p] + data["distance"] == earliest[node]
+        ]
         if not tight:
             return chain[::-1]
         node = min(tight)

@@ -270,8 +270,12 @@ def objective_value(instance: Instance, starts: list[int]) -> int:
 
 # A link read with time running backwards: s_b >= e_a + l becomes s'_a >= e'_b + l (FS
 # from b to a), s_b >= s_a + l becomes e'_a >= e'_b + l (FF from b to a), and so on.
-MIRRORED_LINK = {LinkType.FS: LinkType.FS, LinkType.SS: LinkType.FF,
-                 LinkType.FF: LinkType.SS, LinkType.SF: LinkType.SF}  # fmt: skip
+MIRRORED_LINK = {
+    LinkType.FS: LinkType.FS,
+    LinkType.SS: LinkType.FF,
+    LinkType.FF: LinkType.SS,
+    LinkType.SF: LinkType.SF,
+}
 
 
 def mirrored(instance: Instance) -> Instance | None:

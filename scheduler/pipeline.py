@@ -50,8 +50,9 @@ def load_instance(path: str | Path) -> tuple[Plan, Instance, CriticalPath]:
     graph = precedence_graph(instance)
     cycle = find_cycle(instance, graph)
     if cycle:
-        raise InputError([Problem(str(plan.path), "deployments",
-                                  "cycle in task links: " + " -> ".join(cycle))])  # fmt: skip
+        raise InputError(
+            [Problem(str(plan.path), "deployments", "cycle in task links: " + " -> ".join(cycle))]
+        )
     return plan, instance, critical_path(instance, graph)
 
 
@@ -62,8 +63,14 @@ def run_greedy(instance: Instance) -> SolveResult:
     if solution is None:
         return SolveResult("greedy", Status.UNKNOWN, seconds=seconds)
     objective = objective_value(instance, solution.starts)
-    return SolveResult("greedy", Status.FEASIBLE, solution, objective, seconds=seconds,
-                       first_solution_seconds=seconds)  # fmt: skip
+    return SolveResult(
+        "greedy",
+        Status.FEASIBLE,
+        solution,
+        objective,
+        seconds=seconds,
+        first_solution_seconds=seconds,
+    )
 
 
 def solve_instance(
@@ -99,8 +106,12 @@ def solve_instance(
         result.solver, result.status = "cp-sat (greedy plan kept)", Status.FEASIBLE
         result.solution, result.objective = greedy.solution, greedy.objective
     if result.solution is None:
-        raise NoPlanFound([f"no plan found within {options.time_limit:g} s and none proven "
-                           "impossible; try a longer --time-limit"])  # fmt: skip
+        raise NoPlanFound(
+            [
+                f"no plan found within {options.time_limit:g} s and none proven "
+                "impossible; try a longer --time-limit"
+            ]
+        )
     left_justify(instance, result)
     return instance, result, greedy
 
@@ -154,19 +165,27 @@ def plan_project(
     return Outcome(plan, instance, cpm, result, greedy, schedule)
 
 
-def make_schedule(plan: Plan, instance: Instance, solution: Solution,
-                  result: SolveResult) -> Schedule:  # fmt: skip
+def make_schedule(
+    plan: Plan, instance: Instance, solution: Solution, result: SolveResult
+) -> Schedule:
     """Validate (independently of the solver) and put dates on a plan."""
     assert_valid(instance, solution)
     # DESIGN's `name` is the engine ("cp-sat" or "greedy"); how it ran goes to `method`
     name, _, method = result.solver.partition(" ")
     method = method.strip("()") or ("whole model" if name == "cp-sat" else "priority rules")
-    info = {"name": name, "method": method, "status": str(result.status),
-            "objective": result.objective,
-            "bound": result.bound, "gap": result.gap, "seconds": round(result.seconds, 3),
-            "first_solution_seconds": result.first_solution_seconds,
-            "workers": result.workers, "seed": result.seed,
-            "interrupted": result.interrupted}  # fmt: skip
+    info = {
+        "name": name,
+        "method": method,
+        "status": str(result.status),
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "seconds": round(result.seconds, 3),
+        "first_solution_seconds": result.first_solution_seconds,
+        "workers": result.workers,
+        "seed": result.seed,
+        "interrupted": result.interrupted,
+    }
     return build_schedule(plan.project.program.name, plan.calendar, instance, solution, info)
 
 

@@ -26,17 +26,36 @@ from scheduler.domain.calendar import Calendar
 from scheduler.instance import Instance, Milestone, Solution, Supply, Task, objective_terms
 
 TASK_COLUMNS = [
-    "task_id", "module_id", "deployment", "module_type", "task", "site",
-    "start_day", "end_day", "start", "finish", "duration", "crews", "power_mw",
-]  # fmt: skip
+    "task_id",
+    "module_id",
+    "deployment",
+    "module_type",
+    "task",
+    "site",
+    "start_day",
+    "end_day",
+    "start",
+    "finish",
+    "duration",
+    "crews",
+    "power_mw",
+]
 # phase: design|procurement|factory|fat|transport|site|commissioning (for colours);
 # gate: none|any|temporary|permanent; energise_mw: load that stays from the task's start;
 # skills: "skill:n;skill:n" as the task needs them; resources: "id:amount;..."
 EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources", "task_name"]
 MILESTONE_COLUMNS = [
-    "milestone_id", "day", "date", "target_day", "target", "late_days",
-    "deadline_day", "deadline", "weight", "deployments",
-]  # fmt: skip
+    "milestone_id",
+    "day",
+    "date",
+    "target_day",
+    "target",
+    "late_days",
+    "deadline_day",
+    "deadline",
+    "weight",
+    "deployments",
+]
 SUPPLY_COLUMNS = ["site", "name", "kind", "mw", "from_day", "until_day", "from", "until"]
 POOL_COLUMNS = ["pool", "skills", "count", "sites", "available"]
 
@@ -62,14 +81,21 @@ KIND_NAMES = {1: "backfeed", 2: "temporary", 3: "permanent"}
 
 
 def build_schedule(
-    project: str, calendar: Calendar, instance: Instance, solution: Solution,
+    project: str,
+    calendar: Calendar,
+    instance: Instance,
+    solution: Solution,
     solver: dict[str, Any],
-) -> Schedule:  # fmt: skip
+) -> Schedule:
     """Dates, names and KPIs of a plan; the solution must have passed the validator."""
     scales = {r.id: r.scale for r in instance.resources}
-    tasks = pd.DataFrame([_task_row(calendar, t, s, c, scales) for t, s, c in
-                          zip(instance.tasks, solution.starts, solution.crews, strict=True)],
-                         columns=TASK_COLUMNS + EXTRA_COLUMNS)  # fmt: skip
+    tasks = pd.DataFrame(
+        [
+            _task_row(calendar, t, s, c, scales)
+            for t, s, c in zip(instance.tasks, solution.starts, solution.crews, strict=True)
+        ],
+        columns=TASK_COLUMNS + EXTRA_COLUMNS,
+    )
     milestones = pd.DataFrame(
         [_milestone_row(calendar, m, solution.starts, instance) for m in instance.milestones],
         columns=MILESTONE_COLUMNS,
@@ -77,19 +103,37 @@ def build_schedule(
     supplies = pd.DataFrame(
         [_supply_row(calendar, s) for s in instance.supplies], columns=SUPPLY_COLUMNS
     )
-    pools = pd.DataFrame([[p.id, ";".join(sorted(p.skills)), p.count,
-                           ";".join(sorted(p.sites)) if p.sites is not None else "",
-                           ";".join(f"{w.start}-{w.end}:{w.value}" for w in p.windows)]
-                          for p in instance.pools], columns=POOL_COLUMNS)  # fmt: skip
-    schedule = Schedule(project, calendar.start, sorted(calendar.workdays),
-                        sorted(calendar.holidays), tasks, milestones, supplies, pools,
-                        dict(solver))  # fmt: skip
+    pools = pd.DataFrame(
+        [
+            [
+                p.id,
+                ";".join(sorted(p.skills)),
+                p.count,
+                ";".join(sorted(p.sites)) if p.sites is not None else "",
+                ";".join(f"{w.start}-{w.end}:{w.value}" for w in p.windows),
+            ]
+            for p in instance.pools
+        ],
+        columns=POOL_COLUMNS,
+    )
+    schedule = Schedule(
+        project,
+        calendar.start,
+        sorted(calendar.workdays),
+        sorted(calendar.holidays),
+        tasks,
+        milestones,
+        supplies,
+        pools,
+        dict(solver),
+    )
     schedule.kpis = compute_kpis(schedule, calendar, instance, solution)
     return schedule
 
 
-def _task_row(calendar: Calendar, task: Task, start: int, crews: tuple[str, ...],
-              scales: dict[str, int]) -> list:  # fmt: skip
+def _task_row(
+    calendar: Calendar, task: Task, start: int, crews: tuple[str, ...], scales: dict[str, int]
+) -> list:
     end = start + task.duration
     return [
         task.id,
@@ -140,20 +184,29 @@ def uses_text(task: Task, scales: dict[str, int]) -> str:
     return ";".join(f"{k}:{v / scales.get(k, 1):g}" for k, v in task.resources.items())
 
 
-def _milestone_row(calendar: Calendar, milestone: Milestone, starts: list[int],
-                   instance: Instance) -> list:  # fmt: skip
+def _milestone_row(
+    calendar: Calendar, milestone: Milestone, starts: list[int], instance: Instance
+) -> list:
     ends = [starts[i] + instance.tasks[i].duration for i in milestone.tasks]
     day = max(ends) - 1 if ends else None
-    late = max(0, day - milestone.target) if day is not None and milestone.target is not None \
-        else 0  # fmt: skip
+    late = max(0, day - milestone.target) if day is not None and milestone.target is not None else 0
 
     def iso(d: int | None) -> str:
         return calendar.date_of(d).isoformat() if d is not None else ""
 
     deployments = dict.fromkeys(d for i in milestone.tasks if (d := instance.tasks[i].deployment))
-    return [milestone.id, day, iso(day), milestone.target, iso(milestone.target), late,
-            milestone.deadline, iso(milestone.deadline), milestone.weight,
-            ";".join(deployments)]  # fmt: skip
+    return [
+        milestone.id,
+        day,
+        iso(day),
+        milestone.target,
+        iso(milestone.target),
+        late,
+        milestone.deadline,
+        iso(milestone.deadline),
+        milestone.weight,
+        ";".join(deployments),
+    ]
 
 
 def _supply_row(calendar: Calendar, supply: Supply) -> list:
@@ -170,14 +223,18 @@ def _supply_row(calendar: Calendar, supply: Supply) -> list:
     ]
 
 
-def compute_kpis(schedule: Schedule, calendar: Calendar, instance: Instance,
-                 solution: Solution) -> dict[str, Any]:  # fmt: skip
+def compute_kpis(
+    schedule: Schedule, calendar: Calendar, instance: Instance, solution: Solution
+) -> dict[str, Any]:
     tardiness, makespan = objective_terms(instance, solution.starts)
     milestones = {
-        row.milestone_id: {"date": row.date, "target": row.target or None,
-                           "late_days": int(row.late_days)}
+        row.milestone_id: {
+            "date": row.date,
+            "target": row.target or None,
+            "late_days": int(row.late_days),
+        }
         for row in schedule.milestones.itertuples()
-    }  # fmt: skip
+    }
     finish = calendar.date_of(makespan - 1).isoformat() if makespan > 0 else calendar.start
     late_days = sum(m["late_days"] for m in milestones.values())
     return {

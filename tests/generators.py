@@ -76,10 +76,13 @@ def _days(draw: st.DrawFn, start: date, low: int, high: int) -> date:
 
 
 def _calendar(draw: st.DrawFn, start: date) -> dict[str, Any]:
-    workdays = draw(st.one_of(
-        st.just(list(WEEKDAYS[:5])), st.just(list(WEEKDAYS[:6])),
-        st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=7, unique=True),
-    ))  # fmt: skip
+    workdays = draw(
+        st.one_of(
+            st.just(list(WEEKDAYS[:5])),
+            st.just(list(WEEKDAYS[:6])),
+            st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=7, unique=True),
+        )
+    )
     holidays = draw(st.lists(st.integers(0, 90), max_size=3, unique=True))
     return {"workdays": workdays, "holidays": [start + timedelta(days=h) for h in holidays]}
 
@@ -131,8 +134,13 @@ def module_types(draw: st.DrawFn, index: int) -> dict[str, Any]:
     return module
 
 
-def _deployments(draw: st.DrawFn, start: date, modules: list[dict[str, Any]],
-                 sites: list[str], factories: list[str]) -> list[dict[str, Any]]:  # fmt: skip
+def _deployments(
+    draw: st.DrawFn,
+    start: date,
+    modules: list[dict[str, Any]],
+    sites: list[str],
+    factories: list[str],
+) -> list[dict[str, Any]]:
     """1-4 deployments of at most MAX_TASKS tasks in all; links to earlier ones only."""
     deployments: list[dict[str, Any]] = []
     total = 0
@@ -143,8 +151,12 @@ def _deployments(draw: st.DrawFn, start: date, modules: list[dict[str, Any]],
         if quantity < 1:
             break
         total += quantity * size
-        dep: dict[str, Any] = {"id": f"d{k}", "site": draw(st.sampled_from(sites)),
-                               "module": module["id"], "quantity": quantity}  # fmt: skip
+        dep: dict[str, Any] = {
+            "id": f"d{k}",
+            "site": draw(st.sampled_from(sites)),
+            "module": module["id"],
+            "quantity": quantity,
+        }
         if any(t.get("factory") for t in module["tasks"]) or draw(st.booleans()):
             dep["factory"] = draw(st.sampled_from(factories))
         if draw(st.booleans()):
@@ -157,9 +169,11 @@ def _deployments(draw: st.DrawFn, start: date, modules: list[dict[str, Any]],
 
 
 def _deployment_link(
-    draw: st.DrawFn, earlier: list[dict[str, Any]], modules: list[dict[str, Any]],
+    draw: st.DrawFn,
+    earlier: list[dict[str, Any]],
+    modules: list[dict[str, Any]],
     to_type: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     other = draw(st.sampled_from(earlier))
     from_type = next(m for m in modules if m["id"] == other["module"])
     link: dict[str, Any] = {"deployment": other["id"]}
@@ -174,12 +188,16 @@ def _deployment_link(
 
 
 def _is_gated(task: dict[str, Any]) -> bool:
-    return (task.get("power_gate", "none") != "none" or task.get("energises", False)
-            or task.get("power_mw", 0) > 0)  # fmt: skip
+    return (
+        task.get("power_gate", "none") != "none"
+        or task.get("energises", False)
+        or task.get("power_mw", 0) > 0
+    )
 
 
-def _site_load(site: str, deployments: list[dict[str, Any]],
-               modules: dict[str, dict[str, Any]]) -> tuple[float, bool]:  # fmt: skip
+def _site_load(
+    site: str, deployments: list[dict[str, Any]], modules: dict[str, dict[str, Any]]
+) -> tuple[float, bool]:
     """(energised load + every draw at once, whether any task at the site is gated)."""
     load, gated = 0.0, False
     for dep in deployments:
@@ -198,48 +216,63 @@ def _supplies(draw: st.DrawFn, start: date, load: float, gated: bool) -> list[di
     supplies = []
     for k in range(draw(st.integers(0, 2))):
         supply: dict[str, Any] = {
-            "name": f"extra{k}", "kind": draw(st.sampled_from(["backfeed", "temporary"])),
-            "mw": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0])), "from": _days(draw, start, 0, 30),
-        }  # fmt: skip
+            "name": f"extra{k}",
+            "kind": draw(st.sampled_from(["backfeed", "temporary"])),
+            "mw": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0])),
+            "from": _days(draw, start, 0, 30),
+        }
         if draw(st.booleans()):
             supply["until"] = supply["from"] + timedelta(days=draw(st.integers(1, 60)))
         supplies.append(supply)
     if gated or draw(st.booleans()):
         mw = round(load + draw(st.sampled_from([0.5, 1.0, 5.0])), 3)
-        supplies.append({"name": PERMANENT, "kind": "permanent", "mw": mw,
-                         "from": _days(draw, start, 0, 60)})  # fmt: skip
+        supplies.append(
+            {"name": PERMANENT, "kind": "permanent", "mw": mw, "from": _days(draw, start, 0, 60)}
+        )
     return draw(st.permutations(supplies))
 
 
-def _crews(draw: st.DrawFn, start: date, needs: dict[str, int],
-           sites: list[str]) -> list[dict[str, Any]]:  # fmt: skip
+def _crews(
+    draw: st.DrawFn, start: date, needs: dict[str, int], sites: list[str]
+) -> list[dict[str, Any]]:
     """A pool of its own for every skill needed, then a few mixed, site-bound pools."""
     pools: list[dict[str, Any]] = []
     for skill, need in sorted(needs.items()):
-        pool: dict[str, Any] = {"id": f"{skill}-crews", "skills": [skill],
-                                "count": need + draw(st.integers(0, 1))}  # fmt: skip
+        pool: dict[str, Any] = {
+            "id": f"{skill}-crews",
+            "skills": [skill],
+            "count": need + draw(st.integers(0, 1)),
+        }
         if draw(st.booleans()):
             pool["sites"] = list(sites)
         pools.append(pool)
     for k in range(draw(st.integers(0, 2))):
-        pools.append({"id": f"mixed{k}", "count": draw(st.integers(0, 2)),
-                      "skills": draw(st.lists(st.sampled_from(SKILLS), min_size=1, max_size=3,
-                                              unique=True)),
-                      "sites": draw(st.lists(st.sampled_from(sites), min_size=1,
-                                             unique=True))})  # fmt: skip
+        pools.append(
+            {
+                "id": f"mixed{k}",
+                "count": draw(st.integers(0, 2)),
+                "skills": draw(
+                    st.lists(st.sampled_from(SKILLS), min_size=1, max_size=3, unique=True)
+                ),
+                "sites": draw(st.lists(st.sampled_from(sites), min_size=1, unique=True)),
+            }
+        )
     for pool in pools:
         if pool["count"] and draw(st.integers(0, 2)) == 0:
             begin = _days(draw, start, 0, 30)
-            out: dict[str, Any] = {"from": begin, "until": begin + timedelta(days=draw(
-                st.integers(1, 20)))}  # fmt: skip
+            out: dict[str, Any] = {
+                "from": begin,
+                "until": begin + timedelta(days=draw(st.integers(1, 20))),
+            }
             if draw(st.booleans()):
                 out["count"] = draw(st.integers(1, pool["count"]))
             pool["unavailable"] = [out]
     return pools
 
 
-def _resources(draw: st.DrawFn, used: dict[str, float],
-               sites: list[dict[str, Any]]) -> dict[str, float]:  # fmt: skip
+def _resources(
+    draw: st.DrawFn, used: dict[str, float], sites: list[dict[str, Any]]
+) -> dict[str, float]:
     """Each resource used lives at every site or in the program, big enough for any use."""
     program: dict[str, float] = {}
     for name, largest in sorted(used.items()):
@@ -252,13 +285,16 @@ def _resources(draw: st.DrawFn, used: dict[str, float],
     return program
 
 
-def _milestones(draw: st.DrawFn, start: date, deployments: list[dict[str, Any]],
-                last_event: date, work: int) -> list[dict[str, Any]]:  # fmt: skip
+def _milestones(
+    draw: st.DrawFn, start: date, deployments: list[dict[str, Any]], last_event: date, work: int
+) -> list[dict[str, Any]]:
     ids = [d["id"] for d in deployments]
     milestones = []
     for k in range(draw(st.integers(0, 2))):
-        milestone: dict[str, Any] = {"id": f"ms{k}", "after": draw(
-            st.lists(st.sampled_from(ids), min_size=1, unique=True))}  # fmt: skip
+        milestone: dict[str, Any] = {
+            "id": f"ms{k}",
+            "after": draw(st.lists(st.sampled_from(ids), min_size=1, unique=True)),
+        }
         if draw(st.integers(0, 3)):
             milestone["target"] = _days(draw, start, 5, 80)
         if draw(st.booleans()):
@@ -319,8 +355,10 @@ def projects(draw: st.DrawFn) -> GeneratedProject:
     project["factories"] = [{"id": f, "slots": draw(st.integers(1, 3))} for f in factory_ids]
     project["crews"] = _crews(draw, start, needs, site_ids)
     project["deployments"] = deployments
-    work = sum(sum(t["duration"] + 3 for t in by_id[d["module"]]["tasks"]) * d["quantity"]
-               for d in deployments)  # fmt: skip
+    work = sum(
+        sum(t["duration"] + 3 for t in by_id[d["module"]]["tasks"]) * d["quantity"]
+        for d in deployments
+    )
     last_event = max(_dates_in(project))
     milestones = _milestones(draw, start, deployments, last_event, work)
     if milestones:

@@ -120,13 +120,31 @@ def test_empty_folder_is_an_error(tmp_path: Path) -> None:
 
 def test_summary_and_figure_from_a_hand_made_table() -> None:
     rows = [
-        {"set": "j30", "makespan": 43, "optimal": True, "equal_best_known": True,
-         "dev_best_known_pct": 0.0, "dev_cpm_pct": 13.0, "time_to_proof": 0.5,
-         "greedy_ratio": 1.1, "violations": 0, "greedy_violations": 0},
-        {"set": "j60", "makespan": 110, "optimal": False, "equal_best_known": False,
-         "dev_best_known_pct": 10.0, "dev_cpm_pct": 30.0, "time_to_proof": None,
-         "greedy_ratio": 1.3, "violations": 0, "greedy_violations": 0},
-    ]  # fmt: skip
+        {
+            "set": "j30",
+            "makespan": 43,
+            "optimal": True,
+            "equal_best_known": True,
+            "dev_best_known_pct": 0.0,
+            "dev_cpm_pct": 13.0,
+            "time_to_proof": 0.5,
+            "greedy_ratio": 1.1,
+            "violations": 0,
+            "greedy_violations": 0,
+        },
+        {
+            "set": "j60",
+            "makespan": 110,
+            "optimal": False,
+            "equal_best_known": False,
+            "dev_best_known_pct": 10.0,
+            "dev_cpm_pct": 30.0,
+            "time_to_proof": None,
+            "greedy_ratio": 1.3,
+            "violations": 0,
+            "greedy_violations": 0,
+        },
+    ]
     summary = summarise(pd.DataFrame(rows)).set_index("set")
     assert list(summary.index) == ["j30", "j60", "all"]
     assert summary.loc["all", "proven_optimal"] == 1

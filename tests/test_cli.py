@@ -29,12 +29,17 @@ def test_validate_ok():
 def test_validate_bad_input_exit_2(tmp_path):
     shutil.copytree(DATA / "catalog", tmp_path / "catalog")
     bad = tmp_path / "p.yaml"
-    bad.write_text((DATA / "complete.yaml").read_text().replace("site: s1, module: skid",
-                                                                "site: s7, module: skid"))
+    bad.write_text(
+        (DATA / "complete.yaml")
+        .read_text()
+        .replace("site: s1, module: skid", "site: s7, module: skid")
+    )
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2
-    assert "deployments[0].site (line 25, column 25): deployment 's1-skid' names unknown " \
-           "site 's7'" in result.output  # fmt: skip
+    assert (
+        "deployments[0].site (line 25, column 25): deployment 's1-skid' names unknown "
+        "site 's7'" in result.output
+    )
     assert "Traceback" not in result.output
 
 
@@ -67,8 +72,10 @@ def test_schedule_writes_contract_files(tmp_path):
 
 def test_schedule_refuses_to_mix_runs(tmp_path):
     out = tmp_path / "out"
-    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--solver", "greedy"]
-                         ).exit_code == 0  # fmt: skip
+    assert (
+        runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--solver", "greedy"]).exit_code
+        == 0
+    )
     before = (out / "schedule.csv").read_text()
     result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out)])
     assert result.exit_code == 2
@@ -80,8 +87,10 @@ def test_schedule_refuses_to_mix_runs(tmp_path):
 
 def test_out_that_cannot_be_a_folder_is_refused_before_solving(tmp_path):
     (tmp_path / "afile").write_text("keep me")
-    for out, reason in [(tmp_path / "afile", "is a file; --out must be a folder"),
-                        (tmp_path / "afile" / "sub", "is not a folder")]:  # fmt: skip
+    for out, reason in [
+        (tmp_path / "afile", "is a file; --out must be a folder"),
+        (tmp_path / "afile" / "sub", "is not a folder"),
+    ]:
         result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--solver", "greedy"])
         assert result.exit_code == 2, result.output
         assert reason in result.output and "Traceback" not in result.output
@@ -100,12 +109,15 @@ def test_solver_options_out_of_range_exit_2(tmp_path, option, value):
 def test_infeasible_project_exit_1(tmp_path):
     shutil.copytree(DATA / "catalog", tmp_path / "catalog")
     bad = tmp_path / "p.yaml"
-    bad.write_text((DATA / "complete.yaml").read_text().replace("deadline: 2027-06-30",
-                                                                "deadline: 2027-01-20"))
+    bad.write_text(
+        (DATA / "complete.yaml").read_text().replace("deadline: 2027-06-30", "deadline: 2027-01-20")
+    )
     result = runner.invoke(app, ["schedule", str(bad), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert "milestone 's2-rfs' has deadline 2027-01-20 but cannot be reached before " \
-           "2027-01-29" in result.output  # fmt: skip
+    assert (
+        "milestone 's2-rfs' has deadline 2027-01-20 but cannot be reached before "
+        "2027-01-29" in result.output
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -126,8 +138,10 @@ def test_check_accepts_and_rejects(tmp_path):
     line = int(table.index[table.task_id == "s1-hall/1/ist"][0]) + 2  # after the header
     text = runner.invoke(app, ["check", PROJECT, str(tmp_path / "text.csv")])
     assert text.exit_code == 2
-    assert (f"line {line}, task 's1-hall/1/ist': start_day 'soon' is not a whole number of days"
-            in text.output)  # fmt: skip
+    assert (
+        f"line {line}, task 's1-hall/1/ist': start_day 'soon' is not a whole number of days"
+        in text.output
+    )
     table.drop(columns="crews").to_csv(tmp_path / "nocrews.csv", index=False)
     nocrews = runner.invoke(app, ["check", PROJECT, str(tmp_path / "nocrews.csv")])
     assert nocrews.exit_code == 2
@@ -137,9 +151,22 @@ def test_check_accepts_and_rejects(tmp_path):
 def test_console_script_runs(tmp_path):
     """One real subprocess run of the installed console script."""
     script = Path(sys.executable).parent / "modsched"
-    done = subprocess.run([str(script), "schedule", PROJECT, "--out", str(tmp_path / "o"),
-                           "--time-limit", "10", "--workers", "1"],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [
+            str(script),
+            "schedule",
+            PROJECT,
+            "--out",
+            str(tmp_path / "o"),
+            "--time-limit",
+            "10",
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "o" / "schedule.csv").exists()
 
@@ -150,11 +177,13 @@ def test_no_plan_found_is_not_called_infeasible(capsys):
     from scheduler.diagnose import Infeasible, NoPlanFound
 
     assert fail_infeasible(NoPlanFound(["no plan found within 1 s"])).exit_code == 1
-    assert capsys.readouterr().err == ("no schedule found (none proven impossible)\n"
-                                       "- no plan found within 1 s\n")  # fmt: skip
+    assert capsys.readouterr().err == (
+        "no schedule found (none proven impossible)\n- no plan found within 1 s\n"
+    )
     assert fail_infeasible(Infeasible(["power gate"])).exit_code == 1
-    assert capsys.readouterr().err == ("infeasible: no schedule meets every constraint\n"
-                                       "- power gate\n")  # fmt: skip
+    assert capsys.readouterr().err == (
+        "infeasible: no schedule meets every constraint\n- power gate\n"
+    )
 
 
 def test_whatif_compares_scenarios(tmp_path):
@@ -165,13 +194,30 @@ def test_whatif_compares_scenarios(tmp_path):
     assert json.loads((base / "schedule.json").read_text())["solver"]["status"] == "OPTIMAL"
     out = tmp_path / "whatif"
     scenarios = [str(DATA / "scenarios" / n) for n in ("power-slip.yaml", "crew-out.yaml")]
-    result = runner.invoke(app, ["whatif", PROJECT, "--baseline", str(base / "schedule.json"),
-                                 "--scenario", scenarios[0], "--scenario", scenarios[1],
-                                 "--out", str(out), "--time-limit", "10"])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "whatif",
+            PROJECT,
+            "--baseline",
+            str(base / "schedule.json"),
+            "--scenario",
+            scenarios[0],
+            "--scenario",
+            scenarios[1],
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "comparison.csv")
-    assert list(table.scenario) == ["baseline", "s1 utility slips 4 weeks",
-                                    "cx crew out for two weeks"]  # fmt: skip
+    assert list(table.scenario) == [
+        "baseline",
+        "s1 utility slips 4 weeks",
+        "cx crew out for two weeks",
+    ]
     assert list(table.status) == ["-", "OPTIMAL", "OPTIMAL"]
     assert (table.weighted_tardiness[1:] >= table.weighted_tardiness[0]).all()
     # utility at s1 from Monday 2027-03-15: s1-rfs (target Fri 02-26, weight 10) ends on
@@ -206,8 +252,9 @@ def test_task_column_is_the_catalog_id_and_task_name_its_name(tmp_path):
     shows the name in `task_name`."""
     shutil.copytree(DATA / "catalog", tmp_path / "catalog")
     catalog = tmp_path / "catalog" / "skid.yaml"
-    named = catalog.read_text().replace("{id: hookup, duration: 3,",
-                                        "{id: hookup, name: Hook-up, duration: 3,")  # fmt: skip
+    named = catalog.read_text().replace(
+        "{id: hookup, duration: 3,", "{id: hookup, name: Hook-up, duration: 3,"
+    )
     catalog.write_text(named)
     shutil.copy(DATA / "complete.yaml", tmp_path / "p.yaml")
     out = tmp_path / "out"

@@ -55,8 +55,12 @@ def test_link_types_with_lags():
     b >= 3+2 = 5; c >= 5-1 = 4; d ends >= c end + 1 = 9, so d = 7; e ends >= d start 7,
     so e >= 6. Makespan = max(9, 8, 7) = 9 with d ending at 9."""
     tasks = [Task(n, d) for n, d in zip("abcde", [3, 2, 4, 2, 1], strict=True)]
-    links = [Link(0, 1, LinkType.FS, 2), Link(1, 2, LinkType.SS, -1), Link(2, 3, LinkType.FF, 1),
-             Link(3, 4, LinkType.SF, 0)]  # fmt: skip
+    links = [
+        Link(0, 1, LinkType.FS, 2),
+        Link(1, 2, LinkType.SS, -1),
+        Link(2, 3, LinkType.FF, 1),
+        Link(3, 4, LinkType.SF, 0),
+    ]
     instance = make(tasks, links=links)
     result = solved(instance)
     got = result.solution.starts
@@ -144,8 +148,10 @@ def test_zero_day_task_needs_no_free_day_of_a_one_crew_pool():
     """cx (one crew) is out on days 0-9 and busy with 'a' on days 10-14; a 0-day sign-off
     needing cx with release 5 and deadline 8 works no day, so it may sit in both."""
     pool = CrewPool("cx", frozenset({"cx"}), 1, windows=(Window(0, 10, 0),))
-    tasks = [Task("a", 5, skills={"cx": 1}), Task("sign", 0, skills={"cx": 1}, release=5,
-                                                  deadline=8)]  # fmt: skip
+    tasks = [
+        Task("a", 5, skills={"cx": 1}),
+        Task("sign", 0, skills={"cx": 1}, release=5, deadline=8),
+    ]
     result = solved(make(tasks, pools=[pool]))
     assert result.solution.starts == [10, 5]
 
@@ -155,10 +161,12 @@ def test_program_resource_and_factory_shared_by_sites():
     A factory with one slot serves both sites: two 5-day builds run one after another."""
     bank = Resource("load-bank-mw", 3000, "program", scale=1000)
     factory = Resource("factory/f1", 1, "factory")
-    tasks = [Task("t1", 2, site="a", resources={"load-bank-mw": 2000}),
-             Task("t2", 2, site="b", resources={"load-bank-mw": 2000}),
-             Task("f1", 5, site="a", resources={"factory/f1": 1}),
-             Task("f2", 5, site="b", resources={"factory/f1": 1})]  # fmt: skip
+    tasks = [
+        Task("t1", 2, site="a", resources={"load-bank-mw": 2000}),
+        Task("t2", 2, site="b", resources={"load-bank-mw": 2000}),
+        Task("f1", 5, site="a", resources={"factory/f1": 1}),
+        Task("f2", 5, site="b", resources={"factory/f1": 1}),
+    ]
     result = solved(make(tasks, resources=[bank, factory]))
     s = result.solution.starts
     assert abs(s[0] - s[1]) >= 2 and abs(s[2] - s[3]) >= 5
@@ -180,8 +188,9 @@ def test_pinned_task_before_its_supply_is_infeasible_with_the_reason():
     supply = Supply("backfeed", "s", SupplyKind.BACKFEED, 1000, 10)
     instance = make([Task("e", 2, site="s", gate=Gate.ANY, fixed_start=5)], supplies=[supply])
     assert solve(instance, SolveOptions(time_limit=5)).status == Status.INFEASIBLE
-    assert explain_infeasible(instance) == ["task 'e' is fixed to start on day 5, but its power "
-                                            "supply is not there every day it runs"]  # fmt: skip
+    assert explain_infeasible(instance) == [
+        "task 'e' is fixed to start on day 5, but its power supply is not there every day it runs"
+    ]
     late = make([Task("e", 2, fixed_start=5)], milestones=[Milestone("M", (0,), deadline=5)])
     assert solve(late, SolveOptions(time_limit=5)).status == Status.INFEASIBLE
 
@@ -189,8 +198,10 @@ def test_pinned_task_before_its_supply_is_infeasible_with_the_reason():
 def test_gate_needs_supply_for_whole_duration():
     """Temporary power on days [0, 5) and permanent from day 8: a 4-day temporary-gated
     test fits on days 0-3; a 6-day one must wait for day 8."""
-    supplies = [Supply("gt", "s", SupplyKind.TEMPORARY, 1000, 0, 5),
-                Supply("grid", "s", SupplyKind.PERMANENT, 1000, 8)]  # fmt: skip
+    supplies = [
+        Supply("gt", "s", SupplyKind.TEMPORARY, 1000, 0, 5),
+        Supply("grid", "s", SupplyKind.PERMANENT, 1000, 8),
+    ]
     assert starts(make([Task("t", 4, site="s", gate=Gate.TEMPORARY)], supplies=supplies)) == [0]
     assert starts(make([Task("t", 6, site="s", gate=Gate.TEMPORARY)], supplies=supplies)) == [8]
 
@@ -206,8 +217,10 @@ def test_energised_load_stays_after_temporary_supply_leaves():
     """Turbines (1 MW) on days [0, 20), grid (1 MW) from day 30. A module energised with
     0.8 MW of load must be carried on every later day, so energising before day 30 would
     leave it unpowered on days 20-29: it starts on day 30."""
-    supplies = [Supply("gt", "s", SupplyKind.TEMPORARY, 1000, 0, 20),
-                Supply("grid", "s", SupplyKind.PERMANENT, 1000, 30)]  # fmt: skip
+    supplies = [
+        Supply("gt", "s", SupplyKind.TEMPORARY, 1000, 0, 20),
+        Supply("grid", "s", SupplyKind.PERMANENT, 1000, 30),
+    ]
     task = Task("energise", 1, site="s", gate=Gate.ANY, energise_kw=800)
     assert starts(make([task], supplies=supplies)) == [30]
 
@@ -216,8 +229,10 @@ def test_nested_power_levels():
     """Temporary 2 MW from day 0, permanent 1 MW from day 10. A permanent-gated 1 MW IST
     waits to day 10. An any-gated 1.5 MW test overlaps it: level any holds 2.5 <= 3, level
     permanent holds 1 <= 1. A second permanent 1 MW IST must follow the first."""
-    supplies = [Supply("gt", "s", SupplyKind.TEMPORARY, 2000, 0),
-                Supply("grid", "s", SupplyKind.PERMANENT, 1000, 10)]  # fmt: skip
+    supplies = [
+        Supply("gt", "s", SupplyKind.TEMPORARY, 2000, 0),
+        Supply("grid", "s", SupplyKind.PERMANENT, 1000, 10),
+    ]
     ist = Task("ist", 4, site="s", gate=Gate.PERMANENT, power_kw=1000, release=10)
     lb = Task("lb", 4, site="s", gate=Gate.ANY, power_kw=1500, release=10)
     assert starts(make([ist, lb], supplies=supplies)) == [10, 10]
@@ -250,8 +265,10 @@ def test_milestone_deadline_is_hard():
 def test_fixed_start_and_crews_are_kept():
     """A pinned task keeps its start and crew; the other task takes the other crew."""
     pool = CrewPool("c", frozenset({"x"}), 2)
-    tasks = [Task("a", 3, skills={"x": 1}, fixed_start=2, fixed_crews=("c#1",)),
-             Task("b", 3, skills={"x": 1})]  # fmt: skip
+    tasks = [
+        Task("a", 3, skills={"x": 1}, fixed_start=2, fixed_crews=("c#1",)),
+        Task("b", 3, skills={"x": 1}),
+    ]
     result = solved(make(tasks, pools=[pool]))
     assert result.solution.starts[0] == 2
     assert result.solution.crews[0] == ("c#1",)
@@ -265,16 +282,23 @@ def test_pairs_the_crews_cannot_staff_at_once_never_overlap():
     on their own intervals, and the optimum runs them one after the other (3 + 2 days)."""
     from scheduler.solvers.cpsat import CpSatModel
 
-    pools = [CrewPool("A", frozenset({"x", "y"}), 1), CrewPool("C", frozenset({"x", "y"}), 1),
-             CrewPool("B", frozenset({"z"}), 2)]  # fmt: skip
-    tasks = [Task("a", 3, skills={"y": 2}), Task("b", 2, skills={"x": 1}),
-             Task("c", 4, skills={"z": 1})]  # fmt: skip
+    pools = [
+        CrewPool("A", frozenset({"x", "y"}), 1),
+        CrewPool("C", frozenset({"x", "y"}), 1),
+        CrewPool("B", frozenset({"z"}), 2),
+    ]
+    tasks = [
+        Task("a", 3, skills={"y": 2}),
+        Task("b", 2, skills={"x": 1}),
+        Task("c", 4, skills={"z": 1}),
+    ]
     instance = make(tasks, pools=pools)
     built = CpSatModel(instance)
     assert not built.crews_cover((0, 1))
     assert built.crews_cover((0, 2)) and built.crews_cover((1, 2))
-    groups = [sorted(c.no_overlap.intervals) for c in built.model.proto.constraints
-              if c.has_no_overlap()]  # fmt: skip
+    groups = [
+        sorted(c.no_overlap.intervals) for c in built.model.proto.constraints if c.has_no_overlap()
+    ]
     assert sorted([built.tasks[0].interval.index, built.tasks[1].interval.index]) in groups
     assert solved(instance).objective == 5
 
@@ -287,8 +311,12 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
     plan, with the objective held at the first stage's bound or more, on the scheduling
     neighbourhoods alone: reaching 5 proves it optimal."""
     slot = Resource("slot", 1, "site")
-    tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
-             Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
+    tasks = [
+        Task("a", 4),
+        Task("b", 2, resources={"slot": 1}),
+        Task("c", 2, resources={"slot": 1}),
+        Task("d", 1),
+    ]
     instance = make(tasks, links=[Link(0, 3, LinkType.FS, 0)], resources=[slot])
     calls: list[tuple[bool, str]] = []
     original_run, original_configure = cpsat.run, cpsat.configure
@@ -317,8 +345,20 @@ def test_makespan_model_unproven_at_first_goes_on_with_lns_from_its_plan(monkeyp
     hint = Solution([0, 0, 5, 4], [(), (), (), ()])
     result = solve(instance, SolveOptions(time_limit=20, workers=2), hint=hint)
     assert calls == [(False, "FEASIBLE"), (True, "OPTIMAL")]
-    assert ignored == [set(), {"ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
-                               "graph_dec_lns", "graph_var_lns", "rnd_cst_lns", "rnd_var_lns"}]
+    assert ignored == [
+        set(),
+        {
+            "ls",
+            "fj",
+            "feasibility_pump",
+            "graph_arc_lns",
+            "graph_cst_lns",
+            "graph_dec_lns",
+            "graph_var_lns",
+            "rnd_cst_lns",
+            "rnd_var_lns",
+        },
+    ]
     assert result.status == Status.OPTIMAL and result.objective == 5 and result.bound == 5
     assert validate(instance, result.solution) == []
     s = result.solution.starts
@@ -349,10 +389,19 @@ def test_lateness_models_and_one_worker_keep_the_single_search(monkeypatch):
 def four_links() -> Instance:
     """Every link type, with lags, and a one-slot resource."""
     slot = Resource("slot", 1, "site")
-    tasks = [Task("a", 3, resources={"slot": 1}), Task("b", 2), Task("c", 4),
-             Task("d", 1, resources={"slot": 1}), Task("e", 2)]  # fmt: skip
-    links = [Link(0, 1, LinkType.FS, 1), Link(0, 2, LinkType.SS, 2),
-             Link(2, 3, LinkType.FF, -1), Link(1, 4, LinkType.SF, 3)]  # fmt: skip
+    tasks = [
+        Task("a", 3, resources={"slot": 1}),
+        Task("b", 2),
+        Task("c", 4),
+        Task("d", 1, resources={"slot": 1}),
+        Task("e", 2),
+    ]
+    links = [
+        Link(0, 1, LinkType.FS, 1),
+        Link(0, 2, LinkType.SS, 2),
+        Link(2, 3, LinkType.FF, -1),
+        Link(1, 4, LinkType.SF, 3),
+    ]
     return make(tasks, links=links, resources=[slot])
 
 
@@ -364,14 +413,18 @@ def test_mirror_turns_links_round_and_keeps_plans_valid():
     mirror = mirrored(instance)
     assert mirror is not None and mirror.tasks == instance.tasks
     assert [(x.pred, x.succ, x.type, x.lag) for x in mirror.links] == [
-        (1, 0, LinkType.FS, 1), (2, 0, LinkType.FF, 2),
-        (3, 2, LinkType.SS, -1), (4, 1, LinkType.SF, 3)]  # fmt: skip
+        (1, 0, LinkType.FS, 1),
+        (2, 0, LinkType.FF, 2),
+        (3, 2, LinkType.SS, -1),
+        (4, 1, LinkType.SF, 3),
+    ]
     plan = solved(instance).solution
     back = Solution(mirror_starts(instance, plan.starts), plan.crews)
     assert validate(mirror, back) == []
     assert mirror_starts(mirror, back.starts) == plan.starts
-    assert max(s + t.duration for s, t in zip(back.starts, instance.tasks, strict=True)) == \
-        max(s + t.duration for s, t in zip(plan.starts, instance.tasks, strict=True))
+    assert max(s + t.duration for s, t in zip(back.starts, instance.tasks, strict=True)) == max(
+        s + t.duration for s, t in zip(plan.starts, instance.tasks, strict=True)
+    )
     crowded = Solution([0, 0, 0, 0, 0], plan.crews)  # a, d share the slot; links broken
     flipped = Solution(mirror_starts(instance, crowded.starts), plan.crews)
     assert len(validate(mirror, flipped)) == len(validate(instance, crowded)) > 0
@@ -413,8 +466,12 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(
     variables bumped."""
     monkeypatch.setattr(cpsat, "PROVING_TASKS", proving_tasks)
     slot = Resource("slot", 1, "site")
-    tasks = [Task("a", 4), Task("b", 2, resources={"slot": 1}),
-             Task("c", 2, resources={"slot": 1}), Task("d", 1)]  # fmt: skip
+    tasks = [
+        Task("a", 4),
+        Task("b", 2, resources={"slot": 1}),
+        Task("c", 2, resources={"slot": 1}),
+        Task("d", 1),
+    ]
     instance = make(tasks, links=[Link(0, 3, LinkType.FS, 0)], resources=[slot])
     configured: list[int] = []
     original_configure = cpsat.configure
@@ -432,9 +489,14 @@ def test_makespan_model_searched_both_ways_reads_the_mirror_plan_back(
         answer = original_found(built, solver, prefer)
         seen.append((built.instance is instance, answer.objective))
         params = solver.parameters
-        settings.append((params.linearization_level, params.use_new_integer_conflict_resolution,
-                         params.use_disjunctive_constraint_in_cumulative,
-                         params.also_bump_variables_in_conflict_reasons))  # fmt: skip
+        settings.append(
+            (
+                params.linearization_level,
+                params.use_new_integer_conflict_resolution,
+                params.use_disjunctive_constraint_in_cumulative,
+                params.also_bump_variables_in_conflict_reasons,
+            )
+        )
         return answer
 
     monkeypatch.setattr(cpsat, "configure", configure)
@@ -509,8 +571,10 @@ def test_a_power_draw_without_a_gate_waits_for_supply():
     """A task that draws 5 MW but names no gate is gated on any supply (DESIGN.md):
     with 1 MW of backfeed from day 0 and 5 MW of grid from day 10 it starts on day 10.
     The model once left it unconstrained, a plan the validator rejected."""
-    supplies = [Supply("backfeed", "s", SupplyKind.BACKFEED, 1000, 0),
-                Supply("grid", "s", SupplyKind.PERMANENT, 5000, 10)]  # fmt: skip
+    supplies = [
+        Supply("backfeed", "s", SupplyKind.BACKFEED, 1000, 0),
+        Supply("grid", "s", SupplyKind.PERMANENT, 5000, 10),
+    ]
     task = Task("load", 2, site="s", power_kw=5000)
     assert task.gate == Gate.ANY
     assert starts(make([task], supplies=supplies)) == [10]

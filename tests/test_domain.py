@@ -55,8 +55,9 @@ def test_calendar_days_and_dates():
 def test_milestone_deadline_on_a_weekend_means_the_friday_before(tmp_path):
     """s2-rfs with a deadline on Saturday 2027-06-26 must be met by Friday 06-25."""
     shutil.copytree(DATA / "catalog", tmp_path / "catalog")
-    text = (DATA / "complete.yaml").read_text().replace("deadline: 2027-06-30",
-                                                        "deadline: 2027-06-26")  # fmt: skip
+    text = (
+        (DATA / "complete.yaml").read_text().replace("deadline: 2027-06-30", "deadline: 2027-06-26")
+    )
     (tmp_path / "p.yaml").write_text(text)
     plan = load_project(tmp_path / "p.yaml")
     instance = expand(plan)
@@ -70,9 +71,10 @@ def test_supply_and_absence_begun_before_the_program_count_from_day_0(tmp_path):
     shutil.copytree(DATA / "catalog", tmp_path / "catalog")
     text = (DATA / "complete.yaml").read_text()
     text = text.replace("mw: 1, from: 2027-01-04", "mw: 1, from: 2026-06-01")
-    text = text.replace("unavailable: [{from: 2027-02-01,",
-                        "unavailable: [{from: 2026-12-21, until: 2027-01-06, count: 1}, "
-                        "{from: 2027-02-01,")  # fmt: skip
+    text = text.replace(
+        "unavailable: [{from: 2027-02-01,",
+        "unavailable: [{from: 2026-12-21, until: 2027-01-06, count: 1}, {from: 2027-02-01,",
+    )
     (tmp_path / "p.yaml").write_text(text)
     instance = expand(load_project(tmp_path / "p.yaml"))
     backfeed = next(s for s in instance.supplies if s.name == "backfeed")
@@ -217,8 +219,10 @@ def test_catalog_problems_name_the_catalog_file(tmp_path):
     module = tmp_path / "catalog" / "skid.yaml"
     module.write_text(module.read_text().replace("after: [ship]", "after: [shipp]"))
     found = problems(path)
-    assert found == [f"{module}: [0].tasks[2].after[0] (line 9, column 38): task 'set' of "
-                     "module 'skid' comes after unknown task 'shipp'"]  # fmt: skip
+    assert found == [
+        f"{module}: [0].tasks[2].after[0] (line 9, column 38): task 'set' of "
+        "module 'skid' comes after unknown task 'shipp'"
+    ]
 
 
 def test_cycle_in_module_network_is_printed(tmp_path):

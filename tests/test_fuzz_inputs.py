@@ -71,13 +71,23 @@ def _catalog_files(folder: str) -> tuple[str, ...]:
     return tuple(f"{folder}/{p.name}" for p in sorted((ROOT / folder).glob("*.yaml")))
 
 
-COMPLETE = Source("complete", TESTS / "data", "complete.yaml",
-                  ("complete.yaml", "catalog/skid.yaml"), schedule=True)  # fmt: skip
+COMPLETE = Source(
+    "complete",
+    TESTS / "data",
+    "complete.yaml",
+    ("complete.yaml", "catalog/skid.yaml"),
+    schedule=True,
+)
 EXAMPLE_PROJECTS = [
-    Source(p.stem, ROOT, f"projects/{p.name}",
-           (f"projects/{p.name}", *_catalog_files("modules_catalog")), schedule=False)
+    Source(
+        p.stem,
+        ROOT,
+        f"projects/{p.name}",
+        (f"projects/{p.name}", *_catalog_files("modules_catalog")),
+        schedule=False,
+    )
     for p in sorted((ROOT / "projects").glob("*.yaml"))
-]  # fmt: skip
+]
 
 
 @cache
@@ -96,10 +106,43 @@ Op = Callable[[random.Random, str, Any], bytes | None]
 WRONG_TYPES: list[Any] = ["text", [1, 2], {"a": 1}, None, True, 2.5, ""]
 NUMBERS: list[Any] = [-1, -0.5, 0, 10**12, 1e300, float("inf"), float("nan"), 10**30]
 STRINGS = ["no-such-id", "a;b", "pool#1", "x/y", "two words", "line\nbreak", "", "\t"]
-DATES = ["2027-02-30", "2027-13-01", "9999-12-31", "2400-01-01", "1899-12-31",
-         "2000-01-01", "someday", "2027-1-1", "20270104"]  # fmt: skip
-INSERTS = ["\t", ": ", ":", "[", "{", "}", "- ", "&a ", "*a ", "!foo ", "%", "@", "`", "|",
-           ">", "'", '"', "#", "\x00", "\ufeff", "? ", "<<: *a\n", "---\n", "\n"]  # fmt: skip
+DATES = [
+    "2027-02-30",
+    "2027-13-01",
+    "9999-12-31",
+    "2400-01-01",
+    "1899-12-31",
+    "2000-01-01",
+    "someday",
+    "2027-1-1",
+    "20270104",
+]
+INSERTS = [
+    "\t",
+    ": ",
+    ":",
+    "[",
+    "{",
+    "}",
+    "- ",
+    "&a ",
+    "*a ",
+    "!foo ",
+    "%",
+    "@",
+    "`",
+    "|",
+    ">",
+    "'",
+    '"',
+    "#",
+    "\x00",
+    "\ufeff",
+    "? ",
+    "<<: *a\n",
+    "---\n",
+    "\n",
+]
 
 
 def _paths(data: Any, path: tuple = ()) -> list[tuple]:
@@ -243,11 +286,15 @@ class Corruption:
     def __repr__(self) -> str:
         """What hypothesis prints for a failing case: where the copy first differs."""
         original = _text(self.source, self.file).encode()
-        at = next((i for i, (a, b) in enumerate(zip(original, self.content, strict=False))
-                   if a != b), min(len(original), len(self.content)))  # fmt: skip
+        at = next(
+            (i for i, (a, b) in enumerate(zip(original, self.content, strict=False)) if a != b),
+            min(len(original), len(self.content)),
+        )
         near = self.content[max(0, at - 80) : at + 120]
-        return (f"Corruption({self.source.name}: {self.file}, {self.kind}, "
-                f"{len(self.content)} bytes, from byte {at}: {near!r})")  # fmt: skip
+        return (
+            f"Corruption({self.source.name}: {self.file}, {self.kind}, "
+            f"{len(self.content)} bytes, from byte {at}: {near!r})"
+        )
 
 
 @st.composite
@@ -322,16 +369,25 @@ def _log(corruption: Corruption, seen: dict[str, Any], folder: str) -> None:
     log = os.environ.get("MODSCHED_FUZZ_LOG")
     if log:
         first = (seen["output"].strip().splitlines() or [""])[0].replace(folder + "/", "")
-        record = {"source": corruption.source.name, "file": corruption.file,
-                  "kind": corruption.kind, "validate": seen["validate"],
-                  "schedule": seen.get("schedule"), "message": first}  # fmt: skip
+        record = {
+            "source": corruption.source.name,
+            "file": corruption.file,
+            "kind": corruption.kind,
+            "validate": seen["validate"],
+            "schedule": seen.get("schedule"),
+            "message": first,
+        }
         with open(log, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")
 
 
-FUZZ_SETTINGS = dict(deadline=None, derandomize=True, database=None,
-                     phases=[Phase.explicit, Phase.generate],  # shrinking can take minutes
-                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+FUZZ_SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # shrinking can take minutes
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @settings(max_examples=EXAMPLES, **FUZZ_SETTINGS)  # type: ignore[arg-type]
@@ -387,10 +443,12 @@ HAND_WRITTEN = [
 # fmt: on
 
 
-@pytest.mark.parametrize(("file", "old", "new", "codes", "expected"), HAND_WRITTEN,
-                         ids=[f"{c[0]}:{c[2][:30]}" for c in HAND_WRITTEN])  # fmt: skip
-def test_hand_written_corruption(file: str, old: str, new: str, codes: set[int],
-                                 expected: str):  # fmt: skip
+@pytest.mark.parametrize(
+    ("file", "old", "new", "codes", "expected"),
+    HAND_WRITTEN,
+    ids=[f"{c[0]}:{c[2][:30]}" for c in HAND_WRITTEN],
+)
+def test_hand_written_corruption(file: str, old: str, new: str, codes: set[int], expected: str):
     text = _text(COMPLETE, file)
     assert old in text, old
     corruption = Corruption(COMPLETE, file, "hand-written", text.replace(old, new, 1).encode())

@@ -51,50 +51,104 @@ FIXTURE_TASKS = [
 ]
 
 
-def _task_row(cal: Calendar, module: str, task: str, phase: str, start: int, end: int,
-              crews: str, power: float, gate: str, energise: float) -> dict:  # fmt: skip
+def _task_row(
+    cal: Calendar,
+    module: str,
+    task: str,
+    phase: str,
+    start: int,
+    end: int,
+    crews: str,
+    power: float,
+    gate: str,
+    energise: float,
+) -> dict:
     deployment = module.rsplit("/", 1)[0]
     return {
-        "task_id": f"{module}/{task}", "module_id": module, "deployment": deployment,
+        "task_id": f"{module}/{task}",
+        "module_id": module,
+        "deployment": deployment,
         "module_type": "ehouse" if "power" in deployment else "cdu",
-        "task": task, "site": deployment.split("-")[0], "start_day": start, "end_day": end,
+        "task": task,
+        "site": deployment.split("-")[0],
+        "start_day": start,
+        "end_day": end,
         "start": cal.date_of(start).isoformat(),
         "finish": cal.finish_date(end, end - start).isoformat(),
-        "duration": end - start, "crews": crews, "power_mw": power, "phase": phase,
-        "gate": gate, "energise_mw": energise, "skills": "", "resources": "",
-    }  # fmt: skip
+        "duration": end - start,
+        "crews": crews,
+        "power_mw": power,
+        "phase": phase,
+        "gate": gate,
+        "energise_mw": energise,
+        "skills": "",
+        "resources": "",
+    }
 
 
-def _schedule(tasks: list[dict], milestones: list[dict], supplies: list[dict],
-              pools: list[dict], project: str, cal: Calendar) -> Schedule:  # fmt: skip
+def _schedule(
+    tasks: list[dict],
+    milestones: list[dict],
+    supplies: list[dict],
+    pools: list[dict],
+    project: str,
+    cal: Calendar,
+) -> Schedule:
     tasks_df = pd.DataFrame(tasks)
     extra = [c for c in tasks_df.columns if c not in TASK_COLUMNS]
     end = int(tasks_df["end_day"].max())
     return Schedule(
-        project=project, program_start=cal.start, workdays=sorted(cal.workdays),
-        holidays=sorted(cal.holidays), tasks=tasks_df[TASK_COLUMNS + extra],
+        project=project,
+        program_start=cal.start,
+        workdays=sorted(cal.workdays),
+        holidays=sorted(cal.holidays),
+        tasks=tasks_df[TASK_COLUMNS + extra],
         milestones=pd.DataFrame(milestones, columns=MILESTONE_COLUMNS),
         supplies=pd.DataFrame(supplies, columns=SUPPLY_COLUMNS),
         pools=pd.DataFrame(pools, columns=POOL_COLUMNS),
         solver={"name": "cp-sat", "status": "OPTIMAL", "objective": 10},
         kpis={"makespan_days": end, "finish": cal.finish_date(end, 1).isoformat()},
-    )  # fmt: skip
+    )
 
 
 def make_fixture() -> Schedule:
     """2 sites, 3 modules, 8 tasks, 2 supplies, 1 milestone, 2 pools."""
     tasks = [_task_row(CAL, *t) for t in FIXTURE_TASKS]
-    milestones = [{
-        "milestone_id": "s1-rfs", "day": 9, "date": "2027-01-18", "target_day": 8,
-        "target": "2027-01-15", "late_days": 1, "deadline_day": None, "deadline": None,
-        "weight": 10,
-    }]  # fmt: skip
+    milestones = [
+        {
+            "milestone_id": "s1-rfs",
+            "day": 9,
+            "date": "2027-01-18",
+            "target_day": 8,
+            "target": "2027-01-15",
+            "late_days": 1,
+            "deadline_day": None,
+            "deadline": None,
+            "weight": 10,
+        }
+    ]
     supplies = [
-        {"site": "s1", "name": "gas turbines", "kind": "temporary", "mw": 4.0, "from_day": 6,
-         "until_day": None, "from": "2027-01-13", "until": None},
-        {"site": "s2", "name": "utility", "kind": "permanent", "mw": 1.0, "from_day": 5,
-         "until_day": None, "from": "2027-01-12", "until": None},
-    ]  # fmt: skip
+        {
+            "site": "s1",
+            "name": "gas turbines",
+            "kind": "temporary",
+            "mw": 4.0,
+            "from_day": 6,
+            "until_day": None,
+            "from": "2027-01-13",
+            "until": None,
+        },
+        {
+            "site": "s2",
+            "name": "utility",
+            "kind": "permanent",
+            "mw": 1.0,
+            "from_day": 5,
+            "until_day": None,
+            "from": "2027-01-12",
+            "until": None,
+        },
+    ]
     pools = [
         {"pool": "elec", "skills": "electrical", "count": 2, "sites": ""},
         {"pool": "cx", "skills": "commissioning", "count": 1, "sites": ""},
@@ -114,25 +168,63 @@ def make_large(
     figures do not care)."""
     rng = random.Random(seed)
     cal = Calendar(date(2027, 1, 4), frozenset(range(6)), frozenset([date(2027, 7, 5)]))
-    chain = ["design", "procurement", "factory", "factory", "fat", "transport", "site",
-             "site", "site", "site", "commissioning", "commissioning", "commissioning",
-             "commissioning", "commissioning"]  # fmt: skip
-    pools = [{"pool": f"p{k}", "skills": f"skill{k}", "count": rng.randint(4, 12), "sites": ""}
-             for k in range(12)]  # fmt: skip
+    chain = [
+        "design",
+        "procurement",
+        "factory",
+        "factory",
+        "fat",
+        "transport",
+        "site",
+        "site",
+        "site",
+        "site",
+        "commissioning",
+        "commissioning",
+        "commissioning",
+        "commissioning",
+        "commissioning",
+    ]
+    pools = [
+        {"pool": f"p{k}", "skills": f"skill{k}", "count": rng.randint(4, 12), "sites": ""}
+        for k in range(12)
+    ]
     tasks, supplies, milestones = [], [], []
     extra_left = extra_tasks
     for s in range(n_sites):
         site = f"site{s + 1}"
         supplies += [
-            {"site": site, "name": "backfeed", "kind": "backfeed", "mw": 10.0, "from_day": 60,
-             "until_day": None, "from": cal.date_of(60).isoformat(), "until": None},
-            {"site": site, "name": "turbines", "kind": "temporary", "mw": 30.0,
-             "from_day": 120, "until_day": 400, "from": cal.date_of(120).isoformat(),
-             "until": cal.date_of(400).isoformat()},
-            {"site": site, "name": "utility", "kind": "permanent", "mw": 80.0,
-             "from_day": 300, "until_day": None, "from": cal.date_of(300).isoformat(),
-             "until": None},
-        ]  # fmt: skip
+            {
+                "site": site,
+                "name": "backfeed",
+                "kind": "backfeed",
+                "mw": 10.0,
+                "from_day": 60,
+                "until_day": None,
+                "from": cal.date_of(60).isoformat(),
+                "until": None,
+            },
+            {
+                "site": site,
+                "name": "turbines",
+                "kind": "temporary",
+                "mw": 30.0,
+                "from_day": 120,
+                "until_day": 400,
+                "from": cal.date_of(120).isoformat(),
+                "until": cal.date_of(400).isoformat(),
+            },
+            {
+                "site": site,
+                "name": "utility",
+                "kind": "permanent",
+                "mw": 80.0,
+                "from_day": 300,
+                "until_day": None,
+                "from": cal.date_of(300).isoformat(),
+                "until": None,
+            },
+        ]
         last = 0
         for d in range(deployments_per_site):
             dep = f"{site}-d{d + 1}"
@@ -147,17 +239,34 @@ def make_large(
                     crews = f"p{rng.randrange(12)}#1" if phase in ("site", "commissioning") else ""
                     energise = 0.3 if k == 10 else 0.0
                     gate = "any" if k == 10 else "temporary" if k == 12 else "none"
-                    row = _task_row(cal, module, f"t{k}", phase, day, day + dur, crews,
-                                    0.5 if k == 12 else 0.0, gate, energise)  # fmt: skip
+                    row = _task_row(
+                        cal,
+                        module,
+                        f"t{k}",
+                        phase,
+                        day,
+                        day + dur,
+                        crews,
+                        0.5 if k == 12 else 0.0,
+                        gate,
+                        energise,
+                    )
                     tasks.append(row)
                     day += dur + rng.randint(0, 3)
                 last = max(last, day)
-        milestones.append({
-            "milestone_id": f"{site}-rfs", "day": last - 1,
-            "date": cal.date_of(last - 1).isoformat(), "target_day": 300,
-            "target": cal.date_of(300).isoformat(), "late_days": max(0, last - 1 - 300),
-            "deadline_day": None, "deadline": None, "weight": 1,
-        })  # fmt: skip
+        milestones.append(
+            {
+                "milestone_id": f"{site}-rfs",
+                "day": last - 1,
+                "date": cal.date_of(last - 1).isoformat(),
+                "target_day": 300,
+                "target": cal.date_of(300).isoformat(),
+                "late_days": max(0, last - 1 - 300),
+                "deadline_day": None,
+                "deadline": None,
+                "weight": 1,
+            }
+        )
     return _schedule(tasks, milestones, supplies, pools, "Generated mega-campus", cal)
 
 
@@ -206,9 +315,11 @@ def test_gantt_bars_hold_exactly_the_tasks_coloured_by_phase(fixture):
 def test_gantt_bar_runs_from_start_to_finish_plus_one_day(fixture):
     fig = gantt(fixture)
     ist = next(
-        (b, i) for b in bar_traces(fig) for i, c in enumerate(b.customdata)
+        (b, i)
+        for b in bar_traces(fig)
+        for i, c in enumerate(b.customdata)
         if c[0] == "s1-power/1/ist"
-    )  # fmt: skip
+    )
     bar, i = ist
     # ist: days 8-9 = Fri 2027-01-15 and Mon 2027-01-18 (finish); bar ends 2027-01-19
     assert bar.base[i] == "2027-01-15"
@@ -246,8 +357,7 @@ def test_gantt_one_deployment(fixture):
     fig = gantt(fixture, "s1-power")
     ids = sorted(c[0] for b in bar_traces(fig) for c in b.customdata)
     assert ids == sorted(t for t in fixture.tasks["task_id"] if t.startswith("s1-power/"))
-    assert list(fig.layout.yaxis.categoryarray) == ["◆ s1-rfs", "⚡ s1", "s1-power/1",
-                                                    "s1-power/2"]  # fmt: skip
+    assert list(fig.layout.yaxis.categoryarray) == ["◆ s1-rfs", "⚡ s1", "s1-power/1", "s1-power/2"]
     cool = gantt(fixture, "s2-cool")
     assert list(cool.layout.yaxis.categoryarray) == ["⚡ s2", "s2-cool/1"]
     with pytest.raises(ValueError):
@@ -326,8 +436,13 @@ def test_power_view_curves_on_dates(fixture):
     fig = power_view(fixture)
     load = trace_named(fig, "load (all gated tasks)", "s1")
     assert load.line.shape == "hv"
-    for day, mw in [("2027-01-13", 0), ("2027-01-14", 2.0), ("2027-01-15", 3.5),
-                    ("2027-01-16", 3.5), ("2027-01-18", 3.5)]:  # fmt: skip
+    for day, mw in [
+        ("2027-01-13", 0),
+        ("2027-01-14", 2.0),
+        ("2027-01-15", 3.5),
+        ("2027-01-16", 3.5),
+        ("2027-01-18", 3.5),
+    ]:
         assert step_value(load, day) == mw, day
     temp_load = trace_named(fig, "load needing temporary+", "s1")
     assert step_value(temp_load, "2027-01-18") == 1.5
@@ -513,12 +628,25 @@ def test_html_of_a_replan_ghosts_the_baseline(tmp_path):
 
 def test_close_supply_events_share_one_label(fixture):
     supplies = pd.concat(
-        [fixture.supplies, pd.DataFrame([{
-            "site": "s1", "name": "backfeed", "kind": "backfeed", "mw": 2.0, "from_day": 7,
-            "until_day": None, "from": "2027-01-14", "until": None,
-        }])],
+        [
+            fixture.supplies,
+            pd.DataFrame(
+                [
+                    {
+                        "site": "s1",
+                        "name": "backfeed",
+                        "kind": "backfeed",
+                        "mw": 2.0,
+                        "from_day": 7,
+                        "until_day": None,
+                        "from": "2027-01-14",
+                        "until": None,
+                    }
+                ]
+            ),
+        ],
         ignore_index=True,
-    )  # fmt: skip
+    )
     fig = gantt(Schedule(**{**fixture.__dict__, "supplies": supplies}))
     temp = next(t for t in fig.data if t.name == "temporary power")
     back = next(t for t in fig.data if t.name == "backfeed power")

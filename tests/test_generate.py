@@ -67,8 +67,11 @@ def test_program_shape(program):
     for hall in halls:  # the hall's heat-load test waits for every module of the hall
         waits = {a["deployment"] for a in hall["after"] if a["to"] == "heat-load-test"}
         prefix = hall["id"].removesuffix("-hall")
-        assert {d["id"] for d in doc["deployments"]
-                if d["id"].startswith(prefix + "-") and d is not hall} == waits  # fmt: skip
+        assert {
+            d["id"]
+            for d in doc["deployments"]
+            if d["id"].startswith(prefix + "-") and d is not hall
+        } == waits
 
 
 def test_greedy_plan_is_late_but_complete(program):

@@ -34,8 +34,10 @@ def test_power_opening_counts_load_energised_before():
     """1 MW permanent from day 0, 2 MW more from day 10. 'a' energises 0.8 MW for good;
     'b' (after a) draws 1.5 MW: 0.8 + 1.5 > 1 until day 10, so b's earliest is day 10,
     not day 1 as links and gates alone would say."""
-    supplies = [Supply("grid", "s", SupplyKind.PERMANENT, 1000, 0),
-                Supply("t2", "s", SupplyKind.PERMANENT, 2000, 10)]  # fmt: skip
+    supplies = [
+        Supply("grid", "s", SupplyKind.PERMANENT, 1000, 0),
+        Supply("t2", "s", SupplyKind.PERMANENT, 2000, 10),
+    ]
     a = Task("a", 1, site="s", gate=Gate.ANY, energise_kw=800)
     b = Task("b", 2, site="s", gate=Gate.ANY, power_kw=1500)
     cpm = critical_path(make([a, b], [Link(0, 1)], supplies))
@@ -45,7 +47,9 @@ def test_power_opening_counts_load_energised_before():
 def test_power_opening_for_load_that_stays():
     """Turbines 1 MW on days [0, 20), grid 1 MW from day 30: a 0.8 MW energise that must
     stay covered can only start on day 30."""
-    supplies = [Supply("gt", "s", SupplyKind.TEMPORARY, 1000, 0, 20),
-                Supply("grid", "s", SupplyKind.PERMANENT, 1000, 30)]  # fmt: skip
+    supplies = [
+        Supply("gt", "s", SupplyKind.TEMPORARY, 1000, 0, 20),
+        Supply("grid", "s", SupplyKind.PERMANENT, 1000, 30),
+    ]
     task = Task("e", 1, site="s", gate=Gate.ANY, energise_kw=800)
     assert critical_path(make([task], supplies=supplies)).earliest == [30]

@@ -35,8 +35,16 @@ FS, SS, FF, SF = LinkType.FS, LinkType.SS, LinkType.FF, LinkType.SF
 
 def make(tasks, links=(), resources=(), pools=(), supplies=(), milestones=(), horizon=100):
     """An Instance from plain lists."""
-    return Instance("t", tuple(tasks), tuple(links), tuple(resources), tuple(pools),
-                    tuple(supplies), tuple(milestones), horizon)
+    return Instance(
+        "t",
+        tuple(tasks),
+        tuple(links),
+        tuple(resources),
+        tuple(pools),
+        tuple(supplies),
+        tuple(milestones),
+        horizon,
+    )
 
 
 def solve(instance: Instance, rule: str = "lst") -> Solution:
@@ -108,8 +116,10 @@ def check(inst: Instance, sol: Solution) -> list[str]:
     for link in inst.links:
         a, b = link.pred, link.succ
         lhs, rhs = {
-            FS: (starts[b], ends[a]), SS: (starts[b], starts[a]),
-            FF: (ends[b], ends[a]), SF: (ends[b], starts[a]),
+            FS: (starts[b], ends[a]),
+            SS: (starts[b], starts[a]),
+            FF: (ends[b], ends[a]),
+            SF: (ends[b], starts[a]),
         }[link.type]
         if lhs < rhs + link.lag:
             bad.append(f"link {link} violated")
@@ -141,16 +151,25 @@ def _check_day(inst: Instance, sol: Solution, day: int, running: list[int]) -> l
             bad.append(f"day {day}: resource {r.id} uses {used} > {r.capacity_on(day)}")
     for site in inst.sites():
         for g in (1, 2, 3):
-            have = sum(s.kw for s in inst.supplies if s.site == site and s.kind >= g
-                       and s.start <= day and (s.end is None or day < s.end))
-            draw = sum(tasks[i].power_kw for i in running
-                       if tasks[i].site == site and _gate(tasks[i]) >= g)
-            draw += sum(t.energise_kw for t, s in zip(tasks, sol.starts, strict=True)
-                        if t.site == site and _gate(t) >= g and s <= day)
+            have = sum(
+                s.kw
+                for s in inst.supplies
+                if s.site == site
+                and s.kind >= g
+                and s.start <= day
+                and (s.end is None or day < s.end)
+            )
+            draw = sum(
+                tasks[i].power_kw for i in running if tasks[i].site == site and _gate(tasks[i]) >= g
+            )
+            draw += sum(
+                t.energise_kw
+                for t, s in zip(tasks, sol.starts, strict=True)
+                if t.site == site and _gate(t) >= g and s <= day
+            )
             if draw > have:
                 bad.append(f"day {day}: site {site} level {g} draws {draw} > {have}")
-            if have <= 0 and any(tasks[i].site == site and _gate(tasks[i]) == g
-                                 for i in running):
+            if have <= 0 and any(tasks[i].site == site and _gate(tasks[i]) == g for i in running):
                 bad.append(f"day {day}: a gate-{g} task runs at {site} without supply")
     return bad
 
@@ -171,30 +190,44 @@ def test_chain_with_every_link_type_and_a_negative_lag():
     dur = {"A": 3, "B": 2, "C": 4, "D": 2, "E": 3, "F": 1}
     idx = {n: k for k, n in enumerate(names)}
     tasks = [Task(n, dur[n]) for n in names]
-    links = [Link(idx["A"], idx["B"], FS, 1), Link(idx["B"], idx["C"], SS, 2),
-             Link(idx["C"], idx["D"], FF, 1), Link(idx["D"], idx["E"], SF, 5),
-             Link(idx["A"], idx["F"], FS, -2)]
+    links = [
+        Link(idx["A"], idx["B"], FS, 1),
+        Link(idx["B"], idx["C"], SS, 2),
+        Link(idx["C"], idx["D"], FF, 1),
+        Link(idx["D"], idx["E"], SF, 5),
+        Link(idx["A"], idx["F"], FS, -2),
+    ]
     inst = make(tasks, links)
     for rule in PRIORITY_RULES:
         sol = solve(inst, rule)
         assert {n: sol.starts[idx[n]] for n in names} == {
-            "A": 0, "B": 4, "C": 6, "D": 9, "E": 11, "F": 1}
+            "A": 0,
+            "B": 4,
+            "C": 6,
+            "D": 9,
+            "E": 11,
+            "F": 1,
+        }
 
 
 def test_crane_capacity_one_serialises_two_tasks():
     # No due dates: latest starts come from the CPM horizon 3 (X: 3 - 3 = 0, Y: 3 - 2 = 1),
     # so lst places X first at 0, then Y waits for the crane until X ends on day 3.
     crane = Resource("crane", 1)
-    inst = make([Task("X", 3, resources={"crane": 1}), Task("Y", 2, resources={"crane": 1})],
-                resources=[crane], horizon=0)
+    inst = make(
+        [Task("X", 3, resources={"crane": 1}), Task("Y", 2, resources={"crane": 1})],
+        resources=[crane],
+        horizon=0,
+    )
     assert solve(inst).starts == [0, 3]
 
 
 def test_pool_with_one_crew():
     # one crew does P on days 0-1, then Q on days 2-3 (P first: index breaks the tie)
     pool = CrewPool("rig", frozenset({"rigging"}), 1)
-    inst = make([Task("P", 2, skills={"rigging": 1}), Task("Q", 2, skills={"rigging": 1})],
-                pools=[pool])
+    inst = make(
+        [Task("P", 2, skills={"rigging": 1}), Task("Q", 2, skills={"rigging": 1})], pools=[pool]
+    )
     sol = solve(inst)
     assert sol.starts == [0, 2]
     assert sol.crews == [("rig#1",), ("rig#1",)]
@@ -224,10 +257,14 @@ def test_two_skills_from_one_two_skill_pool():
 def test_specialist_pool_leaves_the_multi_skill_crew_free():
     # E needs electrical (pools: elec with 1 crew, mx with 1 crew serving both skills);
     # K needs commissioning (only mx).  E takes the specialist, so K runs at 0 as well.
-    pools = [CrewPool("mx", frozenset({"electrical", "commissioning"}), 1),
-             CrewPool("elec", frozenset({"electrical"}), 1)]
-    inst = make([Task("E", 2, skills={"electrical": 1}),
-                 Task("K", 2, skills={"commissioning": 1})], pools=pools)
+    pools = [
+        CrewPool("mx", frozenset({"electrical", "commissioning"}), 1),
+        CrewPool("elec", frozenset({"electrical"}), 1),
+    ]
+    inst = make(
+        [Task("E", 2, skills={"electrical": 1}), Task("K", 2, skills={"commissioning": 1})],
+        pools=pools,
+    )
     sol = solve(inst)
     assert sol.starts == [0, 0]
     assert sol.crews == [("elec#1",), ("mx#1",)]
@@ -246,11 +283,15 @@ def test_energise_waits_because_temporary_supply_ends():
     # BIG energises 500 kW: at 0-4 only 100 kW is left; at 5 the turbines would carry it,
     # but its load stays and on days 20-29 only 300 - 200 = 100 kW is left, so any start
     # before 30 fails; at 30: 800 - 200 = 600 >= 500.
-    supplies = [Supply("perm1", "s1", SupplyKind.PERMANENT, 300, start=0),
-                Supply("gt", "s1", SupplyKind.TEMPORARY, 1000, start=5, end=20),
-                Supply("perm2", "s1", SupplyKind.PERMANENT, 500, start=30)]
-    tasks = [Task("SMALL", 1, site="s1", gate=Gate.ANY, energise_kw=200),
-             Task("BIG", 1, site="s1", gate=Gate.ANY, energise_kw=500)]
+    supplies = [
+        Supply("perm1", "s1", SupplyKind.PERMANENT, 300, start=0),
+        Supply("gt", "s1", SupplyKind.TEMPORARY, 1000, start=5, end=20),
+        Supply("perm2", "s1", SupplyKind.PERMANENT, 500, start=30),
+    ]
+    tasks = [
+        Task("SMALL", 1, site="s1", gate=Gate.ANY, energise_kw=200),
+        Task("BIG", 1, site="s1", gate=Gate.ANY, energise_kw=500),
+    ]
     for rule in PRIORITY_RULES:
         assert solve(make(tasks, supplies=supplies), rule).starts == [0, 30]
 
@@ -259,11 +300,14 @@ def test_load_bank_draw_waits_for_a_bigger_tranche():
     # temporary 1000 kW from 0, permanent 2000 kW from 12.  IST draws 1500 kW on
     # temporary-or-better power: too much until day 12.  L5 (gate permanent, no draw) also
     # cannot run before permanent power exists on day 12.  The load bank is a resource too.
-    supplies = [Supply("gt", "s1", SupplyKind.TEMPORARY, 1000, start=0),
-                Supply("perm", "s1", SupplyKind.PERMANENT, 2000, start=12)]
-    tasks = [Task("IST", 5, site="s1", gate=Gate.TEMPORARY, power_kw=1500,
-                  resources={"loadbank": 15}),
-             Task("L5", 2, site="s1", gate=Gate.PERMANENT)]
+    supplies = [
+        Supply("gt", "s1", SupplyKind.TEMPORARY, 1000, start=0),
+        Supply("perm", "s1", SupplyKind.PERMANENT, 2000, start=12),
+    ]
+    tasks = [
+        Task("IST", 5, site="s1", gate=Gate.TEMPORARY, power_kw=1500, resources={"loadbank": 15}),
+        Task("L5", 2, site="s1", gate=Gate.PERMANENT),
+    ]
     inst = make(tasks, resources=[Resource("loadbank", 60, scale=10)], supplies=supplies)
     assert solve(inst).starts == [12, 12]
 
@@ -273,10 +317,12 @@ def test_fixed_starts_and_crews_are_kept():
     # busy on day 1, so Q gets rig#1.  A (d2) finds both crews busy on day 0 and 1, and
     # rig#1 free from 2 on: A at 2 with rig#1.  B -FS-> P forces B (d1) to start <= 0.
     pool = CrewPool("rig", frozenset({"rigging"}), 2)
-    tasks = [Task("A", 2, skills={"rigging": 1}),
-             Task("P", 3, skills={"rigging": 1}, fixed_start=1, fixed_crews=("rig#2",)),
-             Task("Q", 2, skills={"rigging": 1}, fixed_start=0),
-             Task("B", 1)]
+    tasks = [
+        Task("A", 2, skills={"rigging": 1}),
+        Task("P", 3, skills={"rigging": 1}, fixed_start=1, fixed_crews=("rig#2",)),
+        Task("Q", 2, skills={"rigging": 1}, fixed_start=0),
+        Task("B", 1),
+    ]
     inst = make(tasks, links=[Link(3, 1, FS, 0)], pools=[pool])
     sol = solve(inst)
     assert sol.starts == [2, 1, 0, 0]
@@ -288,16 +334,20 @@ def test_release_and_deadline():
     # crane and must end by day 4 (latest start 1 < R's 4), so lst places it first, on
     # days 0-2; R then still finds the crane free on days 4-5.
     crane = Resource("crane", 1)
-    tasks = [Task("R", 2, release=4, deadline=6, resources={"crane": 1}),
-             Task("S", 3, deadline=4, resources={"crane": 1})]
+    tasks = [
+        Task("R", 2, release=4, deadline=6, resources={"crane": 1}),
+        Task("S", 3, deadline=4, resources={"crane": 1}),
+    ]
     assert solve(make(tasks, resources=[crane])).starts == [4, 0]
 
 
 def test_none_when_a_deadline_cannot_be_met(caplog):
     # two 3-day tasks on one crane, both due by day 5: the second could only start on 3
     crane = Resource("crane", 1)
-    tasks = [Task("X", 3, deadline=5, resources={"crane": 1}),
-             Task("Y", 3, deadline=5, resources={"crane": 1})]
+    tasks = [
+        Task("X", 3, deadline=5, resources={"crane": 1}),
+        Task("Y", 3, deadline=5, resources={"crane": 1}),
+    ]
     with caplog.at_level(logging.INFO):
         assert greedy(make(tasks, resources=[crane])) is None
     assert "after its latest start" in caplog.text
@@ -326,8 +376,13 @@ def test_a_missed_latest_start_is_repaired_by_promotion():
     # its latest start.  The repair promotes A and starts over: A on 0, B on 3, C1 and C2
     # after B on 6.  Without repairs the greedy gives up.
     crane = Resource("crane", 1)
-    tasks = [Task("A", 3, resources={"crane": 1}), Task("P", 1, fixed_start=3),
-             Task("B", 3, resources={"crane": 1}), Task("C1", 1), Task("C2", 1)]
+    tasks = [
+        Task("A", 3, resources={"crane": 1}),
+        Task("P", 1, fixed_start=3),
+        Task("B", 3, resources={"crane": 1}),
+        Task("C1", 1),
+        Task("C2", 1),
+    ]
     links = [Link(0, 1), Link(2, 3), Link(2, 4)]
     inst = make(tasks, links, resources=[crane])
     assert greedy(inst, "mts", repairs=0) is None
@@ -360,8 +415,11 @@ def test_best_greedy_keeps_the_lowest_objective():
     inst = random_instance(7)
     best = best_greedy(inst)
     assert best is not None
-    values = [objective_value(inst, s.starts) for r in PRIORITY_RULES
-              if (s := greedy(inst, r)) is not None]
+    values = [
+        objective_value(inst, s.starts)
+        for r in PRIORITY_RULES
+        if (s := greedy(inst, r)) is not None
+    ]
     assert objective_value(inst, best.starts) == min(values)
 
 
@@ -381,22 +439,28 @@ def random_instance(seed: int, n: int = 50, deadlines: bool = False) -> Instance
     eventually covers everything)."""
     rng = random.Random(seed)
     sites = ["a", "b"]
-    resources = [Resource("crane-a", rng.randint(1, 2), windows=(Window(5, 12, 0),)),
-                 Resource("factory", 3, windows=(Window(0, 8, 2),)),
-                 Resource("loadbank", 4)]
-    pools = [CrewPool("rig-a", frozenset({"rigging"}), 1, frozenset({"a"})),
-             CrewPool("rig-b", frozenset({"rigging"}), 2, frozenset({"b"}),
-                      windows=(Window(3, 9, 1),)),
-             CrewPool("elec", frozenset({"electrical"}), 2),
-             CrewPool("mx", frozenset({"electrical", "commissioning"}), 2,
-                      windows=(Window(10, 20, 1),)),
-             CrewPool("pipe", frozenset({"pipefitting"}), 3)]
+    resources = [
+        Resource("crane-a", rng.randint(1, 2), windows=(Window(5, 12, 0),)),
+        Resource("factory", 3, windows=(Window(0, 8, 2),)),
+        Resource("loadbank", 4),
+    ]
+    pools = [
+        CrewPool("rig-a", frozenset({"rigging"}), 1, frozenset({"a"})),
+        CrewPool("rig-b", frozenset({"rigging"}), 2, frozenset({"b"}), windows=(Window(3, 9, 1),)),
+        CrewPool("elec", frozenset({"electrical"}), 2),
+        CrewPool("mx", frozenset({"electrical", "commissioning"}), 2, windows=(Window(10, 20, 1),)),
+        CrewPool("pipe", frozenset({"pipefitting"}), 3),
+    ]
     tasks = []
     for k in range(n):
         site = rng.choice(sites)
         skills = {}
-        for skill, most in (("rigging", 1), ("electrical", 2), ("commissioning", 1),
-                            ("pipefitting", 2)):
+        for skill, most in (
+            ("rigging", 1),
+            ("electrical", 2),
+            ("commissioning", 1),
+            ("pipefitting", 2),
+        ):
             if rng.random() < 0.25:
                 skills[skill] = rng.randint(1, most)
         res = {}
@@ -416,9 +480,19 @@ def random_instance(seed: int, n: int = 50, deadlines: bool = False) -> Instance
         elif roll < 0.42:
             power = 50  # gate NONE with a draw: counts as ANY
         release = rng.randint(0, 15) if rng.random() < 0.2 else 0
-        tasks.append(Task(f"t{k}", rng.choice([0, 1, 2, 3, 5, 8]), release=release,
-                          site=site, skills=skills, resources=res, gate=gate,
-                          power_kw=power, energise_kw=energise))
+        tasks.append(
+            Task(
+                f"t{k}",
+                rng.choice([0, 1, 2, 3, 5, 8]),
+                release=release,
+                site=site,
+                skills=skills,
+                resources=res,
+                gate=gate,
+                power_kw=power,
+                energise_kw=energise,
+            )
+        )
     order = list(range(n))
     rng.shuffle(order)  # links go forward in this order, not in index order
     links = []
@@ -429,23 +503,45 @@ def random_instance(seed: int, n: int = 50, deadlines: bool = False) -> Instance
     for site in sites:
         supplies += [
             Supply(f"bf-{site}", site, SupplyKind.BACKFEED, 400, start=rng.randint(0, 10)),
-            Supply(f"gt-{site}", site, SupplyKind.TEMPORARY, 1500, start=rng.randint(5, 20),
-                   end=rng.randint(30, 60)),
+            Supply(
+                f"gt-{site}",
+                site,
+                SupplyKind.TEMPORARY,
+                1500,
+                start=rng.randint(5, 20),
+                end=rng.randint(30, 60),
+            ),
             Supply(f"perm-{site}", site, SupplyKind.PERMANENT, 1000, start=rng.randint(20, 50)),
-            Supply(f"perm2-{site}", site, SupplyKind.PERMANENT, 10_000,
-                   start=rng.randint(60, 90)),
+            Supply(f"perm2-{site}", site, SupplyKind.PERMANENT, 10_000, start=rng.randint(60, 90)),
         ]
     milestones = []
     for m in range(3):
         members = tuple(rng.sample(range(n), 5))
         deadline = rng.randint(40, 120) if deadlines else None
-        milestones.append(Milestone(f"m{m}", members, target=rng.randint(10, 60),
-                                    deadline=deadline, weight=rng.randint(1, 5)))
+        milestones.append(
+            Milestone(
+                f"m{m}",
+                members,
+                target=rng.randint(10, 60),
+                deadline=deadline,
+                weight=rng.randint(1, 5),
+            )
+        )
     if deadlines:
         for k in rng.sample(range(n), 5):
             t = tasks[k]
-            tasks[k] = Task(t.id, t.duration, t.release, rng.randint(30, 150), t.site,
-                            t.skills, t.resources, t.gate, t.power_kw, t.energise_kw)
+            tasks[k] = Task(
+                t.id,
+                t.duration,
+                t.release,
+                rng.randint(30, 150),
+                t.site,
+                t.skills,
+                t.resources,
+                t.gate,
+                t.power_kw,
+                t.energise_kw,
+            )
     return make(tasks, links, resources, pools, supplies, milestones, horizon=200)
 
 
@@ -457,11 +553,23 @@ def pin_some(inst: Instance, sol: Solution, seed: int) -> Instance:
     for k in rng.sample(range(len(tasks)), len(tasks) // 5):
         t = tasks[k]
         crews = sol.crews[k] if rng.random() < 0.5 else None
-        tasks[k] = Task(t.id, t.duration, t.release, t.deadline, t.site, t.skills,
-                        t.resources, t.gate, t.power_kw, t.energise_kw,
-                        fixed_start=sol.starts[k], fixed_crews=crews)
-    return make(tasks, inst.links, inst.resources, inst.pools, inst.supplies,
-                inst.milestones, inst.horizon)
+        tasks[k] = Task(
+            t.id,
+            t.duration,
+            t.release,
+            t.deadline,
+            t.site,
+            t.skills,
+            t.resources,
+            t.gate,
+            t.power_kw,
+            t.energise_kw,
+            fixed_start=sol.starts[k],
+            fixed_crews=crews,
+        )
+    return make(
+        tasks, inst.links, inst.resources, inst.pools, inst.supplies, inst.milestones, inst.horizon
+    )
 
 
 def _validator_violations(inst: Instance, sol: Solution) -> list:
@@ -505,33 +613,52 @@ def _fits(inst: Instance, sol: Solution, placed: list[int], i: int, s: int) -> b
     for link in inst.links:
         if link.succ == i and link.pred in placed:
             a, d_a, d = link.pred, tasks[link.pred].duration, task.duration
-            lhs, rhs = {FS: (s, starts[a] + d_a), SS: (s, starts[a]),
-                        FF: (s + d, starts[a] + d_a), SF: (s + d, starts[a])}[link.type]
+            lhs, rhs = {
+                FS: (s, starts[a] + d_a),
+                SS: (s, starts[a]),
+                FF: (s + d, starts[a] + d_a),
+                SF: (s + d, starts[a]),
+            }[link.type]
             if lhs < rhs + link.lag:
                 return False
     trial = Solution(list(starts), list(sol.crews))
     trial.starts[i] = s
     days = range(s, s + task.duration)
-    busy = {c for k in placed for c in sol.crews[k]
-            if any(starts[k] <= t < starts[k] + tasks[k].duration for t in days)}
+    busy = {
+        c
+        for k in placed
+        for c in sol.crews[k]
+        if any(starts[k] <= t < starts[k] + tasks[k].duration for t in days)
+    }
     room = {}
     for pool in inst.pools:
         free = [c for c in pool.crew_ids() if c not in busy]
         for t in days:
-            used = sum(1 for k in placed for c in sol.crews[k]
-                       if c.rpartition("#")[0] == pool.id
-                       and starts[k] <= t < starts[k] + tasks[k].duration)
-            free = free[:max(0, pool.available_on(t) - used)]
+            used = sum(
+                1
+                for k in placed
+                for c in sol.crews[k]
+                if c.rpartition("#")[0] == pool.id
+                and starts[k] <= t < starts[k] + tasks[k].duration
+            )
+            free = free[: max(0, pool.available_on(t) - used)]
         room[pool.id] = free
     if not _some_crews(inst, task, room, trial, i):
         return False
-    until = max([inst.power_until(max(st + t.duration for st, t in zip(
-        trial.starts, tasks, strict=True))), s + 1])
+    until = max(
+        [
+            inst.power_until(
+                max(st + t.duration for st, t in zip(trial.starts, tasks, strict=True))
+            ),
+            s + 1,
+        ]
+    )
     keep = [*placed, i]
     for day in range(until):
         running = [k for k in keep if trial.starts[k] <= day < trial.starts[k] + tasks[k].duration]
-        sub = Solution([trial.starts[k] if k in keep else 10**6 for k in range(len(tasks))],
-                       trial.crews)
+        sub = Solution(
+            [trial.starts[k] if k in keep else 10**6 for k in range(len(tasks))], trial.crews
+        )
         if any("crew" not in v and "pool" not in v for v in _check_day(inst, sub, day, running)):
             return False
     return True
@@ -602,20 +729,39 @@ def large_instance(n_tasks: int = 10_000, seed: int = 0) -> Instance:
     rng = random.Random(seed)
     sites = [f"s{k}" for k in range(1, 6)]
     holiday = (Window(240, 250, 0),)
-    resources = [Resource("factory", 80, "factory", windows=((Window(240, 250, 40),))),
-                 Resource("loadbank", 600, "program", scale=10)]
+    resources = [
+        Resource("factory", 80, "factory", windows=((Window(240, 250, 40),))),
+        Resource("loadbank", 600, "program", scale=10),
+    ]
     resources += [Resource(f"crane-{s}", 3, "site") for s in sites]
     pools = []
     for s in sites:
-        for skill, count in (("rigging", 3), ("pipefitting", 10), ("electrical", 4),
-                             ("commissioning", 4), ("controls", 2), ("welding", 2)):
-            pools.append(CrewPool(f"{skill}-{s}", frozenset({skill}), count, frozenset({s}),
-                                  windows=tuple(Window(w.start, w.end, count // 2)
-                                                for w in holiday)))
+        for skill, count in (
+            ("rigging", 3),
+            ("pipefitting", 10),
+            ("electrical", 4),
+            ("commissioning", 4),
+            ("controls", 2),
+            ("welding", 2),
+        ):
+            pools.append(
+                CrewPool(
+                    f"{skill}-{s}",
+                    frozenset({skill}),
+                    count,
+                    frozenset({s}),
+                    windows=tuple(Window(w.start, w.end, count // 2) for w in holiday),
+                )
+            )
     for k in range(10):
-        pools.append(CrewPool(f"cx-roving-{k}", frozenset({"electrical", "commissioning",
-                                                            "controls"}), 3,
-                              frozenset(rng.sample(sites, 2))))
+        pools.append(
+            CrewPool(
+                f"cx-roving-{k}",
+                frozenset({"electrical", "commissioning", "controls"}),
+                3,
+                frozenset(rng.sample(sites, 2)),
+            )
+        )
     n_modules = n_tasks // len(_MODULE_TASKS)
     tasks: list[Task] = []
     links: list[Link] = []
@@ -626,11 +772,11 @@ def large_instance(n_tasks: int = 10_000, seed: int = 0) -> Instance:
         load = rng.choice([200, 300, 400])
         supplies += [
             Supply(f"bf-{s}", s, SupplyKind.BACKFEED, 10_000, start=30 + 10 * s_k),
-            Supply(f"gt-{s}", s, SupplyKind.TEMPORARY, 25_000, start=60 + 10 * s_k,
-                   end=350 + 20 * s_k),
+            Supply(
+                f"gt-{s}", s, SupplyKind.TEMPORARY, 25_000, start=60 + 10 * s_k, end=350 + 20 * s_k
+            ),
             Supply(f"p1-{s}", s, SupplyKind.PERMANENT, 40_000, start=200 + 15 * s_k),
-            Supply(f"p2-{s}", s, SupplyKind.PERMANENT, per_site * load,
-                   start=380 + 15 * s_k),
+            Supply(f"p2-{s}", s, SupplyKind.PERMANENT, per_site * load, start=380 + 15 * s_k),
         ]
         hall_first: list[int] = []
         for hall in range(0, per_site, 60):
@@ -638,23 +784,34 @@ def large_instance(n_tasks: int = 10_000, seed: int = 0) -> Instance:
             energise_prev = hall_first[-1] if hall_first else None
             for _ in range(min(60, per_site - hall)):
                 first = len(tasks)
-                for t_k, (name, (lo, hi), skills, res, gate, power) in enumerate(
-                        _MODULE_TASKS):
+                for t_k, (name, (lo, hi), skills, res, gate, power) in enumerate(_MODULE_TASKS):
                     res = {("crane-" + s if r == "crane" else r): v for r, v in res.items()}
-                    tasks.append(Task(f"{s}/h{hall}/{first}/{name}", rng.randint(lo, hi),
-                                      release=rng.randint(0, 40) if t_k == 0 else 0,
-                                      site=s, skills=skills, resources=res, gate=gate,
-                                      power_kw=power,
-                                      energise_kw=load if name == "energise" else 0))
+                    tasks.append(
+                        Task(
+                            f"{s}/h{hall}/{first}/{name}",
+                            rng.randint(lo, hi),
+                            release=rng.randint(0, 40) if t_k == 0 else 0,
+                            site=s,
+                            skills=skills,
+                            resources=res,
+                            gate=gate,
+                            power_kw=power,
+                            energise_kw=load if name == "energise" else 0,
+                        )
+                    )
                     if t_k:
-                        links.append(Link(first + t_k - 1, first + t_k, FS,
-                                          2 if name == "energise" else 0))
+                        links.append(
+                            Link(first + t_k - 1, first + t_k, FS, 2 if name == "energise" else 0)
+                        )
                 if energise_prev is not None and rng.random() < 0.3:
                     links.append(Link(energise_prev + 4, first + 4, FS, 0))
                 members.append(first + len(_MODULE_TASKS) - 1)
             hall_first.append(members[0] - len(_MODULE_TASKS) + 1)
-            milestones.append(Milestone(f"{s}-h{hall}-rfs", tuple(members),
-                                        target=250 + hall * 3 + 20 * s_k, weight=10))
+            milestones.append(
+                Milestone(
+                    f"{s}-h{hall}-rfs", tuple(members), target=250 + hall * 3 + 20 * s_k, weight=10
+                )
+            )
     while len(tasks) < n_tasks:
         tasks.append(Task(f"admin/{len(tasks)}", rng.randint(1, 20)))
     return make(tasks, links, resources, pools, supplies, milestones, horizon=600)
@@ -668,5 +825,7 @@ def test_large_instance_is_feasible_and_fast():
     seconds = time.perf_counter() - began
     assert sol is not None
     assert check(inst, sol) == []
-    print(f"greedy on {inst.num_tasks} tasks: {seconds:.2f} s, "
-          f"makespan {max(s + t.duration for s, t in zip(sol.starts, inst.tasks, strict=True))}")
+    print(
+        f"greedy on {inst.num_tasks} tasks: {seconds:.2f} s, "
+        f"makespan {max(s + t.duration for s, t in zip(sol.starts, inst.tasks, strict=True))}"
+    )

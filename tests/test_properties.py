@@ -80,8 +80,10 @@ def two_split_skills_share_a_pool(instance: Instance) -> bool:
     variables, which must be named before it can be a cumulative demand (it once made
     CP-SAT reject the model, MODEL_INVALID)."""
     for task in instance.tasks:
-        eligible = {s: [p for p in instance.eligible_pools(task, s) if instance.pools[p].count]
-                    for s in task.skills}  # fmt: skip
+        eligible = {
+            s: [p for p in instance.eligible_pools(task, s) if instance.pools[p].count]
+            for s in task.skills
+        }
         split = [set(pools) for pools in eligible.values() if len(pools) > 1]
         for p, pool in enumerate(instance.pools):
             if pool.count > 1 and sum(p in pools for pools in split) > 1:
@@ -94,21 +96,28 @@ TWO_SKILLS = GeneratedProject(
         "program": {"name": "Two skills, one mixed pool", "start": date(2027, 1, 4)},
         "catalog": "catalog",
         "sites": [{"id": "s1"}],
-        "crews": [{"id": "rig", "skills": ["rigging"], "count": 1},
-                  {"id": "elec", "skills": ["electrical"], "count": 1},
-                  {"id": "mixed", "skills": ["rigging", "electrical"], "count": 2}],
+        "crews": [
+            {"id": "rig", "skills": ["rigging"], "count": 1},
+            {"id": "elec", "skills": ["electrical"], "count": 1},
+            {"id": "mixed", "skills": ["rigging", "electrical"], "count": 2},
+        ],
         "deployments": [{"id": "d", "site": "s1", "module": "m", "quantity": 1}],
     },
-    modules=[{"id": "m", "tasks": [{"id": "set", "duration": 2,
-                                    "needs": {"rigging": 1, "electrical": 1}}]}],
-)  # fmt: skip
+    modules=[
+        {
+            "id": "m",
+            "tasks": [{"id": "set", "duration": 2, "needs": {"rigging": 1, "electrical": 1}}],
+        }
+    ],
+)
 
 
 def test_cp_sat_solves_a_task_needing_two_skills_of_one_mixed_pool():
     """The optimum is 2 days: any two crews with the two skills do the one task."""
     with tempfile.TemporaryDirectory() as folder:
-        outcome = plan_project(write_project(TWO_SKILLS, Path(folder)),
-                               SolveOptions(time_limit=5, workers=1))  # fmt: skip
+        outcome = plan_project(
+            write_project(TWO_SKILLS, Path(folder)), SolveOptions(time_limit=5, workers=1)
+        )
     assert two_split_skills_share_a_pool(outcome.instance)
     assert outcome.result.solver == "cp-sat"
     assert outcome.result.status == Status.OPTIMAL and outcome.result.objective == 2

@@ -21,8 +21,12 @@ MODSCHED = str(Path(sys.executable).parent / "modsched")
 
 
 def start(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([MODSCHED, "schedule", BUSY, "--out", str(out), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [MODSCHED, "schedule", BUSY, "--out", str(out), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -38,8 +42,12 @@ def test_interrupt_writes_best_plan_and_exits_130(tmp_path, sig):
     assert document["solver"]["status"] == "FEASIBLE"
     assert document["solver"]["interrupted"] is True
     assert document["solver"]["seconds"] < 60
-    checked = subprocess.run([MODSCHED, "check", BUSY, str(out / "schedule.csv")],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    checked = subprocess.run(
+        [MODSCHED, "check", BUSY, str(out / "schedule.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert checked.returncode == 0, checked.stderr
 
 
@@ -86,9 +94,12 @@ def test_infeasible_examples_are_explained(tmp_path, path):
     """Three edits of the example projects that no plan can meet: exit 1 with the reason
     in the file's first line (`# expect: ...`)."""
     expected = path.read_text().splitlines()[0].removeprefix("# expect: ")
-    done = subprocess.run([MODSCHED, "schedule", str(path), "--out", str(tmp_path / "o"),
-                           "--time-limit", "60"], capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [MODSCHED, "schedule", str(path), "--out", str(tmp_path / "o"), "--time-limit", "60"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert expected in " ".join(done.stderr.split()), done.stderr
     assert not (tmp_path / "o").exists()
@@ -98,22 +109,42 @@ def test_whatif_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     """Ctrl-C reaches the whole process group (the scenario workers too): every search
     stops, no further scenario starts, nothing is written."""
     base = tmp_path / "base"
-    done = subprocess.run([MODSCHED, "schedule", BUSY, "--out", str(base), "--time-limit", "3"],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [MODSCHED, "schedule", BUSY, "--out", str(base), "--time-limit", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     scenarios = []
     for pool, count in (("cx", 1), ("elec", 1), ("rig", 0)):
         path = tmp_path / f"{pool}.yaml"
         change = f"{{pool: {pool}, count: {count}, from: 2027-02-01, until: 2027-02-15}}"
-        path.write_text(f"name: {pool} short\nstatus_date: 2027-01-11\nchanges:\n"
-                        f"  - crews: {change}\n")  # fmt: skip
+        path.write_text(
+            f"name: {pool} short\nstatus_date: 2027-01-11\nchanges:\n  - crews: {change}\n"
+        )
         scenarios += ["--scenario", str(path)]
     out = tmp_path / "whatif"
-    process = subprocess.Popen([MODSCHED, "whatif", BUSY, "--baseline", str(base / "schedule.json"),
-                                *scenarios, "--out", str(out), "--time-limit", "120",
-                                "--processes", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            MODSCHED,
+            "whatif",
+            BUSY,
+            "--baseline",
+            str(base / "schedule.json"),
+            *scenarios,
+            "--out",
+            str(out),
+            "--time-limit",
+            "120",
+            "--processes",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(8)  # loading, the scenarios' greedy repairs and first CP-SAT plans
     began = time.perf_counter()
     os.killpg(process.pid, signal.SIGINT)

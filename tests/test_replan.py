@@ -54,8 +54,7 @@ def checked(outcome):
 
 @pytest.mark.parametrize("day", ["2027-01-04", "2027-01-14", "2027-01-27", "2027-02-16"])
 def test_no_change_reproduces_baseline(baseline, day):
-    outcome = checked(replan(PROJECT, baseline, status_date=date.fromisoformat(day),
-                             options=FAST))  # fmt: skip
+    outcome = checked(replan(PROJECT, baseline, status_date=date.fromisoformat(day), options=FAST))
     assert outcome.changes.empty
     assert outcome.schedule.kpis["moved_tasks"] == 0
     assert list(outcome.schedule.tasks.start_day) == list(outcome.schedule.tasks.baseline_start_day)
@@ -81,8 +80,9 @@ def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
         "s1-skid/1/ship,2027-01-12,2027-01-13,\n"
         "s1-skid/1/set,2027-01-14,,2\n"
     )
-    outcome = checked(replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14),
-                             options=FAST))  # fmt: skip
+    outcome = checked(
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    )
     tasks = outcome.schedule.tasks.set_index("task_id")
     assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 6]).all()
     assert (tasks.loc["s1-skid/1/ship", ["start_day", "end_day"]] == [6, 8]).all()
@@ -99,9 +99,13 @@ def test_two_tasks_in_progress_on_one_baseline_crew(baseline, tmp_path):
     once produced a crew overlap that stopped the run."""
     base = pd.DataFrame(list(pd.read_json(baseline, typ="series")["tasks"])).set_index("task_id")
     hookups = base[base.task == "hookup"].sort_values("start_day")
-    pairs = [(a, b) for a in hookups.index for b in hookups.index
-             if hookups.start_day[a] < hookups.start_day[b]
-             and set(hookups.crews[a]) & set(hookups.crews[b])]  # fmt: skip
+    pairs = [
+        (a, b)
+        for a in hookups.index
+        for b in hookups.index
+        if hookups.start_day[a] < hookups.start_day[b]
+        and set(hookups.crews[a]) & set(hookups.crews[b])
+    ]
     assert pairs, "the baseline gives one electrical crew two hook-ups"
     first, second = pairs[0]
     day = base.start[second]
@@ -114,8 +118,9 @@ def test_two_tasks_in_progress_on_one_baseline_crew(baseline, tmp_path):
         rows.append(f"{hookup},{base.start[hookup]},,2")
     actuals = tmp_path / "actuals.csv"
     actuals.write_text("\n".join(rows) + "\n")
-    outcome = checked(replan(PROJECT, baseline, actuals, status_date=date.fromisoformat(day),
-                             options=FAST))  # fmt: skip
+    outcome = checked(
+        replan(PROJECT, baseline, actuals, status_date=date.fromisoformat(day), options=FAST)
+    )
     tasks = outcome.schedule.tasks.set_index("task_id")
     assert tasks.loc[first, "status"] == tasks.loc[second, "status"] == TaskStatus.IN_PROGRESS
     assert tasks.loc[first, "crews"] == ";".join(hookups.crews[first])
@@ -127,10 +132,13 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
     """Fabrication reported finished on Saturday 2027-01-09: it worked Mon-Fri, days 0-4,
     and is done before the status date, Monday 2027-01-11 (day 5)."""
     actuals = tmp_path / "actuals.csv"
-    actuals.write_text("task_id,actual_start,actual_finish,remaining_days\n"
-                       "s1-skid/1/fabricate,2027-01-04,2027-01-09,\n")  # fmt: skip
-    outcome = checked(replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 11),
-                             options=FAST))  # fmt: skip
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\n"
+        "s1-skid/1/fabricate,2027-01-04,2027-01-09,\n"
+    )
+    outcome = checked(
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 11), options=FAST)
+    )
     tasks = outcome.schedule.tasks.set_index("task_id")
     assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 5]).all()
     assert tasks.loc["s1-skid/1/fabricate", "status"] == TaskStatus.DONE
@@ -140,25 +148,39 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
     ("row", "message"),
     [
         ("s1-skid/9/set,2027-01-05,,", "row 2: unknown task 's1-skid/9/set'"),
-        ("s1-skid/1/fabricate,2027-01-08,2027-01-05,",
-         "row 2: task 's1-skid/1/fabricate' finishes 2027-01-05 before it starts 2027-01-08"),
-        ("s1-skid/1/fabricate,2027-01-20,,",
-         "row 2: task 's1-skid/1/fabricate' starts 2027-01-20, after the status date"),
-        ("s1-skid/1/ship,2027-01-05,,",
-         "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' started"),
-        ("s1-skid/1/fabricate,01/05/2027,,",
-         "row 2: actual_start '01/05/2027' is not a date (YYYY-MM-DD)"),
-        ("s1-skid/1/fabricate,2027-01-04,2027-01-08,\ns1-skid/1/ship,2027-01-07,2027-01-08,",
-         "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished"),
+        (
+            "s1-skid/1/fabricate,2027-01-08,2027-01-05,",
+            "row 2: task 's1-skid/1/fabricate' finishes 2027-01-05 before it starts 2027-01-08",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-20,,",
+            "row 2: task 's1-skid/1/fabricate' starts 2027-01-20, after the status date",
+        ),
+        (
+            "s1-skid/1/ship,2027-01-05,,",
+            "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' started",
+        ),
+        (
+            "s1-skid/1/fabricate,01/05/2027,,",
+            "row 2: actual_start '01/05/2027' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-04,2027-01-08,\ns1-skid/1/ship,2027-01-07,2027-01-08,",
+            "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished",
+        ),
         # both in progress: the fabrication ends after the status date, the ship began before
-        ("s1-skid/1/fabricate,2027-01-04,,\ns1-skid/1/ship,2027-01-12,,",
-         "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished"),
+        (
+            "s1-skid/1/fabricate,2027-01-04,,\ns1-skid/1/ship,2027-01-12,,",
+            "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished",
+        ),
         # in progress with nothing left would end before the status date it runs on
-        ("s1-skid/1/fabricate,2027-01-04,,0",
-         "row 2: task 's1-skid/1/fabricate' is in progress with remaining_days 0: give its "
-         "actual_finish, or 1 day or more"),
+        (
+            "s1-skid/1/fabricate,2027-01-04,,0",
+            "row 2: task 's1-skid/1/fabricate' is in progress with remaining_days 0: give its "
+            "actual_finish, or 1 day or more",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
     actuals = tmp_path / "actuals.csv"
     actuals.write_text(f"task_id,actual_start,actual_finish,remaining_days\n{row}\n")
@@ -171,8 +193,7 @@ def test_power_supply_moved_pushes_only_what_needs_it(baseline, tmp_path):
     """The s1 utility moves 4 weeks (20 working days) later: the permanent-gated hall IST
     moves from day 29 to day 49, by exactly 20; nothing at s2 moves."""
     change = "power: {site: s1, supply: utility, from: 2027-03-15}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change),
-                             options=FAST))  # fmt: skip
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST))
     assert starts(outcome)["s1-hall/1/ist"] == 49
     moved = outcome.changes[outcome.changes.shift_days != 0]
     assert list(moved.task_id) == ["s1-hall/1/ist"] and list(moved.shift_days) == [20]
@@ -182,8 +203,7 @@ def test_power_supply_removed(baseline, tmp_path):
     """Without the s1 turbines the s1 load-bank tests (temporary gate) wait for the
     utility on day 29, the IST after them on day 31 at the earliest."""
     change = "power: {site: s1, supply: turbines, remove: true}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change),
-                             options=FAST))  # fmt: skip
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST))
     got = starts(outcome)
     assert min(got["s1-skid/1/loadbank"], got["s1-skid/2/loadbank"]) >= 29
     assert got["s1-hall/1/ist"] >= 31
@@ -204,8 +224,7 @@ def test_crews_window(baseline, tmp_path):
     """The only cx crew is away 2027-01-25 to 2027-02-08 (days 14-23): no task needing
     commissioning runs on those days."""
     change = "crews: {pool: cx, count: 0, from: 2027-01-25, until: 2027-02-08}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change),
-                             options=FAST))  # fmt: skip
+    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST))
     tasks = outcome.schedule.tasks
     cx = tasks[tasks.skills.str.contains("commissioning")]
     spans = zip(cx.start_day, cx.end_day, strict=True)
@@ -217,9 +236,14 @@ def test_factory_window(baseline, tmp_path):
     fabrications ran on days 0-4 and are done; the s2 one (released on day 5) waits for
     day 10."""
     change = "factory: {id: f1, slots: 0, from: 2027-01-11, until: 2027-01-19}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
-                                                                  status="2027-01-11"),
-                             options=FAST))  # fmt: skip
+    outcome = checked(
+        replan(
+            PROJECT,
+            baseline,
+            scenario=scenario(tmp_path, change, status="2027-01-11"),
+            options=FAST,
+        )
+    )
     got = starts(outcome)
     fab = sorted(got[f"{d}/fabricate"] for d in ("s1-skid/1", "s1-skid/2", "s2-skid/1"))
     assert fab[0] == 0 and fab[1] == 0  # done before the status date: kept
@@ -228,13 +252,21 @@ def test_factory_window(baseline, tmp_path):
 
 def test_delay_one_task_and_a_deployment(baseline, tmp_path):
     """Delays lengthen: s2-skid/1/ship by 15 days (2 -> 17), every s1-skid ship by 3."""
-    changes = ("delay: {task: s2-skid/1/ship, days: 15}",
-               "delay: {deployment: s1-skid, task: ship, days: 3}")  # fmt: skip
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, *changes,
-                                                                  status="2027-01-04"),
-                             options=FAST))  # fmt: skip
-    durations = dict(zip(outcome.schedule.tasks.task_id, outcome.schedule.tasks.duration,
-                         strict=True))  # fmt: skip
+    changes = (
+        "delay: {task: s2-skid/1/ship, days: 15}",
+        "delay: {deployment: s1-skid, task: ship, days: 3}",
+    )
+    outcome = checked(
+        replan(
+            PROJECT,
+            baseline,
+            scenario=scenario(tmp_path, *changes, status="2027-01-04"),
+            options=FAST,
+        )
+    )
+    durations = dict(
+        zip(outcome.schedule.tasks.task_id, outcome.schedule.tasks.duration, strict=True)
+    )
     assert durations["s2-skid/1/ship"] == 17
     assert durations["s1-skid/1/ship"] == durations["s1-skid/2/ship"] == 5
     got = starts(outcome)
@@ -260,9 +292,14 @@ def test_delay_of_a_task_in_progress_carries_over(baseline, tmp_path):
     ship = base["s2-skid/1/ship"]
     assert ship["end_day"] - ship["start_day"] == 2
     change = "delay: {task: s2-skid/1/ship, days: 15}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
-                                                                  status=ship["finish"]),
-                             options=FAST))  # fmt: skip
+    outcome = checked(
+        replan(
+            PROJECT,
+            baseline,
+            scenario=scenario(tmp_path, change, status=ship["finish"]),
+            options=FAST,
+        )
+    )
     tasks = outcome.schedule.tasks.set_index("task_id")
     assert tasks.loc["s2-skid/1/ship", "status"] == TaskStatus.IN_PROGRESS
     assert tasks.loc["s2-skid/1/ship", "start_day"] == ship["start_day"]
@@ -273,9 +310,14 @@ def test_delay_of_a_task_in_progress_carries_over(baseline, tmp_path):
 def test_duration_factor(baseline, tmp_path):
     """Hook-up of every skid takes 1.5 x 3 = 4.5, rounded up to 5 days."""
     change = "duration: {module: skid, task: hookup, factor: 1.5}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
-                                                                  status="2027-01-04"),
-                             options=FAST))  # fmt: skip
+    outcome = checked(
+        replan(
+            PROJECT,
+            baseline,
+            scenario=scenario(tmp_path, change, status="2027-01-04"),
+            options=FAST,
+        )
+    )
     hookups = outcome.schedule.tasks[outcome.schedule.tasks.task == "hookup"]
     assert set(hookups.duration) == {5}
 
@@ -284,9 +326,14 @@ def test_milestone_target_moved(baseline, tmp_path):
     """s2-rfs pulled forward to 2027-01-20 (day 11). The s2 chain cannot end before its
     CPM bound (release day 5 + 5 + 2 + 1 + 3 + 1 + 2 = day 19, last day 18): 7 late days."""
     change = "milestone: {id: s2-rfs, target: 2027-01-20}"
-    outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change,
-                                                                  status="2027-01-04"),
-                             options=FAST))  # fmt: skip
+    outcome = checked(
+        replan(
+            PROJECT,
+            baseline,
+            scenario=scenario(tmp_path, change, status="2027-01-04"),
+            options=FAST,
+        )
+    )
     assert outcome.schedule.kpis["milestones"]["s2-rfs"]["late_days"] == 7
 
 
@@ -294,18 +341,26 @@ def test_milestone_target_moved(baseline, tmp_path):
     ("change", "message"),
     [
         ("power: {site: s1, supply: gas, from: 2027-03-15}", "site 's1' has no power supply 'gas'"),
-        ("crews: {pool: nope, count: 1, from: 2027-02-01, until: 2027-02-08}",
-         "unknown crew pool 'nope'"),
-        ("factory: {id: f9, slots: 1, from: 2027-02-01, until: 2027-02-08}",
-         "unknown factory 'f9'"),
+        (
+            "crews: {pool: nope, count: 1, from: 2027-02-01, until: 2027-02-08}",
+            "unknown crew pool 'nope'",
+        ),
+        (
+            "factory: {id: f9, slots: 1, from: 2027-02-01, until: 2027-02-08}",
+            "unknown factory 'f9'",
+        ),
         ("delay: {task: s1-skid/7/ship, days: 3}", "unknown task 's1-skid/7/ship'"),
-        ("delay: {deployment: s1-skid, task: fly, days: 3}", "deployment 's1-skid' has no task "
-                                                             "'fly'"),
-        ("duration: {module: skid, task: paint, factor: 2}",
-         "no deployed module 'skid' has a task 'paint'"),
+        (
+            "delay: {deployment: s1-skid, task: fly, days: 3}",
+            "deployment 's1-skid' has no task 'fly'",
+        ),
+        (
+            "duration: {module: skid, task: paint, factor: 2}",
+            "no deployed module 'skid' has a task 'paint'",
+        ),
         ("milestone: {id: m9, target: 2027-03-01}", "unknown milestone 'm9'"),
     ],
-)  # fmt: skip
+)
 def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message):
     with pytest.raises(InputError) as caught:
         replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
@@ -317,18 +372,27 @@ def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("crews: {pool: cx, count: 10000000000, from: 2027-02-01, until: 2027-02-08}",
-         "changes[0].crews.count (line 4, column 30): Input should be less than or equal to 1000"),
-        ("duration: {module: skid, task: hookup, factor: .inf}",
-         "changes[0].duration.factor (line 4, column 52): Input should be a finite number"),
-        ("power: {site: s1, supply: utility, from: 9999-03-15}",
-         "changes[0].power.from (line 4, column 46): date 9999-03-15 is more than 100 years "
-         "after the program start 2027-01-04"),
-        ("crews: {pool: cx, count: 0, from: 2027-02-08, until: 2027-02-01}",
-         "changes[0].crews.until (line 4, column 58): window 'until' 2027-02-01 is not after "
-         "'from' 2027-02-08"),
+        (
+            "crews: {pool: cx, count: 10000000000, from: 2027-02-01, until: 2027-02-08}",
+            "changes[0].crews.count (line 4, column 30): "
+            "Input should be less than or equal to 1000",
+        ),
+        (
+            "duration: {module: skid, task: hookup, factor: .inf}",
+            "changes[0].duration.factor (line 4, column 52): Input should be a finite number",
+        ),
+        (
+            "power: {site: s1, supply: utility, from: 9999-03-15}",
+            "changes[0].power.from (line 4, column 46): date 9999-03-15 is more than 100 years "
+            "after the program start 2027-01-04",
+        ),
+        (
+            "crews: {pool: cx, count: 0, from: 2027-02-08, until: 2027-02-01}",
+            "changes[0].crews.until (line 4, column 58): window 'until' 2027-02-01 is not after "
+            "'from' 2027-02-08",
+        ),
     ],
-)  # fmt: skip
+)
 def test_out_of_range_scenarios_are_errors(baseline, tmp_path, change, message):
     with pytest.raises(InputError) as caught:
         replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
@@ -343,7 +407,7 @@ def test_out_of_range_scenarios_are_errors(baseline, tmp_path, change, message):
         (LinkType.SS, -1, 3, None),  # starts on 3 >= 4 - 1
         (LinkType.SS, 0, 3, "started before its predecessor 'a' started (SS link)"),
     ],
-)  # fmt: skip
+)
 def test_links_between_pinned_tasks(kind, lag, b_start, message):
     """a runs days 4-8 ([4, 9)), b two days from b_start: every link type is read on the
     pinned days, as the validator reads it."""

@@ -35,9 +35,11 @@ def test_power_slip_replan_moves_little(tmp_path):
     assert fresh.solution is not None and validate(instance, fresh.solution) == []
 
     def moved(starts, sites=None):
-        return sum(start != baseline.starts[t.id]
-                   for t, start in zip(instance.tasks, starts, strict=True)
-                   if t.fixed_start is None and (sites is None or t.site in sites))  # fmt: skip
+        return sum(
+            start != baseline.starts[t.id]
+            for t, start in zip(instance.tasks, starts, strict=True)
+            if t.fixed_start is None and (sites is None or t.site in sites)
+        )
 
     replan_moved = moved(new.result.solution.starts)
     fresh_moved = moved(fresh.solution.starts)

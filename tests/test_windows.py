@@ -86,9 +86,7 @@ def test_milestone_target_takes_the_pinned_part():
     instance, plan = chain()
     for target, expected in ((1, 2), (6, 6)):
         with_milestone = make(instance.tasks, milestones=[Milestone("m", (0, 1), target, None, 3)])
-        sub, _ = lns.WindowSearch(with_milestone, plan).sub_instance(
-            lns.Window([1], 0, 20, "test")
-        )
+        sub, _ = lns.WindowSearch(with_milestone, plan).sub_instance(lns.Window([1], 0, 20, "test"))
         assert sub.milestones == (Milestone("m", (0,), expected, None, 3),)
 
 
@@ -183,7 +181,8 @@ def test_pipeline_switches_to_windows_from_the_threshold(monkeypatch):
     assert outcome.result.bound <= outcome.result.objective
     # the model's terms against the validator's own count of the same plan
     assert (late, outcome.result.objective) == itemgetter(0, 2)(
-        recompute_objective(outcome.instance, outcome.result.solution))
+        recompute_objective(outcome.instance, outcome.result.solution)
+    )
 
 
 def test_an_invalid_window_plan_is_never_handed_on(monkeypatch):

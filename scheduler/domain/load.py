@@ -108,8 +108,11 @@ def catalog_files(base: Path, catalog: str | list[str]) -> list[Path]:
     files: list[Path] = []
     for entry in entries:
         target = (base / entry).resolve()
-        files += sorted(target.glob("*.yaml")) + sorted(target.glob("*.yml")) if target.is_dir() \
-            else [target]  # fmt: skip
+        files += (
+            sorted(target.glob("*.yaml")) + sorted(target.glob("*.yml"))
+            if target.is_dir()
+            else [target]
+        )
     return files
 
 
@@ -120,8 +123,9 @@ def load_catalog(
         files = catalog_files(base, project.catalog)
         missing = [f for f in files if not f.exists()]
     except (OSError, ValueError) as error:  # a NUL byte or a name too long for the system
-        raise InputError([document.problem(("catalog",), f"catalog not readable: {error}")]) \
-            from None  # fmt: skip
+        raise InputError(
+            [document.problem(("catalog",), f"catalog not readable: {error}")]
+        ) from None
     if missing or not files:
         what = ", ".join(str(f) for f in missing) or "no *.yaml file"
         raise InputError([document.problem(("catalog",), f"catalog not found: {what}")])
@@ -133,8 +137,9 @@ def load_catalog(
             for module, doc in _modules_in(read_document(file)):
                 if module.id in modules:
                     first = module_files[module.id].path
-                    problems.append(doc.problem((), f"module id '{module.id}' already defined "
-                                                    f"in {first}"))  # fmt: skip
+                    problems.append(
+                        doc.problem((), f"module id '{module.id}' already defined in {first}")
+                    )
                 modules[module.id] = module
                 module_files[module.id] = doc
         except InputError as error:
@@ -177,16 +182,25 @@ def check_module(module: ModuleType, doc: Document) -> list[Problem]:
     for i, task in enumerate(module.tasks):
         for j, link in enumerate(task.links()):
             if link.task not in ids:
-                problems.append(doc.problem(("tasks", i, "after", j),
-                                            f"task '{task.id}' of module '{module.id}' comes "
-                                            f"after unknown task '{link.task}'"))  # fmt: skip
+                problems.append(
+                    doc.problem(
+                        ("tasks", i, "after", j),
+                        f"task '{task.id}' of module '{module.id}' comes "
+                        f"after unknown task '{link.task}'",
+                    )
+                )
             else:
                 graph.add_edge(link.task, task.id)
     energisers = [t.id for t in module.tasks if t.energises]
     if len(energisers) > 1:
-        problems.append(doc.problem(("tasks",), f"module '{module.id}' has {len(energisers)} "
-                                    f"tasks with energises: true ({', '.join(energisers)}); its "
-                                    "load_mw is energised once, by one task"))  # fmt: skip
+        problems.append(
+            doc.problem(
+                ("tasks",),
+                f"module '{module.id}' has {len(energisers)} "
+                f"tasks with energises: true ({', '.join(energisers)}); its "
+                "load_mw is energised once, by one task",
+            )
+        )
     if not problems:
         problems += _cycle_problem(graph, doc, ("tasks",), f"module '{module.id}' task links")
     return problems
@@ -196,8 +210,16 @@ def check_module(module: ModuleType, doc: Document) -> list[Problem]:
 
 
 def check_plan(plan: Plan) -> list[Problem]:
-    checks = (check_ids, check_dates, check_deployments, check_deployment_links,
-              check_crews, check_skills, check_resources, check_milestones)  # fmt: skip
+    checks = (
+        check_ids,
+        check_dates,
+        check_deployments,
+        check_deployment_links,
+        check_crews,
+        check_skills,
+        check_resources,
+        check_milestones,
+    )
     return [problem for check in checks for problem in check(plan)]
 
 
@@ -229,15 +251,23 @@ def check_ids(plan: Plan) -> list[Problem]:
     problems += _duplicates([m.id for m in p.milestones], doc, ("milestones",), "milestone id")
     for i, site in enumerate(p.sites):
         if site.id == "factory":  # site resources are '{site}/{name}', factories 'factory/{id}'
-            problems.append(doc.problem(("sites", i, "id"), "site id 'factory' is reserved "
-                                        "(factory slots are the resources 'factory/<id>')"))
+            problems.append(
+                doc.problem(
+                    ("sites", i, "id"),
+                    "site id 'factory' is reserved "
+                    "(factory slots are the resources 'factory/<id>')",
+                )
+            )
     for i, site in enumerate(p.sites):
         names = [s.name for s in site.power]
         for j, name in enumerate(names):
             if names.index(name) != j:
-                problems.append(doc.problem(("sites", i, "power", j, "name"),
-                                            f"duplicate supply name '{name}' at site "
-                                            f"'{site.id}'"))  # fmt: skip
+                problems.append(
+                    doc.problem(
+                        ("sites", i, "power", j, "name"),
+                        f"duplicate supply name '{name}' at site '{site.id}'",
+                    )
+                )
     return problems
 
 
@@ -257,22 +287,33 @@ def check_dates(plan: Plan) -> list[Problem]:
         bounds += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
         bounds += [(("sites", i, "power", j, "until"), s.until) for j, s in enumerate(site.power)]
     for i, crew in enumerate(p.crews):
-        bounds += [(("crews", i, "unavailable", j, "from"), u.from_)
-                 for j, u in enumerate(crew.unavailable)]  # fmt: skip
-        bounds += [(("crews", i, "unavailable", j, "until"), u.until)
-                 for j, u in enumerate(crew.unavailable)]  # fmt: skip
+        bounds += [
+            (("crews", i, "unavailable", j, "from"), u.from_)
+            for j, u in enumerate(crew.unavailable)
+        ]
+        bounds += [
+            (("crews", i, "unavailable", j, "until"), u.until)
+            for j, u in enumerate(crew.unavailable)
+        ]
     dated += [(("deployments", i, "release"), d.release) for i, d in enumerate(p.deployments)]
     for i, m in enumerate(p.milestones):
-        dated += [(("milestones", i, "target"), m.target), (("milestones", i, "deadline"),
-                                                            m.deadline)]  # fmt: skip
+        dated += [
+            (("milestones", i, "target"), m.target),
+            (("milestones", i, "deadline"), m.deadline),
+        ]
     latest = start + timedelta(days=round(365.25 * MAX_YEARS))
-    problems = [doc.problem(place, f"date {value} is before the program start {start}")
-                for place, value in dated if value is not None and value < start]  # fmt: skip
+    problems = [
+        doc.problem(place, f"date {value} is before the program start {start}")
+        for place, value in dated
+        if value is not None and value < start
+    ]
     earliest = start - timedelta(days=round(365.25 * MAX_YEARS))
     far = f"is more than {MAX_YEARS} years from the program start {start}"
-    problems += [doc.problem(place, f"date {value} {far}")
-                 for place, value in dated + bounds
-                 if value is not None and not earliest <= value <= latest]  # fmt: skip
+    problems += [
+        doc.problem(place, f"date {value} {far}")
+        for place, value in dated + bounds
+        if value is not None and not earliest <= value <= latest
+    ]
     return problems
 
 
@@ -333,8 +374,9 @@ def check_deployment_links(plan: Plan) -> list[Problem]:
     return problems
 
 
-def _task_exists(plan: Plan, module_id: str, task: str | None, doc: Document,
-                 place: Place) -> list[Problem]:  # fmt: skip
+def _task_exists(
+    plan: Plan, module_id: str, task: str | None, doc: Document, place: Place
+) -> list[Problem]:
     module = plan.modules.get(module_id)
     if module is None or task is None or any(t.id == task for t in module.tasks):
         return []
@@ -356,9 +398,12 @@ def check_crews(plan: Plan) -> list[Problem]:
                 )
         for j, out in enumerate(crew.unavailable):
             if out.count is not None and out.count > crew.count:
-                problems.append(doc.problem(("crews", i, "unavailable", j, "count"),
-                                            f"{out.count} crews unavailable but pool "
-                                            f"'{crew.id}' has {crew.count}"))  # fmt: skip
+                problems.append(
+                    doc.problem(
+                        ("crews", i, "unavailable", j, "count"),
+                        f"{out.count} crews unavailable but pool '{crew.id}' has {crew.count}",
+                    )
+                )
     return problems
 
 
@@ -379,15 +424,22 @@ def check_skills(plan: Plan) -> list[Problem]:
                 )
                 if have < need:
                     known = any(skill in c.skills for c in p.crews)
-                    reason = (f"no crew pool allowed at site '{dep.site}' has it" if known else
-                              "no crew pool has this skill")  # fmt: skip
-                    problems.append(doc.problem(
-                        ("deployments", i, "module"),
-                        f"task '{task.id}' of module '{dep.module}' needs {need} crew(s) of "
-                        f"skill '{skill}' but only {have} can work at site '{dep.site}' "
-                        f"({reason})" if have else
-                        f"task '{task.id}' of module '{dep.module}' needs skill '{skill}': "
-                        f"{reason}"))  # fmt: skip
+                    reason = (
+                        f"no crew pool allowed at site '{dep.site}' has it"
+                        if known
+                        else "no crew pool has this skill"
+                    )
+                    problems.append(
+                        doc.problem(
+                            ("deployments", i, "module"),
+                            f"task '{task.id}' of module '{dep.module}' needs {need} crew(s) of "
+                            f"skill '{skill}' but only {have} can work at site '{dep.site}' "
+                            f"({reason})"
+                            if have
+                            else f"task '{task.id}' of module '{dep.module}' needs skill "
+                            f"'{skill}': {reason}",
+                        )
+                    )
     return problems
 
 
@@ -404,15 +456,23 @@ def check_resources(plan: Plan) -> list[Problem]:
             for resource, amount in task.uses.items():
                 capacity = site.resources.get(resource, p.resources.get(resource))
                 if capacity is None:
-                    problems.append(doc.problem(("deployments", i, "module"),
-                                                f"task '{task.id}' of module '{dep.module}' uses "
-                                                f"'{resource}', which neither site '{dep.site}' "
-                                                "nor the program defines"))  # fmt: skip
+                    problems.append(
+                        doc.problem(
+                            ("deployments", i, "module"),
+                            f"task '{task.id}' of module '{dep.module}' uses "
+                            f"'{resource}', which neither site '{dep.site}' "
+                            "nor the program defines",
+                        )
+                    )
                 elif capacity < amount:
-                    problems.append(doc.problem(("deployments", i, "module"),
-                                                f"task '{task.id}' of module '{dep.module}' uses "
-                                                f"{amount} '{resource}' but site '{dep.site}' has "
-                                                f"{capacity}"))  # fmt: skip
+                    problems.append(
+                        doc.problem(
+                            ("deployments", i, "module"),
+                            f"task '{task.id}' of module '{dep.module}' uses "
+                            f"{amount} '{resource}' but site '{dep.site}' has "
+                            f"{capacity}",
+                        )
+                    )
     return problems
 
 
@@ -423,13 +483,20 @@ def check_milestones(plan: Plan) -> list[Problem]:
     for i, milestone in enumerate(p.milestones):
         for j, name in enumerate(milestone.after):
             if name not in deployments:
-                problems.append(doc.problem(("milestones", i, "after", j),
-                                            f"milestone '{milestone.id}' comes after unknown "
-                                            f"deployment '{name}'"))  # fmt: skip
+                problems.append(
+                    doc.problem(
+                        ("milestones", i, "after", j),
+                        f"milestone '{milestone.id}' comes after unknown deployment '{name}'",
+                    )
+                )
         known = [deployments[n] for n in milestone.after if n in deployments]
         if known and all(d.quantity == 0 for d in known):
             # no task would mark its day: schedule.json could give it no date
-            problems.append(doc.problem(("milestones", i, "after"),
-                                        f"milestone '{milestone.id}' comes after no module: "
-                                        "its deployments all have quantity 0"))  # fmt: skip
+            problems.append(
+                doc.problem(
+                    ("milestones", i, "after"),
+                    f"milestone '{milestone.id}' comes after no module: "
+                    "its deployments all have quantity 0",
+                )
+            )
     return problems

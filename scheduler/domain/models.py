@@ -18,10 +18,17 @@ KindName = Literal["backfeed", "temporary", "permanent"]
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 
-GATES = {"none": Gate.NONE, "any": Gate.ANY, "temporary": Gate.TEMPORARY,
-         "permanent": Gate.PERMANENT}  # fmt: skip
-KINDS = {"backfeed": SupplyKind.BACKFEED, "temporary": SupplyKind.TEMPORARY,
-         "permanent": SupplyKind.PERMANENT}  # fmt: skip
+GATES = {
+    "none": Gate.NONE,
+    "any": Gate.ANY,
+    "temporary": Gate.TEMPORARY,
+    "permanent": Gate.PERMANENT,
+}
+KINDS = {
+    "backfeed": SupplyKind.BACKFEED,
+    "temporary": SupplyKind.TEMPORARY,
+    "permanent": SupplyKind.PERMANENT,
+}
 PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
 
 # Bounds far beyond any real program that keep days, kW and scaled amounts far inside the
@@ -53,8 +60,9 @@ def _thousandths(value: float) -> float:
 
 
 Id = Annotated[str, Field(min_length=1), AfterValidator(_plain_id)]
-Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
-                   AfterValidator(_thousandths)]  # fmt: skip
+Amount = Annotated[
+    float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False), AfterValidator(_thousandths)
+]
 NonNegativeFloat = Amount  # the name scheduler.replanning.scenario imports
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Lag = Annotated[int, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
@@ -96,8 +104,10 @@ class TaskTemplate(Strict):
     duration: int = Field(ge=1, le=MAX_DAYS)
     after: list[str | TaskLinkSpec] = []
     needs: dict[str, Annotated[int, Field(ge=1, le=MAX_COUNT)]] = {}
-    uses: dict[str, Annotated[float, Field(le=MAX_AMOUNT, allow_inf_nan=False),
-                              AfterValidator(_thousandths)]] = {}  # fmt: skip
+    uses: dict[
+        str,
+        Annotated[float, Field(le=MAX_AMOUNT, allow_inf_nan=False), AfterValidator(_thousandths)],
+    ] = {}
     factory: bool = False
     energises: bool = False
     power_gate: GateName = "none"

@@ -86,8 +86,13 @@ def read_document(path: Path) -> Document:
     except yaml.reader.ReaderError as error:
         at = error.position
         reason = f"malformed YAML: character #x{error.character:04x}: {error.reason}"
-        raise InputError([Problem(str(path), "", reason, text.count("\n", 0, at) + 1,
-                                  at - text.rfind("\n", 0, at))]) from None  # fmt: skip
+        raise InputError(
+            [
+                Problem(
+                    str(path), "", reason, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+                )
+            ]
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -120,14 +125,16 @@ class _Builder:
 
     def error(self, node: yaml.Node, message: str, place: Place = ()) -> InputError:
         mark = node.start_mark
-        return InputError([Problem(str(self.path), place_text(place), message, mark.line + 1,
-                                   mark.column + 1)])  # fmt: skip
+        return InputError(
+            [Problem(str(self.path), place_text(place), message, mark.line + 1, mark.column + 1)]
+        )
 
     def build(self, node: yaml.Node, place: Place) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise self.error(node, f"the document expands to more than {MAX_VALUES} values "
-                                   "(aliases of aliases?)")  # fmt: skip
+            raise self.error(
+                node, f"the document expands to more than {MAX_VALUES} values (aliases of aliases?)"
+            )
         self.marks[place] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, place)
@@ -145,16 +152,26 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                raise self.error(key_node, "YAML merge keys ('<<') are not supported; "
-                                           "write the fields out")  # fmt: skip
+                raise self.error(
+                    key_node, "YAML merge keys ('<<') are not supported; write the fields out"
+                )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.error(key_node, "a key must be a plain value")
             key = self.scalar(key_node, place)
             if key in result:
                 line = key_node.start_mark.line + 1
                 where = place_text((*place, str(key)))
-                raise InputError([Problem(str(self.path), where, "duplicate key", line,
-                                          key_node.start_mark.column + 1)])  # fmt: skip
+                raise InputError(
+                    [
+                        Problem(
+                            str(self.path),
+                            where,
+                            "duplicate key",
+                            line,
+                            key_node.start_mark.column + 1,
+                        )
+                    ]
+                )
             result[key] = self.build(value_node, (*place, str(key)))
         return result
 

@@ -86,10 +86,13 @@ def load_baseline_schedule(project: str | Path, baseline_path: str | Path) -> Sc
 
     plan, instance, _ = load_instance(project)
     baseline = read_baseline(baseline_path)
-    solution = Solution([baseline.starts[t.id] for t in instance.tasks],
-                        [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
-    return build_schedule(plan.project.program.name, plan.calendar, instance, solution,
-                          {"name": "baseline"})  # fmt: skip
+    solution = Solution(
+        [baseline.starts[t.id] for t in instance.tasks],
+        [baseline.crews.get(t.id, ()) for t in instance.tasks],
+    )
+    return build_schedule(
+        plan.project.program.name, plan.calendar, instance, solution, {"name": "baseline"}
+    )
 
 
 def comparison_table(baseline: Schedule, results: list[ScenarioResult]) -> pd.DataFrame:
@@ -99,8 +102,13 @@ def comparison_table(baseline: Schedule, results: list[ScenarioResult]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def metrics(name: str, schedule: Schedule, changes: pd.DataFrame | None, baseline: Schedule,
-            scarce: list[str]) -> dict:  # fmt: skip
+def metrics(
+    name: str,
+    schedule: Schedule,
+    changes: pd.DataFrame | None,
+    baseline: Schedule,
+    scarce: list[str],
+) -> dict:
     k = schedule.kpis
     row: dict = {
         "scenario": name,
@@ -142,8 +150,9 @@ def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, np.ndarray]]:
     the pool's count less absences and a scenario's shortage)."""
     pools = schedule.pools.set_index("pool")
     found: dict[str, list[int]] = {}
-    for crews, start, end in zip(schedule.tasks.crews, schedule.tasks.start_day,
-                                 schedule.tasks.end_day, strict=True):  # fmt: skip
+    for crews, start, end in zip(
+        schedule.tasks.crews, schedule.tasks.start_day, schedule.tasks.end_day, strict=True
+    ):
         for crew in str(crews).split(";"):
             if "#" not in crew:
                 continue
@@ -167,15 +176,19 @@ def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, np.ndarray]]:
 def idle_days(schedule: Schedule) -> dict[str, int]:
     """Crew-days a pool is paid but idle between its first start and its last finish
     (crews absent or taken away by the scenario are not counted as idle)."""
-    return {p: max(0, int(days[first:last].sum()) - busy)
-            for p, (busy, first, last, days) in _busy(schedule).items()}  # fmt: skip
+    return {
+        p: max(0, int(days[first:last].sum()) - busy)
+        for p, (busy, first, last, days) in _busy(schedule).items()
+    }
 
 
 def scarce_pools(schedule: Schedule) -> list[str]:
     """The pools busiest relative to the crews they have over the program."""
     span = max(int(schedule.kpis["makespan_days"]), 1)
-    load = {p: busy / max(int(days[:span].sum()), 1)
-            for p, (busy, _, _, days) in _busy(schedule).items()}  # fmt: skip
+    load = {
+        p: busy / max(int(days[:span].sum()), 1)
+        for p, (busy, _, _, days) in _busy(schedule).items()
+    }
     return sorted(load, key=lambda p: (-load[p], p))[:SCARCE_POOLS]
 
 
@@ -195,9 +208,11 @@ def comparison_html(comparison: Comparison) -> str:
     the baseline as ghost bars."""
     table = comparison.table
     figures = []
-    for column, title in (("weighted_tardiness", "Weighted late days"),
-                          ("makespan_days", "Makespan (working days)"),
-                          ("moved_tasks", "Tasks moved")):  # fmt: skip
+    for column, title in (
+        ("weighted_tardiness", "Weighted late days"),
+        ("makespan_days", "Makespan (working days)"),
+        ("moved_tasks", "Tasks moved"),
+    ):
         figure = go.Figure(go.Bar(x=table.scenario, y=table[column]))
         figure.update_layout(title=title, height=320, template="plotly_white")
         figures.append(figure)
@@ -205,9 +220,10 @@ def comparison_html(comparison: Comparison) -> str:
     if late:
         names = [c.removesuffix("_vs_baseline_days") for c in late]
         heat = go.Figure(
-            go.Heatmap(z=table[late].to_numpy(), x=names, y=table.scenario, zmid=0,
-                       colorscale="RdYlGn_r")
-        )  # fmt: skip
+            go.Heatmap(
+                z=table[late].to_numpy(), x=names, y=table.scenario, zmid=0, colorscale="RdYlGn_r"
+            )
+        )
         heat.update_layout(
             title="Milestone shift against the baseline (working days)",
             height=200 + 40 * len(table),

@@ -64,9 +64,13 @@ class Replanned:
     scenario: str
 
 
-def prepare(project: str | Path, baseline_path: str | Path, actuals: str | Path | None = None,
-            scenario: str | Path | None = None, status_date: date | None = None,
-            ) -> Prepared:  # fmt: skip
+def prepare(
+    project: str | Path,
+    baseline_path: str | Path,
+    actuals: str | Path | None = None,
+    scenario: str | Path | None = None,
+    status_date: date | None = None,
+) -> Prepared:
     """The replanning problem: scenario applied, the past pinned, the rest released at D."""
     plan, instance, _ = load_instance(project)
     baseline = read_baseline(baseline_path)
@@ -78,14 +82,31 @@ def prepare(project: str | Path, baseline_path: str | Path, actuals: str | Path 
         instance = apply_scenario(instance, spec, document, calendar)
         name, status_date = spec.name, status_date or spec.status_date
     if status_date is None:
-        raise InputError([Problem("command line", "--status-date", "no status date: give "
-                                  "--status-date or status_date in the scenario")])  # fmt: skip
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "--status-date",
+                    "no status date: give --status-date or status_date in the scenario",
+                )
+            ]
+        )
     if status_date < calendar.start:
-        raise InputError([Problem("command line", "--status-date", f"status date {status_date} "
-                                  f"is before the program start {calendar.start}")])  # fmt: skip
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "--status-date",
+                    f"status date {status_date} is before the program start {calendar.start}",
+                )
+            ]
+        )
     day = calendar.day_of(status_date)
-    happened = (read_actuals(actuals, instance, calendar, day) if actuals is not None
-                else as_planned(baseline, instance, day))  # fmt: skip
+    happened = (
+        read_actuals(actuals, instance, calendar, day)
+        if actuals is not None
+        else as_planned(baseline, instance, day)
+    )
     pinned, statuses = pin_status(instance, baseline, happened, day)
     return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
@@ -97,17 +118,28 @@ def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path) -> N
     if missing or extra:
         sample = (missing or extra)[0]
         what = "lacks task" if missing else "has unknown task"
-        raise InputError([Problem(str(path), "tasks", f"baseline does not belong to this project:"
-                                  f" it {what} '{sample}' ({len(missing)} missing, {len(extra)} "
-                                  "unknown)")])  # fmt: skip
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "tasks",
+                    f"baseline does not belong to this project:"
+                    f" it {what} '{sample}' ({len(missing)} missing, {len(extra)} "
+                    "unknown)",
+                )
+            ]
+        )
 
 
 def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None:
     """The baseline pushed right only where the new facts force it: every planned task
     at its earliest feasible start on or after its baseline start."""
-    tasks = [task if task.fixed_start is not None else
-             replace(task, release=max(task.release, baseline.starts.get(task.id, 0)))
-             for task in instance.tasks]  # fmt: skip
+    tasks = [
+        task
+        if task.fixed_start is not None
+        else replace(task, release=max(task.release, baseline.starts.get(task.id, 0)))
+        for task in instance.tasks
+    ]
     return greedy(replace(instance, tasks=tuple(tasks)), "est")
 
 
@@ -143,16 +175,23 @@ def replan(
     if hint is not None:
         known = max(objective_terms(instance, hint.starts)[1], max(baseline.ends.values()))
         instance = search_horizon(instance, known)
-    old = Solution([baseline.starts[t.id] for t in instance.tasks],
-                   [baseline.crews.get(t.id, ()) for t in instance.tasks])  # fmt: skip
-    result = solve(instance, options, hint, on_progress, stop, prefer_crews=old.crews, cpm=cpm,
-                   baseline=old)  # fmt: skip
+    old = Solution(
+        [baseline.starts[t.id] for t in instance.tasks],
+        [baseline.crews.get(t.id, ()) for t in instance.tasks],
+    )
+    result = solve(
+        instance, options, hint, on_progress, stop, prefer_crews=old.crews, cpm=cpm, baseline=old
+    )
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, plan.calendar.iso_of))
     if result.solution is None:
         if hint is None:
-            raise NoPlanFound([f"no plan found within {options.time_limit:g} s and none proven "
-                               "impossible; try a longer --time-limit"])  # fmt: skip
+            raise NoPlanFound(
+                [
+                    f"no plan found within {options.time_limit:g} s and none proven "
+                    "impossible; try a longer --time-limit"
+                ]
+            )
         result.solver, result.status = "greedy repair (cp-sat found none)", Status.FEASIBLE
         result.solution, result.objective = hint, objective_value(instance, hint.starts)
     schedule = make_schedule(plan, instance, result.solution, result)
@@ -164,8 +203,9 @@ def replan(
     return Replanned(plan, instance, statuses, baseline, result, schedule, changes, name)
 
 
-def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance: Instance,
-                       baseline: Baseline) -> None:  # fmt: skip
+def add_status_columns(
+    schedule: Schedule, statuses: list[TaskStatus], instance: Instance, baseline: Baseline
+) -> None:
     """Status and baseline start per task; done tasks show the crews, needs, resources and
     power draw they had (the replanning problem leaves them out of every capacity)."""
     schedule.tasks["status"] = [str(s) for s in statuses]
@@ -180,15 +220,17 @@ def add_status_columns(schedule: Schedule, statuses: list[TaskStatus], instance:
     schedule.tasks.loc[done, "power_mw"] = [t.power_kw / 1000 for t in history]
 
 
-def change_table(instance: Instance, solution: Solution, baseline: Baseline,
-                 plan: Plan) -> pd.DataFrame:  # fmt: skip
+def change_table(
+    instance: Instance, solution: Solution, baseline: Baseline, plan: Plan
+) -> pd.DataFrame:
     """Tasks whose start or crews differ from the baseline."""
     rows = []
     calendar = plan.calendar
     for task, start, crews in zip(instance.tasks, solution.starts, solution.crews, strict=True):
         was = baseline.starts[task.id]
-        crews_changed = task.fixed_start is None and \
-            sorted(crews) != sorted(baseline.crews.get(task.id, ()))  # fmt: skip
+        crews_changed = task.fixed_start is None and sorted(crews) != sorted(
+            baseline.crews.get(task.id, ())
+        )
         if start != was or crews_changed:
             rows.append(
                 [

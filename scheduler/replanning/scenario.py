@@ -92,13 +92,21 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Document]:
     for i, change in enumerate(scenario.changes):
         kinds = [k for k, v in change.__dict__.items() if v is not None]
         if len(kinds) != 1:
-            raise InputError([document.problem(("changes", i), "a change sets exactly one of "
-                              "power, crews, factory, delay, duration, milestone")])  # fmt: skip
+            raise InputError(
+                [
+                    document.problem(
+                        ("changes", i),
+                        "a change sets exactly one of "
+                        "power, crews, factory, delay, duration, milestone",
+                    )
+                ]
+            )
     return scenario, document
 
 
-def apply_scenario(instance: Instance, scenario: Scenario, document: Document,
-                   calendar: Calendar) -> Instance:  # fmt: skip
+def apply_scenario(
+    instance: Instance, scenario: Scenario, document: Document, calendar: Calendar
+) -> Instance:
     """The instance with every change applied, in order."""
     problems = check_scenario_dates(scenario, document, calendar)
     for i, change in enumerate(scenario.changes):
@@ -125,8 +133,9 @@ def check_scenario_dates(scenario: Scenario, document: Document, calendar: Calen
         for name, day in dates.items():
             place = ("changes", i, kind, "from" if name == "from_" else name)
             if day < start:
-                problems.append(document.problem(place, f"date {day} is before the program "
-                                                        f"start {start}"))  # fmt: skip
+                problems.append(
+                    document.problem(place, f"date {day} is before the program start {start}")
+                )
             elif day > latest:
                 problems.append(
                     document.problem(
@@ -136,15 +145,24 @@ def check_scenario_dates(scenario: Scenario, document: Document, calendar: Calen
                     )
                 )
         if "from_" in dates and "until" in dates and dates["until"] <= dates["from_"]:
-            problems.append(document.problem(("changes", i, kind, "until"),
-                                             f"window 'until' {dates['until']} is not after "
-                                             f"'from' {dates['from_']}"))  # fmt: skip
+            problems.append(
+                document.problem(
+                    ("changes", i, kind, "until"),
+                    f"window 'until' {dates['until']} is not after 'from' {dates['from_']}",
+                )
+            )
     return problems
 
 
 def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Instance:
-    index = next((k for k, s in enumerate(instance.supplies)
-                  if s.site == change.site and s.name == change.supply), None)  # fmt: skip
+    index = next(
+        (
+            k
+            for k, s in enumerate(instance.supplies)
+            if s.site == change.site and s.name == change.supply
+        ),
+        None,
+    )
     if index is None:
         raise LookupError(f"site '{change.site}' has no power supply '{change.supply}'")
     supplies = list(instance.supplies)
@@ -212,8 +230,7 @@ def _factory(instance: Instance, change: FactoryChange, calendar: Calendar) -> I
             change.slots,
         )
     resources = list(instance.resources)
-    resources[index] = replace(resource, capacity=capacity,
-                               windows=_overlay(windows, window))  # fmt: skip
+    resources[index] = replace(resource, capacity=capacity, windows=_overlay(windows, window))
     return replace(instance, resources=tuple(resources))
 
 
@@ -273,5 +290,11 @@ def _milestone(instance: Instance, change: MilestoneChange, calendar: Calendar) 
     return replace(instance, milestones=tuple(milestones))
 
 
-APPLY = {"power": _power, "crews": _crews, "factory": _factory, "delay": _delay,
-         "duration": _duration, "milestone": _milestone}  # fmt: skip
+APPLY = {
+    "power": _power,
+    "crews": _crews,
+    "factory": _factory,
+    "delay": _delay,
+    "duration": _duration,
+    "milestone": _milestone,
+}

@@ -80,8 +80,9 @@ def _parse_date(text: str, path: Path, row: int, column: str) -> date | None:
         ) from None
 
 
-def read_actuals(path: str | Path, instance: Instance, calendar: Calendar,
-                 status_day: int) -> dict[str, Actual]:  # fmt: skip
+def read_actuals(
+    path: str | Path, instance: Instance, calendar: Calendar, status_day: int
+) -> dict[str, Actual]:
     """Read ``task_id, actual_start, actual_finish[, remaining_days]``; every bad row is
     an error naming the row."""
     path = Path(path)
@@ -93,8 +94,13 @@ def read_actuals(path: str | Path, instance: Instance, calendar: Calendar,
             reader = csv.DictReader(stream)
             missing = {"task_id", "actual_start", "actual_finish"} - set(reader.fieldnames or [])
             if missing:
-                raise InputError([Problem(str(path), "header", "missing column(s) "
-                                          + ", ".join(sorted(missing)))])  # fmt: skip
+                raise InputError(
+                    [
+                        Problem(
+                            str(path), "header", "missing column(s) " + ", ".join(sorted(missing))
+                        )
+                    ]
+                )
             for row_number, row in enumerate(reader, start=2):
                 try:
                     task_id, actual = _actual(row, row_number, path, known, calendar, status_day)
@@ -118,8 +124,9 @@ def read_actuals(path: str | Path, instance: Instance, calendar: Calendar,
     return actuals
 
 
-def _actual(row: dict, number: int, path: Path, known: set[str], calendar: Calendar,
-            status_day: int) -> tuple[str, Actual]:  # fmt: skip
+def _actual(
+    row: dict, number: int, path: Path, known: set[str], calendar: Calendar, status_day: int
+) -> tuple[str, Actual]:
     def bad(message: str) -> InputError:
         return InputError([Problem(str(path), f"row {number}", message)])
 
@@ -146,8 +153,10 @@ def _actual(row: dict, number: int, path: Path, known: set[str], calendar: Calen
     if remaining and not remaining.isdigit():
         raise bad(f"remaining_days '{remaining}' is not a whole number of days")
     if remaining and end_day is None and int(remaining) == 0:  # it must end after the day
-        raise bad(f"task '{task_id}' is in progress with remaining_days 0: give its "
-                  "actual_finish, or 1 day or more")  # fmt: skip
+        raise bad(
+            f"task '{task_id}' is in progress with remaining_days 0: give its "
+            "actual_finish, or 1 day or more"
+        )
     return task_id, Actual(start_day, end_day, int(remaining) if remaining else None, number)
 
 
@@ -163,8 +172,9 @@ def as_planned(baseline: Baseline, instance: Instance, status_day: int) -> dict[
     return actuals
 
 
-def pin_status(instance: Instance, baseline: Baseline, actuals: dict[str, Actual],
-               status_day: int) -> tuple[Instance, list[TaskStatus]]:  # fmt: skip
+def pin_status(
+    instance: Instance, baseline: Baseline, actuals: dict[str, Actual], status_day: int
+) -> tuple[Instance, list[TaskStatus]]:
     """Done tasks keep their actual days (and stop using crews and resources: the past is
     not replanned, only their energised load stays); tasks in progress keep start and
     crews; every other task is released at the status day."""
@@ -195,13 +205,25 @@ def pin_status(instance: Instance, baseline: Baseline, actuals: dict[str, Actual
             if crews and any(c in held for c in crews):
                 # two tasks in progress at once on one named crew of the baseline (one
                 # started early or ran long): the first keeps it, the model names this one's
-                log.warning("task %s: baseline crews %s already hold task %s in progress; "
-                            "crews chosen anew", task.id, ";".join(crews),
-                            next(held[c] for c in crews if c in held))  # fmt: skip
+                log.warning(
+                    "task %s: baseline crews %s already hold task %s in progress; "
+                    "crews chosen anew",
+                    task.id,
+                    ";".join(crews),
+                    next(held[c] for c in crews if c in held),
+                )
                 crews = None
             held |= dict.fromkeys(crews or (), task.id)
-            tasks.append(replace(task, duration=end - actual.start, fixed_start=actual.start,
-                                 fixed_crews=crews, release=0, deadline=None))  # fmt: skip
+            tasks.append(
+                replace(
+                    task,
+                    duration=end - actual.start,
+                    fixed_start=actual.start,
+                    fixed_crews=crews,
+                    release=0,
+                    deadline=None,
+                )
+            )
             statuses.append(TaskStatus.IN_PROGRESS)
     pinned = replace(instance, tasks=tuple(tasks))
     check_started_order(pinned, statuses)
@@ -225,19 +247,26 @@ def broken_link(link: Link, a: Task, b: Task) -> str | None:
     """What the days of two pinned tasks (actual starts, reported or planned ends) break
     of the link between them, if anything."""
     assert a.fixed_start is not None and b.fixed_start is not None
-    ends = {"start": (a.fixed_start, b.fixed_start),
-            "finish": (a.fixed_start + a.duration, b.fixed_start + b.duration)}  # fmt: skip
-    side_a, side_b = {LinkType.FS: ("finish", "start"), LinkType.SS: ("start", "start"),
-                      LinkType.FF: ("finish", "finish"), LinkType.SF: ("start", "finish")
-                      }[link.type]  # fmt: skip
+    ends = {
+        "start": (a.fixed_start, b.fixed_start),
+        "finish": (a.fixed_start + a.duration, b.fixed_start + b.duration),
+    }
+    side_a, side_b = {
+        LinkType.FS: ("finish", "start"),
+        LinkType.SS: ("start", "start"),
+        LinkType.FF: ("finish", "finish"),
+        LinkType.SF: ("start", "finish"),
+    }[link.type]
     if ends[side_b][1] >= ends[side_a][0] + link.lag:
         return None
     verb = "started" if side_b == "start" else "finishes"
     notes = [f"{link.type} link"] if link.type != LinkType.FS else []
     notes += [f"lag {link.lag} days"] if link.lag else []
     note = f" ({', '.join(notes)})" if notes else ""
-    return (f"{verb} before its predecessor '{a.id}' "
-            f"{'started' if side_a == 'start' else 'finished'}{note}")
+    return (
+        f"{verb} before its predecessor '{a.id}' "
+        f"{'started' if side_a == 'start' else 'finished'}{note}"
+    )
 
 
 def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
@@ -250,8 +279,13 @@ def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
             continue
         if statuses[link.pred] == TaskStatus.PLANNED:
             if link.type in (LinkType.FS, LinkType.SS) and link.lag >= 0:
-                problems.append(Problem("actuals", f"task '{b.id}'", f"started before its "
-                                        f"predecessor '{a.id}' started"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        "actuals",
+                        f"task '{b.id}'",
+                        f"started before its predecessor '{a.id}' started",
+                    )
+                )
             continue
         problem = broken_link(link, a, b)
         if problem:

@@ -65,8 +65,17 @@ BOTH_WAYS_TASKS = 100
 PROVING_TASKS = 50
 # left out of the LNS-only stage, which keeps CP-SAT's four scheduling neighbourhoods: at
 # 60 s, mean deviation from best known on j60 0.166 -> 0.132 %, j120 sample 1.87 -> 1.60 %
-GENERIC_SEARCHES = ("ls", "fj", "feasibility_pump", "graph_arc_lns", "graph_cst_lns",
-                    "graph_dec_lns", "graph_var_lns", "rnd_cst_lns", "rnd_var_lns")  # fmt: skip
+GENERIC_SEARCHES = (
+    "ls",
+    "fj",
+    "feasibility_pump",
+    "graph_arc_lns",
+    "graph_cst_lns",
+    "graph_dec_lns",
+    "graph_var_lns",
+    "rnd_cst_lns",
+    "rnd_var_lns",
+)
 STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
     cp_model.FEASIBLE: Status.FEASIBLE,
@@ -155,17 +164,22 @@ class CpSatModel:
         assert day is not None
         for deadline in self.deadlines_of(task):
             if day > deadline - task.duration:
-                raise InfeasibleModel(f"task '{task.id}' is fixed to start on day {day} and "
-                                      "so ends after a deadline it must meet")  # fmt: skip
+                raise InfeasibleModel(
+                    f"task '{task.id}' is fixed to start on day {day} and "
+                    "so ends after a deadline it must meet"
+                )
         if task.gate > 0 and task.duration > 0 and not self.gate_domain(task).contains(day):
-            raise InfeasibleModel(f"task '{task.id}' is fixed to start on day {day}, but its "
-                                  "power supply is not there every day it runs")  # fmt: skip
+            raise InfeasibleModel(
+                f"task '{task.id}' is fixed to start on day {day}, but its "
+                "power supply is not there every day it runs"
+            )
         return cp_model.Domain(day, day)
 
     def gate_domain(self, task: Task) -> cp_model.Domain:
         """Starts whose every day has supply of a kind that passes the task's gate."""
-        allowed = [[a, b - task.duration] for a, b in self.open_segments(task)
-                   if b - task.duration >= a]  # fmt: skip
+        allowed = [
+            [a, b - task.duration] for a, b in self.open_segments(task) if b - task.duration >= a
+        ]
         return cp_model.Domain.from_intervals(allowed)
 
     def deadlines_of(self, task: Task) -> list[int]:
@@ -226,11 +240,13 @@ class CpSatModel:
             for skill, need in task.skills.items():
                 if need <= 0:
                     continue  # needs nobody (the validator and greedy skip it too)
-                eligible = [p for p in self.instance.eligible_pools(task, skill)
-                            if pools[p].count > 0]  # fmt: skip
+                eligible = [
+                    p for p in self.instance.eligible_pools(task, skill) if pools[p].count > 0
+                ]
                 if not eligible:
-                    raise InfeasibleModel(f"task '{task.id}' needs skill '{skill}' that no "
-                                          "crew pool at its site has")  # fmt: skip
+                    raise InfeasibleModel(
+                        f"task '{task.id}' needs skill '{skill}' that no crew pool at its site has"
+                    )
                 self.split_need(i, skill, need, eligible)
         self.name_sums()
         self.pin_crews()
@@ -241,8 +257,9 @@ class CpSatModel:
             elif users:
                 intervals = [self.tasks[i].interval for i, _ in users]
                 demands = [use for _, use in users]
-                blockers = self.blockers(pool.count, pool.windows, f"pool{p}",
-                                         self.group("crew-window", pool.id))  # fmt: skip
+                blockers = self.blockers(
+                    pool.count, pool.windows, f"pool{p}", self.group("crew-window", pool.id)
+                )
                 self.model.add_cumulative(
                     intervals + [b for b, _ in blockers],
                     demands + [d for _, d in blockers],
@@ -264,9 +281,11 @@ class CpSatModel:
         every = sorted({skill for task in self.instance.tasks for skill in task.skills})
         groups = [{skill} for skill in every] + ([set(every)] if len(every) > 1 else [])
         for group in groups:
-            users = [(t.interval, sum(n for s, n in task.skills.items() if s in group))
-                     for t, task in zip(self.tasks, self.instance.tasks, strict=True)
-                     if task.duration > 0]  # fmt: skip
+            users = [
+                (t.interval, sum(n for s, n in task.skills.items() if s in group))
+                for t, task in zip(self.tasks, self.instance.tasks, strict=True)
+                if task.duration > 0
+            ]
             users = [(interval, need) for interval, need in users if need > 0]
             capacity = sum(most_crews(pool) for pool in self.instance.pools if pool.skills & group)
             if len(users) > 1 and sum(need for _, need in users) > capacity:
@@ -316,8 +335,12 @@ class CpSatModel:
         if len(eligible) == 1:
             parts: list[cp_model.LinearExprT] = [need]
         else:
-            parts = [self.model.new_int_var(0, min(need, self.instance.pools[p].count),
-                                            f"T{i}_{skill}_P{p}") for p in eligible]  # fmt: skip
+            parts = [
+                self.model.new_int_var(
+                    0, min(need, self.instance.pools[p].count), f"T{i}_{skill}_P{p}"
+                )
+                for p in eligible
+            ]
             self.model.add(sum(parts) == need)
         for p, part in zip(eligible, parts, strict=True):
             self.crews.split[i, skill, p] = part
@@ -358,8 +381,11 @@ class CpSatModel:
             present = self.model.new_bool_var(f"T{i}_on_P{p}")
             self.model.add(use == present)
             t = self.tasks[i]
-            intervals.append(self.model.new_optional_fixed_size_interval_var(
-                t.start, t.duration, present, f"T{i}_P{p}"))  # fmt: skip
+            intervals.append(
+                self.model.new_optional_fixed_size_interval_var(
+                    t.start, t.duration, present, f"T{i}_P{p}"
+                )
+            )
         pool = self.instance.pools[p]
         blockers = self.blockers(1, pool.windows, f"pool{p}", self.group("crew-window", pool.id))
         self.model.add_no_overlap(intervals + [b for b, _ in blockers])
@@ -369,16 +395,21 @@ class CpSatModel:
         infeasibility, see scheduler.diagnose); None: always on."""
         return None
 
-    def blockers(self, capacity: int, windows: Sequence, name: str,
-                 present: cp_model.IntVar | None = None) -> list[tuple]:  # fmt: skip
+    def blockers(
+        self, capacity: int, windows: Sequence, name: str, present: cp_model.IntVar | None = None
+    ) -> list[tuple]:
         """Fixed intervals that take ``capacity - value`` on each window."""
         found = []
         for k, w in enumerate(windows):
             if w.value < capacity and w.end > w.start:
                 size, label = w.end - w.start, f"{name}_off{k}"
-                interval = (self.model.new_fixed_size_interval_var(w.start, size, label)
-                            if present is None else self.model.new_optional_fixed_size_interval_var(
-                                w.start, size, present, label))  # fmt: skip
+                interval = (
+                    self.model.new_fixed_size_interval_var(w.start, size, label)
+                    if present is None
+                    else self.model.new_optional_fixed_size_interval_var(
+                        w.start, size, present, label
+                    )
+                )
                 found.append((interval, capacity - w.value))
         return found
 
@@ -399,8 +430,9 @@ class CpSatModel:
             windows = list(resource.windows)
             if top > resource.capacity:  # a window above the base: the base holds elsewhere
                 windows += gaps(resource.windows, self.instance.horizon, resource.capacity)
-            blockers = self.blockers(top, windows, f"R{r}",
-                                     self.group("capacity-window", resource.id))  # fmt: skip
+            blockers = self.blockers(
+                top, windows, f"R{r}", self.group("capacity-window", resource.id)
+            )
             if top == 0:  # no capacity ever: no task using it may run
                 for i, _ in users[resource.id]:
                     if self.instance.tasks[i].duration > 0:
@@ -419,8 +451,11 @@ class CpSatModel:
         """Per site, gate level g and day t: sum of power_kw of running tasks with gate >= g
         + energise_kw of tasks with gate >= g started on or before t <= supply of kinds >= g
         active on t."""
-        energised = {i: self.energised_interval(i) for i, t in enumerate(self.instance.tasks)
-                     if t.energise_kw > 0}  # fmt: skip
+        energised = {
+            i: self.energised_interval(i)
+            for i, t in enumerate(self.instance.tasks)
+            if t.energise_kw > 0
+        }
         for site in self.instance.sites():
             for level in (1, 2, 3):
                 items = []
@@ -436,8 +471,9 @@ class CpSatModel:
 
     def energised_interval(self, i: int) -> cp_model.IntervalVar:
         start = self.tasks[i].start
-        return self.model.new_interval_var(start, self.power_end - start, self.power_end,
-                                           f"T{i}_energised")  # fmt: skip
+        return self.model.new_interval_var(
+            start, self.power_end - start, self.power_end, f"T{i}_energised"
+        )
 
     def add_supply_cumulative(self, site: str, level: int, items: list[tuple]) -> None:
         profile = self.supply_profile(site, level)
@@ -523,15 +559,21 @@ class CpSatModel:
     @staticmethod
     def path_bound(instance: Instance, cpm: CriticalPath) -> int:
         """The objective's floor from CPM alone: forced late days, then the CPM length."""
-        late = sum(m.weight * late_floor(instance, cpm, m) for m in instance.milestones
-                   if m.target is not None and m.tasks)  # fmt: skip
+        late = sum(
+            m.weight * late_floor(instance, cpm, m)
+            for m in instance.milestones
+            if m.target is not None and m.tasks
+        )
         return late * instance.tardiness_weight + cpm.length
 
     def sink_tasks(self) -> set[int]:
         """Tasks whose end no later task's end is sure to pass (no FS/FF successor with
         lag >= 0): the only ones that can set the makespan."""
-        covered = {link.pred for link in self.instance.links
-                   if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0}  # fmt: skip
+        covered = {
+            link.pred
+            for link in self.instance.links
+            if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0
+        }
         return set(range(self.instance.num_tasks)) - covered
 
     def succ_within(self, i: int, members: set[int]) -> bool:
@@ -556,9 +598,9 @@ class CpSatModel:
     def add_search_strategy(self) -> None:
         """Branch on the lowest start first, at its minimum (used by the ``fixed`` worker)."""
         if self.prefers_complete_search():
-            self.model.add_decision_strategy([t.start for t in self.tasks],
-                                             cp_model.CHOOSE_LOWEST_MIN,
-                                             cp_model.SELECT_MIN_VALUE)  # fmt: skip
+            self.model.add_decision_strategy(
+                [t.start for t in self.tasks], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+            )
 
     # ------------------------------------------------------------ hints
 
@@ -595,9 +637,13 @@ class ProgressLogger(cp_model.CpSolverSolutionCallback):
     `twin` gives the callback of a second search that runs at the same time and writes to
     the same record."""
 
-    def __init__(self, on_progress: Progress | None, started: float,
-                 history: list[tuple[float, int, int]] | None = None,
-                 lock: threading.Lock | None = None):  # fmt: skip
+    def __init__(
+        self,
+        on_progress: Progress | None,
+        started: float,
+        history: list[tuple[float, int, int]] | None = None,
+        lock: threading.Lock | None = None,
+    ):
         super().__init__()
         self.started = started
         self.history = [] if history is None else history
@@ -657,8 +703,9 @@ def solve(
     budget = options.time_limit - (time.perf_counter() - started)
     logger = ProgressLogger(on_progress, started)  # times count the model's building
     if baseline is not None:
-        best = found(built, run(built, options, budget * STAGE_ONE_SHARE, logger, stop),
-                     prefer_crews)  # fmt: skip
+        best = found(
+            built, run(built, options, budget * STAGE_ONE_SHARE, logger, stop), prefer_crews
+        )
     else:
         best = search(built, options, budget, logger, stop, hint, prefer_crews)
     result.status = STATUS.get(best.code, Status.UNKNOWN)
@@ -685,20 +732,31 @@ class Found:
     bound: float = 0.0
 
 
-def found(built: CpSatModel, solver: cp_model.CpSolver,
-          prefer: list[tuple[str, ...]] | None = None) -> Found:  # fmt: skip
+def found(
+    built: CpSatModel, solver: cp_model.CpSolver, prefer: list[tuple[str, ...]] | None = None
+) -> Found:
     code = solver.status_code  # type: ignore[attr-defined]
     if code == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model (a modsched bug): {built.model.validate()}")
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Found(code, bound=solver.best_objective_bound)
-    return Found(code, read_solution(built, solver, prefer), round(solver.objective_value),
-                 solver.best_objective_bound)  # fmt: skip
+    return Found(
+        code,
+        read_solution(built, solver, prefer),
+        round(solver.objective_value),
+        solver.best_objective_bound,
+    )
 
 
-def search(built: CpSatModel, options: SolveOptions, budget: float, logger: ProgressLogger,
-           stop: threading.Event | None, hint: Solution | None = None,
-           prefer: list[tuple[str, ...]] | None = None) -> Found:  # fmt: skip
+def search(
+    built: CpSatModel,
+    options: SolveOptions,
+    budget: float,
+    logger: ProgressLogger,
+    stop: threading.Event | None,
+    hint: Solution | None = None,
+    prefer: list[tuple[str, ...]] | None = None,
+) -> Found:
     """The search. A makespan model (no milestone targets: PSPLIB-like) on 2 workers or
     more first gets a proving stage for ``PROOF_SHARE`` of the time (at least
     ``PROOF_SECONDS``): the model and its mirror (`both_ways`) when time can run backwards
@@ -736,9 +794,16 @@ def search(built: CpSatModel, options: SolveOptions, budget: float, logger: Prog
     return second
 
 
-def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget: float,
-              logger: ProgressLogger, stop: threading.Event | None, hint: Solution | None,
-              prefer: list[tuple[str, ...]] | None) -> Found:  # fmt: skip
+def both_ways(
+    built: CpSatModel,
+    mirror: Instance,
+    options: SolveOptions,
+    budget: float,
+    logger: ProgressLogger,
+    stop: threading.Event | None,
+    hint: Solution | None,
+    prefer: list[tuple[str, ...]] | None,
+) -> Found:
     """Search the model and its mirror (time running backwards) at once, half the workers
     each (with one worker CP-SAT runs its complete search; up to ``PROVING_TASKS`` tasks
     both with the `proving` settings), until one proves its optimum or the best plan of
@@ -777,8 +842,9 @@ def both_ways(built: CpSatModel, mirror: Instance, options: SolveOptions, budget
     bound = max(r.bound for r in results)
     if all(r.objective is None for r in results):
         return Found(cp_model.UNKNOWN, bound=bound)
-    objective, best = min((r.objective, k) for k, r in enumerate(results)
-                          if r.objective is not None)  # fmt: skip
+    objective, best = min(
+        (r.objective, k) for k, r in enumerate(results) if r.objective is not None
+    )
     if any(r.code == cp_model.OPTIMAL for r in results) or objective <= bound:
         return Found(cp_model.OPTIMAL, results[best].solution, objective, objective)
     return Found(cp_model.FEASIBLE, results[best].solution, objective, bound)
@@ -797,9 +863,14 @@ def proving(params: sat_parameters_pb2.SatParameters) -> None:
     params.also_bump_variables_in_conflict_reasons = True
 
 
-def run(built: CpSatModel, options: SolveOptions, budget: float,
-         callback: cp_model.CpSolverSolutionCallback | None,
-         stop: threading.Event | None, lns_only: bool = False) -> cp_model.CpSolver:  # fmt: skip
+def run(
+    built: CpSatModel,
+    options: SolveOptions,
+    budget: float,
+    callback: cp_model.CpSolverSolutionCallback | None,
+    stop: threading.Event | None,
+    lns_only: bool = False,
+) -> cp_model.CpSolver:
     """Solve in a worker thread while this (main) thread stays in Python, so that signal
     handlers run at once and ``stop`` can end the search."""
     solver = cp_model.CpSolver()
@@ -813,8 +884,9 @@ def run(built: CpSatModel, options: SolveOptions, budget: float,
     return solver
 
 
-def wait(jobs: list[Job], stop: threading.Event | None,
-         done: Callable[[], bool] = lambda: False) -> list[int]:  # fmt: skip
+def wait(
+    jobs: list[Job], stop: threading.Event | None, done: Callable[[], bool] = lambda: False
+) -> list[int]:
     """Run each (solver, model, callback) in a thread of its own until all end; all are
     stopped once ``stop`` is set, ``done()`` holds or one of them ends with a proof
     (optimal or infeasible: CP-SAT's bound callback does not report a search that closes
@@ -854,9 +926,15 @@ def wait(jobs: list[Job], stop: threading.Event | None,
     return codes
 
 
-def _stabilise(built: CpSatModel, options: SolveOptions, result: SolveResult,
-               baseline: Solution, started: float, stop: threading.Event | None,
-               prefer_crews: list[tuple[str, ...]] | None) -> None:  # fmt: skip
+def _stabilise(
+    built: CpSatModel,
+    options: SolveOptions,
+    result: SolveResult,
+    baseline: Solution,
+    started: float,
+    stop: threading.Event | None,
+    prefer_crews: list[tuple[str, ...]] | None,
+) -> None:
     """Stage two of a replan: the fewest changes at no worse an objective."""
     assert result.solution is not None and result.objective is not None
     built.minimise_changes(baseline, result.objective)
@@ -911,8 +989,14 @@ def read_crew_counts(built: CpSatModel, solver: cp_model.CpSolver) -> dict[int, 
     return use
 
 
-def name_crews(instance: Instance, p: int, users: list[tuple[int, int]], starts: list[int],
-               crews: list[list[str]], prefer: list[tuple[str, ...]] | None) -> None:  # fmt: skip
+def name_crews(
+    instance: Instance,
+    p: int,
+    users: list[tuple[int, int]],
+    starts: list[int],
+    crews: list[list[str]],
+    prefer: list[tuple[str, ...]] | None,
+) -> None:
     """Give each task the crews of pool ``p`` it uses, by start order: pinned crews first,
     then preferred ones (the baseline's), then the lowest-numbered free crew. In start
     order a crew free on a task's first day is free on all of it, so this never fails
@@ -939,8 +1023,7 @@ def name_crews(instance: Instance, p: int, users: list[tuple[int, int]], starts:
             if crew not in chosen and (a == b or free(crew, a, b)):
                 chosen.append(crew)
         if len(chosen) < count:
-            raise RuntimeError(f"could not name {count} crews of '{pool.id}' for "
-                               f"'{tasks[i].id}'")  # fmt: skip
+            raise RuntimeError(f"could not name {count} crews of '{pool.id}' for '{tasks[i].id}'")
         for crew in chosen:
             if a < b:
                 bisect.insort(busy[crew], (a, b))

@@ -59,8 +59,9 @@ class _Late(_Infeasible):
 # Public API
 
 
-def greedy(instance: Instance, rule: str = "lst", repairs: int = 5,
-           order: list[int] | None = None) -> Solution | None:  # fmt: skip
+def greedy(
+    instance: Instance, rule: str = "lst", repairs: int = 5, order: list[int] | None = None
+) -> Solution | None:
     """Schedule ``instance`` with the serial scheme and priority ``rule``, or, given
     ``order`` (a key per task, smaller first), in that order: with the starts of a plan as
     the order this left-justifies it, no task starting later than it did.
@@ -75,13 +76,17 @@ def greedy(instance: Instance, rule: str = "lst", repairs: int = 5,
         raise ValueError(f"unknown priority rule {rule!r}; known: {', '.join(PRIORITY_RULES)}")
     try:
         network = _Network.build(instance)
-        keys = ([(order[i], i) for i in range(instance.num_tasks)] if order is not None
-                else network.priority(rule))  # fmt: skip
+        keys = (
+            [(order[i], i) for i in range(instance.num_tasks)]
+            if order is not None
+            else network.priority(rule)
+        )
         boost = [0] * instance.num_tasks
         for attempt in range(repairs + 1):
             try:
                 return _Scheduler(instance, network).run(
-                    [(-b, *key) for b, key in zip(boost, keys, strict=True)])
+                    [(-b, *key) for b, key in zip(boost, keys, strict=True)]
+                )
             except _Late as exc:
                 if attempt == repairs:
                     raise
@@ -171,8 +176,12 @@ class _Network:
         free = [t.fixed_start is None for t in tasks]
         network = cls(instance, preds, succs, _topological(n, preds, free))
         network.earliest = network._forward()
-        horizon = max([instance.horizon, *(s + t.duration for s, t in
-                                          zip(network.earliest, tasks, strict=True))])
+        horizon = max(
+            [
+                instance.horizon,
+                *(s + t.duration for s, t in zip(network.earliest, tasks, strict=True)),
+            ]
+        )
         network.latest = network._backward(network._due(targets=True, horizon=horizon))
         network.hard_latest = network._backward(network._due(targets=False, horizon=None))
         return network
@@ -180,8 +189,9 @@ class _Network:
     def _forward(self) -> list[int]:
         """Earliest starts from releases and links (pinned tasks at their start)."""
         tasks = self.instance.tasks
-        earliest = [t.fixed_start if t.fixed_start is not None else max(0, t.release)
-                    for t in tasks]
+        earliest = [
+            t.fixed_start if t.fixed_start is not None else max(0, t.release) for t in tasks
+        ]
         for b in self.order:
             for a, offset in self.preds[b]:
                 earliest[b] = max(earliest[b], earliest[a] + offset)
@@ -204,7 +214,8 @@ class _Network:
                     due_end[i] = min(due_end[i], day + 1)
         fallback = _NEVER if horizon is None else horizon
         return [
-            t.fixed_start if t.fixed_start is not None
+            t.fixed_start
+            if t.fixed_start is not None
             else (end if end < _NEVER else fallback) - t.duration
             for t, end in zip(tasks, due_end, strict=True)
         ]
@@ -289,20 +300,29 @@ class _Need:
     energise_kw: int
 
 
-def _eligible(instance: Instance, skill: str, site: str | None,
-              cache: dict[tuple[str, str | None], list[int]]) -> list[int]:
+def _eligible(
+    instance: Instance, skill: str, site: str | None, cache: dict[tuple[str, str | None], list[int]]
+) -> list[int]:
     """Pools with crews that serve ``skill`` at ``site``, specialists first (so that
     multi-skill crews stay free for what only they can do)."""
     key = (skill, site)
     if key not in cache:
-        pools = [p for p, pool in enumerate(instance.pools)
-                 if pool.count > 0 and pool.serves(skill, site)]
+        pools = [
+            p
+            for p, pool in enumerate(instance.pools)
+            if pool.count > 0 and pool.serves(skill, site)
+        ]
         cache[key] = sorted(pools, key=lambda p: (len(instance.pools[p].skills), p))
     return cache[key]
 
 
-def _need(instance: Instance, task: Task, res_row: dict[str, int], site_row: dict[str, int],
-          cache: dict[tuple[str, str | None], list[int]]) -> _Need:
+def _need(
+    instance: Instance,
+    task: Task,
+    res_row: dict[str, int],
+    site_row: dict[str, int],
+    cache: dict[tuple[str, str | None], list[int]],
+) -> _Need:
     """Resolve a task's demands; raises when a demand names nothing that exists."""
     resources = []
     for rid, amount in task.resources.items():
@@ -323,16 +343,18 @@ def _need(instance: Instance, task: Task, res_row: dict[str, int], site_row: dic
     site = site_row.get(task.site, -1) if task.site is not None else -1
     if gate and site < 0:
         raise _Infeasible(f"task {task.id}: needs power but its site has no supply")
-    return _Need(task.duration, resources, skills, union, site, gate,
-                 task.power_kw, task.energise_kw)
+    return _Need(
+        task.duration, resources, skills, union, site, gate, task.power_kw, task.energise_kw
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Crew matching
 
 
-def _match(skills: list[tuple[str, int, list[int]]], caps: dict[int, int]
-           ) -> list[dict[int, int]] | None:
+def _match(
+    skills: list[tuple[str, int, list[int]]], caps: dict[int, int]
+) -> list[dict[int, int]] | None:
     """Crews per (skill, pool) covering every skill need within pool ``caps``, or None.
 
     A tiny max-flow by unit augmenting paths: skill units on one side, pools (with a
@@ -347,8 +369,13 @@ def _match(skills: list[tuple[str, int, list[int]]], caps: dict[int, int]
     return used
 
 
-def _augment(k: int, skills: list[tuple[str, int, list[int]]], left: dict[int, int],
-             used: list[dict[int, int]], seen: set[int]) -> bool:
+def _augment(
+    k: int,
+    skills: list[tuple[str, int, list[int]]],
+    left: dict[int, int],
+    used: list[dict[int, int]],
+    seen: set[int],
+) -> bool:
     """Give skill ``k`` one more crew, moving other skills' crews to other pools if needed."""
     for p in skills[k][2]:
         if p in seen:
@@ -393,7 +420,7 @@ class _Days:
         for supply in instance.supplies:
             end = length if supply.end is None else supply.end
             for g in range(int(supply.kind)):
-                self.supply[self.site_row[supply.site], g, max(0, supply.start):end] += supply.kw
+                self.supply[self.site_row[supply.site], g, max(0, supply.start) : end] += supply.kw
         self.slack = self.supply.copy()
         self.stable = _stable_day(instance)
 
@@ -406,8 +433,10 @@ class _Days:
         self.pool_free = _extend(self.pool_free, extra)
         self.supply = _extend(self.supply, extra)
         self.slack = _extend(self.slack, extra)
-        self.busy = [np.concatenate([b, np.zeros((b.shape[0], extra), dtype=bool)], axis=1)
-                     for b in self.busy]
+        self.busy = [
+            np.concatenate([b, np.zeros((b.shape[0], extra), dtype=bool)], axis=1)
+            for b in self.busy
+        ]
         self.length += extra
 
     # -- probing a start -----------------------------------------------------------------
@@ -536,17 +565,22 @@ class _Days:
     def overloads(self, need: _Need, s: int, crews: list[tuple[int, int]]) -> list[str]:
         """What is over capacity on ``[s, s + d)`` (for pinned tasks, placed unchecked)."""
         lo, hi = max(s, 0), max(s + need.duration, 0)
-        found = [self.instance.resources[row].id for row, _ in need.resources
-                 if (self.res_free[row, lo:hi] < 0).any()]
-        found += [self.instance.pools[p].id for p in {p for p, _ in crews}
-                  if (self.pool_free[p, lo:hi] < 0).any()]
-        if need.gate and (self.slack[need.site, :need.gate, lo:] < 0).any():
+        found = [
+            self.instance.resources[row].id
+            for row, _ in need.resources
+            if (self.res_free[row, lo:hi] < 0).any()
+        ]
+        found += [
+            self.instance.pools[p].id
+            for p in {p for p, _ in crews}
+            if (self.pool_free[p, lo:hi] < 0).any()
+        ]
+        if need.gate and (self.slack[need.site, : need.gate, lo:] < 0).any():
             found.append("power")
         return found
 
 
-def _crews_by_skill(used: list[dict[int, int]], chosen: dict[int, list[int]]
-                    ) -> list[list[int]]:
+def _crews_by_skill(used: list[dict[int, int]], chosen: dict[int, list[int]]) -> list[list[int]]:
     """Hand the chosen crews of each pool out to the skills, in skill order.
 
     Returns one list per skill of ``pool * 2**20 + crew`` codes (decoded by the caller)."""
@@ -555,7 +589,7 @@ def _crews_by_skill(used: list[dict[int, int]], chosen: dict[int, list[int]]
     for share in used:
         codes = []
         for p, k in sorted(share.items()):
-            for crew in chosen[p][cursor[p]:cursor[p] + k]:
+            for crew in chosen[p][cursor[p] : cursor[p] + k]:
                 codes.append((p << 20) | crew)
             cursor[p] += k
         out.append(codes)
@@ -586,7 +620,7 @@ def _windowed(base: int, windows: tuple, length: int) -> np.ndarray:
     """``base`` on every day of ``[0, length)`` except inside windows (their value)."""
     values = np.full(length, base, dtype=np.int64)
     for window in windows:
-        values[max(0, window.start):max(0, min(length, window.end))] = window.value
+        values[max(0, window.start) : max(0, min(length, window.end))] = window.value
     return values
 
 
@@ -636,8 +670,9 @@ class _Scheduler:
         self.network = network
         self.days = _Days(instance, _initial_length(instance, network))
         cache: dict[tuple[str, str | None], list[int]] = {}
-        self.needs = [_need(instance, t, self.days.res_row, self.days.site_row, cache)
-                      for t in instance.tasks]
+        self.needs = [
+            _need(instance, t, self.days.res_row, self.days.site_row, cache) for t in instance.tasks
+        ]
         self.starts: list[int | None] = [None] * instance.num_tasks
         self.crews: list[tuple[str, ...]] = [()] * instance.num_tasks
 
@@ -689,14 +724,18 @@ class _Scheduler:
                 crews = self._pinned_crews(i, s)
             lo, hi = max(s, 0), max(s + task.duration, 0)
             if any(self.days.busy[p][k, lo:hi].any() for p, k in crews):
-                log.warning("greedy: pinned task %s at day %d shares a crew with another "
-                            "pinned task", task.id, s)
+                log.warning(
+                    "greedy: pinned task %s at day %d shares a crew with another pinned task",
+                    task.id,
+                    s,
+                )
             self.days.place(need, s, crews)
             self.starts[i] = s
             over = self.days.overloads(need, s, crews)
             if over:
-                log.warning("greedy: pinned task %s at day %d overloads %s",
-                            task.id, s, ", ".join(over))
+                log.warning(
+                    "greedy: pinned task %s at day %d overloads %s", task.id, s, ", ".join(over)
+                )
         self._check_pinned_links(pinned)
 
     def _crew_row(self, task: Task, crew: str) -> tuple[int, int] | None:
@@ -712,12 +751,21 @@ class _Scheduler:
         """Crews for a pinned task without ``fixed_crews``; raises when none are free."""
         lo = max(s, 0)
         need = self.needs[i]
-        shifted = _Need(max(s + need.duration, 0) - lo, need.resources, need.skills,
-                        need.pools, need.site, need.gate, need.power_kw, need.energise_kw)
+        shifted = _Need(
+            max(s + need.duration, 0) - lo,
+            need.resources,
+            need.skills,
+            need.pools,
+            need.site,
+            need.gate,
+            need.power_kw,
+            need.energise_kw,
+        )
         found, codes = self.days.crews_at(shifted, lo)
         if codes is None or found != lo:
-            raise _Infeasible(f"pinned task {self.instance.tasks[i].id}: no free crews "
-                              f"at its fixed start {s}")
+            raise _Infeasible(
+                f"pinned task {self.instance.tasks[i].id}: no free crews at its fixed start {s}"
+            )
         return self._record_crews(i, codes)
 
     def _check_pinned_links(self, pinned: list[int]) -> None:
@@ -726,10 +774,17 @@ class _Scheduler:
         for b in pinned:
             for a, offset in self.network.preds[b]:
                 start_a, start_b = self.starts[a], self.starts[b]
-                if a in pinned_set and start_a is not None and start_b is not None \
-                        and start_b < start_a + offset:
-                    log.warning("greedy: pinned tasks %s and %s violate their link",
-                                self.instance.tasks[a].id, self.instance.tasks[b].id)
+                if (
+                    a in pinned_set
+                    and start_a is not None
+                    and start_b is not None
+                    and start_b < start_a + offset
+                ):
+                    log.warning(
+                        "greedy: pinned tasks %s and %s violate their link",
+                        self.instance.tasks[a].id,
+                        self.instance.tasks[b].id,
+                    )
 
     # -- unpinned tasks ------------------------------------------------------------------
 
@@ -758,20 +813,24 @@ class _Scheduler:
         while True:
             fit = days.first_fit(need, s)
             if fit is None:
-                raise _Infeasible(f"task {task.id}: capacity or power never suffice "
-                                  f"from day {s} on")
+                raise _Infeasible(
+                    f"task {task.id}: capacity or power never suffice from day {s} on"
+                )
             if fit > latest:
                 raise _Late(
                     f"task {task.id}: earliest feasible start {fit} (from day "
                     f"{self._lower_bound(i)}) is after its latest start {latest} (its "
-                    "deadline, a milestone deadline or a pinned or deadlined successor)", i)
+                    "deadline, a milestone deadline or a pinned or deadlined successor)",
+                    i,
+                )
             nxt, codes = days.crews_at(need, fit)
             if codes is not None:
                 s = fit
                 break
             if fit >= days.stable:
-                raise _Infeasible(f"task {task.id}: its pools never have enough crews "
-                                  f"free from day {fit} on")
+                raise _Infeasible(
+                    f"task {task.id}: its pools never have enough crews free from day {fit} on"
+                )
             s = nxt
         days.place(need, s, self._record_crews(i, codes))
         self.starts[i] = s

@@ -106,8 +106,11 @@ class WindowSearch:
             self.by_site[tasks[i].site].append(i)
 
     def eligible(self, task: Task) -> set[str]:
-        return {self.instance.pools[p].id for skill in task.skills
-                for p in self.instance.eligible_pools(task, skill)}  # fmt: skip
+        return {
+            self.instance.pools[p].id
+            for skill in task.skills
+            for p in self.instance.eligible_pools(task, skill)
+        }
 
     def end(self, i: int) -> int:
         return self.starts[i] + self.instance.tasks[i].duration
@@ -147,7 +150,7 @@ class WindowSearch:
         ordered = sorted(scope, key=lambda i: self.starts[i])
         cut = next((k for k, i in enumerate(ordered) if self.starts[i] >= anchor), len(ordered))
         first = max(0, min(cut - int(size * before), len(ordered) - size))
-        free = sorted(ordered[first:first + size])
+        free = sorted(ordered[first : first + size])
         lo = min(self.starts[i] for i in free)
         hi = max(self.end(i) for i in free)
         lo = max(0, lo - int(SLACK * (hi - lo)))
@@ -164,24 +167,52 @@ class WindowSearch:
         resources = {r for i in free for r in tasks[i].resources}
         pools = set().union(*(self.pools_of[i] for i in free))
         sites = {tasks[i].site for i in free if tasks[i].gate > 0}
-        pinned = [j for j, task in enumerate(tasks) if j not in free
-                  and self.meets(j, task, lo, hi, resources, pools, sites)]  # fmt: skip
+        pinned = [
+            j
+            for j, task in enumerate(tasks)
+            if j not in free and self.meets(j, task, lo, hi, resources, pools, sites)
+        ]
         order = window.free + pinned
         new_index = {j: k for k, j in enumerate(order)}
         sub_tasks = [self.freed(i, window, free) for i in window.free]
-        sub_tasks += [replace(tasks[j], fixed_start=self.starts[j], fixed_crews=self.crews[j],
-                              release=0, deadline=None) for j in pinned]  # fmt: skip
-        links = [replace(link, pred=new_index[link.pred], succ=new_index[link.succ])
-                 for i in window.free for link in self.succs[i] if link.succ in free]
+        sub_tasks += [
+            replace(
+                tasks[j],
+                fixed_start=self.starts[j],
+                fixed_crews=self.crews[j],
+                release=0,
+                deadline=None,
+            )
+            for j in pinned
+        ]
+        links = [
+            replace(link, pred=new_index[link.pred], succ=new_index[link.succ])
+            for i in window.free
+            for link in self.succs[i]
+            if link.succ in free
+        ]
         milestones = []
         for m in sorted({m for i in window.free for m in self.of_task[i]}):
             milestones.append(self.freed_milestone(inst.milestones[m], free, new_index))
-        sub = replace(inst, name=f"{inst.name}:{window.kind}", tasks=tuple(sub_tasks),
-                      links=tuple(links), milestones=tuple(milestones))  # fmt: skip
+        sub = replace(
+            inst,
+            name=f"{inst.name}:{window.kind}",
+            tasks=tuple(sub_tasks),
+            links=tuple(links),
+            milestones=tuple(milestones),
+        )
         return sub, order
 
-    def meets(self, j: int, task: Task, lo: int, hi: int, resources: set[str],
-              pools: set[str], sites: set[str | None]) -> bool:  # fmt: skip
+    def meets(
+        self,
+        j: int,
+        task: Task,
+        lo: int,
+        hi: int,
+        resources: set[str],
+        pools: set[str],
+        sites: set[str | None],
+    ) -> bool:
         """Can pinned task ``j`` meet a freed task on a resource, a pool or a site's power
         inside ``[lo, hi)``? Energised load counts from its start to the end of time."""
         s, e = self.starts[j], self.end(j)
@@ -190,29 +221,47 @@ class WindowSearch:
             return s < hi
         if not (e > lo and s < hi and task.duration > 0):
             return False
-        return ((powered and task.power_kw > 0) or bool(resources.intersection(task.resources))
-                or any(c.split("#")[0] in pools for c in self.crews[j]))  # fmt: skip
+        return (
+            (powered and task.power_kw > 0)
+            or bool(resources.intersection(task.resources))
+            or any(c.split("#")[0] in pools for c in self.crews[j])
+        )
 
     def freed(self, i: int, window: Window, free: set[int]) -> Task:
         """Task ``i`` kept inside the window and after / before its pinned neighbours: every
         link bounds the later start from the earlier one (``graph.start_distance``)."""
         tasks = self.instance.tasks
         task = tasks[i]
-        release = max([task.release, window.lo, *(
-            self.starts[link.pred] + start_distance(link, tasks)
-            for link in self.preds[i] if link.pred not in free)])  # fmt: skip
-        latest_start = min([window.hi - task.duration, *(
-            self.starts[link.succ] - start_distance(link, tasks)
-            for link in self.succs[i] if link.succ not in free)])  # fmt: skip
+        release = max(
+            [
+                task.release,
+                window.lo,
+                *(
+                    self.starts[link.pred] + start_distance(link, tasks)
+                    for link in self.preds[i]
+                    if link.pred not in free
+                ),
+            ]
+        )
+        latest_start = min(
+            [
+                window.hi - task.duration,
+                *(
+                    self.starts[link.succ] - start_distance(link, tasks)
+                    for link in self.succs[i]
+                    if link.succ not in free
+                ),
+            ]
+        )
         deadline = latest_start + task.duration
         if task.deadline is not None:
             deadline = min(deadline, task.deadline)
         return replace(task, release=release, deadline=deadline)
 
-    def freed_milestone(self, milestone: Milestone, free: set[int],
-                        new_index: dict[int, int]) -> Milestone:  # fmt: skip
-        pinned_day = max((self.end(i) - 1 for i in milestone.tasks if i not in free),
-                         default=None)  # fmt: skip
+    def freed_milestone(
+        self, milestone: Milestone, free: set[int], new_index: dict[int, int]
+    ) -> Milestone:
+        pinned_day = max((self.end(i) - 1 for i in milestone.tasks if i not in free), default=None)
         target = milestone.target
         if target is not None and pinned_day is not None:
             target = max(target, pinned_day)
@@ -221,8 +270,9 @@ class WindowSearch:
 
     # ------------------------------------------------------------ one step
 
-    def step(self, window: Window, options: SolveOptions, seconds: float,
-             stop: threading.Event | None) -> tuple[bool, bool, float]:  # fmt: skip
+    def step(
+        self, window: Window, options: SolveOptions, seconds: float, stop: threading.Event | None
+    ) -> tuple[bool, bool, float]:
         """Solve one window; (taken: no worse, proven optimal, CP-SAT's deterministic time)."""
         sub, order = self.sub_instance(window)
         hint = Solution([self.starts[j] for j in order], [self.crews[j] for j in order])
@@ -245,8 +295,12 @@ class WindowSearch:
         objective = objective_value(self.instance, starts)
         if objective > self.objective:
             return False, proven, spent
-        counts = {(order[k], p): n for p, users in read_crew_counts(built, solver).items()
-                  for k, n in users if k < len(window.free)}  # fmt: skip
+        counts = {
+            (order[k], p): n
+            for p, users in read_crew_counts(built, solver).items()
+            for k, n in users
+            if k < len(window.free)
+        }
         try:
             crews = self.rename(starts, window.free, counts)
         except RuntimeError as error:  # pinned crews of the whole plan in the way
@@ -255,8 +309,9 @@ class WindowSearch:
         self.starts, self.crews, self.objective = starts, crews, objective
         return True, proven, spent
 
-    def rename(self, starts: list[int], free: list[int],
-               counts: dict[tuple[int, int], int]) -> list[tuple[str, ...]]:  # fmt: skip
+    def rename(
+        self, starts: list[int], free: list[int], counts: dict[tuple[int, int], int]
+    ) -> list[tuple[str, ...]]:
         """Crews of the whole plan once the window's tasks have moved: every pool that a
         freed task used before or uses now is named again in start order (preferring
         each task's crews of the incumbent), which cannot fail where the pool's load fits
@@ -278,8 +333,9 @@ class WindowSearch:
                     users[p].append((j, n))
         for (i, p), n in counts.items():
             users[p].append((i, n))
-        named: list[list[str]] = [[c for c in names if index[c.split("#")[0]] not in touched]
-                                  for names in self.crews]  # fmt: skip
+        named: list[list[str]] = [
+            [c for c in names if index[c.split("#")[0]] not in touched] for names in self.crews
+        ]
         for p in sorted(touched):
             name_crews(self.instance, p, users[p], starts, named, self.crews)
         return [tuple(c) for c in named]
@@ -304,8 +360,10 @@ def improve(
     stats, size = Stats(), min(FIRST_SIZE, len(search.movable))
     work = seconds * ONE_WORKER_SHARE if options.workers <= 1 else float("inf")
     while size > 0 and not (stop is not None and stop.is_set()):
-        left = min(seconds - (time.perf_counter() - started),
-                   (work - stats.deterministic_time) / ONE_WORKER_SHARE)  # fmt: skip
+        left = min(
+            seconds - (time.perf_counter() - started),
+            (work - stats.deterministic_time) / ONE_WORKER_SHARE,
+        )
         if left < MIN_STEP_SECONDS:
             break
         window = search.pick(size)
@@ -318,9 +376,16 @@ def improve(
             stats.improved += 1
             if on_improve:
                 on_improve(search.objective)
-        log.debug("window %s %d tasks [%d, %d): %s %d -> %d", window.kind, len(window.free),
-                  window.lo, window.hi, "taken" if taken else "kept", before,
-                  search.objective)  # fmt: skip
+        log.debug(
+            "window %s %d tasks [%d, %d): %s %d -> %d",
+            window.kind,
+            len(window.free),
+            window.lo,
+            window.hi,
+            "taken" if taken else "kept",
+            before,
+            search.objective,
+        )
         if proven:
             size = min(MAX_SIZE, len(search.movable), int(size * 1.2) + 1)
         else:
@@ -339,8 +404,9 @@ def solve(
     """`improve` as a solver: the hint (the greedy plan) is the first plan; the bound is
     the critical path's (no model of the whole program is solved, so none better)."""
     started = time.perf_counter()
-    result = SolveResult("cp-sat windows", Status.FEASIBLE, workers=options.workers,
-                         seed=options.seed)  # fmt: skip
+    result = SolveResult(
+        "cp-sat windows", Status.FEASIBLE, workers=options.workers, seed=options.seed
+    )
     bound = CpSatModel.path_bound(instance, cpm or critical_path(instance))
 
     def improved(objective: int) -> None:
@@ -355,8 +421,9 @@ def solve(
     solution, stats = improve(instance, hint, options, seconds, improved, stop)
     violations = validate(instance, solution)
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid
-        log.error("the window search broke a rule (%s); keeping the plan it started from",
-                  violations[0])  # fmt: skip
+        log.error(
+            "the window search broke a rule (%s); keeping the plan it started from", violations[0]
+        )
         solution = hint
     result.solution, result.bound = solution, bound
     result.objective = objective_value(instance, solution.starts)
@@ -364,6 +431,7 @@ def solve(
         result.status = Status.OPTIMAL
     result.interrupted = bool(stop and stop.is_set())
     result.seconds = time.perf_counter() - started
-    log.info("windows: %d steps, %d improving, %d proven", stats.steps, stats.improved,
-             stats.proven)  # fmt: skip
+    log.info(
+        "windows: %d steps, %d improving, %d proven", stats.steps, stats.improved, stats.proven
+    )
     return result

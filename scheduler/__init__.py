@@ -5,9 +5,8 @@ The pipeline, front to back: `load_project` -> `expand` -> `Instance` -> `solve`
 Replanning: `replan`, `compare`.
 """
 
-from scheduler.diagnose import Infeasible
 from scheduler.domain.load import load_project
-from scheduler.domain.yamlio import InputError
+from scheduler.errors import Infeasible, InputError
 from scheduler.expand import expand
 from scheduler.instance import Instance, Solution
 from scheduler.pipeline import Outcome, plan_project, write_outputs

@@ -31,8 +31,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scheduler.errors import BenchInputError, BenchmarkFormatError
 from scheduler.graph import critical_path
-from scheduler.importers import BenchmarkFormatError, best_known, read_benchmark
+from scheduler.importers import best_known, read_benchmark
 from scheduler.instance import Instance, Solution, objective_value
 from scheduler.output import write_atomic
 from scheduler.solvers.cpsat import SolveOptions, solve
@@ -83,10 +84,6 @@ COLUMNS = [
 ]
 Row = dict[str, object]
 OnRow = Callable[[Row, int, int], None]
-
-
-class BenchInputError(ValueError):
-    """A path or file the bench cannot use; the message is one line."""
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,11 +21,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.diagnose import Infeasible, NoPlanFound
-from scheduler.domain.yamlio import InputError
+from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.solvers.cpsat import SolveOptions
-from scheduler.validate import ScheduleInvalid, validate
+from scheduler.validate import validate
 
 app = typer.Typer(
     help="Schedule prefab-module deployment with CP-SAT.",

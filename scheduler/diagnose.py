@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
-from scheduler.graph import CriticalPath, gate_opening, start_distance
+from scheduler.errors import Infeasible, InfeasibleModel
+from scheduler.graph import CriticalPath, gate_opening
 from scheduler.instance import Gate, Instance, Task
-from scheduler.solvers.cpsat import CpSatModel, InfeasibleModel
+from scheduler.solvers.cpsat import CpSatModel
 
 DayText = Callable[[int], str]
 GATE_WORDS = {
@@ -21,23 +22,6 @@ GATE_WORDS = {
     Gate.TEMPORARY: "temporary or permanent",
     Gate.PERMANENT: "permanent",
 }
-
-
-class Infeasible(Exception):
-    """No plan exists (or none could be found); ``reasons`` are one line each."""
-
-    def __init__(self, reasons: list[str]):
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        """Rebuilt from its reasons when it crosses a process boundary (what-if workers)."""
-        return (type(self), (self.reasons,))
-
-
-class NoPlanFound(Infeasible):
-    """The search ended without a plan but proved nothing impossible (a time limit, or the
-    greedy scheme alone); the command line says so rather than "infeasible"."""
 
 
 def _day(day: int, day_text: DayText | None) -> str:
@@ -109,7 +93,7 @@ def chain_to(instance: Instance, cpm: CriticalPath, task: int) -> list[int]:
         tight = [
             link.pred
             for link in into.get(chain[-1], [])
-            if cpm.earliest[link.pred] + start_distance(link, instance.tasks)
+            if cpm.earliest[link.pred] + link.start_distance(instance.tasks)
             == cpm.earliest[chain[-1]]
         ]
         if not tight:

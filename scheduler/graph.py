@@ -12,18 +12,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from scheduler.instance import Instance, Link, LinkType, Task
-
-
-def start_distance(link: Link, tasks: tuple[Task, ...]) -> int:
-    """The least number of days between the two starts that the link allows."""
-    d_a, d_b = tasks[link.pred].duration, tasks[link.succ].duration
-    return {
-        LinkType.FS: d_a + link.lag,
-        LinkType.SS: link.lag,
-        LinkType.FF: d_a + link.lag - d_b,
-        LinkType.SF: link.lag - d_b,
-    }[link.type]
+from scheduler.instance import Instance, Task
 
 
 def precedence_graph(instance: Instance) -> nx.DiGraph:
@@ -31,7 +20,7 @@ def precedence_graph(instance: Instance) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(range(instance.num_tasks))
     for link in instance.links:
-        distance = start_distance(link, instance.tasks)
+        distance = link.start_distance(instance.tasks)
         old = graph.get_edge_data(link.pred, link.succ)
         if old is None or old["distance"] < distance:
             graph.add_edge(link.pred, link.succ, distance=distance)

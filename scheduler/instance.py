@@ -38,6 +38,11 @@ class Gate(IntEnum):
     TEMPORARY = 2
     PERMANENT = 3
 
+    @property
+    def label(self) -> str:
+        """The name projects and outputs use: none, any, temporary, permanent."""
+        return self.name.lower()
+
 
 class SupplyKind(IntEnum):
     """Kinds of power supply. A supply of kind ``k`` satisfies every gate ``g <= k``."""
@@ -45,6 +50,17 @@ class SupplyKind(IntEnum):
     BACKFEED = 1
     TEMPORARY = 2
     PERMANENT = 3
+
+    @property
+    def label(self) -> str:
+        """The name projects and outputs use: backfeed, temporary, permanent."""
+        return self.name.lower()
+
+
+PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
+# From this many tasks on a program is large: CP-SAT works window by window
+# (solvers/windows.py) and the program Gantt merges each module's runs into one bar.
+LARGE_PROGRAM_TASKS = 2500
 
 
 @dataclass(frozen=True)
@@ -175,6 +191,19 @@ class Link:
     succ: int
     type: LinkType = LinkType.FS
     lag: int = 0
+
+    def start_distance(self, tasks: Sequence[Task]) -> int:
+        """``c`` such that the link states ``s_succ >= s_pred + c``: every solver, CPM and
+        the window search read a link through this (the validator reads LinkType's
+        inequalities itself, to stay independent)."""
+        d_a, d_b = tasks[self.pred].duration, tasks[self.succ].duration
+        if self.type == LinkType.FS:
+            return d_a + self.lag
+        if self.type == LinkType.SS:
+            return self.lag
+        if self.type == LinkType.FF:
+            return d_a + self.lag - d_b
+        return self.lag - d_b  # SF
 
 
 @dataclass(frozen=True)

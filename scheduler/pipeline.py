@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from scheduler.diagnose import DayText, Infeasible, NoPlanFound, explain_infeasible, precheck
+from scheduler.diagnose import DayText, explain_infeasible, precheck
 from scheduler.domain.load import Plan, load_project
-from scheduler.domain.yamlio import InputError, Problem
+from scheduler.errors import Infeasible, InputError, NoPlanFound, Problem
 from scheduler.expand import expand, search_horizon
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
 from scheduler.instance import Instance, Solution, objective_terms, objective_value

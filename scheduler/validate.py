@@ -51,6 +51,7 @@ from functools import lru_cache
 
 import networkx as nx
 
+from scheduler.errors import ScheduleInvalid
 from scheduler.instance import Gate, Instance, LinkType, Solution, Task
 
 RULES = (
@@ -91,22 +92,6 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
-
-
-class ScheduleInvalid(Exception):
-    """A solution breaks rules; ``violations`` holds all of them."""
-
-    def __init__(self, violations: Sequence[Violation], shown: int = 5) -> None:
-        self.violations = list(violations)
-        lines = [f"schedule breaks {len(self.violations)} rule(s):"]
-        lines += [f"  {v}" for v in self.violations[:shown]]
-        if len(self.violations) > shown:
-            lines.append(f"  ... and {len(self.violations) - shown} more")
-        super().__init__("\n".join(lines))
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        """Rebuilt from its violations when it crosses a process boundary (what-if workers)."""
-        return (type(self), (self.violations,))
 
 
 # ----------------------------------------------------------------------------- public API

@@ -16,16 +16,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from scheduler.bench import (
-    COLUMNS,
-    BenchInputError,
-    Kind,
-    collect_files,
-    deviation_figure,
-    run_bench,
-    summarise,
-)
+from scheduler.bench import COLUMNS, Kind, collect_files, deviation_figure, run_bench, summarise
 from scheduler.cli import app
+from scheduler.errors import BenchInputError
 from scheduler.importers import benchmarks_dir, best_known
 from scheduler.solvers.cpsat import SolveOptions
 

@@ -174,7 +174,7 @@ def test_console_script_runs(tmp_path):
 def test_no_plan_found_is_not_called_infeasible(capsys):
     """A search that ends without a plan proved nothing: exit 1, but not "infeasible"."""
     from scheduler.cli import fail_infeasible
-    from scheduler.diagnose import Infeasible, NoPlanFound
+    from scheduler.errors import Infeasible, NoPlanFound
 
     assert fail_infeasible(NoPlanFound(["no plan found within 1 s"])).exit_code == 1
     assert capsys.readouterr().err == (
@@ -232,7 +232,8 @@ def test_a_plan_the_validator_rejects_is_never_written(tmp_path, monkeypatch):
     """Should the search ever hand on a plan that breaks a rule (a bug), the command says
     so without a traceback, exits 1 and writes nothing."""
     from scheduler import pipeline
-    from scheduler.validate import ScheduleInvalid, Violation
+    from scheduler.errors import ScheduleInvalid
+    from scheduler.validate import Violation
 
     def reject(instance, solution):
         raise ScheduleInvalid([Violation("crew-overlap", "t", 3, "crew c#1 on two tasks")])

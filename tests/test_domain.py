@@ -10,7 +10,7 @@ import pytest
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import load_project
-from scheduler.domain.yamlio import InputError
+from scheduler.errors import InputError
 from scheduler.expand import expand
 from scheduler.instance import Gate, LinkType, SupplyKind, Window
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.errors import BenchmarkFormatError
 from scheduler.importers import (
-    BenchmarkFormatError,
     benchmarks_dir,
     best_known,
     read_benchmark,

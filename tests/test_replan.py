@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scheduler.domain.yamlio import InputError
+from scheduler.errors import InputError
 from scheduler.gantt import gantt
 from scheduler.instance import Link, LinkType, Task
 from scheduler.output import write_json
@@ -213,7 +213,7 @@ def test_power_supply_removed(baseline, tmp_path):
 def test_power_supply_resized(baseline, tmp_path):
     """The s2 utility shrinks to 0.4 MW: the 0.5 MW skid can never be energised there."""
     change = "power: {site: s2, supply: utility, mw: 0.4}"
-    from scheduler.diagnose import Infeasible
+    from scheduler.errors import Infeasible
 
     with pytest.raises(Infeasible) as caught:
         replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)

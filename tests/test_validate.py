@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.errors import ScheduleInvalid
 from scheduler.instance import (
     CrewPool,
     Gate,
@@ -25,14 +26,7 @@ from scheduler.instance import (
     Task,
     Window,
 )
-from scheduler.validate import (
-    RULES,
-    ScheduleInvalid,
-    Violation,
-    assert_valid,
-    recompute_objective,
-    validate,
-)
+from scheduler.validate import RULES, Violation, assert_valid, recompute_objective, validate
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from scheduler.domain.calendar import WEEKDAYS, Calendar
 from scheduler.domain.models import ModuleType, Project
-from scheduler.domain.yamlio import Document, InputError, Place, Problem, read_document
+from scheduler.domain.yamlio import Document, Place, read_document
+from scheduler.errors import InputError, Problem
 
 Model = TypeVar("Model", bound=BaseModel)
 

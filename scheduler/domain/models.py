@@ -11,25 +11,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from scheduler.instance import Gate, LinkType, SupplyKind
+from scheduler.instance import PHASES, Gate, LinkType, SupplyKind
 
 GateName = Literal["none", "any", "temporary", "permanent"]
 KindName = Literal["backfeed", "temporary", "permanent"]
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 
-GATES = {
-    "none": Gate.NONE,
-    "any": Gate.ANY,
-    "temporary": Gate.TEMPORARY,
-    "permanent": Gate.PERMANENT,
-}
-KINDS = {
-    "backfeed": SupplyKind.BACKFEED,
-    "temporary": SupplyKind.TEMPORARY,
-    "permanent": SupplyKind.PERMANENT,
-}
-PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
+GATES = {gate.label: gate for gate in Gate}
+KINDS = {kind.label: kind for kind in SupplyKind}
 
 # Bounds far beyond any real program that keep days, kW and scaled amounts far inside the
 # 64-bit integers of CP-SAT and numpy, and dates inside Python's calendar.

@@ -12,40 +12,11 @@ from typing import Any
 
 import yaml
 
+from scheduler.errors import InputError, Problem
+
 Place = tuple[str | int, ...]
 MAX_VALUES = 1_000_000  # values a document may expand to through aliases (billion laughs)
 MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def one_line(text: str) -> str:
-    """Control characters (a newline in a quoted id) escaped: one problem, one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    place: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = f" (line {self.line}, column {self.column})" if self.line else ""
-        place = f": {one_line(self.place)}" if self.place else ""
-        return f"{self.file}{place}{where}: {one_line(self.message)}"
-
-
-class InputError(Exception):
-    """Bad input: one or more problems, each a line a planner can act on."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        """Rebuilt from its problems when it crosses a process boundary (what-if workers)."""
-        return (type(self), (self.problems,))
 
 
 def place_text(place: Place) -> str:

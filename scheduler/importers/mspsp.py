@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import TypeGuard, cast
 
-from scheduler.importers import BenchmarkFormatError
+from scheduler.errors import BenchmarkFormatError
 from scheduler.instance import CrewPool, Instance, Link, Task
 
 Value = int | bool | frozenset[int] | list["Value"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from scheduler.importers import BenchmarkFormatError
+from scheduler.errors import BenchmarkFormatError
 from scheduler.instance import Instance, Link, Resource, Task
 
 PRECEDENCES = "PRECEDENCE RELATIONS"

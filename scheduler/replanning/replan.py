@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from scheduler.diagnose import Infeasible, NoPlanFound, explain_infeasible, precheck
+from scheduler.diagnose import explain_infeasible, precheck
 from scheduler.domain.load import Plan
-from scheduler.domain.yamlio import InputError, Problem
+from scheduler.errors import Infeasible, InputError, NoPlanFound, Problem
 from scheduler.expand import search_horizon, with_horizon
 from scheduler.graph import critical_path
 from scheduler.instance import Instance, Solution, objective_terms, objective_value

@@ -14,7 +14,8 @@ from pydantic import Field
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import MAX_YEARS, parse_model
 from scheduler.domain.models import KINDS, MAX_DAYS, Count, KindName, NonNegativeFloat, Strict
-from scheduler.domain.yamlio import Document, InputError, read_document
+from scheduler.domain.yamlio import Document, read_document
+from scheduler.errors import InputError
 from scheduler.instance import (
     CrewPool,
     Instance,

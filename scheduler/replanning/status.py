@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from scheduler.domain.calendar import Calendar
-from scheduler.domain.yamlio import InputError, Problem
+from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
 
 log = logging.getLogger(__name__)

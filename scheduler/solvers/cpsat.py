@@ -25,6 +25,7 @@ from ortools.graph.python.max_flow import SimpleMaxFlow
 from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
+from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath, critical_path
 from scheduler.instance import (
     CrewPool,
@@ -103,10 +104,6 @@ class CrewVars:
 
     use: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)
     split: dict[tuple[int, str, int], cp_model.LinearExprT] = field(default_factory=dict)
-
-
-class InfeasibleModel(Exception):
-    """Raised while building when a task has no possible start at all."""
 
 
 def late_floor(instance: Instance, cpm: CriticalPath, milestone: Milestone) -> int:
@@ -225,12 +222,11 @@ class CpSatModel:
         self.add_power()
 
     def add_links(self) -> None:
-        """FS: s_b >= e_a + l; SS: s_b >= s_a + l; FF: e_b >= e_a + l; SF: e_b >= s_a + l."""
+        """Each link as ``s_b >= s_a + c`` (durations are fixed: `Link.start_distance`)."""
+        tasks = self.instance.tasks
         for link in self.instance.links:
             a, b = self.tasks[link.pred], self.tasks[link.succ]
-            left = b.start if link.type in (LinkType.FS, LinkType.SS) else b.end
-            right = a.end if link.type in (LinkType.FS, LinkType.FF) else a.start
-            self.model.add(left >= right + link.lag)
+            self.model.add(b.start >= a.start + link.start_distance(tasks))
 
     def add_crews(self) -> None:
         """For each task and skill, sum over eligible pools of split = need; for each pool,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scheduler.instance import Instance, Link, LinkType, Solution, Task, objective_value
+from scheduler.instance import Instance, Solution, Task, objective_value
 
 log = logging.getLogger(__name__)
 
@@ -116,17 +116,6 @@ def best_greedy(instance: Instance) -> Solution | None:
 # Precedence network: topological order, CPM passes, priorities
 
 
-def start_offset(link: Link, pred: Task, succ: Task) -> int:
-    """``c`` such that the link states ``s_succ >= s_pred + c``."""
-    if link.type == LinkType.FS:
-        return pred.duration + link.lag
-    if link.type == LinkType.SS:
-        return link.lag
-    if link.type == LinkType.FF:
-        return pred.duration + link.lag - succ.duration
-    return link.lag - succ.duration  # SF
-
-
 def _topological(n: int, preds: list[list[tuple[int, int]]], free: list[bool]) -> list[int]:
     """Kahn order of the free (unpinned) tasks over links among free tasks."""
     indegree = [0] * n
@@ -170,7 +159,7 @@ class _Network:
         preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         for link in instance.links:
-            offset = start_offset(link, tasks[link.pred], tasks[link.succ])
+            offset = link.start_distance(tasks)
             preds[link.succ].append((link.pred, offset))
             succs[link.pred].append((link.succ, offset))
         free = [t.fixed_start is None for t in tasks]

@@ -34,12 +34,12 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from scheduler.graph import CriticalPath, critical_path, start_distance
+from scheduler.errors import InfeasibleModel
+from scheduler.graph import CriticalPath, critical_path
 from scheduler.instance import Instance, Milestone, Solution, Task, objective_value
 from scheduler.solvers.cpsat import (
     DETERMINISTIC_SHARE,
     CpSatModel,
-    InfeasibleModel,
     Progress,
     SolveOptions,
     name_crews,
@@ -229,7 +229,7 @@ class WindowSearch:
 
     def freed(self, i: int, window: Window, free: set[int]) -> Task:
         """Task ``i`` kept inside the window and after / before its pinned neighbours: every
-        link bounds the later start from the earlier one (``graph.start_distance``)."""
+        link bounds the later start from the earlier one (``Link.start_distance``)."""
         tasks = self.instance.tasks
         task = tasks[i]
         release = max(
@@ -237,7 +237,7 @@ class WindowSearch:
                 task.release,
                 window.lo,
                 *(
-                    self.starts[link.pred] + start_distance(link, tasks)
+                    self.starts[link.pred] + link.start_distance(tasks)
                     for link in self.preds[i]
                     if link.pred not in free
                 ),
@@ -247,7 +247,7 @@ class WindowSearch:
             [
                 window.hi - task.duration,
                 *(
-                    self.starts[link.succ] - start_distance(link, tasks)
+                    self.starts[link.succ] - link.start_distance(tasks)
                     for link in self.succs[i]
                     if link.succ not in free
                 ),

@@ -27,20 +27,18 @@ from benchmarks.report import machine, write_section  # noqa: E402
 def run_one(project: str, time_limit: float, workers: int) -> dict:
     """Load, greedy, CP-SAT; the figures of one project."""
     sys.path.insert(0, str(ROOT))
-    from scheduler.expand import search_horizon
     from scheduler.instance import objective_terms
-    from scheduler.pipeline import cp_sat, load_instance, run_greedy
-    from scheduler.solvers.cpsat import SolveOptions
+    from scheduler.pipeline import load_instance
+    from scheduler.solve import solve_plan
+    from scheduler.solvers.budget import SolveOptions
     from scheduler.validate import validate
 
     started = time.perf_counter()
     _, instance, cpm = load_instance(project)
     loaded = time.perf_counter() - started
-    greedy = run_greedy(instance)
-    if greedy.solution is not None:
-        instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
     options = SolveOptions(time_limit=time_limit, workers=workers)
-    result = cp_sat(instance, options, greedy.solution, cpm=cpm)
+    solved = solve_plan(instance, options, cpm=cpm)
+    instance, result, greedy = solved.instance, solved.result, solved.greedy
     row = {
         "project": Path(project).stem,
         "time_limit": time_limit,
@@ -57,7 +55,7 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
             "greedy_valid": not validate(instance, greedy.solution),
         }
     row |= {
-        "solver": result.solver,
+        "solver": f"{result.engine} {result.method}",
         "status": str(result.status),
         "seconds": round(result.seconds, 1),
         "first_solution_s": round(result.first_solution_seconds or -1, 1),

@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import machine, write_section  # noqa: E402
-from scheduler.expand import search_horizon  # noqa: E402
 from scheduler.instance import objective_terms  # noqa: E402
 from scheduler.output import write_json  # noqa: E402
-from scheduler.pipeline import cp_sat, plan_project, run_greedy  # noqa: E402
+from scheduler.pipeline import plan_project  # noqa: E402
 from scheduler.replanning.replan import prepare, replan  # noqa: E402
 from scheduler.replanning.scenario import load_scenario  # noqa: E402
-from scheduler.solvers.cpsat import SolveOptions  # noqa: E402
+from scheduler.solve import solve_plan  # noqa: E402
+from scheduler.solvers.budget import SolveOptions  # noqa: E402
 
 
 def touched_sites(scenario: str, instance) -> set[str]:  # type: ignore[no-untyped-def]
@@ -72,10 +72,8 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     replan_seconds = time.perf_counter() - began
     _, instance, _, baseline, _, _ = prepare(project, folder / "schedule.json", scenario=scenario)
     began = time.perf_counter()
-    greedy = run_greedy(instance)  # a fresh solve as `modsched schedule` does it
-    if greedy.solution is not None:
-        instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
-    fresh = cp_sat(instance, options, greedy.solution)
+    solved = solve_plan(instance, options)  # a fresh solve as `modsched schedule` does it
+    instance, fresh = solved.instance, solved.result
     fresh_seconds = time.perf_counter() - began
     target = objective_terms(new.instance, new.result.solution.starts)  # type: ignore[union-attr]
     weight = instance.tardiness_weight
@@ -85,15 +83,13 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
         times = (t + before for t, obj, _ in history if divmod(obj, weight) <= target)
         return next((round(t, 1) for t in times), None)
 
-    fresh_reached = reached(fresh.history, greedy.seconds)
-    # the replan's history counts from its call to CP-SAT: add what came before (loading,
-    # the repaired baseline and the greedy)
-    replan_reached = reached(new.result.history, replan_seconds - new.result.seconds)
+    # both histories count from the start of the call (the budget's start): the fresh
+    # solve's from its greedy, the replan's from loading
+    fresh_reached = reached(list(fresh.history), 0.0)
+    replan_reached = reached(list(new.result.history), 0.0)
     sites = set(instance.sites()) - touched_sites(scenario, instance)
     new_starts = new.result.solution.starts  # type: ignore[union-attr]
-    # as `modsched schedule` does: if CP-SAT finds nothing in time, the greedy plan is kept
-    kept = fresh.solution or greedy.solution
-    fresh_starts = kept.starts if kept else new_starts
+    fresh_starts = fresh.solution.starts if fresh.solution else new_starts
     replan_moved, total = moved(new_starts, baseline.starts, instance, None)
     fresh_moved, _ = moved(fresh_starts, baseline.starts, instance, None)
     outside_moved, outside = moved(new_starts, baseline.starts, instance, sites)

@@ -48,10 +48,10 @@ def peak_mb() -> int:
 def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> dict:
     """Load, greedy, CP-SAT warm-started from greedy; the figures of one program. Times
     are from the start of this function (the process is already up, imports done)."""
-    from scheduler.expand import search_horizon
     from scheduler.instance import objective_terms
-    from scheduler.pipeline import cp_sat, load_instance, run_greedy
-    from scheduler.solvers.cpsat import SolveOptions
+    from scheduler.pipeline import load_instance
+    from scheduler.solve import run_greedy, solve_plan
+    from scheduler.solvers.budget import Budget, SolveOptions
     from scheduler.validate import validate
 
     started = time.perf_counter()
@@ -75,7 +75,6 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
     }
     if greedy.solution is not None:
         tardiness, makespan = objective_terms(instance, greedy.solution.starts)
-        instance = search_horizon(instance, makespan)  # as `modsched schedule` does
         row |= {
             "greedy_tardiness": tardiness,
             "greedy_makespan": makespan,
@@ -90,9 +89,11 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
             first.append(time.perf_counter() - solve_started)
 
     options = SolveOptions(time_limit=time_limit, workers=workers, log_search=log_search)
-    result = cp_sat(instance, options, greedy.solution, progress, cpm=cpm)
+    # the product's solve path (its own greedy again, then CP-SAT or the windows)
+    solved = solve_plan(instance, options, Budget.of(options, on_progress=progress), cpm=cpm)
+    instance, result = solved.instance, solved.result
     row |= {
-        "solver": result.solver,
+        "solver": f"{result.engine} {result.method}",
         "status": str(result.status),
         "time_limit": time_limit,
         "workers": workers,

@@ -1,7 +1,7 @@
 """modsched: CP-SAT scheduling of prefabricated-module deployment.
 
-The pipeline, front to back: `load_project` -> `expand` -> `Instance` -> `solve` /
-`greedy` -> `validate` -> `Schedule` -> `write_outputs`; `plan_project` runs all of it.
+The pipeline, front to back: `load_project` -> `expand` -> `Instance` -> `solve_plan`
+(greedy, CP-SAT) -> `validate` -> `Schedule` -> `write_outputs`; `plan_project` runs all of it.
 Replanning: `replan`, `compare`.
 """
 
@@ -13,11 +13,14 @@ from scheduler.pipeline import Outcome, plan_project, write_outputs
 from scheduler.replanning.compare import compare
 from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule
-from scheduler.solvers.cpsat import SolveOptions, solve
+from scheduler.solve import solve_plan
+from scheduler.solvers.budget import Budget, SolveOptions
+from scheduler.solvers.cpsat import solve
 from scheduler.solvers.greedy import best_greedy, greedy
 from scheduler.validate import validate as validate_solution
 
 __all__ = [
+    "Budget",
     "Infeasible",
     "InputError",
     "Instance",
@@ -33,6 +36,7 @@ __all__ = [
     "plan_project",
     "replan",
     "solve",
+    "solve_plan",
     "validate_solution",
     "write_outputs",
 ]

@@ -1,8 +1,8 @@
 """`modsched bench`: solve published PSPLIB / MSPSP instances and compare with the literature.
 
-Each instance is read with the importers, solved with the product's CP-SAT model (warm
-started from the greedy plan; ``solve`` is called directly, so the greedy time is not taken
-out of the limit), checked with the independent
+Each instance is read with the importers, solved with the product's CP-SAT model through
+the product's one solve path (`scheduler.solve.solve_plan`: greedy warm start, CP-SAT,
+left-justification, all within the time limit), checked with the independent
 validator, and compared with the best known makespan of the shared ``bounds.csv`` and with
 its critical path. The per-instance table is the product (a CSV whose first columns are
 ``instance,status,makespan,bound,best_known``); a summary table and a plotly HTML of the
@@ -17,9 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -31,14 +29,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scheduler.errors import BenchInputError, BenchmarkFormatError
+from scheduler.errors import BenchInputError, BenchmarkFormatError, Infeasible, NoPlanFound
 from scheduler.graph import critical_path
 from scheduler.importers import best_known, read_benchmark
-from scheduler.instance import Instance, Solution, objective_value
+from scheduler.instance import Instance, objective_value
 from scheduler.output import write_atomic
-from scheduler.solvers.cpsat import SolveOptions, solve
-from scheduler.solvers.greedy import best_greedy
-from scheduler.solvers.result import SolveResult, Status
+from scheduler.solve import solve_plan
+from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
 log = logging.getLogger(__name__)
@@ -141,43 +139,29 @@ def known_bounds(kind: Kind) -> dict[str, dict]:
 # One instance
 
 
-@dataclass
-class Greedy:
-    """The greedy baseline of one instance."""
-
-    solution: Solution | None
-    makespan: int | None
-    seconds: float
-    violations: int | None
-
-
-def run_greedy(instance: Instance) -> Greedy:
-    started = time.perf_counter()
-    solution = best_greedy(instance)
-    seconds = time.perf_counter() - started
-    if solution is None:
-        return Greedy(None, None, seconds, None)
-    value = objective_value(instance, solution.starts)
-    return Greedy(solution, value, seconds, len(validate(instance, solution)))
-
-
 def bench_one(
     instance: Instance, known: dict, options: SolveOptions, use_greedy: bool, set_name: str
 ) -> Row:
-    """Solve one instance (greedy first, as its warm start) and measure the result."""
-    base = run_greedy(instance) if use_greedy else Greedy(None, None, 0.0, None)
-    result = solve(instance, options, hint=base.solution)
-    cpm = critical_path(instance).length
+    """Solve one instance through the product's solve path (greedy first, as its warm
+    start, unless ``use_greedy`` is off) and measure the result."""
+    cpm = critical_path(instance)
+    try:
+        solved = solve_plan(instance, options, cpm=cpm, use_greedy=use_greedy)
+        result, base = solved.result, solved.greedy
+    except Infeasible as error:  # NoPlanFound too: a row that says so, not a crash
+        status = Status.UNKNOWN if isinstance(error, NoPlanFound) else Status.INFEASIBLE
+        result = Result(Engine.CP_SAT, Method.WHOLE_MODEL, status, workers=options.workers)
+        base = Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN)
     row: Row = {
         "instance": instance.name,
         "set": known.get("set", set_name),
-        "cpm": cpm,
+        "cpm": cpm.length,
         "best_known": known.get("ub"),
         "known_lb": known.get("lb"),
     }
     row |= measure(instance, result)
     row |= deviations(row)
-    row |= greedy_columns(base, row["makespan"], use_greedy)
+    row |= greedy_columns(instance, base, row["makespan"], use_greedy)
     row |= {
         "time_limit": options.time_limit,
         "workers": options.workers,
@@ -187,7 +171,7 @@ def bench_one(
     return row
 
 
-def measure(instance: Instance, result: SolveResult) -> Row:
+def measure(instance: Instance, result: Result) -> Row:
     """Status, makespan (recomputed from the plan), bound, times and validator verdict."""
     optimal = result.status is Status.OPTIMAL
     row: Row = {
@@ -217,7 +201,7 @@ def measure(instance: Instance, result: SolveResult) -> Row:
     }
 
 
-def time_to_best(result: SolveResult) -> float | None:
+def time_to_best(result: Result) -> float | None:
     """Seconds at which the final objective was first reached (0 when the hint was it)."""
     reached = [s for s, objective, _ in result.history if objective == result.objective]
     return reached[0] if reached else (0.0 if result.objective is not None else None)
@@ -235,15 +219,16 @@ def deviations(row: Row) -> Row:
     }
 
 
-def greedy_columns(base: Greedy, makespan: object, used: bool) -> Row:
+def greedy_columns(instance: Instance, base: Result, makespan: object, used: bool) -> Row:
     ratio = None
-    if base.makespan is not None and isinstance(makespan, int) and makespan > 0:
-        ratio = round(base.makespan / makespan, 4)
+    if base.objective is not None and isinstance(makespan, int) and makespan > 0:
+        ratio = round(base.objective / makespan, 4)
+    violations = None if base.solution is None else len(validate(instance, base.solution))
     return {
-        "greedy_makespan": base.makespan,
+        "greedy_makespan": base.objective,
         "greedy_ratio": ratio,
         "greedy_seconds": round(base.seconds, 3) if used else None,
-        "greedy_violations": base.violations,
+        "greedy_violations": violations,
     }
 
 

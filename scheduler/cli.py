@@ -23,7 +23,7 @@ from rich.table import Table
 
 from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
-from scheduler.solvers.cpsat import SolveOptions
+from scheduler.solvers.budget import SolveOptions
 from scheduler.validate import validate
 
 app = typer.Typer(

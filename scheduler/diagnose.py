@@ -13,8 +13,10 @@ from ortools.sat.python import cp_model
 
 from scheduler.errors import Infeasible, InfeasibleModel
 from scheduler.graph import CriticalPath, gate_opening
-from scheduler.instance import Gate, Instance, Task
+from scheduler.instance import Gate, Instance
+from scheduler.solvers.budget import Budget, Limits, SolveOptions
 from scheduler.solvers.cpsat import CpSatModel
+from scheduler.solvers.cpsat.search import configure, wait
 
 DayText = Callable[[int], str]
 GATE_WORDS = {
@@ -127,73 +129,17 @@ def energised_load_uncovered(instance: Instance) -> list[str]:
     return reasons
 
 
-class ExplainModel(CpSatModel):
-    """The CP-SAT model with its soft-to-blame constraint groups behind literals:
-    milestone deadlines, deployment releases, each site's power supplies, crew pools'
-    unavailability and resources' reduced-capacity windows. No objective: only "is there
-    a plan at all with these groups on?"."""
-
-    def __init__(self, instance: Instance):
-        self.literals: dict[tuple[str, str], cp_model.IntVar] = {}
-        super().__init__(instance)
-
-    def group(self, kind: str, key: str) -> cp_model.IntVar:
-        if (kind, key) not in self.literals:
-            self.literals[kind, key] = self.model.new_bool_var(f"{kind}:{key}")
-        return self.literals[kind, key]
-
-    def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
-        if task.fixed_start is not None:
-            return self.fixed_domain(task)  # a pin that breaks a rule is the reason itself
-        latest = self.horizon - task.duration
-        if task.deadline is not None:
-            latest = min(latest, task.deadline - task.duration)
-        return cp_model.Domain(0, latest)
-
-    def add_constraints(self) -> None:
-        super().add_constraints()
-        for i, task in enumerate(self.instance.tasks):
-            if task.fixed_start is not None:
-                continue
-            start = self.tasks[i].start
-            if task.release > 0:
-                literal = self.group("release", task.deployment or task.id)
-                self.model.add(start >= task.release).only_enforce_if(literal)
-            if task.gate > 0 and task.duration > 0:
-                literal = self.group("power", task.site or "")
-                self.model.add_linear_expression_in_domain(
-                    start, self.gate_domain(task)
-                ).only_enforce_if(literal)
-        for milestone in self.instance.milestones:
-            if milestone.deadline is not None:
-                literal = self.group("deadline", milestone.id)
-                for i in milestone.tasks:
-                    self.model.add(self.tasks[i].end <= milestone.deadline + 1).only_enforce_if(
-                        literal
-                    )
-
-    def add_supply_cumulative(self, site: str, level: int, items: list[tuple]) -> None:
-        literal = self.group("power", site)
-        optional = []
-        for interval, demand in items:
-            copy = self.model.new_optional_interval_var(
-                interval.start_expr(), interval.size_expr(), interval.end_expr(), literal, ""
-            )
-            optional.append((copy, demand))
-        super().add_supply_cumulative(site, level, optional)
-
-    def add_objective(self) -> None:
-        """No objective: a feasibility question."""
-
-
-def _feasible(model: ExplainModel, on: list[cp_model.IntVar], seconds: float) -> bool | None:
-    """True / False when proven, None when the time ran out."""
-    model.model.clear_assumptions()
-    model.model.add_assumptions(on)
+def _feasible(
+    built: CpSatModel, on: list[cp_model.IntVar], budget: Budget, tests_left: int
+) -> bool | None:
+    """Is there a plan with the groups ``on`` switched on? True / False when proven,
+    None when its share of the budget (1 / ``tests_left`` of what is left) ran out."""
+    built.model.clear_assumptions()
+    built.model.add_assumptions(on)
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = seconds
-    status = solver.solve(model.model)
+    # wall time only, in deterministic mode too: the search before took the nominal share
+    configure(solver, SolveOptions(workers=1), Limits(budget.share(1 / max(1, tests_left))))
+    status = wait([(solver, built.model, None)], budget.stop)[0]
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
     return False if status == cp_model.INFEASIBLE else None
@@ -214,34 +160,35 @@ def describe(kind: str, key: str, instance: Instance, day_text: DayText | None) 
 
 
 def explain_infeasible(
-    instance: Instance, day_text: DayText | None = None, seconds: float = 30.0
+    instance: Instance, budget: Budget, day_text: DayText | None = None
 ) -> list[str]:
     """A small set of constraint groups that cannot hold together (deletion filter over
-    the groups, each test a feasibility solve), said in planner's words."""
+    the groups, each test a feasibility solve within its share of ``budget``), said in
+    planner's words."""
     try:
-        model = ExplainModel(instance)
+        built = CpSatModel(instance, explain=True)
     except InfeasibleModel as error:
         return [str(error)]
-    groups = list(model.literals)
-    budget = seconds / (len(groups) + 2)
-    if _feasible(model, [], budget) is False:
+    groups = list(built.literals)
+    if _feasible(built, [], budget, len(groups) + 2) is False:
         return [
             "no plan exists even without deadlines, releases, power limits and crew or "
             "capacity windows: check crew counts, factory and crane capacities, links "
             "and the tasks already done or in progress"
         ]
     core = list(groups)
-    for group in list(core):
+    for k, group in enumerate(list(core)):
         rest = [g for g in core if g != group]
-        if _feasible(model, [model.literals[g] for g in rest], budget) is False:
+        tests_left = len(groups) - k + 1
+        if _feasible(built, [built.literals[g] for g in rest], budget, tests_left) is False:
             core = rest
     if (
         len(core) == len(groups)
-        and _feasible(model, [model.literals[g] for g in core], budget) is not False
+        and _feasible(built, [built.literals[g] for g in core], budget, 1) is not False
     ):
         return [
             "CP-SAT proved that no plan meets every constraint, but no smaller conflict "
-            "was found in time"
+            "was found in the time left"
         ]
     parts = [describe(kind, key, instance, day_text) for kind, key in core]
     return [

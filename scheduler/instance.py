@@ -105,6 +105,11 @@ class Resource:
         return self.capacity
 
 
+def pool_of(crew_id: str) -> str:
+    """The pool of a named crew: ``cx`` of ``cx#3`` (crews are named ``{pool}#{k}``)."""
+    return crew_id.rsplit("#", 1)[0]
+
+
 @dataclass(frozen=True)
 class CrewPool:
     """``count`` identical crews, named ``{id}#1`` ... ``{id}#{count}``.

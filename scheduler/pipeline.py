@@ -1,34 +1,29 @@
-"""The one front door: project file -> Instance -> solver -> validated Schedule -> files.
+"""The one front door: project file -> Instance -> solve path -> validated Schedule -> files.
 
-The command line and the library API both call `plan_project` and `write_outputs`.
+The command line and the library API both call `plan_project` and `write_outputs`; the
+solve path itself is `scheduler.solve.solve_plan`.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from scheduler.diagnose import DayText, explain_infeasible, precheck
 from scheduler.domain.load import Plan, load_project
-from scheduler.errors import Infeasible, InputError, NoPlanFound, Problem
-from scheduler.expand import expand, search_horizon
+from scheduler.errors import InputError, Problem
+from scheduler.expand import expand
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
-from scheduler.instance import Instance, Solution, objective_terms, objective_value
+from scheduler.instance import Instance
 from scheduler.output import write_csv, write_json
 from scheduler.schedule import Schedule, build_schedule
-from scheduler.solvers import lns as windows
-from scheduler.solvers.cpsat import Progress, SolveOptions, solve
-from scheduler.solvers.greedy import best_greedy, greedy
-from scheduler.solvers.result import SolveResult, Status
-from scheduler.validate import assert_valid, validate
+from scheduler.solve import solve_plan
+from scheduler.solvers.budget import Budget, Progress, SolveOptions
+from scheduler.solvers.result import Engine, Result
+from scheduler.validate import assert_valid
 
-log = logging.getLogger(__name__)
 SolverName = Literal["cp-sat", "greedy"]
-WINDOW_TASKS = 2500  # from this size on, CP-SAT works window by window (solvers/lns.py)
 
 
 @dataclass
@@ -38,8 +33,8 @@ class Outcome:
     plan: Plan
     instance: Instance
     cpm: CriticalPath
-    result: SolveResult
-    greedy: SolveResult
+    result: Result
+    greedy: Result
     schedule: Schedule
 
 
@@ -56,97 +51,6 @@ def load_instance(path: str | Path) -> tuple[Plan, Instance, CriticalPath]:
     return plan, instance, critical_path(instance, graph)
 
 
-def run_greedy(instance: Instance) -> SolveResult:
-    started = time.perf_counter()
-    solution = best_greedy(instance)
-    seconds = time.perf_counter() - started
-    if solution is None:
-        return SolveResult("greedy", Status.UNKNOWN, seconds=seconds)
-    objective = objective_value(instance, solution.starts)
-    return SolveResult(
-        "greedy",
-        Status.FEASIBLE,
-        solution,
-        objective,
-        seconds=seconds,
-        first_solution_seconds=seconds,
-    )
-
-
-def solve_instance(
-    instance: Instance,
-    cpm: CriticalPath,
-    options: SolveOptions,
-    solver: SolverName = "cp-sat",
-    on_progress: Progress | None = None,
-    stop: threading.Event | None = None,
-    day_text: DayText | None = None,
-) -> tuple[Instance, SolveResult, SolveResult]:
-    """(instance as solved, chosen result, greedy result). CP-SAT is warm-started from the
-    greedy plan, within the search horizon that plan sets; if it finds nothing in time, the
-    greedy plan is returned and says so."""
-    started = time.perf_counter()
-    precheck(instance, cpm, day_text)
-    greedy = run_greedy(instance)
-    if greedy.solution is not None:
-        instance = search_horizon(instance, objective_terms(instance, greedy.solution.starts)[1])
-        greedy.objective = objective_value(instance, greedy.solution.starts)
-    spent = time.perf_counter() - started
-    options = replace(options, time_limit=max(1.0, options.time_limit - spent))
-    greedy.bound = cpm.length if not instance.milestones else None
-    if solver == "greedy":
-        if greedy.solution is None:
-            raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
-        return instance, greedy, greedy
-    result = cp_sat(instance, options, greedy.solution, on_progress, stop, cpm)
-    if result.status == Status.INFEASIBLE:
-        raise Infeasible(explain_infeasible(instance, day_text))
-    if result.solution is None and greedy.solution is not None:
-        log.warning("CP-SAT found no plan in %.1fs; keeping the greedy plan", result.seconds)
-        result.solver, result.status = "cp-sat (greedy plan kept)", Status.FEASIBLE
-        result.solution, result.objective = greedy.solution, greedy.objective
-    if result.solution is None:
-        raise NoPlanFound(
-            [
-                f"no plan found within {options.time_limit:g} s and none proven "
-                "impossible; try a longer --time-limit"
-            ]
-        )
-    left_justify(instance, result)
-    return instance, result, greedy
-
-
-def cp_sat(
-    instance: Instance,
-    options: SolveOptions,
-    hint: Solution | None,
-    on_progress: Progress | None = None,
-    stop: threading.Event | None = None,
-    cpm: CriticalPath | None = None,
-) -> SolveResult:
-    """CP-SAT on the whole model, or, from ``WINDOW_TASKS`` tasks on, window by window
-    from the hint. At 120 s on generated programs (docs/BENCHMARKS.md, "Scale") the whole
-    model is better at 2,000 tasks (945 weighted late days against 980), the windows from
-    3,291 (three-sites) to 20,000 tasks (5,000: 1,305 vs 1,400; 20,000: 5,415 vs 6,255)."""
-    if hint is not None and instance.num_tasks >= WINDOW_TASKS:
-        return windows.solve(instance, options, hint, on_progress, stop, cpm)
-    return solve(instance, options, hint, on_progress, stop, cpm=cpm)
-
-
-def left_justify(instance: Instance, result: SolveResult) -> None:
-    """Start every task as early as the plan around it allows. CP-SAT leaves tasks off the
-    critical path anywhere within their float; a planner wants them early. The serial
-    scheme run in the order of the plan's starts moves no task later, so the objective
-    can only improve; the shifted plan is kept only if the validator accepts it."""
-    assert result.solution is not None
-    shifted = greedy(instance, order=result.solution.starts)
-    if shifted is None or validate(instance, shifted):
-        return
-    objective = objective_value(instance, shifted.starts)
-    if result.objective is None or objective <= result.objective:
-        result.solution, result.objective = shifted, objective
-
-
 def plan_project(
     path: str | Path,
     options: SolveOptions | None = None,
@@ -154,28 +58,30 @@ def plan_project(
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> Outcome:
-    """Load, solve, validate: the schedule of a project file."""
+    """Load, solve, validate: the schedule of a project file, all within
+    ``options.time_limit`` from the call (loading included)."""
     options = options or SolveOptions()
+    budget = Budget.of(options, stop, on_progress)
     plan, instance, cpm = load_instance(path)
-    day_text = plan.calendar.iso_of
-    instance, result, greedy = solve_instance(
-        instance, cpm, options, solver, on_progress, stop, day_text
+    solved = solve_plan(
+        instance,
+        options,
+        budget,
+        engine=Engine(solver),
+        cpm=cpm,
+        day_text=plan.calendar.iso_of,
     )
-    schedule = make_schedule(plan, instance, result.solution, result)  # type: ignore[arg-type]
-    return Outcome(plan, instance, cpm, result, greedy, schedule)
+    schedule = make_schedule(plan, solved.instance, solved.result)
+    return Outcome(plan, solved.instance, cpm, solved.result, solved.greedy, schedule)
 
 
-def make_schedule(
-    plan: Plan, instance: Instance, solution: Solution, result: SolveResult
-) -> Schedule:
+def make_schedule(plan: Plan, instance: Instance, result: Result) -> Schedule:
     """Validate (independently of the solver) and put dates on a plan."""
-    assert_valid(instance, solution)
-    # DESIGN's `name` is the engine ("cp-sat" or "greedy"); how it ran goes to `method`
-    name, _, method = result.solver.partition(" ")
-    method = method.strip("()") or ("whole model" if name == "cp-sat" else "priority rules")
+    assert result.solution is not None
+    assert_valid(instance, result.solution)
     info = {
-        "name": name,
-        "method": method,
+        "name": str(result.engine),
+        "method": str(result.method),
         "status": str(result.status),
         "objective": result.objective,
         "bound": result.bound,
@@ -186,7 +92,7 @@ def make_schedule(
         "seed": result.seed,
         "interrupted": result.interrupted,
     }
-    return build_schedule(plan.project.program.name, plan.calendar, instance, solution, info)
+    return build_schedule(plan.project.program.name, plan.calendar, instance, result.solution, info)
 
 
 def write_outputs(schedule: Schedule, out: Path) -> list[Path]:

@@ -20,7 +20,7 @@ from scheduler.bench import COLUMNS, Kind, collect_files, deviation_figure, run_
 from scheduler.cli import app
 from scheduler.errors import BenchInputError
 from scheduler.importers import benchmarks_dir, best_known
-from scheduler.solvers.cpsat import SolveOptions
+from scheduler.solvers.budget import SolveOptions
 
 DATA = benchmarks_dir()
 J301_1 = DATA / "psplib" / "j30" / "j301_1.sm"

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from scheduler.instance import Instance, objective_value
 from scheduler.pipeline import load_instance, plan_project
-from scheduler.solvers.cpsat import SolveOptions
+from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.greedy import best_greedy
 from scheduler.solvers.result import Status
 from scheduler.validate import recompute_objective, validate

@@ -20,7 +20,7 @@ from scheduler.output import write_json
 from scheduler.pipeline import plan_project
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus, broken_link
-from scheduler.solvers.cpsat import SolveOptions
+from scheduler.solvers.budget import SolveOptions
 from scheduler.validate import validate
 
 DATA = Path(__file__).parent / "data"

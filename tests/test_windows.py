@@ -28,7 +28,7 @@ from scheduler.instance import (
 )
 from scheduler.pipeline import load_instance, plan_project
 from scheduler.solvers import lns
-from scheduler.solvers.cpsat import SolveOptions
+from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.validate import recompute_objective, validate
 

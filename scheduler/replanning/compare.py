@@ -24,7 +24,7 @@ from scheduler.gantt import gantt, power_table
 from scheduler.output import write_atomic
 from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule, crews_available
-from scheduler.solvers.cpsat import SolveOptions
+from scheduler.solvers.budget import SolveOptions
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
 

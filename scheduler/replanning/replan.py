@@ -15,14 +15,12 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from scheduler.diagnose import explain_infeasible, precheck
 from scheduler.domain.load import Plan
-from scheduler.errors import Infeasible, InputError, NoPlanFound, Problem
-from scheduler.expand import search_horizon, with_horizon
-from scheduler.graph import critical_path
-from scheduler.instance import Instance, Solution, objective_terms, objective_value
+from scheduler.errors import InputError, Problem
+from scheduler.expand import with_horizon
+from scheduler.instance import Instance, Solution
 from scheduler.output import write_atomic
-from scheduler.pipeline import load_instance, make_schedule, run_greedy
+from scheduler.pipeline import load_instance, make_schedule
 from scheduler.replanning.scenario import apply_scenario, load_scenario
 from scheduler.replanning.status import (
     Baseline,
@@ -33,9 +31,10 @@ from scheduler.replanning.status import (
     read_baseline,
 )
 from scheduler.schedule import Schedule, skills_text, uses_text
-from scheduler.solvers.cpsat import Progress, SolveOptions, solve
+from scheduler.solve import Stability, solve_plan
+from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.greedy import greedy
-from scheduler.solvers.result import SolveResult, Status
+from scheduler.solvers.result import Result
 
 CHANGE_COLUMNS = ["task_id", "baseline_start", "new_start", "shift_days", "crews_changed"]
 
@@ -58,7 +57,7 @@ class Replanned:
     instance: Instance
     statuses: list[TaskStatus]
     baseline: Baseline
-    result: SolveResult
+    result: Result
     schedule: Schedule
     changes: pd.DataFrame
     scenario: str
@@ -143,17 +142,6 @@ def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None
     return greedy(replace(instance, tasks=tuple(tasks)), "est")
 
 
-def best_start(instance: Instance, baseline: Baseline) -> Solution | None:
-    """The warm start: the repaired baseline, unless the greedy scheme from scratch meets
-    the objective better (objective first; on a tie, the plan that moves nothing)."""
-    repaired = repaired_baseline(instance, baseline)
-    fresh = run_greedy(instance).solution
-    candidates = [s for s in (repaired, fresh) if s is not None]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda s: objective_terms(instance, s.starts))
-
-
 def replan(
     project: str | Path,
     baseline_path: str | Path,
@@ -164,37 +152,28 @@ def replan(
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> Replanned:
-    """The new plan from a status date, as stable as the objective allows."""
+    """The new plan from a status date, as stable as the objective allows, all within
+    ``options.time_limit`` from the call."""
     options = options or SolveOptions()
+    budget = Budget.of(options, stop, on_progress)
     plan, instance, statuses, baseline, name, unpinned, day = prepare(
         project, baseline_path, actuals, scenario, status_date
     )
-    cpm = critical_path(instance)
-    precheck(instance, cpm, plan.calendar.iso_of)
-    hint = best_start(instance, baseline)
-    if hint is not None:
-        known = max(objective_terms(instance, hint.starts)[1], max(baseline.ends.values()))
-        instance = search_horizon(instance, known)
     old = Solution(
         [baseline.starts[t.id] for t in instance.tasks],
         [baseline.crews.get(t.id, ()) for t in instance.tasks],
     )
-    result = solve(
-        instance, options, hint, on_progress, stop, prefer_crews=old.crews, cpm=cpm, baseline=old
+    solved = solve_plan(
+        instance,
+        options,
+        budget,
+        warm_start=repaired_baseline(instance, baseline),
+        stability=Stability(old, max(baseline.ends.values())),
+        day_text=plan.calendar.iso_of,
     )
-    if result.status == Status.INFEASIBLE:
-        raise Infeasible(explain_infeasible(instance, plan.calendar.iso_of))
-    if result.solution is None:
-        if hint is None:
-            raise NoPlanFound(
-                [
-                    f"no plan found within {options.time_limit:g} s and none proven "
-                    "impossible; try a longer --time-limit"
-                ]
-            )
-        result.solver, result.status = "greedy repair (cp-sat found none)", Status.FEASIBLE
-        result.solution, result.objective = hint, objective_value(instance, hint.starts)
-    schedule = make_schedule(plan, instance, result.solution, result)
+    instance, result = solved.instance, solved.result
+    assert result.solution is not None
+    schedule = make_schedule(plan, instance, result)
     add_status_columns(schedule, statuses, unpinned, baseline)
     changes = change_table(instance, result.solution, baseline, plan)
     schedule.kpis["moved_tasks"] = len(changes[changes.shift_days != 0])

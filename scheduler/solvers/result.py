@@ -1,8 +1,8 @@
-"""What every solver returns."""
+"""What every solver returns: a frozen `Result` whose engine and method are enums."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from scheduler.instance import Solution
@@ -15,11 +15,30 @@ class Status(StrEnum):
     UNKNOWN = "UNKNOWN"  # no plan found within the limit, no proof either
 
 
-@dataclass
-class SolveResult:
-    """A solver's answer: the best plan (if any), its objective and the proven bound."""
+class Engine(StrEnum):
+    """What found the plan (schedule.json ``solver.name``)."""
 
-    solver: str
+    CP_SAT = "cp-sat"
+    GREEDY = "greedy"
+
+
+class Method(StrEnum):
+    """How the engine ran (schedule.json ``solver.method``, DESIGN.md)."""
+
+    WHOLE_MODEL = "whole model"
+    WINDOWS = "windows"  # from LARGE_PROGRAM_TASKS tasks on (solvers/windows.py)
+    GREEDY_KEPT = "greedy plan kept"  # CP-SAT found nothing better in time
+    PRIORITY_RULES = "priority rules"  # the greedy engine
+    REPAIR = "repair (cp-sat found none)"  # a replan CP-SAT found no plan for in time
+
+
+@dataclass(frozen=True)
+class Result:
+    """A solver's answer: the best plan (if any), its objective and the proven bound;
+    ``history`` holds (seconds, objective, bound) at each improving plan."""
+
+    engine: Engine
+    method: Method
     status: Status
     solution: Solution | None = None
     objective: int | None = None
@@ -28,7 +47,7 @@ class SolveResult:
     first_solution_seconds: float | None = None
     workers: int = 1
     seed: int = 0
-    history: list[tuple[float, int, int]] = field(default_factory=list)  # (s, objective, bound)
+    history: tuple[tuple[float, int, int], ...] = ()
     interrupted: bool = False
 
     @property
@@ -39,3 +58,7 @@ class SolveResult:
         if self.objective == 0:
             return 0.0
         return max(0.0, (self.objective - self.bound) / abs(self.objective))
+
+    @property
+    def has_plan(self) -> bool:
+        return self.solution is not None

@@ -25,6 +25,7 @@ while CP-SAT proves them optimal and shrinks when it cannot.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -36,17 +37,10 @@ from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath, critical_path
-from scheduler.instance import Instance, Milestone, Solution, Task, objective_value
-from scheduler.solvers.cpsat import (
-    DETERMINISTIC_SHARE,
-    CpSatModel,
-    Progress,
-    SolveOptions,
-    name_crews,
-    read_crew_counts,
-    run,
-)
-from scheduler.solvers.result import SolveResult, Status
+from scheduler.instance import Instance, Milestone, Solution, Task, objective_value, pool_of
+from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
+from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, run
+from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
 log = logging.getLogger(__name__)
@@ -224,7 +218,7 @@ class WindowSearch:
         return (
             (powered and task.power_kw > 0)
             or bool(resources.intersection(task.resources))
-            or any(c.split("#")[0] in pools for c in self.crews[j])
+            or any(pool_of(c) in pools for c in self.crews[j])
         )
 
     def freed(self, i: int, window: Window, free: set[int]) -> Task:
@@ -271,7 +265,7 @@ class WindowSearch:
     # ------------------------------------------------------------ one step
 
     def step(
-        self, window: Window, options: SolveOptions, seconds: float, stop: threading.Event | None
+        self, window: Window, options: SolveOptions, limits: Limits, stop: threading.Event | None
     ) -> tuple[bool, bool, float]:
         """Solve one window; (taken: no worse, proven optimal, CP-SAT's deterministic time)."""
         sub, order = self.sub_instance(window)
@@ -283,7 +277,7 @@ class WindowSearch:
             return False, False, 0.0
         built.add_hint(hint)
         seed = options.seed + self.rng.randrange(1 << 16)
-        solver = run(built, replace(options, seed=seed, log_search=False), seconds, None, stop)
+        solver = run(built, replace(options, seed=seed, log_search=False), limits, None, stop)
         code = solver.status_code  # type: ignore[attr-defined]
         spent = solver.deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -319,7 +313,7 @@ class WindowSearch:
         pools = self.instance.pools
         index = {pool.id: p for p, pool in enumerate(pools)}
         touched = {p for (_, p) in counts}
-        touched |= {index[c.split("#")[0]] for i in free for c in self.crews[i]}
+        touched |= {index[pool_of(c)] for i in free for c in self.crews[i]}
         users: dict[int, list[tuple[int, int]]] = defaultdict(list)
         freed = set(free)
         for j, names in enumerate(self.crews):
@@ -327,14 +321,14 @@ class WindowSearch:
                 continue
             held: dict[int, int] = defaultdict(int)
             for c in names:
-                held[index[c.split("#")[0]]] += 1
+                held[index[pool_of(c)]] += 1
             for p, n in held.items():
                 if p in touched:
                     users[p].append((j, n))
         for (i, p), n in counts.items():
             users[p].append((i, n))
         named: list[list[str]] = [
-            [c for c in names if index[c.split("#")[0]] not in touched] for names in self.crews
+            [c for c in names if index[pool_of(c)] not in touched] for names in self.crews
         ]
         for p in sorted(touched):
             name_crews(self.instance, p, users[p], starts, named, self.crews)
@@ -348,27 +342,30 @@ def improve(
     instance: Instance,
     solution: Solution,
     options: SolveOptions,
-    seconds: float,
+    limits: Limits,
     on_improve: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[Solution, Stats]:
-    """Improve ``solution`` window by window for ``seconds``; returns the best plan. With
-    one worker the search also ends after a deterministic amount of CP-SAT work, so that
-    a seed gives the same plan run after run (as `cpsat.configure` does)."""
+    """Improve ``solution`` window by window within ``limits``; returns the best plan.
+    In deterministic mode (``limits.nominal`` set) the search ends after a deterministic
+    amount of CP-SAT work and each window's limit comes from the work left, so that a
+    seed gives the same plan run after run; the wall clock is then only a backstop."""
     started = time.perf_counter()
     search = WindowSearch(instance, solution, options.seed)
     stats, size = Stats(), min(FIRST_SIZE, len(search.movable))
-    work = seconds * ONE_WORKER_SHARE if options.workers <= 1 else float("inf")
+    work = math.inf if limits.nominal is None else limits.nominal * ONE_WORKER_SHARE
     while size > 0 and not (stop is not None and stop.is_set()):
-        left = min(
-            seconds - (time.perf_counter() - started),
-            (work - stats.deterministic_time) / ONE_WORKER_SHARE,
-        )
-        if left < MIN_STEP_SECONDS:
+        wall_left = limits.wall - (time.perf_counter() - started)
+        if limits.nominal is None:
+            step = Limits(min(STEP_SECONDS, wall_left))
+        else:
+            nominal = min(STEP_SECONDS, (work - stats.deterministic_time) / ONE_WORKER_SHARE)
+            step = Limits(min(nominal * BACKSTOP, wall_left), nominal)
+        if min(step.wall, step.nominal or math.inf) < MIN_STEP_SECONDS:
             break
         window = search.pick(size)
         before = search.objective
-        taken, proven, spent = search.step(window, options, min(STEP_SECONDS, left), stop)
+        taken, proven, spent = search.step(window, options, step, stop)
         stats.steps += 1
         stats.deterministic_time += spent
         stats.proven += proven
@@ -397,41 +394,45 @@ def solve(
     instance: Instance,
     options: SolveOptions,
     hint: Solution,
-    on_progress: Progress | None = None,
-    stop: threading.Event | None = None,
+    budget: Budget,
     cpm: CriticalPath | None = None,
-) -> SolveResult:
-    """`improve` as a solver: the hint (the greedy plan) is the first plan; the bound is
-    the critical path's (no model of the whole program is solved, so none better)."""
-    started = time.perf_counter()
-    result = SolveResult(
-        "cp-sat windows", Status.FEASIBLE, workers=options.workers, seed=options.seed
-    )
+    fraction: float = 1.0,
+) -> Result:
+    """`improve` as a solver, for ``fraction`` of what is left of ``budget``: the hint
+    (the greedy plan) is the first plan; the bound is the critical path's (no model of
+    the whole program is solved, so none better)."""
+    started = budget.elapsed()
+    history: list[tuple[float, int, int]] = []
     bound = CpSatModel.path_bound(instance, cpm or critical_path(instance))
 
     def improved(objective: int) -> None:
-        entry = (time.perf_counter() - started, objective, bound)
-        result.history.append(entry)
-        if on_progress:
-            on_progress(*entry)
+        entry = (budget.elapsed(), objective, bound)
+        history.append(entry)
+        if budget.on_progress:
+            budget.on_progress(*entry)
 
     improved(objective_value(instance, hint.starts))
-    result.first_solution_seconds = result.history[0][0]
-    seconds = options.time_limit - VALIDATION_SECONDS
-    solution, stats = improve(instance, hint, options, seconds, improved, stop)
+    limits = budget.take(fraction, reserve=VALIDATION_SECONDS)
+    solution, stats = improve(instance, hint, options, limits, improved, budget.stop)
     violations = validate(instance, solution)
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid
-        log.error(
-            "the window search broke a rule (%s); keeping the plan it started from", violations[0]
-        )
+        log.error("the window search broke a rule (%s); keeping the plan", violations[0])
         solution = hint
-    result.solution, result.bound = solution, bound
-    result.objective = objective_value(instance, solution.starts)
-    if result.objective <= bound:
-        result.status = Status.OPTIMAL
-    result.interrupted = bool(stop and stop.is_set())
-    result.seconds = time.perf_counter() - started
+    objective = objective_value(instance, solution.starts)
     log.info(
         "windows: %d steps, %d improving, %d proven", stats.steps, stats.improved, stats.proven
     )
-    return result
+    return Result(
+        Engine.CP_SAT,
+        Method.WINDOWS,
+        Status.OPTIMAL if objective <= bound else Status.FEASIBLE,
+        solution,
+        objective,
+        bound,
+        seconds=budget.elapsed() - started,
+        first_solution_seconds=history[0][0],
+        workers=options.workers,
+        seed=options.seed,
+        history=tuple(history),
+        interrupted=budget.stopped,
+    )

@@ -1,0 +1,203 @@
+"""The one solve path: precheck -> greedy -> horizon -> CP-SAT -> explain -> fallback ->
+left-justify, used by `modsched schedule`, `replan`, `whatif`, `bench` and the library.
+
+`solve_plan(instance, options, budget)` returns the plan as solved (`Solved`); a replan
+passes its warm start (the baseline repaired to the new facts) and a `Stability` (the
+baseline to stay close to). CP-SAT works on the whole model, or window by window from
+`LARGE_PROGRAM_TASKS` tasks on (solvers/windows.py); with a baseline it then looks for
+the fewest changes at no worse an objective. Every stage stays inside the one `Budget`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+
+from scheduler.diagnose import DayText, explain_infeasible, precheck
+from scheduler.errors import Infeasible, NoPlanFound
+from scheduler.expand import search_horizon
+from scheduler.graph import CriticalPath, critical_path
+from scheduler.instance import (
+    LARGE_PROGRAM_TASKS,
+    Instance,
+    Solution,
+    objective_terms,
+    objective_value,
+)
+from scheduler.solvers import cpsat, windows
+from scheduler.solvers.budget import Budget, SolveOptions
+from scheduler.solvers.greedy import best_greedy, greedy
+from scheduler.solvers.result import Engine, Method, Result, Status
+from scheduler.validate import validate
+
+log = logging.getLogger(__name__)
+STAGE_ONE_SHARE = cpsat.STAGE_ONE_SHARE  # a replan's share for the objective
+
+
+@dataclass(frozen=True)
+class Stability:
+    """A replan's baseline as a plan of the instance being solved: the new plan should
+    move as few of its tasks and crews as the objective allows."""
+
+    baseline: Solution
+    last_end: int  # the baseline's finish: the search horizon keeps room for it
+
+
+@dataclass(frozen=True)
+class Solved:
+    """The instance as solved (its search horizon set), the chosen result, and the greedy
+    scheme's (the warm start from scratch; its objective is what CP-SAT improved on)."""
+
+    instance: Instance
+    result: Result
+    greedy: Result
+
+
+def run_greedy(instance: Instance, options: SolveOptions | None = None) -> Result:
+    """Every priority rule of the serial scheme; the best plan."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    solution = best_greedy(instance)
+    seconds = time.perf_counter() - started
+    if solution is None:
+        return Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN, seconds=seconds)
+    return Result(
+        Engine.GREEDY,
+        Method.PRIORITY_RULES,
+        Status.FEASIBLE,
+        solution,
+        objective_value(instance, solution.starts),
+        seconds=seconds,
+        first_solution_seconds=seconds,
+        workers=options.workers,
+        seed=options.seed,
+    )
+
+
+def solve_plan(
+    instance: Instance,
+    options: SolveOptions | None = None,
+    budget: Budget | None = None,
+    *,
+    engine: Engine = Engine.CP_SAT,
+    warm_start: Solution | None = None,
+    stability: Stability | None = None,
+    cpm: CriticalPath | None = None,
+    day_text: DayText | None = None,
+    use_greedy: bool = True,
+) -> Solved:
+    """The best plan of ``instance`` within ``budget``. Raises `Infeasible` (with the
+    constraints that conflict) or `NoPlanFound` (nothing found, nothing proven)."""
+    options = options or SolveOptions()
+    budget = budget or Budget.of(options)
+    cpm = cpm or critical_path(instance)
+    precheck(instance, cpm, day_text)
+    fresh = run_greedy(instance, options) if use_greedy else None
+    candidates = [s for s in (warm_start, fresh and fresh.solution) if s is not None]
+    hint = min(candidates, key=lambda s: objective_terms(instance, s.starts), default=None)
+    if hint is not None:
+        known = objective_terms(instance, hint.starts)[1]
+        if stability is not None:
+            known = max(known, stability.last_end)
+        instance = search_horizon(instance, known)
+    if fresh is None:
+        fresh = Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN)
+    elif fresh.solution is not None:
+        fresh = replace(
+            fresh,
+            objective=objective_value(instance, fresh.solution.starts),
+            bound=cpm.length if not instance.milestones else None,
+        )
+    if engine == Engine.GREEDY:
+        if fresh.solution is None:
+            raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
+        return Solved(instance, fresh, fresh)
+    result = _cp_sat(instance, options, hint, budget, cpm, stability)
+    if result.status == Status.INFEASIBLE:
+        raise Infeasible(explain_infeasible(instance, budget, day_text))
+    if result.solution is None and hint is not None:
+        log.warning("CP-SAT found no plan in %.1fs; keeping the warm start", result.seconds)
+        kept = (Engine.GREEDY, Method.REPAIR) if stability else (Engine.CP_SAT, Method.GREEDY_KEPT)
+        result = replace(
+            result,
+            engine=kept[0],
+            method=kept[1],
+            status=Status.FEASIBLE,
+            solution=hint,
+            objective=objective_value(instance, hint.starts),
+        )
+    if result.solution is None:
+        raise NoPlanFound(
+            [
+                f"no plan found within {budget.limit:g} s and none proven impossible; "
+                "try a longer --time-limit"
+            ]
+        )
+    return Solved(instance, left_justify(instance, result, stability), fresh)
+
+
+def _cp_sat(
+    instance: Instance,
+    options: SolveOptions,
+    hint: Solution | None,
+    budget: Budget,
+    cpm: CriticalPath,
+    stability: Stability | None,
+) -> Result:
+    """CP-SAT on the whole model, or, from ``LARGE_PROGRAM_TASKS`` tasks on, window by
+    window from the hint. At 120 s on generated programs (docs/BENCHMARKS.md, "Scale")
+    the whole model is better at 2,000 tasks (945 weighted late days against 980), the
+    windows from 3,291 (three-sites) to 20,000 tasks (5,000: 1,305 vs 1,400; 20,000:
+    5,415 vs 6,255). A replan's second stage (fewest changes) runs on the whole model."""
+    prefer = list(stability.baseline.crews) if stability else None
+    baseline = stability.baseline if stability else None
+    if hint is None or instance.num_tasks < LARGE_PROGRAM_TASKS:
+        return cpsat.solve(instance, options, hint, budget, prefer, baseline, cpm)
+    if stability is None:
+        return windows.solve(instance, options, hint, budget, cpm)
+    first = windows.solve(instance, options, hint, budget, cpm, STAGE_ONE_SHARE)
+    if budget.stopped:
+        return first
+    return cpsat.stabilised(instance, options, first, stability.baseline, budget, prefer, cpm)
+
+
+def left_justify(instance: Instance, result: Result, stability: Stability | None) -> Result:
+    """Start every task as early as the plan around it allows. CP-SAT leaves tasks off the
+    critical path anywhere within their float; a planner wants them early. The serial
+    scheme run in the order of the plan's starts moves no task later, so the objective
+    can only improve; the shifted plan is kept only if the validator accepts it. In a
+    replan no task moves before its baseline start, and the shifted plan is kept only if
+    it changes no more tasks and crews than the plan it came from."""
+    assert result.solution is not None
+    plan = result.solution
+    if stability is not None:
+        floors = [min(s, b) for s, b in zip(plan.starts, stability.baseline.starts, strict=True)]
+        tasks = tuple(
+            t if t.fixed_start is not None else replace(t, release=max(t.release, floor))
+            for t, floor in zip(instance.tasks, floors, strict=True)
+        )
+        shifted = greedy(replace(instance, tasks=tasks), order=plan.starts)
+    else:
+        shifted = greedy(instance, order=plan.starts)
+    if shifted is None or validate(instance, shifted):
+        return result
+    objective = objective_value(instance, shifted.starts)
+    if result.objective is not None and objective > result.objective:
+        return result
+    if stability is not None and changes(instance, shifted, stability) > changes(
+        instance, plan, stability
+    ):
+        return result
+    return replace(result, solution=shifted, objective=objective)
+
+
+def changes(instance: Instance, plan: Solution, stability: Stability) -> int:
+    """Tasks moved plus tasks whose crews changed, against the baseline (planned tasks)."""
+    base = stability.baseline
+    count = 0
+    for i, task in enumerate(instance.tasks):
+        if task.fixed_start is None:
+            count += plan.starts[i] != base.starts[i]
+            count += sorted(plan.crews[i]) != sorted(base.crews[i])
+    return count

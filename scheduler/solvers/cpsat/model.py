@@ -1,0 +1,281 @@
+"""The CP-SAT model of an Instance: variables, constraint families, objective, hints.
+
+One interval per task; crews, factories, cranes and load banks as cumulative resources
+whose changing capacity is modelled by fixed blocking intervals; power as one cumulative
+per site and gate level (DESIGN.md, Power); weighted milestone tardiness then makespan as
+one scalar objective. The constraints come from the families of `families.py`, posted in
+`FAMILIES` order. A model built with ``explain=True`` has no objective, start domains
+that hold only each task's own deadline, and an enforcement literal per group of
+relaxable rules (`switch`), for `scheduler.diagnose`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from scheduler.errors import InfeasibleModel
+from scheduler.graph import CriticalPath, critical_path
+from scheduler.instance import Instance, LinkType, Milestone, Solution, Task, pool_of
+from scheduler.solvers.cpsat.families import COMPLETE_SEARCH_TASKS, FAMILIES, Family
+
+
+@dataclass
+class TaskVars:
+    """``T{i}_start`` and the task's fixed-size interval."""
+
+    start: cp_model.IntVar
+    interval: cp_model.IntervalVar
+    duration: int
+
+    @property
+    def end(self) -> cp_model.LinearExprT:
+        return self.start + self.duration
+
+
+@dataclass
+class CrewVars:
+    """``use[(task, pool)]``: crews of ``pool`` on ``task`` (an int or a variable);
+    ``split[(task, skill, pool)]``: how many of them bring ``skill``."""
+
+    use: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)
+    split: dict[tuple[int, str, int], cp_model.LinearExprT] = field(default_factory=dict)
+
+
+def late_floor(instance: Instance, cpm: CriticalPath, milestone: Milestone) -> int:
+    """Late days the critical path alone forces on a milestone with a target."""
+    day = max(cpm.earliest[i] + instance.tasks[i].duration for i in milestone.tasks) - 1
+    return max(0, day - (milestone.target if milestone.target is not None else day))
+
+
+class CpSatModel:
+    """Variables, then each family of ``families`` in order, then the objective."""
+
+    def __init__(
+        self,
+        instance: Instance,
+        cpm: CriticalPath | None = None,
+        families: tuple[Family, ...] = FAMILIES,
+        explain: bool = False,
+    ):
+        self.instance = instance
+        self.cpm = cpm or critical_path(instance)
+        self.model = cp_model.CpModel()
+        self.horizon = instance.horizon
+        self.power_end = instance.power_until(instance.horizon)
+        self.tasks: list[TaskVars] = []
+        self.crews = CrewVars()
+        self.late: dict[int, cp_model.IntVar] = {}
+        self.makespan: cp_model.IntVar | None = None
+        self.objective: cp_model.LinearExprT = 0
+        self.explain = explain
+        self.literals: dict[tuple[str, str], cp_model.IntVar] = {}
+        self._milestone_deadlines: dict[str, list[int]] | None = None
+        self._ends_before: dict[int, set[int]] | None = None
+        self.add_variables()
+        for family in families:
+            family(self)
+        if not explain:
+            self.add_objective()
+            self.add_search_strategy()
+
+    def switch(self, kind: str, key: str) -> cp_model.IntVar | None:
+        """The enforcement literal of a group of relaxable rules (``kind``, ``key``):
+        None when the model solves (the rules always hold), else one Boolean a group."""
+        if not self.explain:
+            return None
+        if (kind, key) not in self.literals:
+            self.literals[kind, key] = self.model.new_bool_var(f"{kind}:{key}")
+        return self.literals[kind, key]
+
+    # ------------------------------------------------------------ variables
+
+    def add_variables(self) -> None:
+        for i, task in enumerate(self.instance.tasks):
+            domain = self.start_domain(task, self.cpm.earliest[i])
+            if domain.is_empty():
+                raise InfeasibleModel(f"task '{task.id}' has no feasible start day")
+            start = self.model.new_int_var_from_domain(domain, f"T{i}_start")
+            interval = self.model.new_fixed_size_interval_var(start, task.duration, f"T{i}")
+            self.tasks.append(TaskVars(start, interval, task.duration))
+
+    def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
+        """Starts in ``[earliest, latest]`` on which the task's gate is open every day.
+        Explaining, only the task's own deadline: the rest are switched families."""
+        if task.fixed_start is not None:
+            return self.fixed_domain(task)  # a pin that breaks a rule is the reason itself
+        if self.explain:
+            latest = self.horizon - task.duration
+            if task.deadline is not None:
+                latest = min(latest, task.deadline - task.duration)
+            return cp_model.Domain(0, latest)
+        latest = self.horizon - task.duration
+        for deadline in self.deadlines_of(task):
+            latest = min(latest, deadline - task.duration)
+        domain = cp_model.Domain(earliest, latest) if earliest <= latest else cp_model.Domain(1, 0)
+        if task.gate > 0 and task.duration > 0:
+            domain = domain.intersection_with(self.gate_domain(task))
+        return domain
+
+    def fixed_domain(self, task: Task) -> cp_model.Domain:
+        """A pinned task's one start, checked against the rules the validator checks on
+        it (a scenario may slip a supply or a deadline to before what already happened)."""
+        day = task.fixed_start
+        assert day is not None
+        for deadline in self.deadlines_of(task):
+            if day > deadline - task.duration:
+                raise InfeasibleModel(
+                    f"task '{task.id}' is fixed to start on day {day} and "
+                    "so ends after a deadline it must meet"
+                )
+        if task.gate > 0 and task.duration > 0 and not self.gate_domain(task).contains(day):
+            raise InfeasibleModel(
+                f"task '{task.id}' is fixed to start on day {day}, but its "
+                "power supply is not there every day it runs"
+            )
+        return cp_model.Domain(day, day)
+
+    def gate_domain(self, task: Task) -> cp_model.Domain:
+        """Starts whose every day has supply of a kind that passes the task's gate."""
+        allowed = [
+            [a, b - task.duration] for a, b in self.open_segments(task) if b - task.duration >= a
+        ]
+        return cp_model.Domain.from_intervals(allowed)
+
+    def deadlines_of(self, task: Task) -> list[int]:
+        """Latest end days: the task's own and those of its milestones (day <= deadline
+        means every task's end - 1 <= deadline)."""
+        own = [task.deadline] if task.deadline is not None else []
+        return own + self.milestone_deadlines().get(task.id, [])
+
+    def milestone_deadlines(self) -> dict[str, list[int]]:
+        if self._milestone_deadlines is None:
+            found: dict[str, list[int]] = defaultdict(list)
+            for milestone in self.instance.milestones:
+                if milestone.deadline is not None:
+                    for i in milestone.tasks:
+                        found[self.instance.tasks[i].id].append(milestone.deadline + 1)
+            self._milestone_deadlines = dict(found)
+        return self._milestone_deadlines
+
+    def open_segments(self, task: Task) -> list[tuple[int, int]]:
+        """Maximal day ranges ``[a, b)`` on which the task's site has supply > 0 of a
+        kind passing its gate."""
+        windows = sorted(
+            (s.start, s.end if s.end is not None else self.power_end + self.horizon)
+            for s in self.instance.supplies
+            if s.site == task.site and s.kind >= task.gate and s.kw > 0
+        )
+        merged: list[tuple[int, int]] = []
+        for a, b in windows:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
+
+    # ------------------------------------------------------------ objective
+
+    def add_objective(self) -> None:
+        """minimise tardiness_weight x sum(weight x late) + makespan, where
+        late_m >= e_t - 1 - target_m for every last task t of milestone m."""
+        tasks = self.instance.tasks
+        sinks = self.sink_tasks()
+        self.makespan = self.model.new_int_var(self.cpm.length, self.horizon, "makespan")
+        for i in sinks:
+            self.model.add(self.makespan >= self.tasks[i].end)
+        weighted = []
+        for m, milestone in enumerate(self.instance.milestones):
+            if milestone.target is None or not milestone.tasks or milestone.weight == 0:
+                continue
+            floor = late_floor(self.instance, self.cpm, milestone)
+            late = self.model.new_int_var(floor, self.horizon, f"M{m}_late")
+            members = set(milestone.tasks)
+            for i in milestone.tasks:
+                if i in sinks or not self.succ_within(i, members):
+                    self.model.add(late >= self.tasks[i].end - 1 - milestone.target)
+            self.late[m] = late
+            weighted.append(milestone.weight * late)
+        del tasks
+        self.objective = self.instance.tardiness_weight * sum(weighted) + self.makespan
+        self.model.minimize(self.objective)
+
+    def critical_path_bound(self) -> int:
+        return self.path_bound(self.instance, self.cpm)
+
+    @staticmethod
+    def path_bound(instance: Instance, cpm: CriticalPath) -> int:
+        """The objective's floor from CPM alone: forced late days, then the CPM length."""
+        late = sum(
+            m.weight * late_floor(instance, cpm, m)
+            for m in instance.milestones
+            if m.target is not None and m.tasks
+        )
+        return late * instance.tardiness_weight + cpm.length
+
+    def sink_tasks(self) -> set[int]:
+        """Tasks whose end no later task's end is sure to pass (no FS/FF successor with
+        lag >= 0): the only ones that can set the makespan."""
+        covered = {
+            link.pred
+            for link in self.instance.links
+            if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0
+        }
+        return set(range(self.instance.num_tasks)) - covered
+
+    def succ_within(self, i: int, members: set[int]) -> bool:
+        if self._ends_before is None:
+            ends_before: dict[int, set[int]] = defaultdict(set)
+            for link in self.instance.links:
+                if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0:
+                    ends_before[link.pred].add(link.succ)
+            self._ends_before = ends_before
+        return bool(self._ends_before.get(i, set()) & members)
+
+    # ------------------------------------------------------------ search
+
+    def prefers_complete_search(self) -> bool:
+        """Small models with a choice of crews (MSPSP-like): with 2 workers, a second
+        complete search (earliest start first, like Chuffed's priority search) proves more
+        optima than LNS on that worker (MSPSP set-1a 212 vs 191 of 216 within 10 s). Large
+        models keep LNS, which finds their good plans (not measured there)."""
+        has_choice = any(not isinstance(v, int) for v in self.crews.split.values())
+        return has_choice and self.instance.num_tasks <= COMPLETE_SEARCH_TASKS
+
+    def add_search_strategy(self) -> None:
+        """Branch on the lowest start first, at its minimum (used by the ``fixed`` worker)."""
+        if self.prefers_complete_search():
+            self.model.add_decision_strategy(
+                [t.start for t in self.tasks], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+            )
+
+    # ------------------------------------------------------------ hints
+
+    def add_hint(self, solution: Solution) -> None:
+        """Warm start from a complete plan (the greedy one, or the baseline)."""
+        ends = []
+        for i, t in enumerate(self.tasks):
+            self.model.add_hint(t.start, solution.starts[i])
+            ends.append(solution.starts[i] + t.duration)
+        self.model.add_hint(self.makespan, max(ends, default=0))
+        for m, late in self.late.items():
+            milestone = self.instance.milestones[m]
+            day = max(ends[i] for i in milestone.tasks) - 1
+            self.model.add_hint(late, max(0, day - (milestone.target or 0)))
+        pool_index = {pool.id: p for p, pool in enumerate(self.instance.pools)}
+        for i, crews in enumerate(solution.crews):
+            left: dict[int, int] = defaultdict(int)
+            for crew in crews:
+                left[pool_index.get(pool_of(crew), -1)] += 1
+            for skill in self.instance.tasks[i].skills:
+                for p in self.instance.eligible_pools(self.instance.tasks[i], skill):
+                    var = self.crews.split.get((i, skill, p))
+                    if var is None:
+                        continue
+                    need = self.instance.tasks[i].skills[skill]
+                    take = min(left[p], need)
+                    left[p] -= take
+                    if not isinstance(var, int):
+                        self.model.add_hint(var, take)

@@ -31,7 +31,7 @@ from scheduler.output import write_json  # noqa: E402
 from scheduler.pipeline import plan_project  # noqa: E402
 from scheduler.replanning.replan import prepare, replan  # noqa: E402
 from scheduler.replanning.scenario import load_scenario  # noqa: E402
-from scheduler.solve import solve_plan  # noqa: E402
+from scheduler.solving import solve_plan  # noqa: E402
 from scheduler.solvers.budget import SolveOptions  # noqa: E402
 
 

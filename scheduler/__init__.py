@@ -13,7 +13,7 @@ from scheduler.pipeline import Outcome, plan_project, write_outputs
 from scheduler.replanning.compare import compare
 from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule
-from scheduler.solve import solve_plan
+from scheduler.solving import solve_plan
 from scheduler.solvers.budget import Budget, SolveOptions
 from scheduler.solvers.cpsat import solve
 from scheduler.solvers.greedy import best_greedy, greedy

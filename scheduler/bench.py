@@ -1,7 +1,7 @@
 """`modsched bench`: solve published PSPLIB / MSPSP instances and compare with the literature.
 
 Each instance is read with the importers, solved with the product's CP-SAT model through
-the product's one solve path (`scheduler.solve.solve_plan`: greedy warm start, CP-SAT,
+the product's one solve path (`scheduler.solving.solve_plan`: greedy warm start, CP-SAT,
 left-justification, all within the time limit), checked with the independent
 validator, and compared with the best known makespan of the shared ``bounds.csv`` and with
 its critical path. The per-instance table is the product (a CSV whose first columns are
@@ -34,7 +34,7 @@ from scheduler.graph import critical_path
 from scheduler.importers import best_known, read_benchmark
 from scheduler.instance import Instance, objective_value
 from scheduler.output import write_atomic
-from scheduler.solve import solve_plan
+from scheduler.solving import solve_plan
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate

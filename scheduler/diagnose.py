@@ -19,6 +19,7 @@ from scheduler.solvers.cpsat import CpSatModel
 from scheduler.solvers.cpsat.search import configure, wait
 
 DayText = Callable[[int], str]
+EXPLAIN_SECONDS = 30.0  # the most an explanation takes, when the time limit leaves more
 GATE_WORDS = {
     Gate.ANY: "any",
     Gate.TEMPORARY: "temporary or permanent",
@@ -130,15 +131,17 @@ def energised_load_uncovered(instance: Instance) -> list[str]:
 
 
 def _feasible(
-    built: CpSatModel, on: list[cp_model.IntVar], budget: Budget, tests_left: int
+    built: CpSatModel, on: list[cp_model.IntVar], budget: Budget, tests_left: int, cap: float
 ) -> bool | None:
     """Is there a plan with the groups ``on`` switched on? True / False when proven,
-    None when its share of the budget (1 / ``tests_left`` of what is left) ran out."""
+    None when its time ran out: ``cap``, or less when the budget has less left for each
+    of the ``tests_left`` tests."""
     built.model.clear_assumptions()
     built.model.add_assumptions(on)
     solver = cp_model.CpSolver()
     # wall time only, in deterministic mode too: the search before took the nominal share
-    configure(solver, SolveOptions(workers=1), Limits(budget.share(1 / max(1, tests_left))))
+    seconds = min(cap, budget.share(1 / max(1, tests_left)))
+    configure(solver, SolveOptions(workers=1), Limits(seconds))
     status = wait([(solver, built.model, None)], budget.stop)[0]
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
@@ -170,7 +173,8 @@ def explain_infeasible(
     except InfeasibleModel as error:
         return [str(error)]
     groups = list(built.literals)
-    if _feasible(built, [], budget, len(groups) + 2) is False:
+    cap = EXPLAIN_SECONDS / (len(groups) + 2)  # each test's share of at most 30 s
+    if _feasible(built, [], budget, len(groups) + 2, cap) is False:
         return [
             "no plan exists even without deadlines, releases, power limits and crew or "
             "capacity windows: check crew counts, factory and crane capacities, links "
@@ -180,11 +184,11 @@ def explain_infeasible(
     for k, group in enumerate(list(core)):
         rest = [g for g in core if g != group]
         tests_left = len(groups) - k + 1
-        if _feasible(built, [built.literals[g] for g in rest], budget, tests_left) is False:
+        if _feasible(built, [built.literals[g] for g in rest], budget, tests_left, cap) is False:
             core = rest
     if (
         len(core) == len(groups)
-        and _feasible(built, [built.literals[g] for g in core], budget, 1) is not False
+        and _feasible(built, [built.literals[g] for g in core], budget, 1, cap) is not False
     ):
         return [
             "CP-SAT proved that no plan meets every constraint, but no smaller conflict "

@@ -1,7 +1,7 @@
 """The one front door: project file -> Instance -> solve path -> validated Schedule -> files.
 
 The command line and the library API both call `plan_project` and `write_outputs`; the
-solve path itself is `scheduler.solve.solve_plan`.
+solve path itself is `scheduler.solving.solve_plan`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_
 from scheduler.instance import Instance
 from scheduler.output import write_csv, write_json
 from scheduler.schedule import Schedule, build_schedule
-from scheduler.solve import solve_plan
+from scheduler.solving import solve_plan
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.result import Engine, Result
 from scheduler.validate import assert_valid

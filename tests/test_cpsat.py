@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from ortools.sat.python import cp_model
 
+from scheduler.errors import InfeasibleModel
 from scheduler.expand import with_horizon
 from scheduler.instance import (
     CrewPool,
@@ -27,9 +28,11 @@ from scheduler.instance import (
     mirrored,
     objective_value,
 )
-from scheduler.solvers import cpsat
-from scheduler.solvers.cpsat import SolveOptions, solve
-from scheduler.solvers.result import SolveResult, Status
+from scheduler.solvers.budget import Budget, SolveOptions
+from scheduler.solvers.cpsat import CpSatModel, solve
+from scheduler.solvers.cpsat import search as cpsat
+from scheduler.solvers.cpsat.families import crews_cover
+from scheduler.solvers.result import Result, Status
 from scheduler.validate import recompute_objective, validate
 
 
@@ -37,7 +40,7 @@ def make(tasks, **parts) -> Instance:
     return with_horizon(Instance("t", tuple(tasks), **{k: tuple(v) for k, v in parts.items()}))
 
 
-def solved(instance: Instance) -> SolveResult:
+def solved(instance: Instance) -> Result:
     result = solve(instance, SolveOptions(time_limit=20, workers=2))
     assert result.status == Status.OPTIMAL, result.status
     assert validate(instance, result.solution) == []
@@ -188,7 +191,7 @@ def test_pinned_task_before_its_supply_is_infeasible_with_the_reason():
     supply = Supply("backfeed", "s", SupplyKind.BACKFEED, 1000, 10)
     instance = make([Task("e", 2, site="s", gate=Gate.ANY, fixed_start=5)], supplies=[supply])
     assert solve(instance, SolveOptions(time_limit=5)).status == Status.INFEASIBLE
-    assert explain_infeasible(instance) == [
+    assert explain_infeasible(instance, Budget(30)) == [
         "task 'e' is fixed to start on day 5, but its power supply is not there every day it runs"
     ]
     late = make([Task("e", 2, fixed_start=5)], milestones=[Milestone("M", (0,), deadline=5)])
@@ -280,7 +283,6 @@ def test_pairs_the_crews_cannot_staff_at_once_never_overlap():
     two z crews the rest. Per skill (2 x, 2 y crews) and over all skills (3 needs, 4 crews)
     the counts fit, but no assignment staffs a and b at once: the model adds a no_overlap
     on their own intervals, and the optimum runs them one after the other (3 + 2 days)."""
-    from scheduler.solvers.cpsat import CpSatModel
 
     pools = [
         CrewPool("A", frozenset({"x", "y"}), 1),
@@ -294,8 +296,8 @@ def test_pairs_the_crews_cannot_staff_at_once_never_overlap():
     ]
     instance = make(tasks, pools=pools)
     built = CpSatModel(instance)
-    assert not built.crews_cover((0, 1))
-    assert built.crews_cover((0, 2)) and built.crews_cover((1, 2))
+    assert not crews_cover(built, (0, 1))
+    assert crews_cover(built, (0, 2)) and crews_cover(built, (1, 2))
     groups = [
         sorted(c.no_overlap.intervals) for c in built.model.proto.constraints if c.has_no_overlap()
     ]
@@ -583,6 +585,6 @@ def test_a_power_draw_without_a_gate_waits_for_supply():
 def test_unknown_resource_and_zero_need():
     """A resource id no resource has is refused (as the validator and greedy refuse it),
     not left unconstrained; a skill need of 0 asks for no crew and no pool."""
-    with pytest.raises(cpsat.InfeasibleModel, match="task 'a' uses unknown resource 'crane'"):
-        cpsat.CpSatModel(make([Task("a", 1, resources={"crane": 1})]))
+    with pytest.raises(InfeasibleModel, match="task 'a' uses unknown resource 'crane'"):
+        CpSatModel(make([Task("a", 1, resources={"crane": 1})]))
     assert starts(make([Task("a", 2, skills={"welding": 0})])) == [0]

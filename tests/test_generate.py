@@ -76,7 +76,8 @@ def test_program_shape(program):
 
 def test_greedy_plan_is_late_but_complete(program):
     from scheduler.instance import objective_terms
-    from scheduler.pipeline import load_instance, run_greedy
+    from scheduler.pipeline import load_instance
+    from scheduler.solving import run_greedy
     from scheduler.validate import validate
 
     _, instance, _ = load_instance(program)

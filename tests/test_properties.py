@@ -43,7 +43,7 @@ def test_cp_sat_plan_is_valid_and_no_worse_than_greedy(generated: GeneratedProje
         outcome = plan_project(path, SolveOptions(time_limit=5, workers=1))
     instance, result = outcome.instance, outcome.result
     # CP-SAT itself found the plan, not the greedy fallback kept when CP-SAT finds none
-    assert result.solver == "cp-sat", result.solver
+    assert result.engine == "cp-sat", result.engine
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert result.solution is not None and result.objective is not None
     assert validate(instance, result.solution) == []
@@ -119,5 +119,5 @@ def test_cp_sat_solves_a_task_needing_two_skills_of_one_mixed_pool():
             write_project(TWO_SKILLS, Path(folder)), SolveOptions(time_limit=5, workers=1)
         )
     assert two_split_skills_share_a_pool(outcome.instance)
-    assert outcome.result.solver == "cp-sat"
+    assert outcome.result.engine == "cp-sat"
     assert outcome.result.status == Status.OPTIMAL and outcome.result.objective == 2

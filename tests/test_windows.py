@@ -1,4 +1,4 @@
-"""The window search (scheduler/solvers/lns.py): the window's sub-instance is exact (links
+"""The window search (scheduler/solvers/windows.py): the window's sub-instance is exact (links
 to pinned tasks, milestones, which pinned tasks enter), every plan it keeps is valid, and
 it improves a poor plan."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import pipeline
+from scheduler import solving
 from scheduler.expand import search_horizon, with_horizon
 from scheduler.instance import (
     CrewPool,
@@ -27,8 +27,8 @@ from scheduler.instance import (
     objective_value,
 )
 from scheduler.pipeline import load_instance, plan_project
-from scheduler.solvers import lns
-from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers import windows as lns
+from scheduler.solvers.budget import Budget, Limits, SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.validate import recompute_objective, validate
 
@@ -146,7 +146,7 @@ def test_windows_keep_valid_plans_and_improve_a_poor_one(monkeypatch, path):
     monkeypatch.setattr(lns, "FIRST_SIZE", 60)
     monkeypatch.setattr(lns, "MIN_SIZE", 40)
     monkeypatch.setattr(lns, "MAX_SIZE", 120)
-    solution, stats = lns.improve(instance, start, SolveOptions(workers=2), 10.0)
+    solution, stats = lns.improve(instance, start, SolveOptions(workers=2), Limits(10.0))
     assert stats.steps >= 3 and len(kept) >= 1
     assert all(violations == [] for violations in kept)
     assert validate(instance, solution) == []
@@ -162,16 +162,16 @@ def test_windows_with_one_worker_repeat_themselves(monkeypatch):
     instance, start = random_order_plan(BUSY, seed=5)
     monkeypatch.setattr(lns, "FIRST_SIZE", 80)
     options = SolveOptions(workers=1, seed=7)
-    runs = [lns.improve(instance, start, options, 20.0)[0] for _ in range(2)]
+    runs = [lns.improve(instance, start, options, Limits(60.0, 20.0))[0] for _ in range(2)]
     assert runs[0].starts == runs[1].starts
     assert runs[0].crews == runs[1].crews
 
 
 def test_pipeline_switches_to_windows_from_the_threshold(monkeypatch):
-    """Above WINDOW_TASKS the product's plan comes from the windows, and is valid."""
-    monkeypatch.setattr(pipeline, "WINDOW_TASKS", 100)
+    """From LARGE_PROGRAM_TASKS on the product's plan comes from the windows, and is valid."""
+    monkeypatch.setattr(solving, "LARGE_PROGRAM_TASKS", 100)
     outcome = plan_project(QUICKSTART, SolveOptions(time_limit=8, workers=2))
-    assert outcome.result.solver == "cp-sat windows"
+    assert (outcome.result.engine, outcome.result.method) == ("cp-sat", "windows")
     # schedule.json keeps DESIGN's engine name and says how it ran beside it
     assert outcome.schedule.solver["name"] == "cp-sat"
     assert outcome.schedule.solver["method"] == "windows"
@@ -192,6 +192,6 @@ def test_an_invalid_window_plan_is_never_handed_on(monkeypatch):
     broken = Solution([0] * instance.num_tasks, list(start.crews))  # every task on day 0
     assert validate(instance, broken) != []
     monkeypatch.setattr(lns, "improve", lambda *args, **kwargs: (broken, lns.Stats()))
-    result = lns.solve(instance, SolveOptions(time_limit=1, workers=1), start)
+    result = lns.solve(instance, SolveOptions(time_limit=1, workers=1), start, Budget(1.0, True))
     assert result.solution is start
     assert result.objective == objective_value(instance, start.starts)

@@ -31,7 +31,7 @@ from scheduler.replanning.status import (
     read_baseline,
 )
 from scheduler.schedule import Schedule, skills_text, uses_text
-from scheduler.solve import Stability, solve_plan
+from scheduler.solving import Stability, solve_plan
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import Result

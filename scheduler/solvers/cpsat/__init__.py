@@ -3,7 +3,7 @@
 `model.py` builds the variables and posts the constraint families of `families.py`;
 `search.py` runs CP-SAT on it; `readback.py` reads the plan back and names the crews;
 `stability.py` is a replan's second stage. `solve` puts them together for one stage of
-the orchestrator (`scheduler.solve`), which decides when to call it.
+the orchestrator (`scheduler.solving`), which decides when to call it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from scheduler.instance import Instance, Solution
 from scheduler.solvers.budget import Budget, SolveOptions
 from scheduler.solvers.cpsat.model import CpSatModel
 from scheduler.solvers.cpsat.readback import name_crews, read_crew_counts, read_solution
-from scheduler.solvers.cpsat.search import STATUS, ProgressLogger, found, run, search
+from scheduler.solvers.cpsat.search import STATUS, ProgressLogger, found, run
+from scheduler.solvers.cpsat.search import search as staged_search
 from scheduler.solvers.cpsat.stability import stabilise
 from scheduler.solvers.result import Engine, Method, Result, Status
 
@@ -70,7 +71,7 @@ def solve(
         solver = run(built, options, budget.take(STAGE_ONE_SHARE), logger, budget.stop)
         best = found(built, solver, prefer_crews)
     else:
-        best = search(built, options, budget.take(), logger, budget.stop, hint, prefer_crews)
+        best = staged_search(built, options, budget.take(), logger, budget.stop, hint, prefer_crews)
     result = replace(result, status=STATUS.get(best.code, Status.UNKNOWN))
     if result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result = replace(

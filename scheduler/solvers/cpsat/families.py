@@ -120,13 +120,13 @@ def crew_disjunctions(m: CpSatModel) -> None:
     staffed = [i for i, t in enumerate(tasks) if t.skills and t.duration > 0]
     clash = nx.Graph()
     for a, b in itertools.combinations(staffed, 2):
-        if not _crews_cover(m, (a, b)):
+        if not crews_cover(m, (a, b)):
             clash.add_edge(a, b)
     for clique in nx.find_cliques(clash):
         m.model.add_no_overlap([m.tasks[i].interval for i in clique])
 
 
-def _crews_cover(m: CpSatModel, group: Sequence[int]) -> bool:
+def crews_cover(m: CpSatModel, group: Sequence[int]) -> bool:
     """Can the crews (each pool at its largest availability) meet at once every skill
     need of the tasks in ``group``?"""
     pools = m.instance.pools

@@ -29,8 +29,8 @@ def run_one(project: str, time_limit: float, workers: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from scheduler.instance import objective_terms
     from scheduler.pipeline import load_instance
-    from scheduler.solving import solve_plan
     from scheduler.solvers.budget import SolveOptions
+    from scheduler.solving import solve_plan
     from scheduler.validate import validate
 
     started = time.perf_counter()

@@ -31,8 +31,8 @@ from scheduler.output import write_json  # noqa: E402
 from scheduler.pipeline import plan_project  # noqa: E402
 from scheduler.replanning.replan import prepare, replan  # noqa: E402
 from scheduler.replanning.scenario import load_scenario  # noqa: E402
-from scheduler.solving import solve_plan  # noqa: E402
 from scheduler.solvers.budget import SolveOptions  # noqa: E402
+from scheduler.solving import solve_plan  # noqa: E402
 
 
 def touched_sites(scenario: str, instance) -> set[str]:  # type: ignore[no-untyped-def]

@@ -50,8 +50,8 @@ def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> 
     are from the start of this function (the process is already up, imports done)."""
     from scheduler.instance import objective_terms
     from scheduler.pipeline import load_instance
-    from scheduler.solving import run_greedy, solve_plan
     from scheduler.solvers.budget import Budget, SolveOptions
+    from scheduler.solving import run_greedy, solve_plan
     from scheduler.validate import validate
 
     started = time.perf_counter()

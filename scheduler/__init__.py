@@ -13,10 +13,10 @@ from scheduler.pipeline import Outcome, plan_project, write_outputs
 from scheduler.replanning.compare import compare
 from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule
-from scheduler.solving import solve_plan
 from scheduler.solvers.budget import Budget, SolveOptions
 from scheduler.solvers.cpsat import solve
 from scheduler.solvers.greedy import best_greedy, greedy
+from scheduler.solving import solve_plan
 from scheduler.validate import validate as validate_solution
 
 __all__ = [

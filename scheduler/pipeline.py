@@ -18,9 +18,9 @@ from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_
 from scheduler.instance import Instance
 from scheduler.output import write_csv, write_json
 from scheduler.schedule import Schedule, build_schedule
-from scheduler.solving import solve_plan
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.result import Engine, Result
+from scheduler.solving import solve_plan
 from scheduler.validate import assert_valid
 
 SolverName = Literal["cp-sat", "greedy"]

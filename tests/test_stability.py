@@ -12,9 +12,9 @@ from scheduler.instance import objective_terms
 from scheduler.output import write_json
 from scheduler.pipeline import plan_project
 from scheduler.replanning.replan import prepare, replan
-from scheduler.solving import run_greedy
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat import STAGE_ONE_SHARE, solve
+from scheduler.solving import run_greedy
 from scheduler.validate import validate
 
 ROOT = Path(__file__).parents[1]

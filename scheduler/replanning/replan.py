@@ -31,10 +31,10 @@ from scheduler.replanning.status import (
     read_baseline,
 )
 from scheduler.schedule import Schedule, skills_text, uses_text
-from scheduler.solving import Stability, solve_plan
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import Result
+from scheduler.solving import Stability, solve_plan
 
 CHANGE_COLUMNS = ["task_id", "baseline_start", "new_start", "shift_days", "crews_changed"]
 

@@ -70,7 +70,8 @@ def run(project: str, scenario: str, time_limit: float, workers: int) -> dict:
     began = time.perf_counter()
     new = replan(project, folder / "schedule.json", scenario=scenario, options=options)
     replan_seconds = time.perf_counter() - began
-    _, instance, _, baseline, _, _ = prepare(project, folder / "schedule.json", scenario=scenario)
+    prepared = prepare(project, folder / "schedule.json", scenario=scenario)
+    instance, baseline = prepared.instance, prepared.baseline
     began = time.perf_counter()
     solved = solve_plan(instance, options)  # a fresh solve as `modsched schedule` does it
     instance, fresh = solved.instance, solved.result

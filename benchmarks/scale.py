@@ -378,7 +378,7 @@ factories, and RFS targets at the resource-free critical-path day plus 0-15 work
 so that the greedy plan is late. Each size runs in its own process; CP-SAT runs with
 {rows[0]["workers"]} workers for {rows[0]["time_limit"]:g} s, warm-started from the greedy
 plan, as `modsched schedule` runs it: on the whole model below 2,500 tasks, window by
-window above (solver `cp-sat windows`, `scheduler/solvers/lns.py`), where the first plan
+window above (solver `cp-sat windows`, `scheduler/solvers/windows.py`), where the first plan
 is the greedy one. The whole model's rows at every size: `docs/results/scale-whole-model.json`.
 
 {table(rows)}

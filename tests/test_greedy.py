@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 
 import pytest
 
@@ -818,14 +817,10 @@ def large_instance(n_tasks: int = 10_000, seed: int = 0) -> Instance:
 
 
 @pytest.mark.slow
-def test_large_instance_is_feasible_and_fast():
+def test_large_instance_is_feasible():
+    """2,000 tasks at three sites: the serial scheme places every task within the rules.
+    Its time is measured by benchmarks/scale.py, not asserted here."""
     inst = large_instance(2_000, seed=1)
-    began = time.perf_counter()
     sol = greedy(inst)
-    seconds = time.perf_counter() - began
     assert sol is not None
     assert check(inst, sol) == []
-    print(
-        f"greedy on {inst.num_tasks} tasks: {seconds:.2f} s, "
-        f"makespan {max(s + t.duration for s, t in zip(sol.starts, inst.tasks, strict=True))}"
-    )

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from generators import MAX_TASKS, GeneratedProject, projects, write_project
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 
 from scheduler.instance import Instance, objective_value
 from scheduler.pipeline import load_instance, plan_project
@@ -23,15 +23,9 @@ from scheduler.solvers.greedy import best_greedy
 from scheduler.solvers.result import Status
 from scheduler.validate import recompute_objective, validate
 
-# more examples for a deeper (nightly) run: MODSCHED_PROPERTY_EXAMPLES=500 pytest ...
-PROPERTY_SETTINGS = settings(
-    max_examples=int(os.environ.get("MODSCHED_PROPERTY_EXAMPLES", "25")),
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: it can take minutes in CI
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# more examples for a deeper run: MODSCHED_PROPERTY_EXAMPLES=500 pytest ... (or
+# benchmarks/fuzz.py); deadline, derandomize and phases come from tests/conftest.py
+PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("MODSCHED_PROPERTY_EXAMPLES", "25")))
 
 
 @PROPERTY_SETTINGS

@@ -1,5 +1,7 @@
 """Interruption, atomic writes, reproducibility and the time limit (tests/data/busy.yaml
-is a project CP-SAT does not close in seconds)."""
+is a project CP-SAT does not close in seconds). No test here asserts a wall time: a
+signal is sent once the search has begun (not after a guessed sleep), and how long a run
+takes against its limit is measured by benchmarks/time_limit.py."""
 
 from __future__ import annotations
 
@@ -20,6 +22,27 @@ BUSY = str(DATA / "busy.yaml")
 MODSCHED = str(Path(sys.executable).parent / "modsched")
 
 
+# The console script's `main`, in a process that touches a file (argv[1]) when a CP-SAT
+# search begins, here or in a forked worker: a test then signals at a known point of the
+# run however slow the machine, not after a sleep that a loaded machine outlasts.
+SEARCHING = """
+import sys
+from pathlib import Path
+from ortools.sat.python import cp_model
+from scheduler.cli import main
+
+flag, solve = Path(sys.argv.pop(1)), cp_model.CpSolver.solve
+
+def announced(self, *args, **kwargs):
+    flag.touch()
+    return solve(self, *args, **kwargs)
+
+cp_model.CpSolver.solve = announced
+sys.argv[0] = "modsched"
+main()
+"""
+
+
 def start(out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [MODSCHED, "schedule", BUSY, "--out", str(out), *extra],
@@ -29,47 +52,84 @@ def start(out: Path, *extra: str) -> subprocess.Popen:
     )
 
 
+def start_searching(flag: Path, *args: str, **popen) -> subprocess.Popen:
+    """`modsched ARGS...` that touches ``flag`` when its first search begins."""
+    return subprocess.Popen(
+        [sys.executable, "-c", SEARCHING, str(flag), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+def wait_for_search(flag: Path, process: subprocess.Popen) -> None:
+    """Until ``flag`` exists; fails if the process ends first (or after 10 minutes, a
+    guard against a hung run, not a bound on its speed)."""
+    for _ in range(6000):
+        if flag.exists():
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    raise AssertionError("no search began")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_writes_best_plan_and_exits_130(tmp_path, sig):
-    out = tmp_path / "out"
-    process = start(out, "--time-limit", "120")
-    time.sleep(6)  # loading, greedy and the first CP-SAT plans
+    """A signal once the search runs: exit 130, the best plan so far written, feasible,
+    marked interrupted, and accepted by `modsched check`. The limit is far beyond any
+    wait, so an interrupted plan cannot be one that ran to its limit."""
+    out, flag = tmp_path / "out", tmp_path / "searching"
+    process = start_searching(flag, "schedule", BUSY, "--out", str(out), "--time-limit", "3600")
+    wait_for_search(flag, process)
     process.send_signal(sig)
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=600)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr
     document = json.loads((out / "schedule.json").read_text())
     assert document["solver"]["status"] == "FEASIBLE"
     assert document["solver"]["interrupted"] is True
-    assert document["solver"]["seconds"] < 60
     checked = subprocess.run(
         [MODSCHED, "check", BUSY, str(out / "schedule.csv")],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     assert checked.returncode == 0, checked.stderr
 
 
 def test_same_seed_one_worker_is_byte_identical(tmp_path):
+    """One worker and a seed: the same schedule.csv twice. Holds under load only once the
+    wall limit is a mere backstop with one worker (issue 19, item 2): until then a slow
+    machine may stop a run on the wall clock before CP-SAT's deterministic limit."""
     outs = []
     for k in range(2):
         out = tmp_path / f"run{k}"
-        process = start(out, "--time-limit", "8", "--workers", "1", "--seed", "7")
-        process.communicate(timeout=120)
-        assert process.returncode == 0
+        process = start(out, "--time-limit", "4", "--workers", "1", "--seed", "7")
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr
         outs.append((out / "schedule.csv").read_bytes())
     assert outs[0] == outs[1]
 
 
-def test_time_limit_holds(tmp_path):
-    began = time.perf_counter()
-    process = start(tmp_path / "out", "--time-limit", "4")
-    process.communicate(timeout=120)
-    assert process.returncode == 0
+def test_a_short_time_limit_ends_with_a_checked_plan(tmp_path):
+    """A limit far below what busy.yaml needs for a proof: the search ends on its own (not
+    interrupted) with a feasible plan that `modsched check` accepts, whatever the plan CP-SAT
+    reached by then (the greedy warm start at worst). The seconds it takes against the
+    limit are measured by benchmarks/time_limit.py, not asserted."""
+    process = start(tmp_path / "out", "--time-limit", "1")
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
     document = json.loads((tmp_path / "out" / "schedule.json").read_text())
-    assert document["solver"]["seconds"] <= 4.5
-    assert time.perf_counter() - began < 60  # the whole command, start-up and files included
+    assert document["solver"]["status"] == "FEASIBLE"
+    assert document["solver"]["interrupted"] is False
+    checked = subprocess.run(
+        [MODSCHED, "check", BUSY, str(tmp_path / "out" / "schedule.csv")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_atomic_write_keeps_old_file_on_crash(tmp_path):
@@ -107,13 +167,14 @@ def test_infeasible_examples_are_explained(tmp_path, path):
 
 def test_whatif_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     """Ctrl-C reaches the whole process group (the scenario workers too): every search
-    stops, no further scenario starts, nothing is written."""
+    stops, no further scenario starts, nothing is written. The limit is far beyond any
+    wait: a run that ends at all was stopped, not run out."""
     base = tmp_path / "base"
     done = subprocess.run(
         [MODSCHED, "schedule", BUSY, "--out", str(base), "--time-limit", "3"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     scenarios = []
@@ -124,32 +185,25 @@ def test_whatif_ctrl_c_exits_130_and_writes_nothing(tmp_path):
             f"name: {pool} short\nstatus_date: 2027-01-11\nchanges:\n  - crews: {change}\n"
         )
         scenarios += ["--scenario", str(path)]
-    out = tmp_path / "whatif"
-    process = subprocess.Popen(
-        [
-            MODSCHED,
-            "whatif",
-            BUSY,
-            "--baseline",
-            str(base / "schedule.json"),
-            *scenarios,
-            "--out",
-            str(out),
-            "--time-limit",
-            "120",
-            "--processes",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    out, flag = tmp_path / "whatif", tmp_path / "searching"
+    process = start_searching(
+        flag,
+        "whatif",
+        BUSY,
+        "--baseline",
+        str(base / "schedule.json"),
+        *scenarios,
+        "--out",
+        str(out),
+        "--time-limit",
+        "3600",
+        "--processes",
+        "2",
         start_new_session=True,
     )
-    time.sleep(8)  # loading, the scenarios' greedy repairs and first CP-SAT plans
-    began = time.perf_counter()
+    wait_for_search(flag, process)  # a scenario worker is searching
     os.killpg(process.pid, signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=600)
     assert process.returncode == 130, stderr
     assert "interrupted: no comparison written" in stderr
-    assert time.perf_counter() - began < 30  # not the 120 s limit of the third scenario
     assert not out.exists() or not any(out.iterdir())

@@ -127,11 +127,12 @@ def random_order_plan(path: Path, seed: int) -> tuple[Instance, Solution]:
 
 
 @pytest.mark.parametrize("path", [QUICKSTART, BUSY], ids=["quickstart", "busy"])
-def test_windows_keep_valid_plans_and_improve_a_poor_one(monkeypatch, path):
+def test_windows_keep_valid_plans_and_never_worsen_one(monkeypatch, path):
     """Every plan the search keeps passes the validator (quickstart: crews with sites,
     power gates, energised load, cranes, factory slots; busy: one rigging crew and one
-    crane a site), and 10 s of windows of 40-120 tasks never worsen a random-order plan
-    and improve it on the busy project."""
+    crane a site), and the plan it returns is never worse than the random-order plan it
+    started from. How much it improves within a budget is a measurement, not a property
+    of the code: benchmarks/windows.py."""
     instance, start = random_order_plan(path, seed=3)
     kept: list[list] = []
     step = lns.WindowSearch.step
@@ -146,23 +147,45 @@ def test_windows_keep_valid_plans_and_improve_a_poor_one(monkeypatch, path):
     monkeypatch.setattr(lns, "FIRST_SIZE", 60)
     monkeypatch.setattr(lns, "MIN_SIZE", 40)
     monkeypatch.setattr(lns, "MAX_SIZE", 120)
-    solution, stats = lns.improve(instance, start, SolveOptions(workers=2), Limits(10.0))
-    assert stats.steps >= 3 and len(kept) >= 1
+    options = SolveOptions(workers=1, seed=0)
+    solution, stats = lns.improve(instance, start, options, Limits(16.0, 4.0))
+    assert stats.steps >= 1  # at least one window, however slow the machine
     assert all(violations == [] for violations in kept)
     assert validate(instance, solution) == []
     before, after = (objective_value(instance, p.starts) for p in (start, solution))
     assert after <= before
-    if path == BUSY:
-        assert objective_terms(instance, solution.starts)[0] < 300
+
+
+def test_a_window_step_finds_the_window_optimum():
+    """p(3) at 0 -FS-> f(2), milestone m on f with target day 4 (weight 1), q(4) alone at
+    10. The poor plan puts f at 10: m is reached on day 11, 7 days late. Freeing f in
+    [0, 20) the window's optimum is f at 3, the earliest p allows, its last day 4: on
+    time. The makespan stays q's 14. The step proves it, takes it, and the plan is valid."""
+    tasks = [Task("p", 3), Task("f", 2), Task("q", 4)]
+    instance = make(
+        tasks, links=[Link(0, 1, LinkType.FS, 0)], milestones=[Milestone("m", (1,), 4, None, 1)]
+    )
+    poor = Solution([0, 10, 10], [(), (), ()])
+    assert validate(instance, poor) == []
+    assert objective_terms(instance, poor.starts) == (7, 14)
+    search = lns.WindowSearch(instance, poor)
+    taken, proven, _ = search.step(
+        lns.Window([1], 0, 20, "test"), SolveOptions(workers=1, seed=0), 60.0, None
+    )
+    assert taken and proven
+    assert search.solution().starts == [0, 3, 10]
+    assert objective_terms(instance, search.solution().starts) == (0, 14)
+    assert validate(instance, search.solution()) == []
 
 
 def test_windows_with_one_worker_repeat_themselves(monkeypatch):
     """One worker and a seed: the same plan twice (the search stops on CP-SAT's
-    deterministic time, not the wall clock)."""
+    deterministic time; the wall limit is only a backstop, so a busy machine repeats too)."""
     instance, start = random_order_plan(BUSY, seed=5)
     monkeypatch.setattr(lns, "FIRST_SIZE", 80)
-    options = SolveOptions(workers=1, seed=7)
-    runs = [lns.improve(instance, start, options, Limits(60.0, 20.0))[0] for _ in range(2)]
+    options = SolveOptions(workers=1, seed=0, time_limit=6.0)
+    runs = [lns.solve(instance, options, start, Budget.of(options)).solution for _ in range(2)]
+    assert runs[0] is not None and runs[1] is not None
     assert runs[0].starts == runs[1].starts
     assert runs[0].crews == runs[1].crews
 
@@ -170,7 +193,7 @@ def test_windows_with_one_worker_repeat_themselves(monkeypatch):
 def test_pipeline_switches_to_windows_from_the_threshold(monkeypatch):
     """From LARGE_PROGRAM_TASKS on the product's plan comes from the windows, and is valid."""
     monkeypatch.setattr(solving, "LARGE_PROGRAM_TASKS", 100)
-    outcome = plan_project(QUICKSTART, SolveOptions(time_limit=8, workers=2))
+    outcome = plan_project(QUICKSTART, SolveOptions(time_limit=3, workers=1, seed=0))
     assert (outcome.result.engine, outcome.result.method) == ("cp-sat", "windows")
     # schedule.json keeps DESIGN's engine name and says how it ran beside it
     assert outcome.schedule.solver["name"] == "cp-sat"

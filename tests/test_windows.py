@@ -170,7 +170,7 @@ def test_a_window_step_finds_the_window_optimum():
     assert objective_terms(instance, poor.starts) == (7, 14)
     search = lns.WindowSearch(instance, poor)
     taken, proven, _ = search.step(
-        lns.Window([1], 0, 20, "test"), SolveOptions(workers=1, seed=0), 60.0, None
+        lns.Window([1], 0, 20, "test"), SolveOptions(workers=1, seed=0), Limits(60.0, 20.0), None
     )
     assert taken and proven
     assert search.solution().starts == [0, 3, 10]

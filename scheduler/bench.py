@@ -34,7 +34,7 @@ from rich.table import Table
 from scheduler.graph import critical_path
 from scheduler.importers import BenchmarkFormatError, best_known, read_benchmark
 from scheduler.instance import Instance, Solution, objective_value
-from scheduler.output import write_atomic
+from scheduler.io import write_atomic
 from scheduler.solvers.cpsat import SolveOptions, solve
 from scheduler.solvers.greedy import best_greedy
 from scheduler.solvers.result import SolveResult, Status

@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,6 +35,7 @@ from plotly.io.json import to_json_plotly
 from plotly.subplots import make_subplots
 
 from scheduler.domain.calendar import Calendar
+from scheduler.io import write_atomic
 from scheduler.schedule import Schedule, crews_available
 
 PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
@@ -1449,26 +1449,13 @@ if(sel.value) show(sel.value);
 def write_gantt_html(
     schedule: Schedule, path: str | os.PathLike[str], baseline: pd.DataFrame | None = None
 ) -> Path:
-    """Write the self-contained page (works offline) atomically: to a temporary file in the
-    same folder, then ``os.replace``.
+    """Write the self-contained page (works offline) atomically (`io.write_atomic`).
 
     ``baseline``: the tasks table of a baseline plan, drawn as grey ghost bars behind the
     Gantt bars; by default a replanned schedule (with ``baseline_start_day``) ghosts its
     own baseline start days.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     page = gantt_html(schedule, baseline)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private; give it the mode a plain new file would have
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, lambda f: f.write(page))
     return target

@@ -18,7 +18,7 @@ from scheduler.domain.yamlio import InputError, Problem
 from scheduler.expand import expand, search_horizon
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
 from scheduler.instance import Instance, Solution, objective_terms, objective_value
-from scheduler.output import write_csv, write_json
+from scheduler.io import write_csv, write_json
 from scheduler.schedule import Schedule, build_schedule
 from scheduler.solvers import lns as windows
 from scheduler.solvers.cpsat import Progress, SolveOptions, solve

@@ -16,7 +16,7 @@ import pytest
 from scheduler.domain.yamlio import InputError
 from scheduler.gantt import gantt
 from scheduler.instance import Link, LinkType, Task
-from scheduler.output import write_json
+from scheduler.io import write_json
 from scheduler.pipeline import plan_project
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus, broken_link

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.instance import objective_terms
-from scheduler.output import write_json
+from scheduler.io import write_json
 from scheduler.pipeline import plan_project, run_greedy
 from scheduler.replanning.replan import prepare, replan
 from scheduler.solvers.cpsat import STAGE_ONE_SHARE, SolveOptions, solve

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from scheduler.gantt import gantt, power_table
-from scheduler.output import write_atomic
+from scheduler.io import write_atomic
 from scheduler.replanning.replan import replan
 from scheduler.schedule import Schedule, crews_available
 from scheduler.solvers.cpsat import SolveOptions

@@ -21,7 +21,7 @@ from scheduler.domain.yamlio import InputError, Problem
 from scheduler.expand import search_horizon, with_horizon
 from scheduler.graph import critical_path
 from scheduler.instance import Instance, Solution, objective_terms, objective_value
-from scheduler.output import write_atomic
+from scheduler.io import write_atomic
 from scheduler.pipeline import load_instance, make_schedule, run_greedy
 from scheduler.replanning.scenario import apply_scenario, load_scenario
 from scheduler.replanning.status import (

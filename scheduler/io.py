@@ -1,4 +1,5 @@
-"""Write a Schedule as schedule.csv and schedule.json (DESIGN.md contracts), atomically."""
+"""Where modsched reads and writes its files: the one atomic writer and the schedule.csv /
+schedule.json writers (DESIGN.md contracts)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def write_atomic(path: Path, write: Callable[[IO[str]], Any]) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:

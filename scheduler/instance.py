@@ -117,6 +117,11 @@ class CrewPool:
         return skill in self.skills and (self.sites is None or site is None or site in self.sites)
 
 
+def pool_of(crew_id: str) -> str:
+    """The pool of a crew id ``{pool}#{k}`` (`CrewPool.crew_ids`)."""
+    return crew_id.rsplit("#", 1)[0]
+
+
 @dataclass(frozen=True)
 class Supply:
     """A power supply of one site: ``kw`` available on days ``[start, end)``."""

@@ -19,7 +19,7 @@ from scheduler.expand import expand, search_horizon
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
 from scheduler.instance import Instance, Solution, objective_terms, objective_value
 from scheduler.io import write_csv, write_json
-from scheduler.schedule import Schedule, build_schedule
+from scheduler.schedule import Schedule, SolverInfo, build_schedule
 from scheduler.solvers import lns as windows
 from scheduler.solvers.cpsat import Progress, SolveOptions, solve
 from scheduler.solvers.greedy import best_greedy, greedy
@@ -173,25 +173,25 @@ def make_schedule(
     # DESIGN's `name` is the engine ("cp-sat" or "greedy"); how it ran goes to `method`
     name, _, method = result.solver.partition(" ")
     method = method.strip("()") or ("whole model" if name == "cp-sat" else "priority rules")
-    info = {
-        "name": name,
-        "method": method,
-        "status": str(result.status),
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": result.gap,
-        "seconds": round(result.seconds, 3),
-        "first_solution_seconds": result.first_solution_seconds,
-        "workers": result.workers,
-        "seed": result.seed,
-        "interrupted": result.interrupted,
-    }
+    info = SolverInfo(
+        name=name,
+        method=method,
+        status=str(result.status),
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        seconds=round(result.seconds, 3),
+        first_solution_seconds=result.first_solution_seconds,
+        workers=result.workers,
+        seed=result.seed,
+        interrupted=result.interrupted,
+    )
     return build_schedule(plan.project.program.name, plan.calendar, instance, solution, info)
 
 
 def write_outputs(schedule: Schedule, out: Path) -> list[Path]:
     """schedule.csv, schedule.json and gantt.html in ``out``, each written atomically."""
-    from scheduler.gantt import write_gantt_html
+    from scheduler.reports.page import write_gantt_html
 
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "schedule.csv", out / "schedule.json", out / "gantt.html"]

@@ -213,10 +213,11 @@ def _need(path: Path, present: Sequence[str], columns: Sequence[str]) -> None:
 
 
 class _Field:
-    """Parses one text value of a row; errors name the file, the row and the column."""
+    """Parses one value of a row; errors name the file, the row and the column. ``typed``
+    (JSON): numbers must be JSON numbers, not text."""
 
-    def __init__(self, path: Path, where: str) -> None:
-        self.path, self.where = path, where
+    def __init__(self, path: Path, where: str, typed: bool = False) -> None:
+        self.path, self.where, self.typed = path, where, typed
 
     def bad(self, column: str, value: object, what: str) -> ScheduleFileError:
         return ScheduleFileError(self.path, f"{self.where}: {column} {value!r} is not {what}")
@@ -224,7 +225,7 @@ class _Field:
     def whole(self, column: str, value: object) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        text = value.strip() if isinstance(value, str) else ""
+        text = value.strip() if isinstance(value, str) and not self.typed else ""
         if not text.lstrip("-").isdigit():
             raise self.bad(column, value, "a whole number of days")
         try:
@@ -238,7 +239,7 @@ class _Field:
     def number(self, column: str, value: object) -> float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        if isinstance(value, str):
+        if isinstance(value, str) and not self.typed:
             try:
                 return float(value)
             except ValueError:
@@ -265,21 +266,28 @@ class _Field:
             return tuple(value)
         raise self.bad(column, value, "a list of crew ids")
 
-    def pairs(self, column: str, value: object) -> list[tuple[str, str]]:
+    def pairs(self, column: str, value: object) -> list[tuple[str, float]]:
+        """ "id:amount;..." (the skills and resources columns, text in both files)."""
         text = self.text(column, value)
         found = []
         for part in filter(None, text.split(";")):
             key, colon, amount = part.rpartition(":")
+            try:
+                found.append((key, float(amount)))
+            except ValueError:
+                key = ""
             if not colon or not key:
                 raise self.bad(column, value, "'id:amount;...'")
-            found.append((key, amount))
         return found
 
     def skills(self, column: str, value: object) -> tuple[tuple[str, int], ...]:
-        return tuple((k, self.whole(column, n)) for k, n in self.pairs(column, value))
+        pairs = self.pairs(column, value)
+        if any(not n.is_integer() for _, n in pairs):
+            raise self.bad(column, value, "'skill:crews;...' in whole crews")
+        return tuple((k, int(n)) for k, n in pairs)
 
     def resources(self, column: str, value: object) -> tuple[tuple[str, float], ...]:
-        return tuple((k, self.number(column, n)) for k, n in self.pairs(column, value))
+        return tuple(self.pairs(column, value))
 
 
 def _task_row(record: Mapping[str, Any], f: _Field) -> TaskRow:
@@ -350,7 +358,7 @@ def read_schedule_json(path: str | Path) -> SavedSchedule:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ScheduleFileError(path, f"cannot read schedule: {error}") from None
-    f = _Field(path, "document")
+    f = _Field(path, "document", typed=True)
     if not isinstance(document, dict):
         raise f.bad("document", type(document).__name__, "an object")
     for key in ("project", "program_start", "solver", "kpis", "tasks"):
@@ -362,16 +370,20 @@ def read_schedule_json(path: str | Path) -> SavedSchedule:
     rows = []
     for k, record in enumerate(tasks):
         if not isinstance(record, dict):
-            raise _Field(path, f"task {k}").bad("task", type(record).__name__, "an object")
+            raise _Field(path, f"task {k}", typed=True).bad(
+                "task", type(record).__name__, "an object"
+            )
         absent = [c for c in TASK_COLUMNS if c not in record]
         if absent:
             raise ScheduleFileError(path, f"task {k}: no key {', '.join(absent)}")
-        rows.append(_task_row(record, _Field(path, f"task {k} ('{record['task_id']}')")))
+        rows.append(
+            _task_row(record, _Field(path, f"task {k} ('{record['task_id']}')", typed=True))
+        )
     return SavedSchedule(
         f.text("project", document["project"]),
         f.day("program_start", document["program_start"]),
-        _solver(document["solver"], _Field(path, "solver")),
-        _kpis(document["kpis"], _Field(path, "kpis")),
+        _solver(document["solver"], _Field(path, "solver", typed=True)),
+        _kpis(document["kpis"], _Field(path, "kpis", typed=True)),
         tuple(rows),
     )
 

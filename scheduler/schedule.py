@@ -16,10 +16,9 @@ Nothing here reads or writes a file: `scheduler/io.py` does.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import NamedTuple
 
 from scheduler.domain.calendar import Calendar
 from scheduler.instance import Instance, Milestone, Solution, Supply, Task, objective_terms
@@ -62,8 +61,8 @@ class TaskRow:
     site: str
     start_day: int
     end_day: int  # exclusive
-    start: date
-    finish: date  # the last day worked
+    start: dt.date
+    finish: dt.date  # the last day worked
     duration: int
     crews: tuple[str, ...]
     power_mw: float
@@ -82,12 +81,12 @@ class TaskRow:
 class MilestoneRow:
     milestone_id: str
     day: int | None  # last day worked by its tasks; None when it has none
-    date: date | None
+    date: dt.date | None
     target_day: int | None
-    target: date | None
+    target: dt.date | None
     late_days: int
     deadline_day: int | None
-    deadline: date | None
+    deadline: dt.date | None
     weight: int
     deployments: tuple[str, ...]  # the deployments it comes after
 
@@ -100,11 +99,12 @@ class SupplyRow:
     mw: float
     from_day: int
     until_day: int | None  # exclusive; None: open end
-    from_date: date
-    until_date: date | None
+    from_date: dt.date
+    until_date: dt.date | None
 
 
-class PoolWindow(NamedTuple):
+@dataclass(frozen=True)
+class PoolWindow:
     """``count`` crews available on working days ``[start, end)``."""
 
     start: int
@@ -141,22 +141,22 @@ class SolverInfo:
 
 @dataclass(frozen=True)
 class MilestoneKpi:
-    date: date | None  # None when the milestone has no task
-    target: date | None
+    date: dt.date | None  # None when the milestone has no task
+    target: dt.date | None
     late_days: int
 
 
 @dataclass(frozen=True)
 class Kpis:
     makespan_days: int
-    finish: date
+    finish: dt.date
     tardiness_days: int
     weighted_tardiness: int
     milestones: Mapping[str, MilestoneKpi] = field(default_factory=dict)
     # a replan's: tasks moved and crew changes against the baseline, the status date
     moved_tasks: int | None = None
     crew_changes: int | None = None
-    status_date: date | None = None
+    status_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,9 @@ class Schedule:
     """A validated plan with its dates."""
 
     project: str
-    program_start: date
+    program_start: dt.date
     workdays: tuple[int, ...]  # weekday numbers (mon=0) that are worked
-    holidays: tuple[date, ...]
+    holidays: tuple[dt.date, ...]
     tasks: tuple[TaskRow, ...]
     milestones: tuple[MilestoneRow, ...]
     supplies: tuple[SupplyRow, ...]
@@ -270,7 +270,7 @@ def _milestone_row(
     day = max(ends) - 1 if ends else None
     late = max(0, day - milestone.target) if day is not None and milestone.target is not None else 0
 
-    def on(d: int | None) -> date | None:
+    def on(d: int | None) -> dt.date | None:
         return calendar.date_of(d) if d is not None else None
 
     deployments = dict.fromkeys(d for i in milestone.tasks if (d := instance.tasks[i].deployment))

@@ -34,15 +34,15 @@ def resource_view(schedule: Schedule) -> go.Figure:
     row = {p: i for i, p in enumerate(pools)}
     for _, w in weeks.iterrows():
         i, j = row[w["pool"]], col[w["week"]]
-        count = "?" if pd.isna(w["count"]) else str(int(w["count"]))
+        crews = "?" if pd.isna(w["count"]) else str(int(w["count"]))
         z[i, j] = w["utilisation"]
         custom[i, j] = [
             f"{w['mean']:.1f}",
             str(int(w["peak"])),
-            count,
+            crews,
             info.get(w["pool"], (None, ""))[1] or "-",
         ]
-        text[i, j] = f"{int(w['peak'])}/{count}" if w["peak"] else ""
+        text[i, j] = f"{int(w['peak'])}/{crews}" if w["peak"] else ""
     small = len(all_weeks) <= 40 and len(pools) <= 20
     # cell edges: each week spans Monday to the next Monday
     edges = [w.isoformat() for w in all_weeks]

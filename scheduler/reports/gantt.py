@@ -206,7 +206,7 @@ def _supply_markers(schedule: Schedule, sites: list[str], span_days: int) -> lis
     """Supply start (▲) and end (▽) markers on each site's ⚡ row, one trace per kind.
     Events that would print over a labelled one get no label of their own; the label
     counts them (``+2 more``) and the hover shows every one."""
-    events = []
+    events: list[dict[str, Any]] = []
     for s in schedule.supplies:
         site, kind = s.site, s.kind
         if site not in sites or kind not in KIND_COLORS:

@@ -554,7 +554,8 @@ def gantt(
             }
         )
     if len(milestones) <= 15:
-        for t in {_end_of_day(m.target) for m in milestones if m.target is not None}:
+        # sorted: a set's order follows string hashing, which changes from run to run
+        for t in sorted({_end_of_day(m.target) for m in milestones if m.target is not None}):
             shapes.append(
                 {
                     "type": "line",

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import machine, write_section  # noqa: E402
 from scheduler.instance import objective_terms  # noqa: E402
-from scheduler.output import write_json  # noqa: E402
+from scheduler.io import write_json  # noqa: E402
 from scheduler.pipeline import plan_project  # noqa: E402
 from scheduler.replanning.replan import prepare, replan  # noqa: E402
 from scheduler.replanning.scenario import load_scenario  # noqa: E402

@@ -33,7 +33,7 @@ from scheduler.errors import BenchInputError, BenchmarkFormatError, Infeasible, 
 from scheduler.graph import critical_path
 from scheduler.importers import best_known, read_benchmark
 from scheduler.instance import Instance, objective_value
-from scheduler.output import write_atomic
+from scheduler.io import write_atomic
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.solving import solve_plan

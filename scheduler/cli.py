@@ -16,13 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
+from scheduler.schedule import Schedule
 from scheduler.solvers.budget import SolveOptions
 from scheduler.validate import validate
 
@@ -198,31 +198,31 @@ def refuse_mixed_output(out: Path, force: bool) -> None:
         raise typer.Exit(2)
 
 
-def print_summary(schedule, greedy_objective: int | None, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[Path]) -> None:
     """What a planner reads first: milestones against targets, then the solver's figures."""
     table = Table(title=f"{schedule.project}: milestones")
     for column in ("milestone", "date", "target", "late days"):
         table.add_column(column)
-    for row in schedule.milestones.itertuples():
+    for row in schedule.milestones:
         late = str(row.late_days) if row.target else "-"
         style = "red" if row.late_days else "green"
         table.add_row(
-            str(row.milestone_id),
-            str(row.date),
-            str(row.target or "-"),
+            row.milestone_id,
+            row.date.isoformat() if row.date else "",
+            row.target.isoformat() if row.target else "-",
             f"[{style}]{late}[/{style}]",
         )
     console.print(table)
     s, k = schedule.solver, schedule.kpis
-    gap = f"{100 * s['gap']:.1f} %" if s.get("gap") is not None else "-"
+    gap = f"{100 * s.gap:.1f} %" if s.gap is not None else "-"
     console.print(
-        f"finish {k['finish']} ({k['makespan_days']} working days), late days "
-        f"{k['tardiness_days']} (weighted {k['weighted_tardiness']})",
+        f"finish {k.finish} ({k.makespan_days} working days), late days "
+        f"{k.tardiness_days} (weighted {k.weighted_tardiness})",
         highlight=False,
     )
     console.print(
-        f"solver {s['name']} ({s['method']}): {s['status']}, objective "
-        f"{s['objective']}, bound {s['bound']}, gap {gap}, {s['seconds']} s; "
+        f"solver {s.name} ({s.method}): {s.status}, objective "
+        f"{s.objective}, bound {s.bound}, gap {gap}, {s.seconds} s; "
         f"greedy objective {greedy_objective}",
         highlight=False,
     )
@@ -287,7 +287,7 @@ def replan_command(
     print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
     k = outcome.schedule.kpis
     console.print(
-        f"{outcome.scenario}: {k['moved_tasks']} tasks moved, {k['crew_changes']} "
+        f"{outcome.scenario}: {k.moved_tasks} tasks moved, {k.crew_changes} "
         "crew changes against the baseline",
         highlight=False,
     )
@@ -349,32 +349,16 @@ def check_command(
 ) -> None:
     """Check any schedule.csv against a project with the independent validator."""
     from scheduler.instance import Solution
+    from scheduler.io import ScheduleFileError, read_plan_csv
 
     with answers():
         _, instance, _ = load_instance(project)
     try:
-        table = pd.read_csv(schedule_csv, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as error:
-        errors.print(f"{schedule_csv}: cannot read schedule: {error}", markup=False)
+        planned = read_plan_csv(schedule_csv)
+    except ScheduleFileError as error:
+        errors.print(str(error), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    absent = [c for c in ("task_id", "start_day", "crews") if c not in table.columns]
-    if absent:
-        errors.print(
-            f"{schedule_csv}: cannot read schedule: no column {', '.join(absent)}",
-            markup=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2)
-    rows = {r.task_id: r for r in table.itertuples()}
-    for line, row in enumerate(table.itertuples(), start=2):
-        if not row.start_day.strip().lstrip("-").isdigit():
-            errors.print(
-                f"{schedule_csv}: line {line}, task '{row.task_id}': start_day "
-                f"{row.start_day!r} is not a whole number of days",
-                markup=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(2)
+    rows = {p.task_id: p for p in planned}  # the last row of a task id holds
     missing = [t.id for t in instance.tasks if t.id not in rows]
     unknown = sorted(set(rows) - {t.id for t in instance.tasks})
     if missing or unknown:
@@ -384,8 +368,8 @@ def check_command(
             errors.print(f"{schedule_csv}: unknown task '{task_id}'", markup=False)
         raise typer.Exit(1)
     solution = Solution(
-        [int(rows[t.id].start_day) for t in instance.tasks],
-        [tuple(c for c in str(rows[t.id].crews).split(";") if c) for t in instance.tasks],
+        [rows[t.id].start_day for t in instance.tasks],
+        [rows[t.id].crews for t in instance.tasks],
     )
     violations = validate(instance, solution)
     for violation in violations:

@@ -16,8 +16,8 @@ from scheduler.errors import InputError, Problem
 from scheduler.expand import expand
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
 from scheduler.instance import Instance
-from scheduler.output import write_csv, write_json
-from scheduler.schedule import Schedule, build_schedule
+from scheduler.io import write_csv, write_json
+from scheduler.schedule import Schedule, SolverInfo, build_schedule
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.result import Engine, Result
 from scheduler.solving import solve_plan
@@ -79,25 +79,25 @@ def make_schedule(plan: Plan, instance: Instance, result: Result) -> Schedule:
     """Validate (independently of the solver) and put dates on a plan."""
     assert result.solution is not None
     assert_valid(instance, result.solution)
-    info = {
-        "name": str(result.engine),
-        "method": str(result.method),
-        "status": str(result.status),
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": result.gap,
-        "seconds": round(result.seconds, 3),
-        "first_solution_seconds": result.first_solution_seconds,
-        "workers": result.workers,
-        "seed": result.seed,
-        "interrupted": result.interrupted,
-    }
+    info = SolverInfo(
+        name=str(result.engine),
+        method=str(result.method),
+        status=str(result.status),
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        seconds=round(result.seconds, 3),
+        first_solution_seconds=result.first_solution_seconds,
+        workers=result.workers,
+        seed=result.seed,
+        interrupted=result.interrupted,
+    )
     return build_schedule(plan.project.program.name, plan.calendar, instance, result.solution, info)
 
 
 def write_outputs(schedule: Schedule, out: Path) -> list[Path]:
     """schedule.csv, schedule.json and gantt.html in ``out``, each written atomically."""
-    from scheduler.gantt import write_gantt_html
+    from scheduler.reports.page import write_gantt_html
 
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "schedule.csv", out / "schedule.json", out / "gantt.html"]

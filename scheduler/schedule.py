@@ -1,26 +1,24 @@
-"""A solved plan in the planner's terms: dates, names, KPIs.
+"""A solved plan in the planner's terms: dates, names, KPIs, as typed rows.
 
-`Schedule` is what every output (csv, json, Gantt, report) is written from. Its tables:
+`Schedule` is what every output (csv, json, Gantt, report) is written from. Its rows:
 
-- ``tasks``: one row a task, columns ``TASK_COLUMNS`` (the schedule.csv contract of
-  DESIGN.md) then ``EXTRA_COLUMNS``; ``crews`` is the ``;``-joined crew ids.
-- ``milestones``: one row a milestone, columns ``MILESTONE_COLUMNS`` (``deployments``: the
-  ``;``-joined deployments it comes after).
-- ``supplies``: one row a power supply, columns ``SUPPLY_COLUMNS``.
-- ``pools``: one row a crew pool, columns ``POOL_COLUMNS``; ``available`` holds the
-  windows in which another number of crews is available, ``start-end:count;...`` in
-  working days (end excluded; the first window that covers a day holds, as in
-  `CrewPool.available_on`).
+- ``tasks``: one `TaskRow` a task; its fields are the schedule.csv columns of DESIGN.md in
+  their order (``TASK_COLUMNS`` then ``EXTRA_COLUMNS``, then, in a replan, the
+  ``STATUS_COLUMNS``); ``crews`` is a tuple of crew ids.
+- ``milestones``: one `MilestoneRow` a milestone (``deployments``: those it comes after).
+- ``supplies``: one `SupplyRow` a power supply.
+- ``pools``: one `PoolRow` a crew pool; ``available`` holds the windows in which another
+  number of crews is available, in working days (end excluded; the first window that
+  covers a day holds, as in `CrewPool.available_on`).
+
+Nothing here reads or writes a file: `scheduler/io.py` does.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from scheduler.domain.calendar import Calendar
 from scheduler.instance import Instance, Milestone, Solution, Supply, Task, objective_terms
@@ -44,40 +42,146 @@ TASK_COLUMNS = [
 # gate: none|any|temporary|permanent; energise_mw: load that stays from the task's start;
 # skills: "skill:n;skill:n" as the task needs them; resources: "id:amount;..."
 EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources", "task_name"]
-MILESTONE_COLUMNS = [
-    "milestone_id",
-    "day",
-    "date",
-    "target_day",
-    "target",
-    "late_days",
-    "deadline_day",
-    "deadline",
-    "weight",
-    "deployments",
-]
-SUPPLY_COLUMNS = ["site", "name", "kind", "mw", "from_day", "until_day", "from", "until"]
-POOL_COLUMNS = ["pool", "skills", "count", "sites", "available"]
-
-
-@dataclass
-class Schedule:
-    """A validated plan with its dates. ``day_to_date(d)`` gives the date of working day d."""
-
-    project: str
-    program_start: date
-    workdays: list[int]  # weekday numbers (mon=0) that are worked
-    holidays: list[date]
-    tasks: pd.DataFrame
-    milestones: pd.DataFrame
-    supplies: pd.DataFrame
-    pools: pd.DataFrame
-    solver: dict[str, Any] = field(default_factory=dict)
-    kpis: dict[str, Any] = field(default_factory=dict)
-
+# a replan's: done|in_progress|planned, and the baseline's days
+STATUS_COLUMNS = ["status", "baseline_start_day", "baseline_end_day"]
 
 GATE_NAMES = {0: "none", 1: "any", 2: "temporary", 3: "permanent"}
 KIND_NAMES = {1: "backfeed", 2: "temporary", 3: "permanent"}
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task of a plan: a row of schedule.csv."""
+
+    task_id: str
+    module_id: str
+    deployment: str
+    module_type: str
+    task: str  # the catalog task's id, as task_id ends
+    site: str
+    start_day: int
+    end_day: int  # exclusive
+    start: dt.date
+    finish: dt.date  # the last day worked
+    duration: int
+    crews: tuple[str, ...]
+    power_mw: float
+    phase: str
+    gate: str
+    energise_mw: float
+    skills: tuple[tuple[str, int], ...]  # (skill, crews at once)
+    resources: tuple[tuple[str, float], ...]  # (resource, amount in the project's units)
+    task_name: str  # the catalog's display name (its id when it gives none)
+    status: str | None = None  # a replan's: done|in_progress|planned
+    baseline_start_day: int | None = None
+    baseline_end_day: int | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    milestone_id: str
+    day: int | None  # last day worked by its tasks; None when it has none
+    date: dt.date | None
+    target_day: int | None
+    target: dt.date | None
+    late_days: int
+    deadline_day: int | None
+    deadline: dt.date | None
+    weight: int
+    deployments: tuple[str, ...]  # the deployments it comes after
+
+
+@dataclass(frozen=True)
+class SupplyRow:
+    site: str
+    name: str
+    kind: str  # backfeed|temporary|permanent
+    mw: float
+    from_day: int
+    until_day: int | None  # exclusive; None: open end
+    from_date: dt.date
+    until_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class PoolWindow:
+    """``count`` crews available on working days ``[start, end)``."""
+
+    start: int
+    end: int
+    count: int
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    pool: str
+    skills: tuple[str, ...]
+    count: int
+    sites: tuple[str, ...] | None  # None: every site
+    available: tuple[PoolWindow, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """How the plan was found: ``name`` is the engine ("cp-sat" or "greedy"), ``method``
+    how it ran."""
+
+    name: str
+    method: str
+    status: str
+    objective: int | None = None
+    bound: int | None = None
+    gap: float | None = None
+    seconds: float = 0.0
+    first_solution_seconds: float | None = None
+    workers: int = 1
+    seed: int = 0
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class MilestoneKpi:
+    date: dt.date | None  # None when the milestone has no task
+    target: dt.date | None
+    late_days: int
+
+
+@dataclass(frozen=True)
+class Kpis:
+    makespan_days: int
+    finish: dt.date
+    tardiness_days: int
+    weighted_tardiness: int
+    milestones: Mapping[str, MilestoneKpi] = field(default_factory=dict)
+    # a replan's: tasks moved and crew changes against the baseline, the status date
+    moved_tasks: int | None = None
+    crew_changes: int | None = None
+    status_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A validated plan with its dates."""
+
+    project: str
+    program_start: dt.date
+    workdays: tuple[int, ...]  # weekday numbers (mon=0) that are worked
+    holidays: tuple[dt.date, ...]
+    tasks: tuple[TaskRow, ...]
+    milestones: tuple[MilestoneRow, ...]
+    supplies: tuple[SupplyRow, ...]
+    pools: tuple[PoolRow, ...]
+    solver: SolverInfo
+    kpis: Kpis
+
+    @property
+    def calendar(self) -> Calendar:
+        return Calendar(self.program_start, frozenset(self.workdays), frozenset(self.holidays))
+
+    @property
+    def replanned(self) -> bool:
+        """Whether the rows carry a replan's status and baseline days."""
+        return any(t.baseline_start_day is not None for t in self.tasks)
 
 
 def build_schedule(
@@ -85,162 +189,128 @@ def build_schedule(
     calendar: Calendar,
     instance: Instance,
     solution: Solution,
-    solver: dict[str, Any],
+    solver: SolverInfo,
 ) -> Schedule:
     """Dates, names and KPIs of a plan; the solution must have passed the validator."""
     scales = {r.id: r.scale for r in instance.resources}
-    tasks = pd.DataFrame(
-        [
-            _task_row(calendar, t, s, c, scales)
-            for t, s, c in zip(instance.tasks, solution.starts, solution.crews, strict=True)
-        ],
-        columns=TASK_COLUMNS + EXTRA_COLUMNS,
+    tasks = tuple(
+        _task_row(calendar, t, s, c, scales)
+        for t, s, c in zip(instance.tasks, solution.starts, solution.crews, strict=True)
     )
-    milestones = pd.DataFrame(
-        [_milestone_row(calendar, m, solution.starts, instance) for m in instance.milestones],
-        columns=MILESTONE_COLUMNS,
+    milestones = tuple(
+        _milestone_row(calendar, m, solution.starts, instance) for m in instance.milestones
     )
-    supplies = pd.DataFrame(
-        [_supply_row(calendar, s) for s in instance.supplies], columns=SUPPLY_COLUMNS
+    supplies = tuple(_supply_row(calendar, s) for s in instance.supplies)
+    pools = tuple(
+        PoolRow(
+            p.id,
+            tuple(sorted(p.skills)),
+            p.count,
+            tuple(sorted(p.sites)) if p.sites is not None else None,
+            tuple(PoolWindow(w.start, w.end, w.value) for w in p.windows),
+        )
+        for p in instance.pools
     )
-    pools = pd.DataFrame(
-        [
-            [
-                p.id,
-                ";".join(sorted(p.skills)),
-                p.count,
-                ";".join(sorted(p.sites)) if p.sites is not None else "",
-                ";".join(f"{w.start}-{w.end}:{w.value}" for w in p.windows),
-            ]
-            for p in instance.pools
-        ],
-        columns=POOL_COLUMNS,
-    )
-    schedule = Schedule(
+    return Schedule(
         project,
         calendar.start,
-        sorted(calendar.workdays),
-        sorted(calendar.holidays),
+        tuple(sorted(calendar.workdays)),
+        tuple(sorted(calendar.holidays)),
         tasks,
         milestones,
         supplies,
         pools,
-        dict(solver),
+        solver,
+        compute_kpis(milestones, calendar, instance, solution),
     )
-    schedule.kpis = compute_kpis(schedule, calendar, instance, solution)
-    return schedule
 
 
 def _task_row(
     calendar: Calendar, task: Task, start: int, crews: tuple[str, ...], scales: dict[str, int]
-) -> list:
+) -> TaskRow:
     end = start + task.duration
-    return [
+    return TaskRow(
         task.id,
         task.module,
         task.deployment,
         task.module_type,
-        task.id.rsplit("/", 1)[-1],  # the catalog task's id, as task_id ends
+        task.id.rsplit("/", 1)[-1],
         task.site or "",
         start,
         end,
-        calendar.date_of(start).isoformat(),
-        calendar.finish_date(end, task.duration).isoformat(),
+        calendar.date_of(start),
+        calendar.finish_date(end, task.duration),
         task.duration,
-        ";".join(crews),
+        tuple(crews),
         task.power_kw / 1000,
         task.phase,
         GATE_NAMES[int(task.gate)],
         task.energise_kw / 1000,
-        skills_text(task),
-        uses_text(task, scales),
-        task.name,  # the catalog's display name (its id when it gives none)
-    ]
+        skills_of(task),
+        uses_of(task, scales),
+        task.name,
+    )
 
 
-def crews_available(count: int, available: object, days: int) -> np.ndarray:
-    """Crews of a pool available on each working day ``0 .. days - 1``: ``count`` but
-    where a window of the ``available`` column says otherwise (absences, a scenario's
-    shortage)."""
-    found = np.full(max(days, 0), count, dtype=int)
-    covered = np.zeros(len(found), dtype=bool)
-    text = available if isinstance(available, str) else ""
-    for part in filter(None, text.split(";")):
-        span, value = part.split(":")
-        first, end = (min(max(int(x), 0), len(found)) for x in span.split("-"))
-        free = np.flatnonzero(~covered[first:end]) + first
-        found[free], covered[free] = int(value), True
-    return found
+def skills_of(task: Task) -> tuple[tuple[str, int], ...]:
+    """The ``skills`` column: (skill, crews) as the task needs them."""
+    return tuple(task.skills.items())
 
 
-def skills_text(task: Task) -> str:
-    """The ``skills`` column: "skill:n;..." as the task needs them."""
-    return ";".join(f"{k}:{v}" for k, v in task.skills.items())
-
-
-def uses_text(task: Task, scales: dict[str, int]) -> str:
-    """The ``resources`` column: "id:amount;..." in the project's units (a load bank of
-    1.5 MW reads 1.5, not the model's 1500 thousandths)."""
-    return ";".join(f"{k}:{v / scales.get(k, 1):g}" for k, v in task.resources.items())
+def uses_of(task: Task, scales: Mapping[str, int]) -> tuple[tuple[str, float], ...]:
+    """The ``resources`` column in the project's units (a load bank of 1.5 MW reads 1.5,
+    not the model's 1500 thousandths)."""
+    return tuple((k, v / scales.get(k, 1)) for k, v in task.resources.items())
 
 
 def _milestone_row(
     calendar: Calendar, milestone: Milestone, starts: list[int], instance: Instance
-) -> list:
+) -> MilestoneRow:
     ends = [starts[i] + instance.tasks[i].duration for i in milestone.tasks]
     day = max(ends) - 1 if ends else None
     late = max(0, day - milestone.target) if day is not None and milestone.target is not None else 0
 
-    def iso(d: int | None) -> str:
-        return calendar.date_of(d).isoformat() if d is not None else ""
+    def on(d: int | None) -> dt.date | None:
+        return calendar.date_of(d) if d is not None else None
 
     deployments = dict.fromkeys(d for i in milestone.tasks if (d := instance.tasks[i].deployment))
-    return [
+    return MilestoneRow(
         milestone.id,
         day,
-        iso(day),
+        on(day),
         milestone.target,
-        iso(milestone.target),
+        on(milestone.target),
         late,
         milestone.deadline,
-        iso(milestone.deadline),
+        on(milestone.deadline),
         milestone.weight,
-        ";".join(deployments),
-    ]
+        tuple(deployments),
+    )
 
 
-def _supply_row(calendar: Calendar, supply: Supply) -> list:
-    until = calendar.date_of(supply.end).isoformat() if supply.end is not None else ""
-    return [
+def _supply_row(calendar: Calendar, supply: Supply) -> SupplyRow:
+    return SupplyRow(
         supply.site,
         supply.name,
         KIND_NAMES[int(supply.kind)],
         supply.kw / 1000,
         supply.start,
         supply.end,
-        calendar.date_of(supply.start).isoformat(),
-        until,
-    ]
+        calendar.date_of(supply.start),
+        calendar.date_of(supply.end) if supply.end is not None else None,
+    )
 
 
 def compute_kpis(
-    schedule: Schedule, calendar: Calendar, instance: Instance, solution: Solution
-) -> dict[str, Any]:
+    milestones: tuple[MilestoneRow, ...],
+    calendar: Calendar,
+    instance: Instance,
+    solution: Solution,
+) -> Kpis:
     tardiness, makespan = objective_terms(instance, solution.starts)
-    milestones = {
-        row.milestone_id: {
-            "date": row.date,
-            "target": row.target or None,
-            "late_days": int(row.late_days),
-        }
-        for row in schedule.milestones.itertuples()
+    per_milestone = {
+        m.milestone_id: MilestoneKpi(m.date, m.target, m.late_days) for m in milestones
     }
-    finish = calendar.date_of(makespan - 1).isoformat() if makespan > 0 else calendar.start
-    late_days = sum(m["late_days"] for m in milestones.values())
-    return {
-        "makespan_days": makespan,
-        "finish": str(finish),
-        "tardiness_days": late_days,
-        "weighted_tardiness": tardiness,
-        "milestones": milestones,
-    }
+    finish = calendar.date_of(makespan - 1) if makespan > 0 else calendar.start
+    late_days = sum(m.late_days for m in per_milestone.values())
+    return Kpis(makespan, finish, late_days, tardiness, per_milestone)

@@ -43,13 +43,13 @@ def test_cp_sat_plan_is_valid_and_no_worse_than_greedy(generated: GeneratedProje
     assert validate(instance, result.solution) == []
     tardiness, makespan, objective = recompute_objective(instance, result.solution)
     assert objective == result.objective == objective_value(instance, result.solution.starts)
-    assert outcome.schedule.kpis["makespan_days"] == makespan
+    assert outcome.schedule.kpis.makespan_days == makespan
     greedy = best_greedy(instance)
     assert greedy is not None, "a feasible generated project must have a greedy plan"
     assert result.objective <= objective_value(instance, greedy.starts)
     if result.bound is not None:
         assert result.bound <= result.objective
-    assert outcome.schedule.kpis["weighted_tardiness"] == tardiness  # the validator's count
+    assert outcome.schedule.kpis.weighted_tardiness == tardiness  # the validator's count
 
 
 @PROPERTY_SETTINGS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.output import write_atomic
+from scheduler.io import write_atomic
 
 DATA = Path(__file__).parent / "data"
 BUSY = str(DATA / "busy.yaml")

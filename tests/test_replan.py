@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 from scheduler.errors import InputError
-from scheduler.gantt import gantt
 from scheduler.instance import Link, LinkType, Task
-from scheduler.output import write_json
+from scheduler.io import task_columns, task_record, write_json
 from scheduler.pipeline import plan_project
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus, broken_link
+from scheduler.reports import gantt
 from scheduler.solvers.budget import SolveOptions
 from scheduler.validate import validate
 
@@ -43,8 +43,15 @@ def scenario(tmp_path: Path, *changes: str, status: str = "2027-01-11") -> Path:
     return path
 
 
+def table(outcome) -> pd.DataFrame:
+    """The tasks as schedule.csv has them."""
+    columns = task_columns(outcome.schedule)
+    rows = [task_record(t, columns) | {"crews": ";".join(t.crews)} for t in outcome.schedule.tasks]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def starts(outcome) -> dict[str, int]:
-    return dict(zip(outcome.schedule.tasks.task_id, outcome.schedule.tasks.start_day, strict=True))
+    return {t.task_id: t.start_day for t in outcome.schedule.tasks}
 
 
 def checked(outcome):
@@ -56,17 +63,19 @@ def checked(outcome):
 def test_no_change_reproduces_baseline(baseline, day):
     outcome = checked(replan(PROJECT, baseline, status_date=date.fromisoformat(day), options=FAST))
     assert outcome.changes.empty
-    assert outcome.schedule.kpis["moved_tasks"] == 0
-    assert list(outcome.schedule.tasks.start_day) == list(outcome.schedule.tasks.baseline_start_day)
+    assert outcome.schedule.kpis.moved_tasks == 0
+    assert [t.start_day for t in outcome.schedule.tasks] == [
+        t.baseline_start_day for t in outcome.schedule.tasks
+    ]
     # done tasks keep the crews and needs they had
     base = pd.read_json(baseline, typ="series")["tasks"]
-    assert [sorted(c.split(";")) for c in outcome.schedule.tasks.crews] == [
+    assert [sorted(c.split(";")) for c in table(outcome).crews] == [
         sorted(";".join(t["crews"]).split(";")) for t in base
     ]
-    assert list(outcome.schedule.tasks.skills) == [t["skills"] or "" for t in base]
+    assert list(table(outcome).skills) == [t["skills"] or "" for t in base]
     # ... and the resources and power draw they had (were blank and 0 once)
-    assert list(outcome.schedule.tasks.resources) == [t["resources"] or "" for t in base]
-    assert list(outcome.schedule.tasks.power_mw) == [t["power_mw"] for t in base]
+    assert list(table(outcome).resources) == [t["resources"] or "" for t in base]
+    assert list(table(outcome).power_mw) == [t["power_mw"] for t in base]
 
 
 def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
@@ -83,7 +92,7 @@ def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
     outcome = checked(
         replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
     )
-    tasks = outcome.schedule.tasks.set_index("task_id")
+    tasks = table(outcome).set_index("task_id")
     assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 6]).all()
     assert (tasks.loc["s1-skid/1/ship", ["start_day", "end_day"]] == [6, 8]).all()
     assert (tasks.loc["s1-skid/1/set", ["start_day", "end_day"]] == [8, 10]).all()
@@ -121,7 +130,7 @@ def test_two_tasks_in_progress_on_one_baseline_crew(baseline, tmp_path):
     outcome = checked(
         replan(PROJECT, baseline, actuals, status_date=date.fromisoformat(day), options=FAST)
     )
-    tasks = outcome.schedule.tasks.set_index("task_id")
+    tasks = table(outcome).set_index("task_id")
     assert tasks.loc[first, "status"] == tasks.loc[second, "status"] == TaskStatus.IN_PROGRESS
     assert tasks.loc[first, "crews"] == ";".join(hookups.crews[first])
     crews = [set(tasks.loc[t, "crews"].split(";")) for t in (first, second)]
@@ -139,7 +148,7 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
     outcome = checked(
         replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 11), options=FAST)
     )
-    tasks = outcome.schedule.tasks.set_index("task_id")
+    tasks = table(outcome).set_index("task_id")
     assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 5]).all()
     assert tasks.loc["s1-skid/1/fabricate", "status"] == TaskStatus.DONE
 
@@ -225,7 +234,7 @@ def test_crews_window(baseline, tmp_path):
     commissioning runs on those days."""
     change = "crews: {pool: cx, count: 0, from: 2027-01-25, until: 2027-02-08}"
     outcome = checked(replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST))
-    tasks = outcome.schedule.tasks
+    tasks = table(outcome)
     cx = tasks[tasks.skills.str.contains("commissioning")]
     spans = zip(cx.start_day, cx.end_day, strict=True)
     assert all(end <= 14 or start >= 24 for start, end in spans)
@@ -264,16 +273,14 @@ def test_delay_one_task_and_a_deployment(baseline, tmp_path):
             options=FAST,
         )
     )
-    durations = dict(
-        zip(outcome.schedule.tasks.task_id, outcome.schedule.tasks.duration, strict=True)
-    )
+    durations = dict((t.task_id, t.duration) for t in outcome.schedule.tasks)
     assert durations["s2-skid/1/ship"] == 17
     assert durations["s1-skid/1/ship"] == durations["s1-skid/2/ship"] == 5
     got = starts(outcome)
     assert got["s2-skid/1/set"] >= got["s2-skid/1/ship"] + 17
     # the Gantt ghosts the baseline's 2-day ship (was drawn with the new 17 days) and draws
     # the status date (was never drawn: the KPIs did not carry it)
-    tasks = outcome.schedule.tasks.set_index("task_id")
+    tasks = table(outcome).set_index("task_id")
     b, e = tasks.loc["s2-skid/1/ship", ["baseline_start_day", "baseline_end_day"]]
     assert e - b == 2
     fig = gantt(outcome.schedule, baseline=True)
@@ -281,7 +288,7 @@ def test_delay_one_task_and_a_deployment(baseline, tmp_path):
     k = list(ghost.customdata[:, 0]).index("s2-skid/1/ship")
     cal = outcome.plan.calendar
     assert ghost.x[k] == ((cal.finish_date(e, e - b) - cal.date_of(b)).days + 1) * 86_400_000
-    assert outcome.schedule.kpis["status_date"] == "2027-01-04"
+    assert outcome.schedule.kpis.status_date == date(2027, 1, 4)
     assert [s.x0 for s in fig.layout.shapes if s.line.color == "#d62728"] == ["2027-01-04"]
 
 
@@ -300,7 +307,7 @@ def test_delay_of_a_task_in_progress_carries_over(baseline, tmp_path):
             options=FAST,
         )
     )
-    tasks = outcome.schedule.tasks.set_index("task_id")
+    tasks = table(outcome).set_index("task_id")
     assert tasks.loc["s2-skid/1/ship", "status"] == TaskStatus.IN_PROGRESS
     assert tasks.loc["s2-skid/1/ship", "start_day"] == ship["start_day"]
     assert tasks.loc["s2-skid/1/ship", "end_day"] == ship["end_day"] + 15
@@ -318,8 +325,8 @@ def test_duration_factor(baseline, tmp_path):
             options=FAST,
         )
     )
-    hookups = outcome.schedule.tasks[outcome.schedule.tasks.task == "hookup"]
-    assert set(hookups.duration) == {5}
+    hookups = [t for t in outcome.schedule.tasks if t.task == "hookup"]
+    assert {t.duration for t in hookups} == {5}
 
 
 def test_milestone_target_moved(baseline, tmp_path):
@@ -334,7 +341,7 @@ def test_milestone_target_moved(baseline, tmp_path):
             options=FAST,
         )
     )
-    assert outcome.schedule.kpis["milestones"]["s2-rfs"]["late_days"] == 7
+    assert outcome.schedule.kpis.milestones["s2-rfs"].late_days == 7
 
 
 @pytest.mark.parametrize(

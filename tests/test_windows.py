@@ -196,8 +196,8 @@ def test_pipeline_switches_to_windows_from_the_threshold(monkeypatch):
     outcome = plan_project(QUICKSTART, SolveOptions(time_limit=3, workers=1, seed=0))
     assert (outcome.result.engine, outcome.result.method) == ("cp-sat", "windows")
     # schedule.json keeps DESIGN's engine name and says how it ran beside it
-    assert outcome.schedule.solver["name"] == "cp-sat"
-    assert outcome.schedule.solver["method"] == "windows"
+    assert outcome.schedule.solver.name == "cp-sat"
+    assert outcome.schedule.solver.method == "windows"
     assert validate(outcome.instance, outcome.result.solution) == []
     assert outcome.result.objective <= outcome.greedy.objective
     late, _ = objective_terms(outcome.instance, outcome.result.solution.starts)

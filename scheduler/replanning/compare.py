@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from scheduler.gantt import gantt, power_table
-from scheduler.output import write_atomic
+from scheduler.instance import pool_of
+from scheduler.io import write_frame, write_text
 from scheduler.replanning.replan import replan
-from scheduler.schedule import Schedule, crews_available
+from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, gantt
+from scheduler.reports.tables import crews_available, power_table
+from scheduler.schedule import Schedule
 from scheduler.solvers.budget import SolveOptions
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
@@ -82,7 +84,7 @@ def load_baseline_schedule(project: str | Path, baseline_path: str | Path) -> Sc
     from scheduler.instance import Solution
     from scheduler.pipeline import load_instance
     from scheduler.replanning.status import read_baseline
-    from scheduler.schedule import build_schedule
+    from scheduler.schedule import SolverInfo, build_schedule
 
     plan, instance, _ = load_instance(project)
     baseline = read_baseline(baseline_path)
@@ -90,9 +92,8 @@ def load_baseline_schedule(project: str | Path, baseline_path: str | Path) -> Sc
         [baseline.starts[t.id] for t in instance.tasks],
         [baseline.crews.get(t.id, ()) for t in instance.tasks],
     )
-    return build_schedule(
-        plan.project.program.name, plan.calendar, instance, solution, {"name": "baseline"}
-    )
+    solver = SolverInfo(name="baseline", method="", status="-")  # "-": no solve
+    return build_schedule(plan.project.program.name, plan.calendar, instance, solution, solver)
 
 
 def comparison_table(baseline: Schedule, results: list[ScenarioResult]) -> pd.DataFrame:
@@ -112,18 +113,18 @@ def metrics(
     k = schedule.kpis
     row: dict = {
         "scenario": name,
-        "status": schedule.solver.get("status", "-"),  # OPTIMAL, FEASIBLE; "-" for the baseline
-        "makespan_days": k["makespan_days"],
-        "finish": k["finish"],
-        "weighted_tardiness": k["weighted_tardiness"],
-        "late_days": k["tardiness_days"],
+        "status": schedule.solver.status,  # OPTIMAL, FEASIBLE; "-" for the baseline
+        "makespan_days": k.makespan_days,
+        "finish": k.finish.isoformat(),
+        "weighted_tardiness": k.weighted_tardiness,
+        "late_days": k.tardiness_days,
         "moved_tasks": 0 if changes is None else int((changes.shift_days != 0).sum()),
     }
-    base_days = dict(zip(baseline.milestones.milestone_id, baseline.milestones.day, strict=True))
-    for m in schedule.milestones.itertuples():
-        row[f"{m.milestone_id}_date"] = m.date
-        row[f"{m.milestone_id}_late_days"] = int(m.late_days)
-        row[f"{m.milestone_id}_vs_baseline_days"] = int(m.day - base_days[m.milestone_id])
+    base_days = {m.milestone_id: m.day for m in baseline.milestones}
+    for m in schedule.milestones:
+        row[f"{m.milestone_id}_date"] = m.date.isoformat() if m.date else ""
+        row[f"{m.milestone_id}_late_days"] = m.late_days
+        row[f"{m.milestone_id}_vs_baseline_days"] = _days_between(base_days[m.milestone_id], m.day)
     for skill, days in sorted(crew_days_by_skill(schedule).items()):
         row[f"crew_days_{skill}"] = days
     idle = idle_days(schedule)
@@ -135,40 +136,35 @@ def metrics(
     return row
 
 
+def _days_between(first: int | None, then: int | None) -> int | None:
+    return None if first is None or then is None else then - first
+
+
 def crew_days_by_skill(schedule: Schedule) -> dict[str, int]:
     days: dict[str, int] = defaultdict(int)
-    for skills, duration in zip(schedule.tasks.skills, schedule.tasks.duration, strict=True):
-        for part in str(skills).split(";"):
-            if ":" in part:
-                skill, count = part.split(":")
-                days[skill] += int(count) * int(duration)
+    for task in schedule.tasks:
+        for skill, count in task.skills:
+            days[skill] += count * task.duration
     return dict(days)
 
 
 def _busy(schedule: Schedule) -> dict[str, tuple[int, int, int, np.ndarray]]:
     """pool -> (crew-days busy, first day, last end, crews available on each working day:
     the pool's count less absences and a scenario's shortage)."""
-    pools = schedule.pools.set_index("pool")
-    found: dict[str, list[int]] = {}
-    for crews, start, end in zip(
-        schedule.tasks.crews, schedule.tasks.start_day, schedule.tasks.end_day, strict=True
-    ):
-        for crew in str(crews).split(";"):
-            if "#" not in crew:
-                continue
-            pool = crew.split("#")[0]
-            busy, first, last = found.get(pool, [0, int(start), int(end)])
-            found[pool] = [
-                busy + int(end) - int(start),
-                min(first, int(start)),
-                max(last, int(end)),
-            ]
-    span = max(int(schedule.kpis["makespan_days"]), *(e for _, _, e in found.values()), 1)
+    pools = {p.pool: p for p in schedule.pools}
+    found: dict[str, tuple[int, int, int]] = {}
+    for task in schedule.tasks:
+        start, end = task.start_day, task.end_day
+        for crew in task.crews:
+            pool = pool_of(crew)
+            busy, first, last = found.get(pool, (0, start, end))
+            found[pool] = (busy + end - start, min(first, start), max(last, end))
+    span = max(schedule.kpis.makespan_days, *(e for _, _, e in found.values()), 1)
 
     def available(pool: str) -> np.ndarray:
-        if pool not in pools.index:
+        if pool not in pools:
             return np.ones(span, dtype=int)
-        return crews_available(int(pools.at[pool, "count"]), pools.at[pool, "available"], span)
+        return crews_available(pools[pool].count, pools[pool].available, span)
 
     return {p: (b, f, e, available(p)) for p, (b, f, e) in found.items()}
 
@@ -184,7 +180,7 @@ def idle_days(schedule: Schedule) -> dict[str, int]:
 
 def scarce_pools(schedule: Schedule) -> list[str]:
     """The pools busiest relative to the crews they have over the program."""
-    span = max(int(schedule.kpis["makespan_days"]), 1)
+    span = max(schedule.kpis.makespan_days, 1)
     load = {
         p: busy / max(int(days[:span].sum()), 1)
         for p, (busy, _, _, days) in _busy(schedule).items()
@@ -231,7 +227,8 @@ def comparison_html(comparison: Comparison) -> str:
         )
         figures.append(heat)
     for result in comparison.scenarios:
-        figure = gantt(result.schedule, baseline=True, merge_runs=len(result.schedule.tasks) > 2500)
+        merge = len(result.schedule.tasks) > PROGRAM_MERGE_ABOVE
+        figure = gantt(result.schedule, baseline=True, merge_runs=merge)
         figure.update_layout(title=f"{result.name}: plan against the baseline (grey)")
         figures.append(figure)
     parts = [f.to_html(full_html=False, include_plotlyjs=(k == 0)) for k, f in enumerate(figures)]
@@ -249,7 +246,6 @@ def comparison_html(comparison: Comparison) -> str:
 def write_comparison(comparison: Comparison, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out / "comparison.csv", out / "comparison.html"
-    write_atomic(csv_path, lambda f: comparison.table.to_csv(f, index=False, lineterminator="\n"))
-    page = comparison_html(comparison)
-    write_atomic(html_path, lambda f: f.write(page))
+    write_frame(comparison.table, csv_path)
+    write_text(html_path, comparison_html(comparison))
     return [csv_path, html_path]

@@ -18,8 +18,8 @@ import pandas as pd
 from scheduler.domain.load import Plan
 from scheduler.errors import InputError, Problem
 from scheduler.expand import with_horizon
-from scheduler.instance import Instance, Solution
-from scheduler.output import write_atomic
+from scheduler.instance import Instance, Solution, Task
+from scheduler.io import write_frame
 from scheduler.pipeline import load_instance, make_schedule
 from scheduler.replanning.scenario import apply_scenario, load_scenario
 from scheduler.replanning.status import (
@@ -30,7 +30,7 @@ from scheduler.replanning.status import (
     read_actuals,
     read_baseline,
 )
-from scheduler.schedule import Schedule, skills_text, uses_text
+from scheduler.schedule import Schedule, TaskRow, skills_of, uses_of
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import Result
@@ -174,29 +174,51 @@ def replan(
     instance, result = solved.instance, solved.result
     assert result.solution is not None
     schedule = make_schedule(plan, instance, result)
-    add_status_columns(schedule, statuses, unpinned, baseline)
     changes = change_table(instance, result.solution, baseline, plan)
-    schedule.kpis["moved_tasks"] = len(changes[changes.shift_days != 0])
-    schedule.kpis["crew_changes"] = int(changes.crews_changed.sum()) if len(changes) else 0
-    schedule.kpis["status_date"] = plan.calendar.date_of(day).isoformat()  # the Gantt's line
+    schedule = with_status(
+        schedule, statuses, unpinned, baseline, changes, plan.calendar.date_of(day)
+    )
     return Replanned(plan, instance, statuses, baseline, result, schedule, changes, name)
 
 
-def add_status_columns(
-    schedule: Schedule, statuses: list[TaskStatus], instance: Instance, baseline: Baseline
-) -> None:
-    """Status and baseline start per task; done tasks show the crews, needs, resources and
-    power draw they had (the replanning problem leaves them out of every capacity)."""
-    schedule.tasks["status"] = [str(s) for s in statuses]
-    schedule.tasks["baseline_start_day"] = [baseline.starts[t.id] for t in instance.tasks]
-    schedule.tasks["baseline_end_day"] = [baseline.ends[t.id] for t in instance.tasks]
-    done = [s == TaskStatus.DONE for s in statuses]
-    history = [t for t, d in zip(instance.tasks, done, strict=True) if d]
-    schedule.tasks.loc[done, "crews"] = [";".join(baseline.crews.get(t.id, ())) for t in history]
-    schedule.tasks.loc[done, "skills"] = [skills_text(t) for t in history]
+def with_status(
+    schedule: Schedule,
+    statuses: list[TaskStatus],
+    instance: Instance,
+    baseline: Baseline,
+    changes: pd.DataFrame,
+    status_date: date,
+) -> Schedule:
+    """The schedule with each task's status and baseline days; done tasks show the crews,
+    needs, resources and power draw they had (the replanning problem leaves them out of
+    every capacity); the KPIs gain what moved and the status date (the Gantt's line)."""
     scales = {r.id: r.scale for r in instance.resources}
-    schedule.tasks.loc[done, "resources"] = [uses_text(t, scales) for t in history]
-    schedule.tasks.loc[done, "power_mw"] = [t.power_kw / 1000 for t in history]
+
+    def row(was: TaskRow, task: Task, status: TaskStatus) -> TaskRow:
+        now = replace(
+            was,
+            status=str(status),
+            baseline_start_day=baseline.starts[task.id],
+            baseline_end_day=baseline.ends[task.id],
+        )
+        if status != TaskStatus.DONE:
+            return now
+        return replace(
+            now,
+            crews=baseline.crews.get(task.id, ()),
+            skills=skills_of(task),
+            resources=uses_of(task, scales),
+            power_mw=task.power_kw / 1000,
+        )
+
+    tasks = tuple(map(row, schedule.tasks, instance.tasks, statuses))
+    kpis = replace(
+        schedule.kpis,
+        moved_tasks=int((changes.shift_days != 0).sum()) if len(changes) else 0,
+        crew_changes=int(changes.crews_changed.sum()) if len(changes) else 0,
+        status_date=status_date,
+    )
+    return replace(schedule, tasks=tasks, kpis=kpis)
 
 
 def change_table(
@@ -224,4 +246,4 @@ def change_table(
 
 
 def write_changes(changes: pd.DataFrame, path: Path) -> None:
-    write_atomic(path, lambda f: changes.to_csv(f, index=False, lineterminator="\n"))
+    write_frame(changes, path)

@@ -10,7 +10,6 @@ as having happened as planned up to ``D``.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
@@ -20,6 +19,7 @@ from pathlib import Path
 from scheduler.domain.calendar import Calendar
 from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
+from scheduler.io import ScheduleFileError, read_schedule_json
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +52,17 @@ def read_baseline(path: str | Path) -> Baseline:
     """Read a schedule.json written by modsched."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        tasks = document["tasks"]
-        starts = {t["task_id"]: int(t["start_day"]) for t in tasks}
-        ends = {t["task_id"]: int(t["end_day"]) for t in tasks}
-        crews = {t["task_id"]: tuple(t.get("crews") or ()) for t in tasks}
-        return Baseline(starts, ends, crews, str(document.get("program_start", "")))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        saved = read_schedule_json(path)
+    except ScheduleFileError as error:
         raise InputError(
-            [
-                Problem(
-                    str(path), "", f"not a modsched schedule.json: {type(error).__name__}: {error}"
-                )
-            ]
+            [Problem(str(path), "", f"not a modsched schedule.json: {error.reason}")]
         ) from None
+    return Baseline(
+        {t.task_id: t.start_day for t in saved.tasks},
+        {t.task_id: t.end_day for t in saved.tasks},
+        {t.task_id: t.crews for t in saved.tasks},
+        saved.program_start.isoformat(),
+    )
 
 
 def _parse_date(text: str, path: Path, row: int, column: str) -> date | None:

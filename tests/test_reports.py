@@ -1,22 +1,19 @@
-"""Figures and the HTML page of scheduler.gantt, on a hand-made schedule and a 10k-task one."""
+"""Tables, figures and the HTML page of scheduler.reports, on a hand-made schedule and a
+10k-task one."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
 from scheduler.domain.calendar import Calendar
-from scheduler.gantt import (
-    BASELINE_COLOR,
-    KIND_COLORS,
-    PHASE_COLORS,
-    PHASES,
+from scheduler.reports import (
     crew_table,
     crew_weeks,
     gantt,
@@ -26,12 +23,17 @@ from scheduler.gantt import (
     resource_view,
     write_gantt_html,
 )
+from scheduler.reports.style import BASELINE_COLOR, KIND_COLORS, PHASE_COLORS, PHASES
+from scheduler.reports.tables import task_frame
 from scheduler.schedule import (
-    MILESTONE_COLUMNS,
-    POOL_COLUMNS,
-    SUPPLY_COLUMNS,
-    TASK_COLUMNS,
+    Kpis,
+    MilestoneRow,
+    PoolRow,
+    PoolWindow,
     Schedule,
+    SolverInfo,
+    SupplyRow,
+    TaskRow,
 )
 
 START = date(2027, 1, 4)  # a Monday
@@ -62,96 +64,90 @@ def _task_row(
     power: float,
     gate: str,
     energise: float,
-) -> dict:
+) -> TaskRow:
     deployment = module.rsplit("/", 1)[0]
-    return {
-        "task_id": f"{module}/{task}",
-        "module_id": module,
-        "deployment": deployment,
-        "module_type": "ehouse" if "power" in deployment else "cdu",
-        "task": task,
-        "site": deployment.split("-")[0],
-        "start_day": start,
-        "end_day": end,
-        "start": cal.date_of(start).isoformat(),
-        "finish": cal.finish_date(end, end - start).isoformat(),
-        "duration": end - start,
-        "crews": crews,
-        "power_mw": power,
-        "phase": phase,
-        "gate": gate,
-        "energise_mw": energise,
-        "skills": "",
-        "resources": "",
-    }
+    return TaskRow(
+        task_id=f"{module}/{task}",
+        module_id=module,
+        deployment=deployment,
+        module_type="ehouse" if "power" in deployment else "cdu",
+        task=task,
+        site=deployment.split("-")[0],
+        start_day=start,
+        end_day=end,
+        start=cal.date_of(start),
+        finish=cal.finish_date(end, end - start),
+        duration=end - start,
+        crews=tuple(c for c in crews.split(";") if c),
+        power_mw=power,
+        phase=phase,
+        gate=gate,
+        energise_mw=energise,
+        skills=(),
+        resources=(),
+        task_name=task,
+    )
+
+
+def _milestone(
+    cal: Calendar, milestone_id: str, day: int, target: int, weight: int
+) -> MilestoneRow:
+    return MilestoneRow(
+        milestone_id,
+        day,
+        cal.date_of(day),
+        target,
+        cal.date_of(target),
+        max(0, day - target),
+        None,
+        None,
+        weight,
+        (),
+    )
+
+
+def _supply(
+    cal: Calendar, site: str, name: str, kind: str, mw: float, first: int, until: int | None = None
+) -> SupplyRow:
+    end = cal.date_of(until) if until is not None else None
+    return SupplyRow(site, name, kind, mw, first, until, cal.date_of(first), end)
 
 
 def _schedule(
-    tasks: list[dict],
-    milestones: list[dict],
-    supplies: list[dict],
-    pools: list[dict],
+    tasks: list[TaskRow],
+    milestones: list[MilestoneRow],
+    supplies: list[SupplyRow],
+    pools: list[PoolRow],
     project: str,
     cal: Calendar,
 ) -> Schedule:
-    tasks_df = pd.DataFrame(tasks)
-    extra = [c for c in tasks_df.columns if c not in TASK_COLUMNS]
-    end = int(tasks_df["end_day"].max())
+    end = max(t.end_day for t in tasks)
+    late = sum(m.late_days for m in milestones)
     return Schedule(
         project=project,
         program_start=cal.start,
-        workdays=sorted(cal.workdays),
-        holidays=sorted(cal.holidays),
-        tasks=tasks_df[TASK_COLUMNS + extra],
-        milestones=pd.DataFrame(milestones, columns=MILESTONE_COLUMNS),
-        supplies=pd.DataFrame(supplies, columns=SUPPLY_COLUMNS),
-        pools=pd.DataFrame(pools, columns=POOL_COLUMNS),
-        solver={"name": "cp-sat", "status": "OPTIMAL", "objective": 10},
-        kpis={"makespan_days": end, "finish": cal.finish_date(end, 1).isoformat()},
+        workdays=tuple(sorted(cal.workdays)),
+        holidays=tuple(sorted(cal.holidays)),
+        tasks=tuple(tasks),
+        milestones=tuple(milestones),
+        supplies=tuple(supplies),
+        pools=tuple(pools),
+        solver=SolverInfo("cp-sat", "", "OPTIMAL", objective=10),
+        kpis=Kpis(end, cal.finish_date(end, 1), late, late),
     )
 
 
 def make_fixture() -> Schedule:
     """2 sites, 3 modules, 8 tasks, 2 supplies, 1 milestone, 2 pools."""
     tasks = [_task_row(CAL, *t) for t in FIXTURE_TASKS]
-    milestones = [
-        {
-            "milestone_id": "s1-rfs",
-            "day": 9,
-            "date": "2027-01-18",
-            "target_day": 8,
-            "target": "2027-01-15",
-            "late_days": 1,
-            "deadline_day": None,
-            "deadline": None,
-            "weight": 10,
-        }
-    ]
+    milestones = [_milestone(CAL, "s1-rfs", 9, 8, 10)]  # 2027-01-18 against 2027-01-15
     supplies = [
-        {
-            "site": "s1",
-            "name": "gas turbines",
-            "kind": "temporary",
-            "mw": 4.0,
-            "from_day": 6,
-            "until_day": None,
-            "from": "2027-01-13",
-            "until": None,
-        },
-        {
-            "site": "s2",
-            "name": "utility",
-            "kind": "permanent",
-            "mw": 1.0,
-            "from_day": 5,
-            "until_day": None,
-            "from": "2027-01-12",
-            "until": None,
-        },
+        _supply(CAL, "s1", "gas turbines", "temporary", 4.0, 6),  # from 2027-01-13
+        _supply(CAL, "s2", "utility", "permanent", 1.0, 5),  # from 2027-01-12
     ]
     pools = [
-        {"pool": "elec", "skills": "electrical", "count": 2, "sites": ""},
-        {"pool": "cx", "skills": "commissioning", "count": 1, "sites": ""},
+        PoolRow("elec", ("electrical",), 2, None),
+        PoolRow("cx", ("commissioning",), 1, None),
     ]
     return _schedule(tasks, milestones, supplies, pools, "Fixture campus <test>", CAL)
 
@@ -185,45 +181,15 @@ def make_large(
         "commissioning",
         "commissioning",
     ]
-    pools = [
-        {"pool": f"p{k}", "skills": f"skill{k}", "count": rng.randint(4, 12), "sites": ""}
-        for k in range(12)
-    ]
+    pools = [PoolRow(f"p{k}", (f"skill{k}",), rng.randint(4, 12), None) for k in range(12)]
     tasks, supplies, milestones = [], [], []
     extra_left = extra_tasks
     for s in range(n_sites):
         site = f"site{s + 1}"
         supplies += [
-            {
-                "site": site,
-                "name": "backfeed",
-                "kind": "backfeed",
-                "mw": 10.0,
-                "from_day": 60,
-                "until_day": None,
-                "from": cal.date_of(60).isoformat(),
-                "until": None,
-            },
-            {
-                "site": site,
-                "name": "turbines",
-                "kind": "temporary",
-                "mw": 30.0,
-                "from_day": 120,
-                "until_day": 400,
-                "from": cal.date_of(120).isoformat(),
-                "until": cal.date_of(400).isoformat(),
-            },
-            {
-                "site": site,
-                "name": "utility",
-                "kind": "permanent",
-                "mw": 80.0,
-                "from_day": 300,
-                "until_day": None,
-                "from": cal.date_of(300).isoformat(),
-                "until": None,
-            },
+            _supply(cal, site, "backfeed", "backfeed", 10.0, 60),
+            _supply(cal, site, "turbines", "temporary", 30.0, 120, 400),
+            _supply(cal, site, "utility", "permanent", 80.0, 300),
         ]
         last = 0
         for d in range(deployments_per_site):
@@ -254,19 +220,7 @@ def make_large(
                     tasks.append(row)
                     day += dur + rng.randint(0, 3)
                 last = max(last, day)
-        milestones.append(
-            {
-                "milestone_id": f"{site}-rfs",
-                "day": last - 1,
-                "date": cal.date_of(last - 1).isoformat(),
-                "target_day": 300,
-                "target": cal.date_of(300).isoformat(),
-                "late_days": max(0, last - 1 - 300),
-                "deadline_day": None,
-                "deadline": None,
-                "weight": 1,
-            }
-        )
+        milestones.append(_milestone(cal, f"{site}-rfs", last - 1, 300, 1))
     return _schedule(tasks, milestones, supplies, pools, "Generated mega-campus", cal)
 
 
@@ -300,14 +254,14 @@ def test_gantt_bars_hold_exactly_the_tasks_coloured_by_phase(fixture):
     bars = bar_traces(fig)
     assert [b.name for b in bars] == [p for p in PHASES if p in {t[2] for t in FIXTURE_TASKS}]
     ids = [c[0] for b in bars for c in b.customdata]
-    assert sorted(ids) == sorted(fixture.tasks["task_id"])
+    assert sorted(ids) == sorted(task_frame(fixture.tasks)["task_id"])
     for b in bars:
         assert b.marker.color == PHASE_COLORS[b.name]
         assert b.orientation == "h"
-        phase_of = dict(zip(fixture.tasks["task_id"], fixture.tasks["phase"], strict=True))
+        phase_of = {t.task_id: t.phase for t in fixture.tasks}
         assert {phase_of[c[0]] for c in b.customdata} == {b.name}
     # y is the module id
-    module_of = dict(zip(fixture.tasks["task_id"], fixture.tasks["module_id"], strict=True))
+    module_of = {t.task_id: t.module_id for t in fixture.tasks}
     for b in bars:
         assert [module_of[c[0]] for c in b.customdata] == list(b.y)
 
@@ -356,7 +310,9 @@ def test_gantt_milestone_markers(fixture):
 def test_gantt_one_deployment(fixture):
     fig = gantt(fixture, "s1-power")
     ids = sorted(c[0] for b in bar_traces(fig) for c in b.customdata)
-    assert ids == sorted(t for t in fixture.tasks["task_id"] if t.startswith("s1-power/"))
+    assert ids == sorted(
+        t for t in task_frame(fixture.tasks)["task_id"] if t.startswith("s1-power/")
+    )
     assert list(fig.layout.yaxis.categoryarray) == ["◆ s1-rfs", "⚡ s1", "s1-power/1", "s1-power/2"]
     cool = gantt(fixture, "s2-cool")
     assert list(cool.layout.yaxis.categoryarray) == ["⚡ s2", "s2-cool/1"]
@@ -367,15 +323,15 @@ def test_gantt_one_deployment(fixture):
 def test_deployment_view_shows_the_milestones_that_follow_it(fixture):
     """With the milestones' deployments known, a view shows the milestones that come after
     its deployment, whatever their ids (it went by the site prefix of the id)."""
-    milestones = fixture.milestones.copy()
-    milestones["deployments"] = ["s2-cool"]  # s1-rfs, named for s1, follows s2's skid here
-    moved = Schedule(**{**fixture.__dict__, "milestones": milestones})
+    # s1-rfs, named for s1, follows s2's skid here
+    milestones = tuple(replace(m, deployments=("s2-cool",)) for m in fixture.milestones)
+    moved = replace(fixture, milestones=milestones)
     assert "◆ s1-rfs" not in list(gantt(moved, "s1-power").layout.yaxis.categoryarray)
     assert "◆ s1-rfs" in list(gantt(moved, "s2-cool").layout.yaxis.categoryarray)
 
 
 def test_gantt_baseline_ghost_bars_behind(fixture):
-    base = fixture.tasks.copy()
+    base = fixture.tasks
     replanned = replanned_fixture()  # s1-power/2/ship moves two working days later
     for baseline in (base, True):
         fig = gantt(replanned, baseline=baseline)
@@ -455,9 +411,8 @@ def test_power_view_curves_on_dates(fixture):
 
 
 def test_power_supply_until_is_exclusive_and_over_supply_shows(fixture):
-    supplies = fixture.supplies.copy()
-    supplies.loc[0, ["until_day", "until"]] = [9, "2027-01-18"]  # turbines leave on day 9
-    sched = Schedule(**{**fixture.__dict__, "supplies": supplies})
+    turbines = replace(fixture.supplies[0], until_day=9, until_date=date(2027, 1, 18))
+    sched = replace(fixture, supplies=(turbines, *fixture.supplies[1:]))  # leave on day 9
     table = power_table(sched).set_index(["site", "day"])
     assert table.loc[("s1", 8), "supply_temporary"] == 4
     assert table.loc[("s1", 9), "supply_temporary"] == 0
@@ -493,9 +448,8 @@ def test_crew_weeks_and_idle_days_count_the_crews_available(fixture):
     Once the heatmap divided by the pool's count whatever its absences."""
     from scheduler.replanning.compare import idle_days
 
-    pools = fixture.pools.copy()
-    pools["available"] = ["6-8:1;0-6:3", ""]
-    short = Schedule(**{**fixture.__dict__, "pools": pools})
+    windows = (PoolWindow(6, 8, 1), PoolWindow(0, 6, 3))
+    short = replace(fixture, pools=(replace(fixture.pools[0], available=windows), fixture.pools[1]))
     table = crew_table(short)
     assert table[table["pool"] == "elec"]["count"].tolist() == [3, 3, 3, 3, 3, 3, 1, 1, 2, 2]
     weeks = crew_weeks(short).set_index(["pool", "week"])
@@ -553,9 +507,8 @@ def test_write_gantt_html_replaces_atomically(fixture, tmp_path):
 
 
 def test_html_escapes_script_breakers(fixture):
-    tasks = fixture.tasks.copy()
-    tasks.loc[0, "task"] = "fab</script><script>alert(1)</script>"
-    page = gantt_html(Schedule(**{**fixture.__dict__, "tasks": tasks}))
+    first = replace(fixture.tasks[0], task="fab</script><script>alert(1)</script>")
+    page = gantt_html(replace(fixture, tasks=(first, *fixture.tasks[1:])))
     assert "</script><script>alert(1)" not in page
 
 
@@ -569,7 +522,7 @@ def large() -> Schedule:
 
 def test_large_schedule_few_traces(large):
     assert len(large.tasks) == 10_000
-    assert large.tasks["module_id"].nunique() == 700
+    assert len({t.module_id for t in large.tasks}) == 700
     fig = gantt(large)
     assert len(fig.data) < 50
     assert sum(len(b.y) for b in bar_traces(fig)) == 10_000
@@ -589,7 +542,7 @@ def test_large_schedule_html(large, tmp_path):
 
 def test_large_power_matches_a_day_by_day_sum(large):
     table = power_table(large).set_index(["site", "day"])
-    t = large.tasks
+    t = task_frame(large.tasks)
     site = t[t["site"] == "site3"]
     for day in (0, 130, 250, 399, 400):
         running = site[(site["start_day"] <= day) & (day < site["end_day"])]["power_mw"].sum()
@@ -603,18 +556,17 @@ def test_large_power_matches_a_day_by_day_sum(large):
 def replanned_fixture() -> Schedule:
     """The fixture replanned on 2027-01-12: fabricate of module 1 done, ship 2 days later."""
     fixture = make_fixture()
-    moved = fixture.tasks.copy()
-    moved["status"] = ["done", "in_progress"] + ["planned"] * 6
-    moved["baseline_start_day"] = moved["start_day"]
-    i = moved.index[moved["task_id"] == "s1-power/2/ship"][0]
-    moved.loc[i, ["start_day", "end_day", "start", "finish"]] = [
-        9,
-        11,
-        CAL.date_of(9).isoformat(),
-        CAL.date_of(10).isoformat(),
+    statuses = ["done", "in_progress"] + ["planned"] * 6
+    moved = [
+        replace(t, status=status, baseline_start_day=t.start_day)
+        for t, status in zip(fixture.tasks, statuses, strict=True)
     ]
-    kpis = {**fixture.kpis, "status_date": "2027-01-12"}
-    return Schedule(**{**fixture.__dict__, "tasks": moved, "kpis": kpis})
+    i = next(k for k, t in enumerate(moved) if t.task_id == "s1-power/2/ship")
+    moved[i] = replace(
+        moved[i], start_day=9, end_day=11, start=CAL.date_of(9), finish=CAL.date_of(10)
+    )
+    kpis = replace(fixture.kpis, status_date=date(2027, 1, 12))
+    return replace(fixture, tasks=tuple(moved), kpis=kpis)
 
 
 def test_html_of_a_replan_ghosts_the_baseline(tmp_path):
@@ -627,27 +579,8 @@ def test_html_of_a_replan_ghosts_the_baseline(tmp_path):
 
 
 def test_close_supply_events_share_one_label(fixture):
-    supplies = pd.concat(
-        [
-            fixture.supplies,
-            pd.DataFrame(
-                [
-                    {
-                        "site": "s1",
-                        "name": "backfeed",
-                        "kind": "backfeed",
-                        "mw": 2.0,
-                        "from_day": 7,
-                        "until_day": None,
-                        "from": "2027-01-14",
-                        "until": None,
-                    }
-                ]
-            ),
-        ],
-        ignore_index=True,
-    )
-    fig = gantt(Schedule(**{**fixture.__dict__, "supplies": supplies}))
+    backfeed = _supply(CAL, "s1", "backfeed", "backfeed", 2.0, 7)  # from 2027-01-14
+    fig = gantt(replace(fixture, supplies=(*fixture.supplies, backfeed)))
     temp = next(t for t in fig.data if t.name == "temporary power")
     back = next(t for t in fig.data if t.name == "backfeed power")
     assert list(temp.text) == ["gas turbines +4 MW (+1 more)"]

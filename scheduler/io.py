@@ -1,0 +1,448 @@
+"""Where modsched reads and writes its files.
+
+- `write_atomic`: every file the product writes goes through it (a crash never leaves a
+  half-written file).
+- schedule.csv and schedule.json (DESIGN.md contracts): `write_csv`, `write_json`,
+  `schedule_json` and their readers back into typed rows, `read_schedule_csv`,
+  `read_schedule_json`; `read_plan_csv` reads only what `modsched check` needs.
+- `write_frame` / `write_text`: the reports' tables (changes.csv, comparison.csv, ...) and
+  pages.
+
+The text forms of typed fields live here and nowhere else: crews ``"a#1;b#2"``, skills
+``"skill:n;..."``, resources ``"id:amount;..."``, ISO dates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from scheduler.schedule import (
+    EXTRA_COLUMNS,
+    STATUS_COLUMNS,
+    TASK_COLUMNS,
+    Kpis,
+    MilestoneKpi,
+    Schedule,
+    SolverInfo,
+    TaskRow,
+)
+
+# ----------------------------------------------------------------------------- writing
+
+
+def write_atomic(path: Path, write: Callable[[IO[str]], Any]) -> None:
+    """Write to a temporary file in the same folder, then rename it over ``path``: a crash
+    never leaves a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> None:
+    write_atomic(path, lambda f: f.write(text))
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV (no index, ``\\n`` line ends)."""
+    write_atomic(path, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
+
+
+def crews_text(crews: Sequence[str]) -> str:
+    return ";".join(crews)
+
+
+def pairs_text(pairs: Sequence[tuple[str, int]] | Sequence[tuple[str, float]]) -> str:
+    """``skills`` ("skill:n;...") and ``resources`` ("id:amount;...", amounts as ``%g``)."""
+    return ";".join(f"{k}:{v:g}" for k, v in pairs)
+
+
+def task_columns(schedule: Schedule) -> list[str]:
+    """The columns written: the contract's, the extra ones, a replan's status columns."""
+    status = STATUS_COLUMNS if schedule.replanned else []
+    return TASK_COLUMNS + EXTRA_COLUMNS + status
+
+
+def task_record(row: TaskRow, columns: Sequence[str]) -> dict[str, Any]:
+    """A task row as written: dates ISO, skills and resources as text, crews a list."""
+    record: dict[str, Any] = {}
+    for column in columns:
+        value = getattr(row, column)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif column == "crews":
+            value = list(value)
+        elif column in ("skills", "resources"):
+            value = pairs_text(value)
+        record[column] = value
+    return record
+
+
+def write_csv(schedule: Schedule, path: Path) -> None:
+    columns = task_columns(schedule)
+    records = [task_record(t, columns) for t in schedule.tasks]
+    for record in records:
+        record["crews"] = crews_text(record["crews"])
+    write_frame(pd.DataFrame(records, columns=columns), path)
+
+
+def solver_json(solver: SolverInfo) -> dict[str, Any]:
+    return {
+        "name": solver.name,
+        "method": solver.method,
+        "status": solver.status,
+        "objective": solver.objective,
+        "bound": solver.bound,
+        "gap": solver.gap,
+        "seconds": solver.seconds,
+        "first_solution_seconds": solver.first_solution_seconds,
+        "workers": solver.workers,
+        "seed": solver.seed,
+        "interrupted": solver.interrupted,
+    }
+
+
+def kpis_json(kpis: Kpis) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "makespan_days": kpis.makespan_days,
+        "finish": kpis.finish.isoformat(),
+        "tardiness_days": kpis.tardiness_days,
+        "weighted_tardiness": kpis.weighted_tardiness,
+        "milestones": {
+            name: {
+                "date": m.date.isoformat() if m.date is not None else "",
+                "target": m.target.isoformat() if m.target is not None else None,
+                "late_days": m.late_days,
+            }
+            for name, m in kpis.milestones.items()
+        },
+    }
+    if kpis.moved_tasks is not None:
+        document["moved_tasks"] = kpis.moved_tasks
+    if kpis.crew_changes is not None:
+        document["crew_changes"] = kpis.crew_changes
+    if kpis.status_date is not None:
+        document["status_date"] = kpis.status_date.isoformat()
+    return document
+
+
+def schedule_json(schedule: Schedule) -> dict[str, Any]:
+    columns = task_columns(schedule)
+    return {
+        "project": schedule.project,
+        "program_start": schedule.program_start.isoformat(),
+        "solver": solver_json(schedule.solver),
+        "kpis": kpis_json(schedule.kpis),
+        "columns": TASK_COLUMNS,
+        "tasks": [task_record(t, columns) for t in schedule.tasks],
+    }
+
+
+def write_json(schedule: Schedule, path: Path) -> None:
+    document = schedule_json(schedule)
+    write_atomic(path, lambda f: json.dump(document, f, indent=1))
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+class ScheduleFileError(ValueError):
+    """A schedule file that cannot be read: ``str()`` gives the file, then where and why
+    (``reason``)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """What `modsched check` reads of a schedule.csv row: enough for the validator."""
+
+    line: int  # in the file, the header being line 1
+    task_id: str
+    start_day: int
+    crews: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SavedSchedule:
+    """A schedule.json read back."""
+
+    project: str
+    program_start: date
+    solver: SolverInfo
+    kpis: Kpis
+    tasks: tuple[TaskRow, ...]
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise ScheduleFileError(path, f"cannot read schedule: {error}") from None
+
+
+def _need(path: Path, present: Sequence[str], columns: Sequence[str]) -> None:
+    absent = [c for c in columns if c not in present]
+    if absent:
+        raise ScheduleFileError(path, f"cannot read schedule: no column {', '.join(absent)}")
+
+
+class _Field:
+    """Parses one value of a row; errors name the file, the row and the column. ``typed``
+    (JSON): numbers must be JSON numbers, not text."""
+
+    def __init__(self, path: Path, where: str, typed: bool = False) -> None:
+        self.path, self.where, self.typed = path, where, typed
+
+    def bad(self, column: str, value: object, what: str) -> ScheduleFileError:
+        return ScheduleFileError(self.path, f"{self.where}: {column} {value!r} is not {what}")
+
+    def whole(self, column: str, value: object) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = value.strip() if isinstance(value, str) and not self.typed else ""
+        if not text.lstrip("-").isdigit():
+            raise self.bad(column, value, "a whole number of days")
+        try:
+            return int(text)
+        except ValueError:  # digits int() refuses, such as '²'
+            raise self.bad(column, value, "a whole number of days") from None
+
+    def optional_whole(self, column: str, value: object) -> int | None:
+        return None if value is None or value == "" else self.whole(column, value)
+
+    def number(self, column: str, value: object) -> float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and not self.typed:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise self.bad(column, value, "a number")
+
+    def day(self, column: str, value: object) -> date:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.bad(column, value, "a date (YYYY-MM-DD)")
+
+    def text(self, column: str, value: object) -> str:
+        if not isinstance(value, str):
+            raise self.bad(column, value, "text")
+        return value
+
+    def crews(self, column: str, value: object) -> tuple[str, ...]:
+        if isinstance(value, str):  # schedule.csv: "a#1;b#2"
+            return tuple(c for c in value.split(";") if c)
+        if isinstance(value, list) and all(isinstance(c, str) for c in value):
+            return tuple(value)
+        raise self.bad(column, value, "a list of crew ids")
+
+    def pairs(self, column: str, value: object) -> list[tuple[str, float]]:
+        """ "id:amount;..." (the skills and resources columns, text in both files)."""
+        text = self.text(column, value)
+        found = []
+        for part in filter(None, text.split(";")):
+            key, colon, amount = part.rpartition(":")
+            try:
+                found.append((key, float(amount)))
+            except ValueError:
+                key = ""
+            if not colon or not key:
+                raise self.bad(column, value, "'id:amount;...'")
+        return found
+
+    def skills(self, column: str, value: object) -> tuple[tuple[str, int], ...]:
+        pairs = self.pairs(column, value)
+        if any(not n.is_integer() for _, n in pairs):
+            raise self.bad(column, value, "'skill:crews;...' in whole crews")
+        return tuple((k, int(n)) for k, n in pairs)
+
+    def resources(self, column: str, value: object) -> tuple[tuple[str, float], ...]:
+        return tuple(self.pairs(column, value))
+
+
+def _task_row(record: Mapping[str, Any], f: _Field) -> TaskRow:
+    """A TaskRow from a record of the written columns (the extra and status ones may be
+    absent: schedules of older versions lack some)."""
+    status = record.get("status", None)
+    return TaskRow(
+        task_id=f.text("task_id", record["task_id"]),
+        module_id=f.text("module_id", record["module_id"]),
+        deployment=f.text("deployment", record["deployment"]),
+        module_type=f.text("module_type", record["module_type"]),
+        task=f.text("task", record["task"]),
+        site=f.text("site", record["site"]),
+        start_day=f.whole("start_day", record["start_day"]),
+        end_day=f.whole("end_day", record["end_day"]),
+        start=f.day("start", record["start"]),
+        finish=f.day("finish", record["finish"]),
+        duration=f.whole("duration", record["duration"]),
+        crews=f.crews("crews", record["crews"]),
+        power_mw=f.number("power_mw", record["power_mw"]),
+        phase=f.text("phase", record.get("phase", "")),
+        gate=f.text("gate", record.get("gate", "none")),
+        energise_mw=f.number("energise_mw", record.get("energise_mw", 0.0)),
+        skills=f.skills("skills", record.get("skills", "")),
+        resources=f.resources("resources", record.get("resources", "")),
+        task_name=f.text("task_name", record.get("task_name", record["task"])),
+        status=None if status in (None, "") else f.text("status", status),
+        baseline_start_day=f.optional_whole(
+            "baseline_start_day", record.get("baseline_start_day", None)
+        ),
+        baseline_end_day=f.optional_whole("baseline_end_day", record.get("baseline_end_day", None)),
+    )
+
+
+def read_schedule_csv(path: str | Path) -> tuple[TaskRow, ...]:
+    """The task rows of a schedule.csv written by modsched (its contract columns are
+    required; the extra and status columns are read when present)."""
+    path = Path(path)
+    table = _read_table(path)
+    _need(path, list(table.columns), TASK_COLUMNS)
+    return tuple(
+        _task_row(record, _Field(path, f"line {line}, task '{record['task_id']}'"))
+        for line, record in enumerate(table.to_dict(orient="records"), start=2)
+    )
+
+
+def read_plan_csv(path: str | Path) -> tuple[PlannedTask, ...]:
+    """Of a schedule.csv, only ``task_id``, ``start_day`` and ``crews`` (what `modsched
+    check` gives the validator), in file order."""
+    path = Path(path)
+    table = _read_table(path)
+    _need(path, list(table.columns), ("task_id", "start_day", "crews"))
+    found = []
+    for line, (task_id, start_day, crews) in enumerate(
+        zip(table["task_id"], table["start_day"], table["crews"], strict=True), start=2
+    ):
+        f = _Field(path, f"line {line}, task '{task_id}'")
+        found.append(
+            PlannedTask(line, task_id, f.whole("start_day", start_day), f.crews("crews", crews))
+        )
+    return tuple(found)
+
+
+def read_schedule_json(path: str | Path) -> SavedSchedule:
+    """A schedule.json written by modsched, back into typed rows."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ScheduleFileError(path, f"cannot read schedule: {error}") from None
+    f = _Field(path, "document", typed=True)
+    if not isinstance(document, dict):
+        raise f.bad("document", type(document).__name__, "an object")
+    for key in ("project", "program_start", "solver", "kpis", "tasks"):
+        if key not in document:
+            raise ScheduleFileError(path, f"cannot read schedule: no key {key}")
+    tasks = document["tasks"]
+    if not isinstance(tasks, list):
+        raise f.bad("tasks", type(tasks).__name__, "a list")
+    rows = []
+    for k, record in enumerate(tasks):
+        if not isinstance(record, dict):
+            raise _Field(path, f"task {k}", typed=True).bad(
+                "task", type(record).__name__, "an object"
+            )
+        absent = [c for c in TASK_COLUMNS if c not in record]
+        if absent:
+            raise ScheduleFileError(path, f"task {k}: no key {', '.join(absent)}")
+        rows.append(
+            _task_row(record, _Field(path, f"task {k} ('{record['task_id']}')", typed=True))
+        )
+    return SavedSchedule(
+        f.text("project", document["project"]),
+        f.day("program_start", document["program_start"]),
+        _solver(document["solver"], _Field(path, "solver", typed=True)),
+        _kpis(document["kpis"], _Field(path, "kpis", typed=True)),
+        tuple(rows),
+    )
+
+
+def _solver(record: object, f: _Field) -> SolverInfo:
+    if not isinstance(record, dict):
+        raise f.bad("solver", record, "an object")
+
+    def whole(key: str) -> int | None:
+        return f.optional_whole(key, record.get(key))
+
+    def number(key: str) -> float | None:
+        value = record.get(key)
+        return None if value is None else f.number(key, value)
+
+    return SolverInfo(
+        name=f.text("name", record.get("name")),
+        method=f.text("method", record.get("method", "")),
+        status=f.text("status", record.get("status", "")),
+        objective=whole("objective"),
+        bound=whole("bound"),
+        gap=number("gap"),
+        seconds=number("seconds") or 0.0,
+        first_solution_seconds=number("first_solution_seconds"),
+        workers=whole("workers") or 1,
+        seed=whole("seed") or 0,
+        interrupted=bool(record.get("interrupted", False)),
+    )
+
+
+def _kpis(record: object, f: _Field) -> Kpis:
+    if not isinstance(record, dict):
+        raise f.bad("kpis", record, "an object")
+    milestones = record.get("milestones", {})
+    if not isinstance(milestones, dict):
+        raise f.bad("milestones", milestones, "an object")
+
+    def optional_day(key: str, value: object) -> date | None:
+        return None if value in (None, "") else f.day(key, value)
+
+    def milestone(name: str, m: object) -> MilestoneKpi:
+        if not isinstance(m, dict):
+            raise f.bad(name, m, "an object")
+        return MilestoneKpi(
+            optional_day("date", m.get("date")),
+            optional_day("target", m.get("target")),
+            f.whole("late_days", m.get("late_days")),
+        )
+
+    def optional(key: str) -> int | None:
+        return f.optional_whole(key, record.get(key))
+
+    return Kpis(
+        makespan_days=f.whole("makespan_days", record.get("makespan_days")),
+        finish=f.day("finish", record.get("finish")),
+        tardiness_days=f.whole("tardiness_days", record.get("tardiness_days")),
+        weighted_tardiness=f.whole("weighted_tardiness", record.get("weighted_tardiness")),
+        milestones={name: milestone(name, m) for name, m in milestones.items()},
+        moved_tasks=optional("moved_tasks"),
+        crew_changes=optional("crew_changes"),
+        status_date=optional_day("status_date", record.get("status_date")),
+    )

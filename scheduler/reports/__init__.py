@@ -1,0 +1,27 @@
+"""Reports of a `Schedule`: analysis tables, one module per figure, the HTML page.
+
+- `tables`: the DataFrames the figures are drawn from (`power_table`, `crew_table`,
+  `crew_weeks`, `task_frame`).
+- `gantt`: the Gantt figure; `power`: MW in use against supply; `crews`: busy crews per
+  pool and week.
+- `page`: the self-contained gantt.html (`gantt_html`, `write_gantt_html`).
+
+Day-indexed series map working day ``d`` to ``Calendar.date_of(d)``.
+"""
+
+from scheduler.reports.crews import resource_view
+from scheduler.reports.gantt import gantt
+from scheduler.reports.page import gantt_html, write_gantt_html
+from scheduler.reports.power import power_view
+from scheduler.reports.tables import crew_table, crew_weeks, power_table
+
+__all__ = [
+    "crew_table",
+    "crew_weeks",
+    "gantt",
+    "gantt_html",
+    "power_table",
+    "power_view",
+    "resource_view",
+    "write_gantt_html",
+]

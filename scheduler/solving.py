@@ -94,7 +94,7 @@ def solve_plan(
     cpm = cpm or critical_path(instance)
     precheck(instance, cpm, day_text)
     fresh = run_greedy(instance, options) if use_greedy else None
-    candidates = [s for s in (warm_start, fresh and fresh.solution) if s is not None]
+    candidates = [s for s in (warm_start, fresh.solution if fresh else None) if s is not None]
     hint = min(candidates, key=lambda s: objective_terms(instance, s.starts), default=None)
     if hint is not None:
         known = objective_terms(instance, hint.starts)[1]

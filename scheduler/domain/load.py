@@ -79,7 +79,7 @@ def pydantic_problems(error: ValidationError, document: Document, place: Place) 
             continue  # a mapping where a string or a mapping will do: its own errors say more
         loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
         full = (*place, *loc)
-        problems.append(document.problem(full, _message(item)))
+        problems.append(document.problem(full, _message(dict(item))))
     return problems
 
 

@@ -4,10 +4,11 @@ its changes to an Instance. An id that names nothing is an error, never a no-op.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -111,7 +112,6 @@ def apply_scenario(
     """The instance with every change applied, in order."""
     problems = check_scenario_dates(scenario, document, calendar)
     for i, change in enumerate(scenario.changes):
-        kind: Literal["power", "crews", "factory", "delay", "duration", "milestone"]
         kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
         try:
             instance = APPLY[kind](instance, value, calendar)
@@ -291,7 +291,7 @@ def _milestone(instance: Instance, change: MilestoneChange, calendar: Calendar) 
     return replace(instance, milestones=tuple(milestones))
 
 
-APPLY = {
+APPLY: dict[str, Callable[[Instance, Any, Calendar], Instance]] = {
     "power": _power,
     "crews": _crews,
     "factory": _factory,

@@ -157,7 +157,7 @@ def _split_need(m: CpSatModel, i: int, skill: str, need: int, eligible: list[int
         m.model.add(sum(parts) == need)
     for p, part in zip(eligible, parts, strict=True):
         m.crews.split[i, skill, p] = part
-        m.crews.use[i, p] = m.crews.use.get((i, p), 0) + part
+        m.crews.use[i, p] = m.crews.use.get((i, p), 0) + part  # type: ignore[operator]
 
 
 def _name_sums(m: CpSatModel) -> None:

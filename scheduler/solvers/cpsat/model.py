@@ -259,6 +259,7 @@ class CpSatModel:
         for i, t in enumerate(self.tasks):
             self.model.add_hint(t.start, solution.starts[i])
             ends.append(solution.starts[i] + t.duration)
+        assert self.makespan is not None
         self.model.add_hint(self.makespan, max(ends, default=0))
         for m, late in self.late.items():
             milestone = self.instance.milestones[m]
@@ -278,4 +279,4 @@ class CpSatModel:
                     take = min(left[p], need)
                     left[p] -= take
                     if not isinstance(var, int):
-                        self.model.add_hint(var, take)
+                        self.model.add_hint(var, take)  # type: ignore[call-overload]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
@@ -19,7 +20,7 @@ from scheduler.solvers.cpsat.readback import read_solution
 from scheduler.solvers.result import Status
 
 Job = tuple[cp_model.CpSolver, cp_model.CpModel, cp_model.CpSolverSolutionCallback | None]
-STATUS = {
+STATUS: dict[cp_model.CpSolverStatus | int, Status] = {
     cp_model.OPTIMAL: Status.OPTIMAL,
     cp_model.FEASIBLE: Status.FEASIBLE,
     cp_model.INFEASIBLE: Status.INFEASIBLE,
@@ -95,7 +96,7 @@ class Found:
     """What a search found: CP-SAT's status code, the best plan, its objective and the
     objective bound proved."""
 
-    code: int
+    code: cp_model.CpSolverStatus | int
     solution: Solution | None = None
     objective: int | None = None
     bound: float = 0.0
@@ -219,7 +220,7 @@ def both_ways(
     return Found(cp_model.FEASIBLE, results[best].solution, objective, bound)
 
 
-def proving(params: sat_parameters_pb2.SatParameters) -> None:
+def proving(params: sat_parameters_pb2.SatParameters | Any) -> None:
     """Settings of a search meant to prove: no LP relaxation, CP-SAT's conflict analysis
     over integer bounds (`use_new_integer_conflict_resolution`, learning as in lazy clause
     generation), the cumulative without its disjunctive sub-propagator, and the variables
@@ -254,13 +255,13 @@ def run(
 
 
 def wait(
-    jobs: list[Job], stop: threading.Event | None, done: Callable[[], bool] = lambda: False
-) -> list[int]:
+    jobs: Sequence[Job], stop: threading.Event | None, done: Callable[[], bool] = lambda: False
+) -> list[cp_model.CpSolverStatus | int]:
     """Run each (solver, model, callback) in a thread of its own until all end; all are
     stopped once ``stop`` is set, ``done()`` holds or one of them ends with a proof
     (optimal or infeasible: CP-SAT's bound callback does not report a search that closes
     its tree). CP-SAT's status code of each."""
-    codes: list[int] = [cp_model.UNKNOWN] * len(jobs)
+    codes: list[cp_model.CpSolverStatus | int] = [cp_model.UNKNOWN] * len(jobs)
     failures: list[BaseException] = []
 
     def solve_one(k: int) -> None:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scheduler.instance import objective_terms  # noqa: E402
-from scheduler.output import write_json  # noqa: E402
+from scheduler.io import write_json  # noqa: E402
 from scheduler.pipeline import plan_project  # noqa: E402
 from scheduler.replanning.replan import prepare, replan  # noqa: E402
 from scheduler.solvers.budget import SolveOptions  # noqa: E402

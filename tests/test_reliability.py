@@ -24,8 +24,11 @@ MODSCHED = str(Path(sys.executable).parent / "modsched")
 
 # The console script's `main`, in a process that touches a file (argv[1]) when a CP-SAT
 # search begins, here or in a forked worker: a test then signals at a known point of the
-# run however slow the machine, not after a sleep that a loaded machine outlasts.
+# run however slow the machine, not after a sleep that a loaded machine outlasts. SIGINT
+# is given Python's usual handler, as in a terminal: a suite started in the background of
+# a shell without job control inherits SIGINT ignored, and so would the command.
 SEARCHING = """
+import signal
 import sys
 from pathlib import Path
 from ortools.sat.python import cp_model
@@ -38,6 +41,7 @@ def announced(self, *args, **kwargs):
     return solve(self, *args, **kwargs)
 
 cp_model.CpSolver.solve = announced
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.argv[0] = "modsched"
 main()
 """

@@ -290,35 +290,37 @@ class _Field:
         return tuple(self.pairs(column, value))
 
 
+_REQUIRED = object()
+# each TaskRow field: how it is read, and its value where a file lacks it (schedules of
+# older versions lack the extra and status columns)
+_TASK_FIELDS: tuple[tuple[str, str, object], ...] = (
+    *((name, "text", _REQUIRED) for name in ("task_id", "module_id", "deployment")),
+    *((name, "text", _REQUIRED) for name in ("module_type", "task", "site")),
+    *((name, "whole", _REQUIRED) for name in ("start_day", "end_day")),
+    *((name, "day", _REQUIRED) for name in ("start", "finish")),
+    ("duration", "whole", _REQUIRED),
+    ("crews", "crews", _REQUIRED),
+    ("power_mw", "number", _REQUIRED),
+    ("phase", "text", ""),
+    ("gate", "text", "none"),
+    ("energise_mw", "number", 0.0),
+    ("skills", "skills", ""),
+    ("resources", "resources", ""),
+    *((name, "optional_whole", None) for name in ("baseline_start_day", "baseline_end_day")),
+)
+
+
 def _task_row(record: Mapping[str, Any], f: _Field) -> TaskRow:
-    """A TaskRow from a record of the written columns (the extra and status ones may be
-    absent: schedules of older versions lack some)."""
+    """A TaskRow from a record of the written columns."""
+    values: dict[str, Any] = {}
+    for name, kind, default in _TASK_FIELDS:
+        raw = record[name] if default is _REQUIRED else record.get(name, default)
+        values[name] = getattr(f, kind)(name, raw)
     status = record.get("status", None)
     return TaskRow(
-        task_id=f.text("task_id", record["task_id"]),
-        module_id=f.text("module_id", record["module_id"]),
-        deployment=f.text("deployment", record["deployment"]),
-        module_type=f.text("module_type", record["module_type"]),
-        task=f.text("task", record["task"]),
-        site=f.text("site", record["site"]),
-        start_day=f.whole("start_day", record["start_day"]),
-        end_day=f.whole("end_day", record["end_day"]),
-        start=f.day("start", record["start"]),
-        finish=f.day("finish", record["finish"]),
-        duration=f.whole("duration", record["duration"]),
-        crews=f.crews("crews", record["crews"]),
-        power_mw=f.number("power_mw", record["power_mw"]),
-        phase=f.text("phase", record.get("phase", "")),
-        gate=f.text("gate", record.get("gate", "none")),
-        energise_mw=f.number("energise_mw", record.get("energise_mw", 0.0)),
-        skills=f.skills("skills", record.get("skills", "")),
-        resources=f.resources("resources", record.get("resources", "")),
+        **values,
         task_name=f.text("task_name", record.get("task_name", record["task"])),
         status=None if status in (None, "") else f.text("status", status),
-        baseline_start_day=f.optional_whole(
-            "baseline_start_day", record.get("baseline_start_day", None)
-        ),
-        baseline_end_day=f.optional_whole("baseline_end_day", record.get("baseline_end_day", None)),
     )
 
 

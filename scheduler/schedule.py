@@ -21,7 +21,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scheduler.domain.calendar import Calendar
-from scheduler.instance import Instance, Milestone, Solution, Supply, Task, objective_terms
+from scheduler.instance import (
+    Gate,
+    Instance,
+    Milestone,
+    Solution,
+    Supply,
+    SupplyKind,
+    Task,
+    objective_terms,
+)
 
 TASK_COLUMNS = [
     "task_id",
@@ -44,9 +53,6 @@ TASK_COLUMNS = [
 EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources", "task_name"]
 # a replan's: done|in_progress|planned, and the baseline's days
 STATUS_COLUMNS = ["status", "baseline_start_day", "baseline_end_day"]
-
-GATE_NAMES = {0: "none", 1: "any", 2: "temporary", 3: "permanent"}
-KIND_NAMES = {1: "backfeed", 2: "temporary", 3: "permanent"}
 
 
 @dataclass(frozen=True)
@@ -244,7 +250,7 @@ def _task_row(
         tuple(crews),
         task.power_kw / 1000,
         task.phase,
-        GATE_NAMES[int(task.gate)],
+        Gate(task.gate).label,
         task.energise_kw / 1000,
         skills_of(task),
         uses_of(task, scales),
@@ -292,7 +298,7 @@ def _supply_row(calendar: Calendar, supply: Supply) -> SupplyRow:
     return SupplyRow(
         supply.site,
         supply.name,
-        KIND_NAMES[int(supply.kind)],
+        SupplyKind(supply.kind).label,
         supply.kw / 1000,
         supply.start,
         supply.end,

@@ -13,6 +13,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from scheduler.domain.calendar import Calendar
+from scheduler.instance import PHASES
 from scheduler.reports import (
     crew_table,
     crew_weeks,
@@ -23,7 +24,7 @@ from scheduler.reports import (
     resource_view,
     write_gantt_html,
 )
-from scheduler.reports.style import BASELINE_COLOR, KIND_COLORS, PHASE_COLORS, PHASES
+from scheduler.reports.style import BASELINE_COLOR, KIND_COLORS, PHASE_COLORS
 from scheduler.reports.tables import task_frame
 from scheduler.schedule import (
     Kpis,

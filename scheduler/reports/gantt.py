@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from scheduler.instance import LARGE_PROGRAM_TASKS
+from scheduler.instance import LARGE_PROGRAM_TASKS, PHASES
 from scheduler.reports.style import (
     BASELINE_COLOR,
     KIND_COLORS,
@@ -26,7 +26,6 @@ from scheduler.reports.style import (
     OTHER_COLOR,
     OTHER_PHASE,
     PHASE_COLORS,
-    PHASES,
     SUPPLY_KINDS,
     TEMPLATE,
     fmt_mw,
@@ -346,34 +345,28 @@ def _milestone_traces(milestones: Sequence[MilestoneRow]) -> list[go.Scatter]:
                 showlegend=False,
             )
         )
-    if target_x:
-        with_target = [c for c in custom if c[2] != "-"]
-        traces.append(
-            go.Scatter(
-                name="milestone target",
-                legendgroup="milestone",
-                x=target_x,
-                y=target_y,
-                mode="markers",
-                marker={"symbol": "line-ns", "size": 16, "line": {"color": "#222", "width": 3}},
-                customdata=with_target,
-                hovertemplate=hover,
+    markers = (  # (name, x, y, which date the hover must have, marker)
+        ("target", target_x, target_y, 2, ("line-ns", 16, "#222", 3)),
+        ("deadline", dead_x, dead_y, 3, ("x-thin", 12, "#8b0000", 2)),
+    )
+    for name, xs, ys, column, (symbol, size, color, width) in markers:
+        if xs:
+            traces.append(
+                go.Scatter(
+                    name=f"milestone {name}",
+                    legendgroup="milestone",
+                    x=xs,
+                    y=ys,
+                    mode="markers",
+                    marker={
+                        "symbol": symbol,
+                        "size": size,
+                        "line": {"color": color, "width": width},
+                    },
+                    customdata=[c for c in custom if c[column] != "-"],
+                    hovertemplate=hover,
+                )
             )
-        )
-    if dead_x:
-        with_deadline = [c for c in custom if c[3] != "-"]
-        traces.append(
-            go.Scatter(
-                name="milestone deadline",
-                legendgroup="milestone",
-                x=dead_x,
-                y=dead_y,
-                mode="markers",
-                marker={"symbol": "x-thin", "size": 12, "line": {"color": "#8b0000", "width": 2}},
-                customdata=with_deadline,
-                hovertemplate=hover,
-            )
-        )
     if finish_x:
         with_finish = [c for c in custom if c[1] != "-"]
         traces.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,18 +69,16 @@ def power_view(schedule: Schedule) -> go.Figure:
             top = pick(f"avail_{LEVEL_NAMES[KIND_LEVEL[kind]]}")
             name = f"{kind} supply"
             fig.add_trace(
-                go.Scatter(
-                    name=name,
-                    legendgroup=name,
-                    showlegend=legend(name),
-                    x=x,
-                    y=top,
-                    mode="lines",
-                    line={"shape": "hv", "width": 1, "color": KIND_COLORS[kind]},
+                step_line(
+                    name,
+                    legend(name),
+                    x,
+                    top,
+                    site,
+                    {"width": 1, "color": KIND_COLORS[kind]},
                     fill=fill,
                     fillcolor=KIND_COLORS[kind],
                     opacity=0.8,
-                    meta=site,
                     customdata=own,
                     hovertemplate=f"{kind} supply %{{customdata}} MW<extra>%{{meta}}</extra>",
                 ),
@@ -98,21 +97,15 @@ def power_view(schedule: Schedule) -> go.Figure:
             if level != "any" and not any(y):
                 continue
             name = labels[level]
+            dash, width = styles[level]
             fig.add_trace(
-                go.Scatter(
-                    name=name,
-                    legendgroup=name,
-                    showlegend=legend(name),
-                    x=x,
-                    y=y,
-                    mode="lines",
-                    meta=site,
-                    line={
-                        "shape": "hv",
-                        "color": "#222",
-                        "dash": styles[level][0],
-                        "width": styles[level][1],
-                    },
+                step_line(
+                    name,
+                    legend(name),
+                    x,
+                    y,
+                    site,
+                    {"color": "#222", "dash": dash, "width": width},
                     hovertemplate=f"{name} %{{y}} MW<extra>%{{meta}}</extra>",
                 ),
                 row=r,
@@ -161,3 +154,20 @@ def power_view(schedule: Schedule) -> go.Figure:
         margin={"l": 60, "r": 20, "t": 100, "b": 40},
     )
     return fig
+
+
+def step_line(
+    name: str, show: bool, x: Any, y: Any, site: str, line: dict[str, Any], **style: Any
+) -> go.Scatter:
+    """One step-shaped line of a site's power panel (supplies and loads change by day)."""
+    return go.Scatter(
+        name=name,
+        legendgroup=name,
+        showlegend=show,
+        x=x,
+        y=y,
+        mode="lines",
+        line={"shape": "hv", **line},
+        meta=site,
+        **style,
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")
+from scheduler.instance import Gate, SupplyKind
+
 PHASE_COLORS = {
     "design": "#9467bd",
     "procurement": "#17becf",
@@ -16,11 +17,11 @@ OTHER_PHASE = "other"
 OTHER_COLOR = "#7f7f7f"
 BASELINE_COLOR = "rgba(150, 150, 150, 0.45)"
 
-SUPPLY_KINDS = ("backfeed", "temporary", "permanent")
-KIND_LEVEL = {"backfeed": 1, "temporary": 2, "permanent": 3}
+SUPPLY_KINDS = tuple(kind.label for kind in SupplyKind)
+KIND_LEVEL = {kind.label: int(kind) for kind in SupplyKind}
 KIND_COLORS = {"backfeed": "#9ecae1", "temporary": "#fdae6b", "permanent": "#74c476"}
-GATE_LEVEL = {"": 0, "none": 0, "any": 1, "temporary": 2, "permanent": 3}
-LEVEL_NAMES = {1: "any", 2: "temporary", 3: "permanent"}
+GATE_LEVEL = {"": 0} | {gate.label: int(gate) for gate in Gate}
+LEVEL_NAMES = {int(gate): gate.label for gate in Gate if gate > Gate.NONE}
 
 MS_PER_DAY = 86_400_000
 TEMPLATE = "plotly_white"

@@ -27,27 +27,9 @@ from scheduler.reports.style import (
     PHASE_COLORS,
     SUPPLY_KINDS,
 )
-from scheduler.schedule import PoolWindow, Schedule, TaskRow
+from scheduler.schedule import STATUS_COLUMNS, TASK_COLUMNS, PoolWindow, Schedule, TaskRow
 
-FRAME_COLUMNS = [
-    "task_id",
-    "module_id",
-    "deployment",
-    "module_type",
-    "task",
-    "site",
-    "start_day",
-    "end_day",
-    "start",
-    "finish",
-    "duration",
-    "crews",
-    "power_mw",
-    "phase",
-    "gate",
-    "energise_mw",
-]
-STATUS_FRAME_COLUMNS = ["status", "baseline_start_day", "baseline_end_day"]
+FRAME_COLUMNS = [*TASK_COLUMNS, "phase", "gate", "energise_mw"]  # what the figures read
 
 
 def unique(values: Iterable[str]) -> list[str]:
@@ -73,7 +55,7 @@ def task_frame(tasks: Sequence[TaskRow], deployment: str | None = None) -> pd.Da
     status and baseline days when the rows carry them."""
     rows = [t for t in tasks if deployment is None or t.deployment == deployment]
     replanned = any(t.baseline_start_day is not None for t in rows)
-    columns = FRAME_COLUMNS + (STATUS_FRAME_COLUMNS if replanned else [])
+    columns = FRAME_COLUMNS + (STATUS_COLUMNS if replanned else [])
     data: dict[str, list[Any]] = {c: [getattr(t, c) for t in rows] for c in columns}
     data["start"] = [d.isoformat() for d in data["start"]]
     data["finish"] = [d.isoformat() for d in data["finish"]]

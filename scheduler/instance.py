@@ -30,31 +30,31 @@ class LinkType(StrEnum):
     SF = "SF"
 
 
-class Gate(IntEnum):
-    """Kind of supply a task needs while it runs; stricter gates have higher values."""
+class Level(IntEnum):
+    """A power level; its ``label`` is the lower-case name projects and outputs use."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Gate(Level):
+    """Kind of supply a task needs while it runs (none, any, temporary, permanent);
+    stricter gates have higher values."""
 
     NONE = 0
     ANY = 1
     TEMPORARY = 2
     PERMANENT = 3
 
-    @property
-    def label(self) -> str:
-        """The name projects and outputs use: none, any, temporary, permanent."""
-        return self.name.lower()
 
-
-class SupplyKind(IntEnum):
-    """Kinds of power supply. A supply of kind ``k`` satisfies every gate ``g <= k``."""
+class SupplyKind(Level):
+    """Kinds of power supply (backfeed, temporary, permanent). A supply of kind ``k``
+    satisfies every gate ``g <= k``."""
 
     BACKFEED = 1
     TEMPORARY = 2
     PERMANENT = 3
-
-    @property
-    def label(self) -> str:
-        """The name projects and outputs use: backfeed, temporary, permanent."""
-        return self.name.lower()
 
 
 PHASES = ("design", "procurement", "factory", "fat", "transport", "site", "commissioning")

@@ -216,25 +216,19 @@ def _supply_markers(schedule: Schedule, sites: list[str], span_days: int) -> lis
         until = s.until_date.isoformat() if s.until_date is not None else ""
         name = s.name or kind
         info = [site, name, kind, fmt_mw(mw), frm, until or "open end"]
-        events.append(
-            {
-                "x": frm[:10],
-                "kind": kind,
-                "site": site,
-                "symbol": "triangle-up",
-                "text": f"{name} +{fmt_mw(mw)} MW",
-                "custom": ["starts", *info],
-            }
-        )
-        if until:
+        ends = [(until, "triangle-down-open", f"{name} ends", "ends")] if until else []
+        for when, symbol, text, what in [
+            (frm, "triangle-up", f"{name} +{fmt_mw(mw)} MW", "starts"),
+            *ends,
+        ]:
             events.append(
                 {
-                    "x": until[:10],
+                    "x": when[:10],
                     "kind": kind,
                     "site": site,
-                    "symbol": "triangle-down-open",
-                    "text": f"{name} ends",
-                    "custom": ["ends", *info],
+                    "symbol": symbol,
+                    "text": text,
+                    "custom": [what, *info],
                 }
             )
     # room a label takes, in days: ~6 px a character on a plot ~1300 px wide
@@ -331,18 +325,16 @@ def _milestone_traces(milestones: Sequence[MilestoneRow]) -> list[go.Scatter]:
         "<b>%{customdata[0]}</b><br>finish %{customdata[1]} · target %{customdata[2]}"
         "<br>deadline %{customdata[3]}<br>%{customdata[4]} %{customdata[5]}<extra></extra>"
     )
+
+    def scatter(name: str, x: list, y: list, mode: str, **style: Any) -> go.Scatter:
+        return go.Scatter(name=name, legendgroup="milestone", x=x, y=y, mode=mode, **style)
+
     traces = []
     if late_x:
+        line = {"color": "#d62728", "width": 3}
         traces.append(
-            go.Scatter(
-                name="late days",
-                legendgroup="milestone",
-                x=late_x,
-                y=late_y,
-                mode="lines",
-                line={"color": "#d62728", "width": 3},
-                hoverinfo="skip",
-                showlegend=False,
+            scatter(
+                "late days", late_x, late_y, "lines", line=line, hoverinfo="skip", showlegend=False
             )
         )
     markers = (  # (name, x, y, which date the hover must have, marker)
@@ -351,46 +343,57 @@ def _milestone_traces(milestones: Sequence[MilestoneRow]) -> list[go.Scatter]:
     )
     for name, xs, ys, column, (symbol, size, color, width) in markers:
         if xs:
+            marker = {"symbol": symbol, "size": size, "line": {"color": color, "width": width}}
+            shown = [c for c in custom if c[column] != "-"]
             traces.append(
-                go.Scatter(
-                    name=f"milestone {name}",
-                    legendgroup="milestone",
-                    x=xs,
-                    y=ys,
-                    mode="markers",
-                    marker={
-                        "symbol": symbol,
-                        "size": size,
-                        "line": {"color": color, "width": width},
-                    },
-                    customdata=[c for c in custom if c[column] != "-"],
+                scatter(
+                    f"milestone {name}",
+                    xs,
+                    ys,
+                    "markers",
+                    marker=marker,
+                    customdata=shown,
                     hovertemplate=hover,
                 )
             )
     if finish_x:
-        with_finish = [c for c in custom if c[1] != "-"]
+        marker = {
+            "symbol": "diamond",
+            "size": 13,
+            "color": colors,
+            "line": {"color": "#222", "width": 1},
+        }
         traces.append(
-            go.Scatter(
-                name="milestone finish",
-                legendgroup="milestone",
-                x=finish_x,
-                y=finish_y,
-                mode="markers+text",
+            scatter(
+                "milestone finish",
+                finish_x,
+                finish_y,
+                "markers+text",
                 text=labels,
                 textposition="middle right",
                 textfont={"size": 11 if len(milestones) <= 40 else 9},
                 cliponaxis=False,
-                marker={
-                    "symbol": "diamond",
-                    "size": 13,
-                    "color": colors,
-                    "line": {"color": "#222", "width": 1},
-                },
-                customdata=with_finish,
+                marker=marker,
+                customdata=[c for c in custom if c[1] != "-"],
                 hovertemplate=hover,
             )
         )
     return traces
+
+
+def _rule(y: float, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A horizontal line across the whole plot at row position ``y``."""
+    return {
+        "type": "line",
+        "xref": "paper",
+        "yref": "y",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": line,
+        **extra,
+    }
 
 
 def _x_range(traces: list) -> list[str] | None:
@@ -521,32 +524,9 @@ def gantt(
                 "layer": "below",
             }
         )
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "paper",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": y0,
-                "y1": y0,
-                "line": {"color": "#9aa3b5", "width": 1},
-            }
-        )
+        shapes.append(_rule(y0, {"color": "#9aa3b5", "width": 1}))
     for y in separators:
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "paper",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": y,
-                "y1": y,
-                "line": {"color": "#d0d5df", "width": 1, "dash": "dot"},
-                "layer": "below",
-            }
-        )
+        shapes.append(_rule(y, {"color": "#d0d5df", "width": 1, "dash": "dot"}, layer="below"))
     if len(milestones) <= 15:
         # sorted: a set's order follows string hashing, which changes from run to run
         for t in sorted({_end_of_day(m.target) for m in milestones if m.target is not None}):

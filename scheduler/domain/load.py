@@ -8,7 +8,7 @@ place in the document and the rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -318,61 +318,48 @@ def check_dates(plan: Plan) -> list[Problem]:
     return problems
 
 
-def check_deployments(plan: Plan) -> list[Problem]:
+def check_deployments(plan: Plan) -> Iterator[Problem]:
     p, doc = plan.project, plan.document
     sites, factories = {s.id for s in p.sites}, {f.id for f in p.factories}
-    problems = []
     for i, dep in enumerate(p.deployments):
         where = ("deployments", i)
         if dep.site not in sites:
-            problems.append(
-                doc.problem(
-                    (*where, "site"), f"deployment '{dep.id}' names unknown site '{dep.site}'"
-                )
+            yield doc.problem(
+                (*where, "site"), f"deployment '{dep.id}' names unknown site '{dep.site}'"
             )
         if dep.module not in plan.modules:
-            problems.append(
-                doc.problem(
-                    (*where, "module"), f"deployment '{dep.id}' names unknown module '{dep.module}'"
-                )
+            yield doc.problem(
+                (*where, "module"), f"deployment '{dep.id}' names unknown module '{dep.module}'"
             )
         elif any(t.factory for t in plan.modules[dep.module].tasks) and dep.factory is None:
-            problems.append(
-                doc.problem(
-                    where,
-                    f"deployment '{dep.id}': module '{dep.module}' "
-                    "has a factory task but no factory is given",
-                )
+            yield doc.problem(
+                where,
+                f"deployment '{dep.id}': module '{dep.module}' "
+                "has a factory task but no factory is given",
             )
         if dep.factory is not None and dep.factory not in factories:
-            problems.append(
-                doc.problem(
-                    (*where, "factory"),
-                    f"deployment '{dep.id}' names unknown factory '{dep.factory}'",
-                )
+            yield doc.problem(
+                (*where, "factory"),
+                f"deployment '{dep.id}' names unknown factory '{dep.factory}'",
             )
-    return problems
 
 
-def check_deployment_links(plan: Plan) -> list[Problem]:
-    p, doc = plan.project, plan.document
-    by_id = {d.id: d for d in p.deployments}
-    problems = []
-    for i, dep in enumerate(p.deployments):
+def check_deployment_links(plan: Plan) -> Iterator[Problem]:
+    """Each deployment's `after` names a deployment and tasks that exist."""
+    doc, deployments = plan.document, plan.project.deployments
+    by_id = {d.id: d for d in deployments}
+    for i, dep in enumerate(deployments):
         for j, link in enumerate(dep.after):
             where = ("deployments", i, "after", j)
             other = by_id.get(link.deployment)
             if other is None:
-                problems.append(
-                    doc.problem(
-                        (*where, "deployment"),
-                        f"deployment '{dep.id}' comes after unknown deployment '{link.deployment}'",
-                    )
+                yield doc.problem(
+                    (*where, "deployment"),
+                    f"deployment '{dep.id}' comes after unknown deployment '{link.deployment}'",
                 )
                 continue
-            problems += _task_exists(plan, other.module, link.task, doc, (*where, "task"))
-            problems += _task_exists(plan, dep.module, link.to, doc, (*where, "to"))
-    return problems
+            yield from _task_exists(plan, other.module, link.task, doc, (*where, "task"))
+            yield from _task_exists(plan, dep.module, link.to, doc, (*where, "to"))
 
 
 def _task_exists(
@@ -384,34 +371,27 @@ def _task_exists(
     return [doc.problem(place, f"module '{module_id}' has no task '{task}'")]
 
 
-def check_crews(plan: Plan) -> list[Problem]:
+def check_crews(plan: Plan) -> Iterator[Problem]:
     p, doc = plan.project, plan.document
     sites = {s.id for s in p.sites}
-    problems = []
     for i, crew in enumerate(p.crews):
         for j, site in enumerate(crew.sites or []):
             if site not in sites:
-                problems.append(
-                    doc.problem(
-                        ("crews", i, "sites", j),
-                        f"crew pool '{crew.id}' names unknown site '{site}'",
-                    )
+                yield doc.problem(
+                    ("crews", i, "sites", j),
+                    f"crew pool '{crew.id}' names unknown site '{site}'",
                 )
         for j, out in enumerate(crew.unavailable):
             if out.count is not None and out.count > crew.count:
-                problems.append(
-                    doc.problem(
-                        ("crews", i, "unavailable", j, "count"),
-                        f"{out.count} crews unavailable but pool '{crew.id}' has {crew.count}",
-                    )
+                yield doc.problem(
+                    ("crews", i, "unavailable", j, "count"),
+                    f"{out.count} crews unavailable but pool '{crew.id}' has {crew.count}",
                 )
-    return problems
 
 
-def check_skills(plan: Plan) -> list[Problem]:
+def check_skills(plan: Plan) -> Iterator[Problem]:
     """Every crew need can be met at its site by the pools allowed there."""
     p, doc = plan.project, plan.document
-    problems = []
     for i, dep in enumerate(p.deployments):
         module = plan.modules.get(dep.module)
         if module is None or dep.quantity == 0:
@@ -430,25 +410,21 @@ def check_skills(plan: Plan) -> list[Problem]:
                         if known
                         else "no crew pool has this skill"
                     )
-                    problems.append(
-                        doc.problem(
-                            ("deployments", i, "module"),
-                            f"task '{task.id}' of module '{dep.module}' needs {need} crew(s) of "
-                            f"skill '{skill}' but only {have} can work at site '{dep.site}' "
-                            f"({reason})"
-                            if have
-                            else f"task '{task.id}' of module '{dep.module}' needs skill "
-                            f"'{skill}': {reason}",
-                        )
+                    yield doc.problem(
+                        ("deployments", i, "module"),
+                        f"task '{task.id}' of module '{dep.module}' needs {need} crew(s) of "
+                        f"skill '{skill}' but only {have} can work at site '{dep.site}' "
+                        f"({reason})"
+                        if have
+                        else f"task '{task.id}' of module '{dep.module}' needs skill "
+                        f"'{skill}': {reason}",
                     )
-    return problems
 
 
-def check_resources(plan: Plan) -> list[Problem]:
+def check_resources(plan: Plan) -> Iterator[Problem]:
     """Every ``uses`` names a resource of the site or the program, large enough."""
     p, doc = plan.project, plan.document
     sites = {s.id: s for s in p.sites}
-    problems = []
     for i, dep in enumerate(p.deployments):
         module, site = plan.modules.get(dep.module), sites.get(dep.site)
         if module is None or site is None or dep.quantity == 0:
@@ -457,47 +433,36 @@ def check_resources(plan: Plan) -> list[Problem]:
             for resource, amount in task.uses.items():
                 capacity = site.resources.get(resource, p.resources.get(resource))
                 if capacity is None:
-                    problems.append(
-                        doc.problem(
-                            ("deployments", i, "module"),
-                            f"task '{task.id}' of module '{dep.module}' uses "
-                            f"'{resource}', which neither site '{dep.site}' "
-                            "nor the program defines",
-                        )
+                    yield doc.problem(
+                        ("deployments", i, "module"),
+                        f"task '{task.id}' of module '{dep.module}' uses "
+                        f"'{resource}', which neither site '{dep.site}' "
+                        "nor the program defines",
                     )
                 elif capacity < amount:
-                    problems.append(
-                        doc.problem(
-                            ("deployments", i, "module"),
-                            f"task '{task.id}' of module '{dep.module}' uses "
-                            f"{amount} '{resource}' but site '{dep.site}' has "
-                            f"{capacity}",
-                        )
+                    yield doc.problem(
+                        ("deployments", i, "module"),
+                        f"task '{task.id}' of module '{dep.module}' uses "
+                        f"{amount} '{resource}' but site '{dep.site}' has "
+                        f"{capacity}",
                     )
-    return problems
 
 
-def check_milestones(plan: Plan) -> list[Problem]:
+def check_milestones(plan: Plan) -> Iterator[Problem]:
     p, doc = plan.project, plan.document
     deployments = {d.id: d for d in p.deployments}
-    problems = []
     for i, milestone in enumerate(p.milestones):
         for j, name in enumerate(milestone.after):
             if name not in deployments:
-                problems.append(
-                    doc.problem(
-                        ("milestones", i, "after", j),
-                        f"milestone '{milestone.id}' comes after unknown deployment '{name}'",
-                    )
+                yield doc.problem(
+                    ("milestones", i, "after", j),
+                    f"milestone '{milestone.id}' comes after unknown deployment '{name}'",
                 )
         known = [deployments[n] for n in milestone.after if n in deployments]
         if known and all(d.quantity == 0 for d in known):
             # no task would mark its day: schedule.json could give it no date
-            problems.append(
-                doc.problem(
-                    ("milestones", i, "after"),
-                    f"milestone '{milestone.id}' comes after no module: "
-                    "its deployments all have quantity 0",
-                )
+            yield doc.problem(
+                ("milestones", i, "after"),
+                f"milestone '{milestone.id}' comes after no module: "
+                "its deployments all have quantity 0",
             )
-    return problems

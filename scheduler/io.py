@@ -271,12 +271,12 @@ class _Field:
         text = self.text(column, value)
         found = []
         for part in filter(None, text.split(";")):
-            key, colon, amount = part.rpartition(":")
+            key, amount = part.rsplit(":", 1) if ":" in part else ("", "")
             try:
                 found.append((key, float(amount)))
             except ValueError:
                 key = ""
-            if not colon or not key:
+            if not key:
                 raise self.bad(column, value, "'id:amount;...'")
         return found
 

@@ -326,7 +326,7 @@ def _check_crew_unknown(plan: _Plan) -> Iterator[Violation]:
             if crew in plan.crew_pool:
                 continue
             tid = plan.task_id(i)
-            pool = pools.get(crew.rpartition("#")[0])
+            pool = pools.get(crew.rsplit("#", 1)[0] if "#" in crew else "")
             why = (
                 f"pool '{pool.id}' has crews 1 to {pool.count}"
                 if pool is not None
@@ -678,7 +678,7 @@ def _names(ids: Iterable[str]) -> str:
 
 
 def _crew_key(crew_id: str) -> tuple[str, int]:
-    pool, _, k = crew_id.rpartition("#")
+    pool, k = crew_id.rsplit("#", 1)
     return pool, int(k)
 
 

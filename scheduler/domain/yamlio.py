@@ -155,6 +155,6 @@ class _Builder:
         # as `!!bool maybe`, `!!int ""` or `!!timestamp soon`
         except Exception as error:
             value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
-            kind = node.tag.rpartition(":")[2]
+            kind = node.tag.rsplit(":", 1)[-1]
             reason = str(error) if isinstance(error, ValueError) else f"not a valid {kind}"
             raise self.error(node, f"bad value {value!r}: {reason}", place) from None

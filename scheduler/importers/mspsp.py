@@ -175,7 +175,7 @@ class _Parser:
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.texts, self.lines, self.pos, self.field = path, [], [], 0, ""
         for number, line in enumerate(text.splitlines(), 1):
-            tokens = _TOKEN.findall(line.partition("%")[0])
+            tokens = _TOKEN.findall(line.split("%", 1)[0])
             self.texts += tokens
             self.lines += [number] * len(tokens)
         self.texts.append(_EOF)

@@ -91,8 +91,8 @@ def _build(name: str, jobs: list[Job], capacities: list[int], horizon: int) -> I
 def _header_int(path: Path, lines: list[str], key: str) -> int:
     """The integer after ``key ... :`` in the file's header block."""
     for number, line in enumerate(lines, 1):
-        label, colon, value = line.partition(":")
-        if colon and label.strip().startswith(key):
+        label, value = line.split(":", 1) if ":" in line else (line, "")
+        if ":" in line and label.strip().startswith(key):
             tokens = value.split()
             if not tokens:
                 raise BenchmarkFormatError(path, f"line {number}", f"no value for '{key}'")

@@ -729,7 +729,7 @@ class _Scheduler:
 
     def _crew_row(self, task: Task, crew: str) -> tuple[int, int] | None:
         """(pool row, crew row) of ``pool#k``; None (logged) when it names no crew."""
-        pool_id, _, k = crew.rpartition("#")
+        pool_id, k = crew.rsplit("#", 1) if "#" in crew else ("", "")
         for p, pool in enumerate(self.instance.pools):
             if pool.id == pool_id and k.isdigit() and 1 <= int(k) <= pool.count:
                 return p, int(k) - 1

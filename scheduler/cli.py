@@ -276,9 +276,9 @@ def replan_command(
             project,
             baseline,
             actuals,
-            scenario,
-            parse_status_date(status_date),
-            options,
+            scenario=scenario,
+            status_date=parse_status_date(status_date),
+            options=options,
             stop=interrupt.stop,
         )
     with writing(out):

@@ -51,7 +51,9 @@ def _ignore_sigint() -> None:
 
 def _replan_one(args: tuple) -> ScenarioResult:
     project, baseline, actuals, scenario, status_date, options = args
-    out = replan(project, baseline, actuals, scenario, status_date, options)
+    out = replan(
+        project, baseline, actuals, scenario=scenario, status_date=status_date, options=options
+    )
     return ScenarioResult(out.scenario, out.schedule, out.changes)
 
 

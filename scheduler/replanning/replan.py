@@ -146,6 +146,7 @@ def replan(
     project: str | Path,
     baseline_path: str | Path,
     actuals: str | Path | None = None,
+    *,
     scenario: str | Path | None = None,
     status_date: date | None = None,
     options: SolveOptions | None = None,

@@ -27,7 +27,7 @@ from scheduler.instance import (
 )
 from scheduler.solvers import cpsat, windows
 from scheduler.solvers.budget import Budget, SolveOptions
-from scheduler.solvers.greedy import best_greedy, greedy
+from scheduler.solvers.greedy import PRIORITY_RULES, best_greedy, greedy
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
@@ -109,6 +109,8 @@ def solve_plan(
             objective=objective_value(instance, fresh.solution.starts),
             bound=cpm.length if not instance.milestones else None,
         )
+    # left-justification runs the serial scheme once more, one rule: keep its time
+    budget.tail = fresh.seconds / len(PRIORITY_RULES)
     if engine == Engine.GREEDY:
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])

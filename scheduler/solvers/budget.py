@@ -65,6 +65,7 @@ class Budget:
     on_progress: Progress | None = None
     started: float = field(default_factory=time.perf_counter)
     nominal_spent: float = 0.0
+    tail: float = 0.0  # wall seconds kept for the stages after the searches (left-justify)
 
     @classmethod
     def of(
@@ -98,10 +99,10 @@ class Budget:
 
     def take(self, fraction: float = 1.0, reserve: float = 0.0) -> Limits:
         """Limits of a stage that may use ``fraction`` of the wall time left once
-        ``reserve`` seconds are kept for the stages after it. In deterministic mode the
-        stage's nominal share comes from the limit alone (never from wall time spent,
-        so no reserve either) and is counted as spent."""
-        wall = max(0.0, self.left() - reserve) * fraction
+        ``reserve`` seconds (and the run's ``tail``) are kept for the stages after it. In
+        deterministic mode the stage's nominal share comes from the limit alone (never
+        from wall time spent, so no reserve either) and is counted as spent."""
+        wall = max(0.0, self.left() - reserve - self.tail) * fraction
         if not self.deterministic:
             return Limits(wall)
         nominal = max(0.0, self.limit - self.nominal_spent) * fraction

@@ -4,8 +4,9 @@ left-justify, used by `modsched schedule`, `replan`, `whatif`, `bench` and the l
 `solve_plan(instance, options, budget)` returns the plan as solved (`Solved`); a replan
 passes its warm start (the baseline repaired to the new facts) and a `Stability` (the
 baseline to stay close to). CP-SAT works on the whole model, or window by window from
-`LARGE_PROGRAM_TASKS` tasks on (solvers/windows.py); with a baseline it then looks for
-the fewest changes at no worse an objective. Every stage stays inside the one `Budget`.
+`LARGE_PROGRAM_TASKS` tasks on (solvers/windows.py); a replan stays on the whole model
+and then looks for the fewest changes at no worse an objective. Every stage stays inside
+the one `Budget`.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from scheduler.instance import (
 )
 from scheduler.solvers import cpsat, windows
 from scheduler.solvers.budget import Budget, SolveOptions
+from scheduler.solvers.cpsat.stability import changes
 from scheduler.solvers.greedy import PRIORITY_RULES, best_greedy, greedy
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
 log = logging.getLogger(__name__)
-STAGE_ONE_SHARE = cpsat.STAGE_ONE_SHARE  # a replan's share for the objective
 
 
 @dataclass(frozen=True)
@@ -151,17 +152,17 @@ def _cp_sat(
     window from the hint. At 120 s on generated programs (docs/BENCHMARKS.md, "Scale")
     the whole model is better at 2,000 tasks (945 weighted late days against 980), the
     windows from 3,291 (three-sites) to 20,000 tasks (5,000: 1,305 vs 1,400; 20,000:
-    5,415 vs 6,255). A replan's second stage (fewest changes) runs on the whole model."""
-    prefer = list(stability.baseline.crews) if stability else None
-    baseline = stability.baseline if stability else None
+    5,415 vs 6,255). A replan stays on the whole model at every size (objective, then the
+    fewest changes): with the windows as its first stage the three-sites power slip
+    moved 100 tasks, then 23 once the second stage started from the warm start, against
+    4 on the whole model, and held its objective at 14.6 s against 1.2 s, at the same
+    objective (docs/BENCHMARKS.md, "Replanning")."""
+    if stability is not None:
+        prefer = list(stability.baseline.crews)
+        return cpsat.solve(instance, options, hint, budget, prefer, stability.baseline, cpm)
     if hint is None or instance.num_tasks < LARGE_PROGRAM_TASKS:
-        return cpsat.solve(instance, options, hint, budget, prefer, baseline, cpm)
-    if stability is None:
-        return windows.solve(instance, options, hint, budget, cpm)
-    first = windows.solve(instance, options, hint, budget, cpm, STAGE_ONE_SHARE)
-    if budget.stopped:
-        return first
-    return cpsat.stabilised(instance, options, first, stability.baseline, budget, prefer, cpm)
+        return cpsat.solve(instance, options, hint, budget, cpm=cpm)
+    return windows.solve(instance, options, hint, budget, cpm)
 
 
 def left_justify(instance: Instance, result: Result, stability: Stability | None) -> Result:
@@ -187,19 +188,8 @@ def left_justify(instance: Instance, result: Result, stability: Stability | None
     objective = objective_value(instance, shifted.starts)
     if result.objective is not None and objective > result.objective:
         return result
-    if stability is not None and changes(instance, shifted, stability) > changes(
-        instance, plan, stability
+    if stability is not None and changes(instance, shifted, stability.baseline) > changes(
+        instance, plan, stability.baseline
     ):
         return result
     return replace(result, solution=shifted, objective=objective)
-
-
-def changes(instance: Instance, plan: Solution, stability: Stability) -> int:
-    """Tasks moved plus tasks whose crews changed, against the baseline (planned tasks)."""
-    base = stability.baseline
-    count = 0
-    for i, task in enumerate(instance.tasks):
-        if task.fixed_start is None:
-            count += plan.starts[i] != base.starts[i]
-            count += sorted(plan.crews[i]) != sorted(base.crews[i])
-    return count

@@ -396,11 +396,10 @@ def solve(
     hint: Solution,
     budget: Budget,
     cpm: CriticalPath | None = None,
-    fraction: float = 1.0,
 ) -> Result:
-    """`improve` as a solver, for ``fraction`` of what is left of ``budget``: the hint
-    (the greedy plan) is the first plan; the bound is the critical path's (no model of
-    the whole program is solved, so none better)."""
+    """`improve` as a solver, for what is left of ``budget``: the hint (the greedy plan)
+    is the first plan; the bound is the critical path's (no model of the whole program
+    is solved, so none better)."""
     started = budget.elapsed()
     history: list[tuple[float, int, int]] = []
     bound = CpSatModel.path_bound(instance, cpm or critical_path(instance))
@@ -412,7 +411,7 @@ def solve(
             budget.on_progress(*entry)
 
     improved(objective_value(instance, hint.starts))
-    limits = budget.take(fraction, reserve=VALIDATION_SECONDS)
+    limits = budget.take(reserve=VALIDATION_SECONDS)
     solution, stats = improve(instance, hint, options, limits, improved, budget.stop)
     violations = validate(instance, solution)
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid

@@ -29,7 +29,6 @@ __all__ = [
     "read_solution",
     "run",
     "solve",
-    "stabilised",
 ]
 
 log = logging.getLogger(__name__)
@@ -82,25 +81,12 @@ def solve(
             first_solution_seconds=logger.history[0][0] if logger.history else None,
         )
         if baseline is not None and not budget.stopped:
-            result = stabilise(built, options, result, baseline, budget, prefer_crews)
+            result = stabilise(
+                built, options, result, baseline, budget, prefer_crews, [hint] if hint else []
+            )
     return replace(
         result,
         history=tuple(logger.history),
         interrupted=budget.stopped,
         seconds=budget.elapsed() - started,
     )
-
-
-def stabilised(
-    instance: Instance,
-    options: SolveOptions,
-    result: Result,
-    baseline: Solution,
-    budget: Budget,
-    prefer_crews: list[tuple[str, ...]] | None = None,
-    cpm: CriticalPath | None = None,
-) -> Result:
-    """A replan's second stage on its own, after another search (the windows) found
-    ``result``: the fewest changes to ``baseline`` at no worse an objective."""
-    built = CpSatModel(instance, cpm)
-    return stabilise(built, options, result, baseline, budget, prefer_crews)

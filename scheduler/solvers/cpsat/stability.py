@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from scheduler.instance import Solution, objective_value, pool_of
+from scheduler.instance import Instance, Solution, objective_value, pool_of
 from scheduler.solvers.budget import Budget, SolveOptions
 from scheduler.solvers.cpsat.model import CpSatModel
 from scheduler.solvers.cpsat.readback import read_solution
@@ -45,6 +46,16 @@ def minimise_changes(built: CpSatModel, baseline: Solution, cap: int) -> None:
     model.minimize(sum(terms))
 
 
+def changes(instance: Instance, plan: Solution, baseline: Solution) -> int:
+    """Planned tasks moved plus planned tasks whose crews changed, against the baseline."""
+    count = 0
+    for i, task in enumerate(instance.tasks):
+        if task.fixed_start is None:
+            count += plan.starts[i] != baseline.starts[i]
+            count += sorted(plan.crews[i]) != sorted(baseline.crews[i])
+    return count
+
+
 def stabilise(
     built: CpSatModel,
     options: SolveOptions,
@@ -52,17 +63,27 @@ def stabilise(
     baseline: Solution,
     budget: Budget,
     prefer_crews: list[tuple[str, ...]] | None,
+    candidates: Sequence[Solution] = (),
 ) -> Result:
     """The fewest changes to ``baseline`` at no worse an objective than ``result``'s, in
-    what is left of ``budget``; ``result`` itself when no such plan is found in time."""
+    what is left of ``budget``. The search starts from the plan, among ``result``'s and
+    ``candidates`` (the warm start: the baseline repaired) that meet that objective,
+    that changes least; a plan found at an equal objective by a search that did not
+    look at changes (the window search) does not pull the answer away from the
+    baseline. Never more changes than that starting plan."""
     assert result.solution is not None and result.objective is not None
-    minimise_changes(built, baseline, result.objective)
+    instance, cap = built.instance, result.objective
+    meeting = [result.solution] + [
+        c for c in candidates if objective_value(instance, c.starts) <= cap
+    ]
+    start = min(meeting, key=lambda plan: changes(instance, plan, baseline))
+    minimise_changes(built, baseline, cap)
     built.model.clear_hints()
-    built.add_hint(result.solution)
+    built.add_hint(start)
     solver = run(built, options, budget.take(), None, budget.stop)
-    if solver.status_code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # type: ignore[attr-defined]
-        return result
-    solution = read_solution(built, solver, prefer_crews)
-    return replace(
-        result, solution=solution, objective=objective_value(built.instance, solution.starts)
-    )
+    found = start
+    if solver.status_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # type: ignore[attr-defined]
+        solution = read_solution(built, solver, prefer_crews)
+        if changes(instance, solution, baseline) <= changes(instance, start, baseline):
+            found = solution
+    return replace(result, solution=found, objective=objective_value(instance, found.starts))

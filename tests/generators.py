@@ -32,6 +32,13 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from scheduler.expand import with_horizon
+from scheduler.instance import Instance, Link, LinkType, Resource, Task, objective_value
+from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.cpsat import solve
+from scheduler.solvers.result import Result, Status
+from scheduler.validate import recompute_objective, validate
+
 MAX_TASKS = 40
 SKILLS = ("rigging", "electrical", "pipefitting", "commissioning")
 LINK_TYPES = ("FS", "SS", "FF", "SF")
@@ -364,3 +371,48 @@ def projects(draw: st.DrawFn) -> GeneratedProject:
     if milestones:
         project["milestones"] = milestones
     return GeneratedProject(project, modules)
+
+
+# ------------------------------------------------- helpers shared by the test files
+# Not strategies: small hand-built instances and the checks several test files share
+# (tests/ is no package, so a test file imports these as `from generators import ...`).
+
+
+def make(tasks: Any, **parts: Any) -> Instance:
+    """An instance of ``tasks`` and the other parts (tuples of them), with its horizon."""
+    return with_horizon(Instance("t", tuple(tasks), **{k: tuple(v) for k, v in parts.items()}))
+
+
+def solved(instance: Instance) -> Result:
+    """CP-SAT's proven optimum of a tiny instance, checked by the validator: its plan
+    breaks no rule and the validator's objective is the solver's."""
+    result = solve(instance, SolveOptions(time_limit=20, workers=2))
+    assert result.status == Status.OPTIMAL, result.status
+    assert validate(instance, result.solution) == []
+    assert recompute_objective(instance, result.solution)[2] == result.objective
+    assert objective_value(instance, result.solution.starts) == result.objective
+    return result
+
+
+def starts(instance: Instance) -> list[int]:
+    """The starts of the optimum `solved` finds."""
+    return solved(instance).solution.starts
+
+
+def four_links() -> Instance:
+    """Every link type, with lags, and a one-slot resource."""
+    slot = Resource("slot", 1, "site")
+    tasks = [
+        Task("a", 3, resources={"slot": 1}),
+        Task("b", 2),
+        Task("c", 4),
+        Task("d", 1, resources={"slot": 1}),
+        Task("e", 2),
+    ]
+    links = [
+        Link(0, 1, LinkType.FS, 1),
+        Link(0, 2, LinkType.SS, 2),
+        Link(2, 3, LinkType.FF, -1),
+        Link(1, 4, LinkType.SF, 3),
+    ]
+    return make(tasks, links=links, resources=[slot])

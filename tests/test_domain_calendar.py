@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from scheduler.domain.calendar import Calendar
-
-DATA = Path(__file__).parent / "data"
 
 
 def test_calendar_days_and_dates():

@@ -29,11 +29,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 from hypothesis import strategies as st
 
 from scheduler.expand import with_horizon
 from scheduler.instance import Instance, Link, LinkType, Resource, Task, objective_value
+from scheduler.io import task_columns, task_record
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat import solve
 from scheduler.solvers.result import Result, Status
@@ -416,3 +418,22 @@ def four_links() -> Instance:
         Link(1, 4, LinkType.SF, 3),
     ]
     return make(tasks, links=links, resources=[slot])
+
+
+# the replanning tests: the complete test project, replanned fast (its baseline is the
+# session fixture `baseline` of conftest.py)
+REPLAN_PROJECT = Path(__file__).parent / "data" / "complete.yaml"
+REPLAN_OPTIONS = SolveOptions(time_limit=20, workers=2)
+
+
+def table(outcome: Any) -> pd.DataFrame:
+    """The tasks as schedule.csv has them."""
+    columns = task_columns(outcome.schedule)
+    rows = [task_record(t, columns) | {"crews": ";".join(t.crews)} for t in outcome.schedule.tasks]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def checked(outcome: Any) -> Any:
+    """``outcome``, once its plan is found to break no rule."""
+    assert validate(outcome.instance, outcome.result.solution) == []
+    return outcome

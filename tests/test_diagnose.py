@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from generators import make
 
 from scheduler.instance import (
@@ -14,6 +19,9 @@ from scheduler.instance import (
 from scheduler.solvers.budget import Budget, SolveOptions
 from scheduler.solvers.cpsat import solve
 from scheduler.solvers.result import Status
+
+DATA = Path(__file__).parent / "data"
+MODSCHED = str(Path(sys.executable).parent / "modsched")
 
 
 def test_pinned_task_before_its_supply_is_infeasible_with_the_reason():
@@ -30,3 +38,22 @@ def test_pinned_task_before_its_supply_is_infeasible_with_the_reason():
     ]
     late = make([Task("e", 2, fixed_start=5)], milestones=[Milestone("M", (0,), deadline=5)])
     assert solve(late, SolveOptions(time_limit=5)).status == Status.INFEASIBLE
+
+
+INFEASIBLE = sorted((DATA.parent / "corpus" / "infeasible").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", INFEASIBLE, ids=[p.stem for p in INFEASIBLE])
+def test_infeasible_examples_are_explained(tmp_path, path):
+    """Three edits of the example projects that no plan can meet: exit 1 with the reason
+    in the file's first line (`# expect: ...`)."""
+    expected = path.read_text().splitlines()[0].removeprefix("# expect: ")
+    done = subprocess.run(
+        [MODSCHED, "schedule", str(path), "--out", str(tmp_path / "o"), "--time-limit", "60"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert expected in " ".join(done.stderr.split()), done.stderr
+    assert not (tmp_path / "o").exists()

@@ -24,6 +24,7 @@ Small: at most `MAX_TASKS` tasks, so CP-SAT solves them in well under two second
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from scheduler.expand import with_horizon
@@ -42,6 +44,10 @@ from scheduler.solvers.result import Result, Status
 from scheduler.validate import recompute_objective, validate
 
 MAX_TASKS = 40
+# the settings of the property tests over `projects()`; more examples for a deeper run:
+# MODSCHED_PROPERTY_EXAMPLES=500 pytest ... (or benchmarks/fuzz.py); deadline,
+# derandomize and phases come from tests/conftest.py
+PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("MODSCHED_PROPERTY_EXAMPLES", "25")))
 SKILLS = ("rigging", "electrical", "pipefitting", "commissioning")
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 GATES = ("none", "any", "temporary", "permanent")

@@ -9,13 +9,7 @@ from pathlib import Path
 import pytest
 from generators import make
 
-from scheduler.instance import (
-    Gate,
-    Milestone,
-    Supply,
-    SupplyKind,
-    Task,
-)
+from scheduler.instance import Gate, Milestone, Supply, SupplyKind, Task
 from scheduler.solvers.budget import Budget, SolveOptions
 from scheduler.solvers.cpsat import solve
 from scheduler.solvers.result import Status

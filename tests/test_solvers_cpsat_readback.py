@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from generators import make, solved
 
-from scheduler.instance import (
-    CrewPool,
-    Task,
-)
+from scheduler.instance import CrewPool, Task
 
 
 def test_single_crew_serialises_and_is_named():

@@ -8,15 +8,7 @@ import pytest
 from generators import four_links, make
 from ortools.sat.python import cp_model
 
-from scheduler.instance import (
-    Link,
-    LinkType,
-    Milestone,
-    Resource,
-    Solution,
-    Task,
-    mirrored,
-)
+from scheduler.instance import Link, LinkType, Milestone, Resource, Solution, Task, mirrored
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat import search as cpsat
 from scheduler.solvers.cpsat import solve

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-from generators import REPLAN_OPTIONS, REPLAN_PROJECT
 from hypothesis import HealthCheck, Phase, settings
 
 from scheduler.io import write_json
@@ -34,6 +33,10 @@ settings.load_profile(os.environ.get("MODSCHED_HYPOTHESIS_PROFILE", "ci"))
 def baseline(tmp_path_factory) -> Path:
     """schedule.json of the complete test project's plan, the baseline of the replanning
     tests (once for the session: three test files replan from it)."""
+    # imported here, not at the top: generators.py makes PROPERTY_SETTINGS from the
+    # profile loaded above, so it must not be imported before that
+    from generators import REPLAN_OPTIONS, REPLAN_PROJECT
+
     outcome = plan_project(REPLAN_PROJECT, REPLAN_OPTIONS)
     path = tmp_path_factory.mktemp("baseline") / "schedule.json"
     write_json(outcome.schedule, path)

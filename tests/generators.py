@@ -46,7 +46,9 @@ from scheduler.validate import recompute_objective, validate
 MAX_TASKS = 40
 # the settings of the property tests over `projects()`; more examples for a deeper run:
 # MODSCHED_PROPERTY_EXAMPLES=500 pytest ... (or benchmarks/fuzz.py); deadline,
-# derandomize and phases come from tests/conftest.py
+# derandomize and phases come from the profile tests/conftest.py loads, which must be
+# loaded before this line runs (settings() copies the profile in force): conftest.py
+# imports this module only inside its fixtures
 PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("MODSCHED_PROPERTY_EXAMPLES", "25")))
 SKILLS = ("rigging", "electrical", "pipefitting", "commissioning")
 LINK_TYPES = ("FS", "SS", "FF", "SF")

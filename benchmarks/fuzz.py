@@ -1,12 +1,13 @@
 """The long fuzz and property campaign: the suite's hypothesis tests with many more cases.
 
-CI runs a few derandomized cases of each (tests/test_fuzz_inputs.py: 40 corruptions of the
-complete project, 12 of the example projects; tests/test_properties.py: 25 generated
-projects each), the same every run, so that the suite's time does not grow with the
-campaign. This script runs them with the `campaign` profile of tests/conftest.py (new
-cases every run), the counts given, and every fuzzed case logged (MODSCHED_FUZZ_LOG); it
-then counts the cases by source, kind of corruption and exit codes (for
-docs/RELIABILITY.md). A failure is a bug: pytest prints the falsifying example.
+CI runs a few derandomized cases of each (tests/test_cli_fuzz.py: 40 corruptions of the
+complete project, 12 of the example projects; tests/test_pipeline.py and
+test_greedy_plan_is_valid of tests/test_solvers_greedy.py: 25 generated projects each),
+the same every run, so that the suite's time does not grow with the campaign. This script
+runs them with the `campaign` profile of tests/conftest.py (new cases every run), the
+counts given, and every fuzzed case logged (MODSCHED_FUZZ_LOG); it then counts the cases
+by source, kind of corruption and exit codes (for docs/RELIABILITY.md). A failure is a
+bug: pytest prints the falsifying example.
 
     .venv/bin/python benchmarks/fuzz.py --fuzz 1000 --properties 500 --log cases.jsonl
 """
@@ -24,9 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
-    "tests/test_fuzz_inputs.py::test_corrupted_complete_project_never_crashes",
-    "tests/test_fuzz_inputs.py::test_corrupted_example_projects_never_crash",
-    "tests/test_properties.py",
+    "tests/test_cli_fuzz.py::test_corrupted_complete_project_never_crashes",
+    "tests/test_cli_fuzz.py::test_corrupted_example_projects_never_crash",
+    "tests/test_pipeline.py",
+    "tests/test_solvers_greedy.py::test_greedy_plan_is_valid",
 ]
 
 

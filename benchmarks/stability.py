@@ -5,8 +5,8 @@ three solves): its bounds (the replan moves at most a fifth of the tasks a fresh
 moves, ends no more than 1 % later, moves at most 10 % of the tasks at the sites the
 scenario leaves alone) are reached within wall-clock budgets, so they measure the machine
 as much as the code. The tests keep hand-checked replans of tests/data/complete.yaml
-(tests/test_replan.py: exactly which tasks move, by how many days). Here the same figures
-are reported, each former bound with whether it held.
+(tests/test_replanning_scenario.py: exactly which tasks move, by how many days). Here the
+same figures are reported, each former bound with whether it held.
 
     .venv/bin/python benchmarks/stability.py --time-limit 30 \
         projects/three-sites.yaml:projects/scenarios/power-slip.yaml

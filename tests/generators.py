@@ -24,15 +24,32 @@ Small: at most `MAX_TASKS` tasks, so CP-SAT solves them in well under two second
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
+from hypothesis import settings
 from hypothesis import strategies as st
 
+from scheduler.expand import with_horizon
+from scheduler.instance import Instance, Link, LinkType, Resource, Task, objective_value
+from scheduler.io import task_columns, task_record
+from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.cpsat import solve
+from scheduler.solvers.result import Result, Status
+from scheduler.validate import recompute_objective, validate
+
 MAX_TASKS = 40
+# the settings of the property tests over `projects()`; more examples for a deeper run:
+# MODSCHED_PROPERTY_EXAMPLES=500 pytest ... (or benchmarks/fuzz.py); deadline,
+# derandomize and phases come from the profile tests/conftest.py loads, which must be
+# loaded before this line runs (settings() copies the profile in force): conftest.py
+# imports this module only inside its fixtures
+PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("MODSCHED_PROPERTY_EXAMPLES", "25")))
 SKILLS = ("rigging", "electrical", "pipefitting", "commissioning")
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 GATES = ("none", "any", "temporary", "permanent")
@@ -364,3 +381,67 @@ def projects(draw: st.DrawFn) -> GeneratedProject:
     if milestones:
         project["milestones"] = milestones
     return GeneratedProject(project, modules)
+
+
+# ------------------------------------------------- helpers shared by the test files
+# Not strategies: small hand-built instances and the checks several test files share
+# (tests/ is no package, so a test file imports these as `from generators import ...`).
+
+
+def make(tasks: Any, **parts: Any) -> Instance:
+    """An instance of ``tasks`` and the other parts (tuples of them), with its horizon."""
+    return with_horizon(Instance("t", tuple(tasks), **{k: tuple(v) for k, v in parts.items()}))
+
+
+def solved(instance: Instance) -> Result:
+    """CP-SAT's proven optimum of a tiny instance, checked by the validator: its plan
+    breaks no rule and the validator's objective is the solver's."""
+    result = solve(instance, SolveOptions(time_limit=20, workers=2))
+    assert result.status == Status.OPTIMAL, result.status
+    assert validate(instance, result.solution) == []
+    assert recompute_objective(instance, result.solution)[2] == result.objective
+    assert objective_value(instance, result.solution.starts) == result.objective
+    return result
+
+
+def starts(instance: Instance) -> list[int]:
+    """The starts of the optimum `solved` finds."""
+    return solved(instance).solution.starts
+
+
+def four_links() -> Instance:
+    """Every link type, with lags, and a one-slot resource."""
+    slot = Resource("slot", 1, "site")
+    tasks = [
+        Task("a", 3, resources={"slot": 1}),
+        Task("b", 2),
+        Task("c", 4),
+        Task("d", 1, resources={"slot": 1}),
+        Task("e", 2),
+    ]
+    links = [
+        Link(0, 1, LinkType.FS, 1),
+        Link(0, 2, LinkType.SS, 2),
+        Link(2, 3, LinkType.FF, -1),
+        Link(1, 4, LinkType.SF, 3),
+    ]
+    return make(tasks, links=links, resources=[slot])
+
+
+# the replanning tests: the complete test project, replanned fast (its baseline is the
+# session fixture `baseline` of conftest.py)
+REPLAN_PROJECT = Path(__file__).parent / "data" / "complete.yaml"
+REPLAN_OPTIONS = SolveOptions(time_limit=20, workers=2)
+
+
+def table(outcome: Any) -> pd.DataFrame:
+    """The tasks as schedule.csv has them."""
+    columns = task_columns(outcome.schedule)
+    rows = [task_record(t, columns) | {"crews": ";".join(t.crews)} for t in outcome.schedule.tasks]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def checked(outcome: Any) -> Any:
+    """``outcome``, once its plan is found to break no rule."""
+    assert validate(outcome.instance, outcome.result.solution) == []
+    return outcome

@@ -1,5 +1,5 @@
 """scheduler/io.py: schedule.csv and schedule.json read back into the typed rows written,
-and the messages a bad file gets."""
+the messages a bad file gets, and the atomic write."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from scheduler.io import (
     read_plan_csv,
     read_schedule_csv,
     read_schedule_json,
+    write_atomic,
     write_csv,
     write_json,
 )
@@ -202,3 +203,17 @@ def test_older_schedules_without_the_extra_columns_read(quickstart, tmp_path):
     assert saved.tasks == tuple(
         replace(t, task_name=t.task, resources=()) for t in quickstart.tasks
     )
+
+
+def test_atomic_write_keeps_old_file_on_crash(tmp_path):
+    target = tmp_path / "schedule.csv"
+    target.write_text("old plan\n")
+
+    def crash(stream):
+        stream.write("half a new pl")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, crash)
+    assert target.read_text() == "old plan\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.csv"]

@@ -1,31 +1,27 @@
-"""Properties of every schedule, over random valid projects (tests/generators.py).
+"""scheduler/pipeline.py: properties of every schedule `plan_project` makes, over random
+valid projects (tests/generators.py).
 
 For any small feasible project: CP-SAT gives a plan the independent validator accepts,
 whose recomputed objective is the solver's, and that is no worse than the greedy plan it
-was warm-started from; the greedy scheme alone gives a valid plan too. `derandomize`
-keeps CI reproducible: the same examples run every time.
+was warm-started from (the greedy plan alone is checked in test_solvers_greedy.py).
+`derandomize` keeps CI reproducible: the same examples run every time.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import date
 from pathlib import Path
 
-from generators import MAX_TASKS, GeneratedProject, projects, write_project
-from hypothesis import given, settings
+from generators import MAX_TASKS, PROPERTY_SETTINGS, GeneratedProject, projects, write_project
+from hypothesis import given
 
 from scheduler.instance import Instance, objective_value
-from scheduler.pipeline import load_instance, plan_project
+from scheduler.pipeline import plan_project
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.greedy import best_greedy
 from scheduler.solvers.result import Status
 from scheduler.validate import recompute_objective, validate
-
-# more examples for a deeper run: MODSCHED_PROPERTY_EXAMPLES=500 pytest ... (or
-# benchmarks/fuzz.py); deadline, derandomize and phases come from tests/conftest.py
-PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("MODSCHED_PROPERTY_EXAMPLES", "25")))
 
 
 @PROPERTY_SETTINGS
@@ -50,19 +46,6 @@ def test_cp_sat_plan_is_valid_and_no_worse_than_greedy(generated: GeneratedProje
     if result.bound is not None:
         assert result.bound <= result.objective
     assert outcome.schedule.kpis.weighted_tardiness == tardiness  # the validator's count
-
-
-@PROPERTY_SETTINGS
-@given(projects())
-def test_greedy_plan_is_valid(generated: GeneratedProject):
-    with tempfile.TemporaryDirectory() as folder:
-        _, instance, cpm = load_instance(write_project(generated, Path(folder)))
-    solution = best_greedy(instance)
-    assert solution is not None
-    assert validate(instance, solution) == []
-    _, makespan, objective = recompute_objective(instance, solution)
-    assert objective == objective_value(instance, solution.starts)
-    assert makespan >= cpm.length  # the critical path ignores resources: a lower bound
 
 
 # ---------------------------------------------------------------- a fixed CP-SAT bug

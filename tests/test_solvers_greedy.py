@@ -2,15 +2,20 @@
 
 Small hand-checked instances first (the expected starts are derived in comments), then
 seeded random instances of ~50 tasks checked by a small independent checker below, and a
-large generated instance (10,000 tasks) checked the same way.
+large generated instance (10,000 tasks) checked the same way; last, random valid projects
+(tests/generators.py) whose best greedy plan the validator accepts.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import tempfile
+from pathlib import Path
 
 import pytest
+from generators import PROPERTY_SETTINGS, GeneratedProject, projects, write_project
+from hypothesis import given
 
 from scheduler.instance import (
     CrewPool,
@@ -27,7 +32,9 @@ from scheduler.instance import (
     Window,
     objective_value,
 )
+from scheduler.pipeline import load_instance
 from scheduler.solvers.greedy import PRIORITY_RULES, best_greedy, greedy
+from scheduler.validate import recompute_objective, validate
 
 FS, SS, FF, SF = LinkType.FS, LinkType.SS, LinkType.FF, LinkType.SF
 
@@ -824,3 +831,20 @@ def test_large_instance_is_feasible():
     sol = greedy(inst)
     assert sol is not None
     assert check(inst, sol) == []
+
+
+# ---------------------------------------------------------------------------------------
+# Random valid projects
+
+
+@PROPERTY_SETTINGS
+@given(projects())
+def test_greedy_plan_is_valid(generated: GeneratedProject):
+    with tempfile.TemporaryDirectory() as folder:
+        _, instance, cpm = load_instance(write_project(generated, Path(folder)))
+    solution = best_greedy(instance)
+    assert solution is not None
+    assert validate(instance, solution) == []
+    _, makespan, objective = recompute_objective(instance, solution)
+    assert objective == objective_value(instance, solution.starts)
+    assert makespan >= cpm.length  # the critical path ignores resources: a lower bound

@@ -1,7 +1,7 @@
-"""Interruption, atomic writes, reproducibility and the time limit (tests/data/busy.yaml
-is a project CP-SAT does not close in seconds). No test here asserts a wall time: a
-signal is sent once the search has begun (not after a guessed sleep), and how long a run
-takes against its limit is measured by benchmarks/time_limit.py."""
+"""Interrupting the console script (tests/data/busy.yaml is a project CP-SAT does not close
+in seconds): SIGINT or SIGTERM during `schedule`, Ctrl-C during `whatif`. No test here
+asserts a wall time: a signal is sent once the search has begun (not after a guessed
+sleep)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from scheduler.io import write_atomic
 
 DATA = Path(__file__).parent / "data"
 BUSY = str(DATA / "busy.yaml")
@@ -45,15 +43,6 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.argv[0] = "modsched"
 main()
 """
-
-
-def start(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [MODSCHED, "schedule", BUSY, "--out", str(out), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def start_searching(flag: Path, *args: str, **popen) -> subprocess.Popen:
@@ -100,73 +89,6 @@ def test_interrupt_writes_best_plan_and_exits_130(tmp_path, sig):
         timeout=600,
     )
     assert checked.returncode == 0, checked.stderr
-
-
-def test_same_seed_one_worker_is_byte_identical(tmp_path):
-    """One worker and a seed: the same schedule.csv twice. Holds under load only once the
-    wall limit is a mere backstop with one worker (issue 19, item 2): until then a slow
-    machine may stop a run on the wall clock before CP-SAT's deterministic limit."""
-    outs = []
-    for k in range(2):
-        out = tmp_path / f"run{k}"
-        process = start(out, "--time-limit", "4", "--workers", "1", "--seed", "7")
-        _, stderr = process.communicate(timeout=600)
-        assert process.returncode == 0, stderr
-        outs.append((out / "schedule.csv").read_bytes())
-    assert outs[0] == outs[1]
-
-
-def test_a_short_time_limit_ends_with_a_checked_plan(tmp_path):
-    """A limit far below what busy.yaml needs for a proof: the search ends on its own (not
-    interrupted) with a feasible plan that `modsched check` accepts, whatever the plan CP-SAT
-    reached by then (the greedy warm start at worst). The seconds it takes against the
-    limit are measured by benchmarks/time_limit.py, not asserted."""
-    process = start(tmp_path / "out", "--time-limit", "1")
-    _, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr
-    document = json.loads((tmp_path / "out" / "schedule.json").read_text())
-    assert document["solver"]["status"] == "FEASIBLE"
-    assert document["solver"]["interrupted"] is False
-    checked = subprocess.run(
-        [MODSCHED, "check", BUSY, str(tmp_path / "out" / "schedule.csv")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert checked.returncode == 0, checked.stderr
-
-
-def test_atomic_write_keeps_old_file_on_crash(tmp_path):
-    target = tmp_path / "schedule.csv"
-    target.write_text("old plan\n")
-
-    def crash(stream):
-        stream.write("half a new pl")
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        write_atomic(target, crash)
-    assert target.read_text() == "old plan\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.csv"]
-
-
-INFEASIBLE = sorted((DATA.parent / "corpus" / "infeasible").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("path", INFEASIBLE, ids=[p.stem for p in INFEASIBLE])
-def test_infeasible_examples_are_explained(tmp_path, path):
-    """Three edits of the example projects that no plan can meet: exit 1 with the reason
-    in the file's first line (`# expect: ...`)."""
-    expected = path.read_text().splitlines()[0].removeprefix("# expect: ")
-    done = subprocess.run(
-        [MODSCHED, "schedule", str(path), "--out", str(tmp_path / "o"), "--time-limit", "60"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 1, done.stderr
-    assert expected in " ".join(done.stderr.split()), done.stderr
-    assert not (tmp_path / "o").exists()
 
 
 def test_whatif_ctrl_c_exits_130_and_writes_nothing(tmp_path):

@@ -5,13 +5,12 @@ it improves a poor plan."""
 from __future__ import annotations
 
 import random
-from operator import itemgetter
 from pathlib import Path
 
 import pytest
+from generators import make
 
-from scheduler import solving
-from scheduler.expand import search_horizon, with_horizon
+from scheduler.expand import search_horizon
 from scheduler.instance import (
     CrewPool,
     Gate,
@@ -26,19 +25,15 @@ from scheduler.instance import (
     objective_terms,
     objective_value,
 )
-from scheduler.pipeline import load_instance, plan_project
+from scheduler.pipeline import load_instance
 from scheduler.solvers import windows as lns
 from scheduler.solvers.budget import Budget, Limits, SolveOptions
 from scheduler.solvers.greedy import greedy
-from scheduler.validate import recompute_objective, validate
+from scheduler.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "projects" / "quickstart.yaml"
 BUSY = ROOT / "tests" / "data" / "busy.yaml"  # 180 tasks, tight crews and cranes
-
-
-def make(tasks, **parts) -> Instance:
-    return with_horizon(Instance("t", tuple(tasks), **{k: tuple(v) for k, v in parts.items()}))
 
 
 def chain() -> tuple[Instance, Solution]:
@@ -188,24 +183,6 @@ def test_windows_with_one_worker_repeat_themselves(monkeypatch):
     assert runs[0] is not None and runs[1] is not None
     assert runs[0].starts == runs[1].starts
     assert runs[0].crews == runs[1].crews
-
-
-def test_pipeline_switches_to_windows_from_the_threshold(monkeypatch):
-    """From LARGE_PROGRAM_TASKS on the product's plan comes from the windows, and is valid."""
-    monkeypatch.setattr(solving, "LARGE_PROGRAM_TASKS", 100)
-    outcome = plan_project(QUICKSTART, SolveOptions(time_limit=3, workers=1, seed=0))
-    assert (outcome.result.engine, outcome.result.method) == ("cp-sat", "windows")
-    # schedule.json keeps DESIGN's engine name and says how it ran beside it
-    assert outcome.schedule.solver.name == "cp-sat"
-    assert outcome.schedule.solver.method == "windows"
-    assert validate(outcome.instance, outcome.result.solution) == []
-    assert outcome.result.objective <= outcome.greedy.objective
-    late, _ = objective_terms(outcome.instance, outcome.result.solution.starts)
-    assert outcome.result.bound <= outcome.result.objective
-    # the model's terms against the validator's own count of the same plan
-    assert (late, outcome.result.objective) == itemgetter(0, 2)(
-        recompute_objective(outcome.instance, outcome.result.solution)
-    )
 
 
 def test_an_invalid_window_plan_is_never_handed_on(monkeypatch):

@@ -1,0 +1,154 @@
+"""scheduler/replanning/status.py: actuals (done, in progress) pinned at a status date on
+the complete test project (tests/data/complete.yaml), the messages of bad actuals, and
+links between pinned tasks read as the validator reads them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from generators import REPLAN_OPTIONS as FAST
+from generators import REPLAN_PROJECT as PROJECT
+from generators import checked, table
+
+from scheduler.errors import InputError
+from scheduler.instance import Link, LinkType, Task
+from scheduler.replanning.replan import replan
+from scheduler.replanning.status import TaskStatus, broken_link
+
+
+def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
+    """Status 2027-01-14 (day 8). s1-skid/1 fabricate took a day longer (done days 0-5),
+    its ship ran days 6-7 (done), its set started day 8... in progress with 2 days left.
+    Everything not listed starts on or after day 8."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\n"
+        "s1-skid/1/fabricate,2027-01-04,2027-01-11,\n"
+        "s1-skid/1/ship,2027-01-12,2027-01-13,\n"
+        "s1-skid/1/set,2027-01-14,,2\n"
+    )
+    outcome = checked(
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    )
+    tasks = table(outcome).set_index("task_id")
+    assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 6]).all()
+    assert (tasks.loc["s1-skid/1/ship", ["start_day", "end_day"]] == [6, 8]).all()
+    assert (tasks.loc["s1-skid/1/set", ["start_day", "end_day"]] == [8, 10]).all()
+    assert tasks.loc["s1-skid/1/set", "status"] == TaskStatus.IN_PROGRESS
+    planned = tasks[tasks.status == "planned"]
+    assert len(planned) == 19 - 3 and (planned.start_day >= 8).all()
+
+
+def test_two_tasks_in_progress_on_one_baseline_crew(baseline, tmp_path):
+    """Two hook-ups the baseline gave the same electrical crew, one after the other, are
+    both reported in progress (the first ran long): the first keeps the crew, the second
+    gets another one that can do electrical work. Naming both with the baseline's crew
+    once produced a crew overlap that stopped the run."""
+    base = pd.DataFrame(list(pd.read_json(baseline, typ="series")["tasks"])).set_index("task_id")
+    hookups = base[base.task == "hookup"].sort_values("start_day")
+    pairs = [
+        (a, b)
+        for a in hookups.index
+        for b in hookups.index
+        if hookups.start_day[a] < hookups.start_day[b]
+        and set(hookups.crews[a]) & set(hookups.crews[b])
+    ]
+    assert pairs, "the baseline gives one electrical crew two hook-ups"
+    first, second = pairs[0]
+    day = base.start[second]
+    rows = ["task_id,actual_start,actual_finish,remaining_days"]
+    for hookup in (first, second):
+        deployment = hookup.rsplit("/", 1)[0]
+        for task in ("fabricate", "ship", "set"):
+            row = base.loc[f"{deployment}/{task}"]
+            rows.append(f"{deployment}/{task},{row.start},{row.finish},")
+        rows.append(f"{hookup},{base.start[hookup]},,2")
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("\n".join(rows) + "\n")
+    outcome = checked(
+        replan(PROJECT, baseline, actuals, status_date=date.fromisoformat(day), options=FAST)
+    )
+    tasks = table(outcome).set_index("task_id")
+    assert tasks.loc[first, "status"] == tasks.loc[second, "status"] == TaskStatus.IN_PROGRESS
+    assert tasks.loc[first, "crews"] == ";".join(hookups.crews[first])
+    crews = [set(tasks.loc[t, "crews"].split(";")) for t in (first, second)]
+    assert not crews[0] & crews[1]
+
+
+def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_path):
+    """Fabrication reported finished on Saturday 2027-01-09: it worked Mon-Fri, days 0-4,
+    and is done before the status date, Monday 2027-01-11 (day 5)."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\n"
+        "s1-skid/1/fabricate,2027-01-04,2027-01-09,\n"
+    )
+    outcome = checked(
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 11), options=FAST)
+    )
+    tasks = table(outcome).set_index("task_id")
+    assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 5]).all()
+    assert tasks.loc["s1-skid/1/fabricate", "status"] == TaskStatus.DONE
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("s1-skid/9/set,2027-01-05,,", "row 2: unknown task 's1-skid/9/set'"),
+        (
+            "s1-skid/1/fabricate,2027-01-08,2027-01-05,",
+            "row 2: task 's1-skid/1/fabricate' finishes 2027-01-05 before it starts 2027-01-08",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-20,,",
+            "row 2: task 's1-skid/1/fabricate' starts 2027-01-20, after the status date",
+        ),
+        (
+            "s1-skid/1/ship,2027-01-05,,",
+            "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' started",
+        ),
+        (
+            "s1-skid/1/fabricate,01/05/2027,,",
+            "row 2: actual_start '01/05/2027' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-04,2027-01-08,\ns1-skid/1/ship,2027-01-07,2027-01-08,",
+            "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished",
+        ),
+        # both in progress: the fabrication ends after the status date, the ship began before
+        (
+            "s1-skid/1/fabricate,2027-01-04,,\ns1-skid/1/ship,2027-01-12,,",
+            "task 's1-skid/1/ship': started before its predecessor 's1-skid/1/fabricate' finished",
+        ),
+        # in progress with nothing left would end before the status date it runs on
+        (
+            "s1-skid/1/fabricate,2027-01-04,,0",
+            "row 2: task 's1-skid/1/fabricate' is in progress with remaining_days 0: give its "
+            "actual_finish, or 1 day or more",
+        ),
+    ],
+)
+def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(f"task_id,actual_start,actual_finish,remaining_days\n{row}\n")
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    assert any(message in str(p) for p in caught.value.problems), caught.value
+
+
+@pytest.mark.parametrize(
+    ("kind", "lag", "b_start", "message"),
+    [
+        (LinkType.FF, 0, 1, "finishes before its predecessor 'a' finished (FF link)"),
+        (LinkType.SF, 2, 0, "finishes before its predecessor 'a' started (SF link, lag 2 days)"),
+        (LinkType.SS, -1, 3, None),  # starts on 3 >= 4 - 1
+        (LinkType.SS, 0, 3, "started before its predecessor 'a' started (SS link)"),
+    ],
+)
+def test_links_between_pinned_tasks(kind, lag, b_start, message):
+    """a runs days 4-8 ([4, 9)), b two days from b_start: every link type is read on the
+    pinned days, as the validator reads it."""
+    a, b = Task("a", 5, fixed_start=4), Task("b", 2, fixed_start=b_start)
+    assert broken_link(Link(0, 1, kind, lag), a, b) == message

@@ -1,0 +1,92 @@
+"""scheduler/solvers/budget.py: how the stages of a run share its time limit.
+
+The wall clock is a fake one set by each test (`clock`), so every figure below is worked
+out by hand and nothing depends on how fast this machine runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from scheduler.solvers import budget as module
+from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
+
+
+@pytest.fixture
+def clock(monkeypatch) -> list[float]:
+    """The seconds `Budget` reads as now; a test sets ``clock[0]``."""
+    now = [0.0]
+    monkeypatch.setattr(module, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+    return now
+
+
+def test_take_is_a_fraction_of_what_is_left(clock):
+    """A 100 s run, 40 s in: 60 s left. Half of it is 30 s; with 20 s kept for later
+    stages, all of the other 40 s; a reserve above what is left leaves 0, as does a run
+    past its limit. No deterministic limit without deterministic mode."""
+    budget = Budget(100.0, started=0.0)
+    clock[0] = 40.0
+    assert budget.left() == 60.0
+    assert budget.share(0.25) == 15.0
+    assert budget.take(0.5) == Limits(30.0)
+    assert budget.take(1.0, reserve=20.0) == Limits(40.0)
+    assert budget.take(0.5, reserve=70.0) == Limits(0.0)
+    assert budget.take(0.5).deterministic_time is None
+    assert budget.nominal_spent == 0.0
+    clock[0] = 130.0
+    assert budget.left() == 0.0
+    assert budget.take(1.0) == Limits(0.0)
+
+
+def test_deterministic_take_shares_the_limit_alone_and_counts_it_spent(clock):
+    """Deterministic mode, a 100 s run (BACKSTOP 4). At 0 s, half: nominal 50 s, its wall
+    backstop 4 x 50 = 200 s (above the 50 s of wall share). At 90 s (10 s of wall left) half
+    again: nominal half of the 100 - 50 not yet shared = 25 s, whatever the wall clock says,
+    backstop 100 s. A reserve does not touch the nominal share: the next 25 s (all that is
+    left of it), backstop 100 s. Then nothing nominal is left: the wall share (10 s) stands,
+    and CP-SAT's deterministic limit is its floor of 0.05."""
+    assert BACKSTOP == 4.0
+    budget = Budget(100.0, deterministic=True, started=0.0)
+    assert budget.take(0.5) == Limits(200.0, 50.0)
+    assert budget.nominal_spent == 50.0
+    clock[0] = 90.0
+    assert budget.take(0.5) == Limits(100.0, 25.0)
+    assert budget.take(1.0, reserve=1000.0) == Limits(100.0, 25.0)
+    assert budget.nominal_spent == 100.0
+    last = budget.take(1.0)
+    assert last == Limits(10.0, 0.0)
+    assert last.deterministic_time == 0.05
+
+
+def test_the_backstop_only_raises_the_wall_share(clock):
+    """90 of 100 nominal seconds already shared, 0 s in: half of what is left nominally is
+    5 s (backstop 20 s), but half of the wall time left is 50 s, which stands."""
+    budget = Budget(100.0, deterministic=True, started=0.0, nominal_spent=90.0)
+    assert budget.take(0.5) == Limits(50.0, 5.0)
+    assert budget.nominal_spent == 95.0
+
+
+def test_limits_deterministic_time():
+    """CP-SAT's deterministic limit is DETERMINISTIC_SHARE (0.15) of the nominal seconds,
+    never below 0.05; none without a nominal share."""
+    assert DETERMINISTIC_SHARE == 0.15
+    assert Limits(10.0).deterministic_time is None
+    assert Limits(10.0, 20.0).deterministic_time == pytest.approx(3.0)
+    assert Limits(10.0, 0.1).deterministic_time == 0.05
+    assert Limits(10.0, 0.0).deterministic_time == 0.05
+
+
+def test_budget_of_options():
+    """`Budget.of` takes the limit from the options, is deterministic with one worker
+    only, and keeps the stop event it is given: setting it stops the budget."""
+    stop = threading.Event()
+    one = Budget.of(SolveOptions(time_limit=7.0, workers=1), stop)
+    assert (one.limit, one.deterministic, one.stop) == (7.0, True, stop)
+    assert not one.stopped
+    stop.set()
+    assert one.stopped
+    two = Budget.of(SolveOptions(time_limit=7.0, workers=2))
+    assert (two.limit, two.deterministic, two.stopped) == (7.0, False, False)

@@ -239,9 +239,8 @@ def start(out: Path, *extra: str) -> subprocess.Popen:
 
 
 def test_same_seed_one_worker_is_byte_identical(tmp_path):
-    """One worker and a seed: the same schedule.csv twice. Holds under load only once the
-    wall limit is a mere backstop with one worker (issue 19, item 2): until then a slow
-    machine may stop a run on the wall clock before CP-SAT's deterministic limit."""
+    """One worker and a seed: the same schedule.csv twice, on a busy machine too (one
+    worker stops on CP-SAT's deterministic clock; the wall limit is only a backstop)."""
     outs = []
     for k in range(2):
         out = tmp_path / f"run{k}"

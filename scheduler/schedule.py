@@ -130,19 +130,20 @@ class PoolRow:
 @dataclass(frozen=True)
 class SolverInfo:
     """How the plan was found: ``name`` is the engine ("cp-sat" or "greedy"), ``method``
-    how it ran."""
+    how it ran, ``status`` and ``interrupted`` how it ended, then its figures and
+    settings (schedule.json writes them in DESIGN's order, `io.solver_json`)."""
 
     name: str
     method: str
     status: str
+    interrupted: bool = False
     objective: int | None = None
     bound: int | None = None
-    gap: float | None = None
     seconds: float = 0.0
+    gap: float | None = None
     first_solution_seconds: float | None = None
     workers: int = 1
     seed: int = 0
-    interrupted: bool = False
 
 
 @dataclass(frozen=True)

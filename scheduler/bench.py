@@ -369,7 +369,7 @@ def write_results(table: pd.DataFrame, out: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------
 # Command line
 
-errors = Console(stderr=True)
+errors = Console(stderr=True, markup=False, highlight=False)
 KindArg = Annotated[Kind, typer.Argument(help="Benchmark family: psplib (.sm) or mspsp (.dzn).")]
 PathsArg = Annotated[
     list[Path], typer.Argument(help="Instance files or folders (searched recursively).")
@@ -390,7 +390,7 @@ def bench_command(
     ] = True,
 ) -> None:
     """Solve PSPLIB or MSPSP instances and compare with the best known makespans."""
-    console = Console()
+    console = Console(markup=False, highlight=False)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     progress = BenchProgress(console, out)
     try:
@@ -423,7 +423,7 @@ class BenchProgress:
         self.out = out
         self.rows: list[Row] = []
         self.bar = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

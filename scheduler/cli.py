@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
@@ -32,8 +33,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# user text (names, paths, messages) is printed as it is: no rich markup, no highlighting
+console = Console(markup=False, highlight=False)
+errors = Console(stderr=True, markup=False, highlight=False)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project YAML file.")]
 TimeLimit = Annotated[
@@ -210,7 +212,7 @@ def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[
             row.milestone_id,
             row.date.isoformat() if row.date else "",
             row.target.isoformat() if row.target else "-",
-            f"[{style}]{late}[/{style}]",
+            Text(late, style=style),
         )
     console.print(table)
     s, k = schedule.solver, schedule.kpis

@@ -229,6 +229,21 @@ def test_task_column_is_the_catalog_id_and_task_name_its_name(tmp_path):
     assert table.loc["s1-skid/1/set", ["task", "task_name"]].tolist() == ["set", "set"]
 
 
+def test_user_text_with_brackets_is_printed_as_it_is(tmp_path):
+    """Rich markup in user text (a program name, an --out folder) is data: the run ends
+    with exit 0, the files written, the name printed as written (it ended in MarkupError
+    after the files were written, and "[draft]" vanished)."""
+    shutil.copytree(DATA / "catalog", tmp_path / "catalog")
+    name = "Plan [draft] v2 [/phase 2]"
+    project = (DATA / "complete.yaml").read_text().replace("Complete test program", name)
+    (tmp_path / "p.yaml").write_text(project)
+    out = tmp_path / "run[/2]"
+    result = runner.invoke(app, ["schedule", str(tmp_path / "p.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{name}: milestones" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["gantt.html", "schedule.csv", "schedule.json"]
+
+
 def start(out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [MODSCHED, "schedule", BUSY, "--out", str(out), *extra],

@@ -34,7 +34,7 @@ from scheduler.graph import critical_path
 from scheduler.importers import best_known, read_benchmark
 from scheduler.instance import Instance, objective_value
 from scheduler.io import write_atomic
-from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.budget import MAX_SEED, MAX_TIME_LIMIT, MAX_WORKERS, SolveOptions
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.solving import solve_plan
 from scheduler.validate import validate
@@ -381,10 +381,15 @@ def bench_command(
     paths: PathsArg,
     out: Annotated[Path, typer.Option("--out", help="Per-instance CSV; the HTML goes beside it.")],
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds per instance.")
+        float,
+        typer.Option("--time-limit", min=0.1, max=MAX_TIME_LIMIT, help="Seconds per instance."),
     ] = 10.0,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")] = 2,
-    seed: Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="CP-SAT worker threads.")
+    ] = 2,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="CP-SAT random seed.")
+    ] = 0,
     greedy: Annotated[
         bool, typer.Option("--greedy/--no-greedy", help="Also run greedy (ratio, warm start).")
     ] = True,

@@ -24,7 +24,13 @@ from rich.text import Text
 from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.schedule import Schedule
-from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.budget import (
+    MAX_PROCESSES,
+    MAX_SEED,
+    MAX_TIME_LIMIT,
+    MAX_WORKERS,
+    SolveOptions,
+)
 from scheduler.validate import validate
 
 app = typer.Typer(
@@ -39,10 +45,13 @@ errors = Console(stderr=True, markup=False, highlight=False)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project YAML file.")]
 TimeLimit = Annotated[
-    float, typer.Option("--time-limit", min=0.1, help="Solver time limit, seconds.")
+    float,
+    typer.Option("--time-limit", min=0.1, max=MAX_TIME_LIMIT, help="Time limit, seconds."),
 ]
-Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")]
-Seed = Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")]
+Workers = Annotated[
+    int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="CP-SAT worker threads.")
+]
+Seed = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="CP-SAT random seed.")]
 
 
 def fail_input(error: InputError) -> typer.Exit:
@@ -308,7 +317,9 @@ def whatif_command(
     time_limit: TimeLimit = 60.0,
     workers: Workers = 1,
     seed: Seed = 0,
-    processes: Annotated[int, typer.Option(min=1, help="Scenarios solved at once.")] = 2,
+    processes: Annotated[
+        int, typer.Option(min=1, max=MAX_PROCESSES, help="Scenarios solved at once.")
+    ] = 2,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
     from scheduler.replanning.compare import compare, write_comparison

@@ -103,9 +103,20 @@ def test_out_that_cannot_be_a_folder_is_refused_before_solving(tmp_path):
     assert (tmp_path / "afile").read_text() == "keep me"
 
 
-@pytest.mark.parametrize(("option", "value"), [("--workers", "0"), ("--time-limit", "0")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--workers", "0"),
+        ("--time-limit", "0"),
+        ("--workers", "65536"),  # a traceback from CP-SAT before
+        ("--seed", "2147483648"),  # above CP-SAT's 32-bit seed: a traceback before
+        ("--seed", "-1"),
+        ("--time-limit", "1e9"),
+    ],
+)
 def test_solver_options_out_of_range_exit_2(tmp_path, option, value):
-    """--workers 0 ran one worker and recorded 0 in schedule.json; now refused."""
+    """--workers 0 ran one worker and recorded 0 in schedule.json, --workers 65536 and
+    --seed 2147483648 ended in tracebacks; each is refused with its range, exit 2."""
     result = runner.invoke(app, ["schedule", PROJECT, "--out", str(tmp_path / "o"), option, value])
     assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output
     assert not (tmp_path / "o").exists()

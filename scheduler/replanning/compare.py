@@ -69,7 +69,8 @@ def compare(
     """Replan every scenario (in parallel processes) and tabulate them with the baseline."""
     options = options or SolveOptions()
     jobs = [(project, baseline_path, actuals, s, status_date, options) for s in scenarios]
-    if processes > 1 and len(jobs) > 1:
+    processes = min(processes, len(jobs))  # never a process with no scenario to solve
+    if processes > 1:
         # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
         # Ctrl-C ends every scenario at once (the executor would still run queued ones);
         # the workers ignore SIGINT and leave it to this process

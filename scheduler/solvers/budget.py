@@ -25,6 +25,11 @@ Progress = Callable[[float, int, int], None]  # (seconds, objective, bound)
 # does about 0.2-0.33 deterministic s per wall s, so a quiet run ends on this clock)
 DETERMINISTIC_SHARE = 0.15
 BACKSTOP = 4.0  # deterministic mode: the wall clock stops a stage past 4x its share
+# what the command line accepts (a value outside ends with exit 2 and the range)
+MAX_TIME_LIMIT = 1_000_000.0  # seconds, about 11.6 days
+MAX_WORKERS = 256
+MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
+MAX_PROCESSES = 64  # what-if scenarios solved at once (never more than there are)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from scheduler.errors import BenchInputError, BenchmarkFormatError, Infeasible, 
 from scheduler.graph import critical_path
 from scheduler.importers import best_known, read_benchmark
 from scheduler.instance import Instance, objective_value
-from scheduler.io import write_atomic
+from scheduler.io import write_atomic, write_frame
 from scheduler.solvers.budget import MAX_SEED, MAX_TIME_LIMIT, MAX_WORKERS, SolveOptions
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.solving import solve_plan
@@ -359,7 +359,7 @@ def deviation_figure(table: pd.DataFrame) -> go.Figure:
 
 def write_results(table: pd.DataFrame, out: Path) -> list[Path]:
     """The CSV at ``out`` and the HTML beside it, each written atomically."""
-    write_atomic(out, lambda f: table.to_csv(f, index=False, lineterminator="\n"))
+    write_frame(table, out)
     html = out.with_suffix(".html")
     page = deviation_figure(table).to_html(include_plotlyjs=True, full_html=True)
     write_atomic(html, lambda f: f.write(page))
@@ -446,7 +446,7 @@ class BenchProgress:
         self.bar.update(self.task, completed=done, description=text)
         if done % 10 == 0 or done == total:
             table = to_table(self.rows)
-            write_atomic(self.out, lambda f: table.to_csv(f, index=False, lineterminator="\n"))
+            write_frame(table, self.out)
 
 
 SHORT = {

@@ -66,9 +66,34 @@ def write_text(path: Path, text: str) -> None:
     write_atomic(path, lambda f: f.write(text))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): such text is written with a leading ' (which Excel shows as text and does
+# not display), and so is text that starts with ' itself, so that reading strips exactly one.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell as a spreadsheet may open it: data, never a formula. A lone "-" (a
+    placeholder) is no formula and stays as it is."""
+    if isinstance(value, str) and len(value) > 1 and value.startswith((*FORMULA_START, "'")):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(text: str) -> str:
+    """The text `safe_cell` was given."""
+    return text[1:] if len(text) > 2 and text.startswith("'") else text
+
+
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """A table as CSV (no index, ``\\n`` line ends)."""
-    write_atomic(path, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
+    """A table as CSV (no index, ``\n`` line ends), text cells made safe for spreadsheets
+    (`safe_cell`)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_cell)
+    safe.columns = [safe_cell(c) for c in safe.columns]  # a milestone id is a header part
+    write_atomic(path, lambda f: safe.to_csv(f, index=False, lineterminator="\n"))
 
 
 def crews_text(crews: Sequence[str]) -> str:
@@ -201,7 +226,9 @@ class SavedSchedule:
 
 def _read_table(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False).map(unsafe_cell)
+        table.columns = [unsafe_cell(c) for c in table.columns]
+        return table
     except (OSError, ValueError) as error:
         raise ScheduleFileError(path, f"cannot read schedule: {error}") from None
 

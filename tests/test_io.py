@@ -77,6 +77,36 @@ def test_replan_round_trip(replanned, tmp_path):
     assert list(document["kpis"])[-3:] == ["moved_tasks", "crew_changes", "status_date"]
 
 
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?x","click")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1)",
+    "\tx",
+    "'=already quoted",
+]
+
+
+def test_text_that_a_spreadsheet_would_run_is_written_as_text(quickstart, tmp_path):
+    """OWASP's rule for CSV: a text cell starting with = + - @, tab or CR gets a leading
+    ' (and so does one starting with ' so that reading strips exactly one); reading the
+    file back gives the text as it was. A lone "-" stays as it is."""
+    names = [*FORMULAS, "-"]
+    tasks = list(quickstart.tasks)
+    for k, name in enumerate(names):
+        tasks[k] = replace(tasks[k], task_name=name, module_type=name)
+    schedule = replace(quickstart, tasks=tuple(tasks))
+    write_csv(schedule, tmp_path / "schedule.csv")
+    import csv
+
+    with open(tmp_path / "schedule.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    written = [rows[k]["task_name"] for k in range(len(names))]
+    assert written == ["'" + n for n in FORMULAS] + ["-"]
+    assert [rows[k]["module_type"] for k in range(len(names))] == written
+    assert read_schedule_csv(tmp_path / "schedule.csv") == schedule.tasks
+
+
 def test_csv_keeps_the_contract_text(quickstart, tmp_path):
     """crews ';'-joined, dates ISO, skills 'skill:n;...', resources with %g amounts."""
     write_csv(quickstart, tmp_path / "schedule.csv")

@@ -513,6 +513,16 @@ def test_html_escapes_script_breakers(fixture):
     assert "</script><script>alert(1)" not in page
 
 
+def test_user_text_in_the_figures_is_no_link(fixture):
+    """A supply named like a link was a clickable link in gantt.html (plotly renders <a>
+    in labels and hovers): its name is escaped wherever the figure shows it."""
+    link = '<a href="https://evil.example/login">click me</a>'
+    supply = replace(fixture.supplies[0], name=link)
+    fig = gantt(replace(fixture, supplies=(supply, *fixture.supplies[1:])))
+    shown = fig.to_json()
+    assert "<a href" not in shown and "&lt;a href" in shown
+
+
 # --------------------------------------------------------------------------- large
 
 

@@ -206,21 +206,23 @@ def comparison_html(comparison: Comparison) -> str:
     """A page: the table, bar charts of the headline figures, each scenario's Gantt with
     the baseline as ghost bars."""
     table = comparison.table
+    # scenario names and milestone ids are user text: plotly renders tags in labels
+    scenarios = [html.escape(str(name), quote=False) for name in table.scenario]
     figures = []
     for column, title in (
         ("weighted_tardiness", "Weighted late days"),
         ("makespan_days", "Makespan (working days)"),
         ("moved_tasks", "Tasks moved"),
     ):
-        figure = go.Figure(go.Bar(x=table.scenario, y=table[column]))
+        figure = go.Figure(go.Bar(x=scenarios, y=table[column]))
         figure.update_layout(title=title, height=320, template="plotly_white")
         figures.append(figure)
     late = [c for c in table.columns if c.endswith("_vs_baseline_days")]
     if late:
-        names = [c.removesuffix("_vs_baseline_days") for c in late]
+        names = [html.escape(c.removesuffix("_vs_baseline_days"), quote=False) for c in late]
         heat = go.Figure(
             go.Heatmap(
-                z=table[late].to_numpy(), x=names, y=table.scenario, zmid=0, colorscale="RdYlGn_r"
+                z=table[late].to_numpy(), x=names, y=scenarios, zmid=0, colorscale="RdYlGn_r"
             )
         )
         heat.update_layout(
@@ -232,7 +234,8 @@ def comparison_html(comparison: Comparison) -> str:
     for result in comparison.scenarios:
         merge = len(result.schedule.tasks) > PROGRAM_MERGE_ABOVE
         figure = gantt(result.schedule, baseline=True, merge_runs=merge)
-        figure.update_layout(title=f"{result.name}: plan against the baseline (grey)")
+        title = f"{html.escape(result.name, quote=False)}: plan against the baseline (grey)"
+        figure.update_layout(title=title)
         figures.append(figure)
     parts = [f.to_html(full_html=False, include_plotlyjs=(k == 0)) for k, f in enumerate(figures)]
     return (

@@ -214,8 +214,9 @@ def _supply_markers(schedule: Schedule, sites: list[str], span_days: int) -> lis
         mw = s.mw
         frm = s.from_date.isoformat()
         until = s.until_date.isoformat() if s.until_date is not None else ""
-        name = s.name or kind
-        info = [site, name, kind, fmt_mw(mw), frm, until or "open end"]
+        # user text: plotly renders <a>, <b>, <br> in labels and hovers, so it is escaped
+        name = html.escape(s.name or kind, quote=False)
+        info = [html.escape(site, quote=False), name, kind, fmt_mw(mw), frm, until or "open end"]
         ends = [(until, "triangle-down-open", f"{name} ends", "ends")] if until else []
         for when, symbol, text, what in [
             (frm, "triangle-up", f"{name} +{fmt_mw(mw)} MW", "starts"),

@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from scheduler.domain.calendar import Calendar
 from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
+from scheduler.instance import Instance, Solution
+from scheduler.io import PlannedTask
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.schedule import Schedule
 from scheduler.solvers.budget import (
@@ -361,17 +364,27 @@ def check_command(
     schedule_csv: Annotated[Path, typer.Argument(help="A schedule.csv to check.")],
 ) -> None:
     """Check any schedule.csv against a project with the independent validator."""
-    from scheduler.instance import Solution
     from scheduler.io import ScheduleFileError, read_plan_csv
 
     with answers():
-        _, instance, _ = load_instance(project)
+        plan, instance, _ = load_instance(project)
     try:
         planned = read_plan_csv(schedule_csv)
     except ScheduleFileError as error:
         errors.print(str(error), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    rows = {p.task_id: p for p in planned}  # the last row of a task id holds
+    rows: dict[str, PlannedTask] = {}
+    twice = []
+    for row in planned:
+        if row.task_id in rows:
+            first = rows[row.task_id].line
+            twice.append(f"line {row.line}: task '{row.task_id}' again (first on line {first})")
+        rows.setdefault(row.task_id, row)
+    stated = twice + restated(planned, instance, plan.calendar)
+    for message in stated[:20]:
+        errors.print(f"{schedule_csv}: {message}", markup=False, soft_wrap=True)
+    if stated:
+        raise typer.Exit(1)
     missing = [t.id for t in instance.tasks if t.id not in rows]
     unknown = sorted(set(rows) - {t.id for t in instance.tasks})
     if missing or unknown:
@@ -390,6 +403,32 @@ def check_command(
     if violations:
         raise typer.Exit(1)
     console.print(f"{schedule_csv}: valid ({instance.num_tasks} tasks)")
+
+
+def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calendar) -> list[str]:
+    """What the rows state besides their start and crews, against what the project makes
+    of that start: a row's duration, end day, start and finish dates (the validator sees
+    only starts and crews, so a wrong end or date would pass it)."""
+    tasks = {t.id: t for t in instance.tasks}
+    found = []
+    for row in planned:
+        task = tasks.get(row.task_id)
+        if task is None:
+            continue  # reported as unknown
+        end = row.start_day + task.duration
+        inside = 0 <= row.start_day <= instance.horizon
+        expected: dict[str, object] = {"duration": task.duration, "end_day": end}
+        if inside:  # dates of days far outside the plan are not computed
+            expected["start"] = calendar.date_of(row.start_day)
+            expected["finish"] = calendar.finish_date(end, task.duration)
+        for column, value in expected.items():
+            given = getattr(row, column)
+            if given is not None and given != value:
+                found.append(
+                    f"line {row.line}, task '{row.task_id}': {column} {given} but the project "
+                    f"makes it {value} (start_day {row.start_day})"
+                )
+    return found
 
 
 def main() -> None:

@@ -211,6 +211,11 @@ class PlannedTask:
     task_id: str
     start_day: int
     crews: tuple[str, ...]
+    # what the row states besides, when the file has the column (check recomputes them)
+    end_day: int | None = None
+    duration: int | None = None
+    start: date | None = None
+    finish: date | None = None
 
 
 @dataclass(frozen=True)
@@ -364,18 +369,30 @@ def read_schedule_csv(path: str | Path) -> tuple[TaskRow, ...]:
 
 
 def read_plan_csv(path: str | Path) -> tuple[PlannedTask, ...]:
-    """Of a schedule.csv, only ``task_id``, ``start_day`` and ``crews`` (what `modsched
-    check` gives the validator), in file order."""
+    """Of a schedule.csv, ``task_id``, ``start_day`` and ``crews`` (what `modsched check`
+    gives the validator) and, when the file has them, the ``end_day``, ``duration``,
+    ``start`` and ``finish`` it states (which check recomputes), in file order."""
     path = Path(path)
     table = _read_table(path)
     _need(path, list(table.columns), ("task_id", "start_day", "crews"))
     found = []
-    for line, (task_id, start_day, crews) in enumerate(
-        zip(table["task_id"], table["start_day"], table["crews"], strict=True), start=2
-    ):
-        f = _Field(path, f"line {line}, task '{task_id}'")
+    for line, record in enumerate(table.to_dict(orient="records"), start=2):
+        f = _Field(path, f"line {line}, task '{record['task_id']}'")
+        stated: dict[str, Any] = {}
+        for column in ("end_day", "duration"):
+            if column in record:
+                stated[column] = f.whole(column, record[column])
+        for column in ("start", "finish"):
+            if column in record:
+                stated[column] = f.day(column, record[column])
         found.append(
-            PlannedTask(line, task_id, f.whole("start_day", start_day), f.crews("crews", crews))
+            PlannedTask(
+                line,
+                record["task_id"],
+                f.whole("start_day", record["start_day"]),
+                f.crews("crews", record["crews"]),
+                **stated,
+            )
         )
     return tuple(found)
 

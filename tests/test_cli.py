@@ -164,6 +164,48 @@ def test_check_accepts_and_rejects(tmp_path):
     assert "cannot read schedule: no column crews" in nocrews.output
 
 
+def check_edited(tmp_path: Path, edit):  # type: ignore[no-untyped-def]
+    """`check` of the complete project's schedule.csv after ``edit(rows)`` (a list of
+    dicts, in file order)."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "schedule.csv", dtype=str, keep_default_na=False)
+    rows = table.to_dict(orient="records")
+    edit(rows)
+    pd.DataFrame(rows, columns=table.columns).to_csv(tmp_path / "edited.csv", index=False)
+    return runner.invoke(app, ["check", PROJECT, str(tmp_path / "edited.csv")])
+
+
+def test_check_refuses_a_task_twice(tmp_path):
+    """A copy of a task's row starting at day 0, ahead of the good one, was taken (the
+    last row of an id held) and the plan called valid."""
+
+    def edit(rows):
+        ship = next(r for r in rows if r["task_id"] == "s1-skid/1/ship")
+        rows.insert(0, {**ship, "start_day": "0"})
+
+    result = check_edited(tmp_path, edit)
+    assert result.exit_code == 1, result.output
+    assert "task 's1-skid/1/ship' again (first on line 2)" in " ".join(result.output.split())
+
+
+def test_check_recomputes_end_day_duration_and_dates(tmp_path):
+    """check read only start_day and crews: end_day 1 and duration 1 for a longer task, or
+    a start date of 2030, passed."""
+
+    def edit(rows):
+        fab = next(r for r in rows if r["task_id"] == "s1-skid/1/fabricate")
+        fab["end_day"], fab["duration"], fab["start"] = "1", "1", "2030-01-01"
+
+    result = check_edited(tmp_path, edit)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    for column in ("duration", "end_day", "start"):
+        assert f"task 's1-skid/1/fabricate': {column} " in text
+    assert "start 2030-01-01 but the project makes it" in text
+
+
 def test_console_script_runs(tmp_path):
     """One real subprocess run of the installed console script."""
     script = Path(sys.executable).parent / "modsched"

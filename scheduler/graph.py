@@ -30,6 +30,8 @@ def precedence_graph(instance: Instance) -> nx.DiGraph:
 def find_cycle(instance: Instance, graph: nx.DiGraph | None = None) -> list[str] | None:
     """A cycle of task ids (first id repeated at the end), or None."""
     graph = precedence_graph(instance) if graph is None else graph
+    if nx.is_directed_acyclic_graph(graph):  # linear in links; find_cycle is not, when
+        return None  # there is none (quickstart x20: 43.8 s against 0.08 s, issue 26)
     try:
         edges = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:

@@ -138,6 +138,49 @@ def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
     assert any(message in str(p) for p in caught.value.problems), caught.value
 
 
+ACTUALS = (
+    "task_id,actual_start,actual_finish,remaining_days\n"
+    "s1-skid/1/fabricate,2027-01-04,2027-01-11,\n"
+)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [ACTUALS.encode("utf-8-sig"), ACTUALS.encode("utf-16")],
+    ids=["utf-8 with BOM", "utf-16"],
+)
+def test_actuals_as_spreadsheets_save_them(baseline, tmp_path, encoded):
+    """Excel's "CSV UTF-8" (a BOM) and "Unicode text" (UTF-16) are read: the BOM was
+    refused as "missing column(s) task_id" and UTF-16 ended in a traceback."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_bytes(encoded)
+    outcome = replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    tasks = table(outcome).set_index("task_id")
+    assert tasks.loc["s1-skid/1/fabricate", "status"] == TaskStatus.DONE
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            ACTUALS.replace("fabricate", "fabricat\u00e9").encode("cp1252"),
+            "line 2: byte 0xe9 is not UTF-8 text: save the file as CSV UTF-8",
+        ),
+        (
+            ACTUALS.encode() + b"s1-skid/1/ship," + b"x" * 140_000 + b",,\n",
+            "not a CSV file modsched reads: field larger than field limit (131072)",
+        ),
+    ],
+    ids=["cp1252", "huge field"],
+)
+def test_actuals_that_cannot_be_read_say_why(baseline, tmp_path, data, message):
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    assert [str(p) for p in caught.value.problems] == [f"{actuals}: {message}"]
+
+
 @pytest.mark.parametrize(
     ("kind", "lag", "b_start", "message"),
     [

@@ -9,7 +9,9 @@ as having happened as planned up to ``D``.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
@@ -77,6 +79,36 @@ def _parse_date(text: str, path: Path, row: int, column: str) -> date | None:
         ) from None
 
 
+def _csv_text(path: Path) -> str:
+    """The text of a CSV file as spreadsheets save it: UTF-8 (with or without Excel's
+    byte order mark) or UTF-16 with its mark ("Unicode text"). Anything else, such as a
+    Windows code page, is refused with the place of the first byte that is not UTF-8,
+    rather than guessed."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"  # also plain UTF-8
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"line {line}",
+                    f"byte 0x{byte:02x} is not {encoding.removesuffix('-sig').upper()} text: "
+                    "save the file as CSV UTF-8",
+                )
+            ]
+        ) from None
+
+
 def read_actuals(
     path: str | Path, instance: Instance, calendar: Calendar, status_day: int
 ) -> dict[str, Actual]:
@@ -86,8 +118,9 @@ def read_actuals(
     known = {t.id for t in instance.tasks}
     actuals: dict[str, Actual] = {}
     problems: list[Problem] = []
+    text = _csv_text(path)
     try:
-        with path.open(newline="", encoding="utf-8") as stream:
+        with io.StringIO(text, newline="") as stream:
             reader = csv.DictReader(stream)
             missing = {"task_id", "actual_start", "actual_finish"} - set(reader.fieldnames or [])
             if missing:
@@ -114,8 +147,10 @@ def read_actuals(
                     actuals[task_id] = actual
                 except InputError as error:
                     problems += error.problems
-    except OSError as error:
-        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    except csv.Error as error:  # a field over csv.field_size_limit(), a NUL byte
+        raise InputError(
+            [Problem(str(path), "", f"not a CSV file modsched reads: {error}")]
+        ) from None
     if problems:
         raise InputError(problems)
     return actuals

@@ -138,6 +138,16 @@ def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
     assert any(message in str(p) for p in caught.value.problems), caught.value
 
 
+def test_a_status_date_centuries_away_is_refused(baseline):
+    """--status-date 9999-12-31 ended in an OverflowError traceback."""
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, status_date=date(9999, 12, 31), options=FAST)
+    assert [str(p) for p in caught.value.problems] == [
+        "command line: --status-date: status date 9999-12-31 is more than 100 years after "
+        "the program start 2027-01-04"
+    ]
+
+
 ACTUALS = (
     "task_id,actual_start,actual_finish,remaining_days\n"
     "s1-skid/1/fabricate,2027-01-04,2027-01-11,\n"

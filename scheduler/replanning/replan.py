@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
-from scheduler.domain.load import Plan
+from scheduler.domain.load import MAX_YEARS, Plan
 from scheduler.errors import InputError, Problem
 from scheduler.expand import with_horizon
 from scheduler.instance import Instance, Solution, Task
@@ -97,6 +97,18 @@ def prepare(
                     "command line",
                     "--status-date",
                     f"status date {status_date} is before the program start {calendar.start}",
+                )
+            ]
+        )
+    latest = calendar.start + timedelta(days=round(365.25 * MAX_YEARS))
+    if status_date > latest:  # as the loader bounds every date of a project
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "--status-date",
+                    f"status date {status_date} is more than {MAX_YEARS} years after the "
+                    f"program start {calendar.start}",
                 )
             ]
         )

@@ -73,7 +73,7 @@ def prepare(
     """The replanning problem: scenario applied, the past pinned, the rest released at D."""
     plan, instance, _ = load_instance(project)
     baseline = read_baseline(baseline_path)
-    check_baseline_fits(baseline, instance, Path(baseline_path))
+    check_baseline_fits(baseline, instance, Path(baseline_path), plan.calendar.start)
     calendar = plan.calendar
     name = "replan"
     if scenario is not None:
@@ -122,24 +122,36 @@ def prepare(
     return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
 
-def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path) -> None:
+def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path, start: date) -> None:
+    """The baseline is a plan of this project: made for the same program start (its days
+    count from it), the same tasks, each once, with days inside the plan's horizon."""
+    problems = []
+    if baseline.program_start != start.isoformat():
+        problems.append(
+            f"baseline was made for a program starting {baseline.program_start}, the "
+            f"project starts {start}: replan from a baseline of this start"
+        )
+    problems += [f"task '{task_id}' is listed twice" for task_id in baseline.twice]
     ids = {t.id for t in instance.tasks}
     missing = sorted(ids - set(baseline.starts))
     extra = sorted(set(baseline.starts) - ids)
     if missing or extra:
         sample = (missing or extra)[0]
         what = "lacks task" if missing else "has unknown task"
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    "tasks",
-                    f"baseline does not belong to this project:"
-                    f" it {what} '{sample}' ({len(missing)} missing, {len(extra)} "
-                    "unknown)",
-                )
-            ]
+        problems.append(
+            f"baseline does not belong to this project: it {what} '{sample}' "
+            f"({len(missing)} missing, {len(extra)} unknown)"
         )
+    for task_id, first in baseline.starts.items():
+        end = baseline.ends[task_id]
+        if not 0 <= first <= end <= instance.horizon:
+            problems.append(
+                f"task '{task_id}': start_day {first} and end_day {end} are not days "
+                f"0 <= start <= end <= {instance.horizon} of this project"
+            )
+            break  # one is enough to say the file is not this project's plan
+    if problems:
+        raise InputError([Problem(str(path), "tasks", p) for p in problems])
 
 
 def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None:

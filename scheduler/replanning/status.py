@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import logging
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -40,6 +41,7 @@ class Baseline:
     ends: dict[str, int]
     crews: dict[str, tuple[str, ...]]
     program_start: str
+    twice: tuple[str, ...] = ()  # task ids the file lists more than once
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,14 @@ def read_baseline(path: str | Path) -> Baseline:
         raise InputError(
             [Problem(str(path), "", f"not a modsched schedule.json: {error.reason}")]
         ) from None
+    counts = Counter(t.task_id for t in saved.tasks)
+    twice = tuple(task_id for task_id, n in counts.items() if n > 1)
     return Baseline(
         {t.task_id: t.start_day for t in saved.tasks},
         {t.task_id: t.end_day for t in saved.tasks},
         {t.task_id: t.crews for t in saved.tasks},
         saved.program_start.isoformat(),
+        twice,
     )
 
 

@@ -230,6 +230,12 @@ def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message
             "after the program start 2027-01-04",
         ),
         (
+            "power: {site: s1, supply: turbines, from: 2027-05-03}",  # past its until
+            "changes[0].power (line 4, column 12): supply 'turbines' of site 's1' would run "
+            "from 2027-05-03 until 2027-04-01: not one day; move 'until' too, or remove the "
+            "supply",
+        ),
+        (
             "crews: {pool: cx, count: 0, from: 2027-02-08, until: 2027-02-01}",
             "changes[0].crews.until (line 4, column 58): window 'until' 2027-02-01 is not after "
             "'from' 2027-02-08",

@@ -171,13 +171,20 @@ def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Insta
         del supplies[index]
         return replace(instance, supplies=tuple(supplies))
     old: Supply = supplies[index]
-    supplies[index] = replace(
+    new = replace(
         old,
         start=calendar.day_of(change.from_) if change.from_ else old.start,
         end=calendar.day_of(change.until) if change.until else old.end,
         kw=round(change.mw * 1000) if change.mw is not None else old.kw,
         kind=KINDS[change.kind] if change.kind else old.kind,
     )
+    if new.end is not None and new.end <= new.start:  # the loader refuses such a window
+        raise LookupError(
+            f"supply '{change.supply}' of site '{change.site}' would run from "
+            f"{calendar.iso_of(new.start)} until {calendar.iso_of(new.end)}: not one day; "
+            "move 'until' too, or remove the supply"
+        )
+    supplies[index] = new
     return replace(instance, supplies=tuple(supplies))
 
 

@@ -58,7 +58,3 @@ class Result:
         if self.objective == 0:
             return 0.0
         return max(0.0, (self.objective - self.bound) / abs(self.objective))
-
-    @property
-    def has_plan(self) -> bool:
-        return self.solution is not None

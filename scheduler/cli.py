@@ -7,9 +7,7 @@ Exit codes: 0 a schedule, 1 infeasible (with the reason) or no plan found, 2 bad
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -22,9 +20,10 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler.domain.calendar import Calendar
-from scheduler.errors import Infeasible, InputError, NoPlanFound, ScheduleInvalid
+from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
 from scheduler.instance import Instance, Solution
 from scheduler.io import PlannedTask
+from scheduler.output import OutputError, OutputFolder
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.schedule import Schedule
 from scheduler.solvers.budget import (
@@ -33,6 +32,7 @@ from scheduler.solvers.budget import (
     MAX_TIME_LIMIT,
     MAX_WORKERS,
     SolveOptions,
+    Stop,
 )
 from scheduler.validate import validate
 
@@ -129,20 +129,52 @@ def validate_command(project: ProjectArg) -> None:
 
 
 class Interrupt:
-    """SIGINT/SIGTERM during the solve stop the search; the best plan so far is kept."""
+    """SIGINT and SIGTERM, in every phase of a run. While a search runs, the first one
+    stops it and the best plan found so far is written; anywhere else (loading, the
+    greedy scheme, writing the files) or a second time, the run ends at once
+    (`Interrupted`): the output folder stays as it was."""
 
     def __init__(self) -> None:
-        self.stop = threading.Event()
+        self.stop = Stop()
         self.previous: dict[int, object] = {}
 
     def __enter__(self) -> Interrupt:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            self.previous[sig] = signal.signal(sig, lambda *_: self.stop.set())
+            self.previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *_: object) -> None:
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.stop.searching and not self.stop.is_set():
+            self.stop.set()
+            return
+        self.stop.set()
+        raise Interrupted(signum)
+
+
+@contextmanager
+def run_into(out: Path, force: bool, unwritten: str) -> Iterator[tuple[OutputFolder, Stop]]:
+    """A run that writes into ``out``: the folder checked and locked before any work,
+    signals handled in every phase; interrupted outside a search, the run ends with exit
+    130 and ``unwritten`` (the folder is as it was)."""
+    folder = OutputFolder(out, force)
+    try:
+        with Interrupt() as interrupt:
+            try:
+                folder.reserve()
+            except OutputError as error:
+                errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+                raise typer.Exit(2) from None
+            try:
+                yield folder, interrupt.stop
+            finally:
+                folder.release()
+    except Interrupted:
+        errors.print(f"interrupted: {unwritten}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
 
 
 @app.command("schedule")
@@ -161,17 +193,17 @@ def schedule_command(
     if solver not in ("cp-sat", "greedy"):
         errors.print(f"--solver: unknown solver '{solver}' (cp-sat or greedy)")
         raise typer.Exit(2)
-    refuse_mixed_output(out, force)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
-    with Interrupt() as interrupt, console.status("solving...") as status:
+    with run_into(out, force, f"nothing written; {out} is as it was") as (folder, stop):
+        with console.status("solving...") as status:
 
-        def progress(seconds: float, objective: int, bound: int) -> None:
-            status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
+            def progress(seconds: float, objective: int, bound: int) -> None:
+                status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
 
-        with answers():
-            outcome = plan_project(project, options, solver_name(solver), progress, interrupt.stop)
-    with writing(out):
-        paths = write_outputs(outcome.schedule, out)
+            with answers():
+                outcome = plan_project(project, options, solver_name(solver), progress, stop)
+        with writing(out), console.status("writing..."):
+            paths = folder.commit(lambda staging: write_outputs(outcome.schedule, staging))
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
     if outcome.result.interrupted:
         errors.print("interrupted: wrote the best plan found so far")
@@ -180,36 +212,6 @@ def schedule_command(
 
 def solver_name(name: str) -> SolverName:
     return "greedy" if name == "greedy" else "cp-sat"
-
-
-def check_out(out: Path) -> None:
-    """Before any solve: ``--out`` must be a folder this process can write, or a path
-    whose nearest existing parent is one (the folder is made when the plan is written),
-    so that a long search never ends in a plan it cannot write."""
-    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
-    reason = None
-    if out.exists() and not out.is_dir():
-        reason = "is a file; --out must be a folder"
-    elif existing is None or not existing.is_dir():
-        reason = f"cannot be made: {existing} is not a folder"
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        reason = f"cannot be written: no permission on {existing}"
-    if reason:
-        errors.print(f"{out}: {reason}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
-
-
-def refuse_mixed_output(out: Path, force: bool) -> None:
-    """Never mix a new run into a folder that holds another run's files."""
-    check_out(out)
-    existing = [p.name for p in (out / "schedule.csv", out / "schedule.json") if p.exists()]
-    if existing and not force:
-        errors.print(
-            f"{out}: already holds {', '.join(existing)}; choose another --out or "
-            "pass --force to overwrite",
-            markup=False,
-        )
-        raise typer.Exit(2)
 
 
 def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[Path]) -> None:
@@ -283,22 +285,27 @@ def replan_command(
     """Replan from a status date: keep what happened, meet the objective, move little."""
     from scheduler.replanning.replan import replan, write_changes
 
-    refuse_mixed_output(out, force)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
-    with Interrupt() as interrupt, console.status("replanning..."), answers():
-        outcome = replan(
-            project,
-            baseline,
-            actuals,
-            scenario=scenario,
-            status_date=parse_status_date(status_date),
-            options=options,
-            stop=interrupt.stop,
-        )
-    with writing(out):
-        paths = write_outputs(outcome.schedule, out)
-        write_changes(outcome.changes, out / "changes.csv")
-    print_summary(outcome.schedule, None, [*paths, out / "changes.csv"])
+    with run_into(out, force, f"nothing written; {out} is as it was") as (folder, stop):
+        with console.status("replanning..."), answers():
+            outcome = replan(
+                project,
+                baseline,
+                actuals,
+                scenario=scenario,
+                status_date=parse_status_date(status_date),
+                options=options,
+                stop=stop,
+            )
+
+        def write(staging: Path) -> list[Path]:
+            paths = write_outputs(outcome.schedule, staging)
+            write_changes(outcome.changes, staging / "changes.csv")
+            return [*paths, staging / "changes.csv"]
+
+        with writing(out), console.status("writing..."):
+            paths = folder.commit(write)
+    print_summary(outcome.schedule, None, paths)
     k = outcome.schedule.kpis
     console.print(
         f"{outcome.scenario}: {k.moved_tasks} tasks moved, {k.crew_changes} "
@@ -323,14 +330,15 @@ def whatif_command(
     processes: Annotated[
         int, typer.Option(min=1, max=MAX_PROCESSES, help="Scenarios solved at once.")
     ] = 2,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
     from scheduler.replanning.compare import compare, write_comparison
 
-    check_out(out)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
-    with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
-        try:
+    unwritten = "no comparison written (a what-if compares whole scenarios only)"
+    with run_into(out, force, unwritten) as (folder, _):
+        with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
             comparison = compare(
                 project,
                 baseline,
@@ -340,14 +348,8 @@ def whatif_command(
                 options,
                 processes,
             )
-        except KeyboardInterrupt:
-            errors.print(
-                "interrupted: no comparison written (a what-if compares whole scenarios only)",
-                markup=False,
-            )
-            raise typer.Exit(130) from None
-    with writing(out):
-        paths = write_comparison(comparison, out)
+        with writing(out), console.status("writing..."):
+            paths = folder.commit(lambda staging: write_comparison(comparison, staging))
     columns = ["scenario", "finish", "weighted_tardiness", "late_days", "moved_tasks"]
     table = Table(title="what-if")
     for column in columns:
@@ -433,7 +435,11 @@ def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calen
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # a command that writes nothing (validate, check)
+        errors.print("interrupted", markup=False)
+        raise SystemExit(130) from None
 
 
 def _register_bench() -> None:

@@ -79,6 +79,12 @@ class ScheduleInvalid(Exception):
         return (type(self), (self.violations,))
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM outside a search (loading, the greedy scheme, writing): the run
+    ends at once. A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    on the way holds it up."""
+
+
 class InfeasibleModel(Exception):
     """Raised while a CP-SAT model is built when a task has no possible start at all."""
 

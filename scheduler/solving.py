@@ -27,7 +27,7 @@ from scheduler.instance import (
     objective_value,
 )
 from scheduler.solvers import cpsat, windows
-from scheduler.solvers.budget import Budget, SolveOptions
+from scheduler.solvers.budget import Budget, SolveOptions, searching
 from scheduler.solvers.cpsat.stability import changes
 from scheduler.solvers.greedy import PRIORITY_RULES, best_greedy, greedy
 from scheduler.solvers.result import Engine, Method, Result, Status
@@ -116,7 +116,8 @@ def solve_plan(
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
         return Solved(instance, fresh, fresh)
-    result = _cp_sat(instance, options, hint, budget, cpm, stability)
+    with searching(budget.stop):
+        result = _cp_sat(instance, options, hint, budget, cpm, stability)
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, budget, day_text))
     if result.solution is None and hint is not None:

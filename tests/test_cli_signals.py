@@ -133,3 +133,117 @@ def test_whatif_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     assert process.returncode == 130, stderr
     assert "interrupted: no comparison written" in stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+# The console script's `main` with one function of the run replaced by one that touches a
+# file (argv[1]) and then waits: a signal sent once the file exists reaches the run in
+# that phase, however slow the machine.
+PAUSED = """
+import signal
+import sys
+import time
+from importlib import import_module
+from pathlib import Path
+from scheduler.cli import main
+
+flag = Path(sys.argv.pop(1))
+module, name = sys.argv.pop(1).rsplit(".", 1)
+
+def paused(*args, **kwargs):
+    flag.touch()
+    time.sleep(3600)
+
+setattr(import_module(module), name, paused)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.argv[0] = "modsched"
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("phase", "sig"),
+    [
+        ("scheduler.pipeline.load_project", signal.SIGINT),
+        ("scheduler.pipeline.load_project", signal.SIGTERM),
+        ("scheduler.solving.best_greedy", signal.SIGTERM),
+        ("scheduler.reports.page.write_gantt_html", signal.SIGINT),
+        ("scheduler.reports.page.write_gantt_html", signal.SIGTERM),
+    ],
+)
+def test_a_signal_outside_the_search_ends_the_run_and_keeps_the_folder(tmp_path, phase, sig):
+    """Loading, the greedy scheme, the Gantt chart: the run ends (the phase waits an
+    hour, so ending at all is the signal's doing), exit 130, and the earlier run's folder
+    is as it was, with nothing left beside it."""
+    out, flag = tmp_path / "out", tmp_path / "paused"
+    done = subprocess.run(
+        [MODSCHED, "schedule", str(DATA / "complete.yaml"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    args = ["schedule", str(DATA / "complete.yaml"), "--out", str(out), "--force"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", PAUSED, str(flag), phase, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_search(flag, process)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 130, stderr
+    assert stderr.endswith(f"interrupted: nothing written; {out} is as it was\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "paused"]
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def gone(pid: int) -> bool:
+    """``pid`` has ended (a zombie, waiting for its new parent to reap it, counts)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_whatif_workers_end_with_their_parent(tmp_path, baseline, sig):
+    """SIGTERM to the parent alone (not the group): it ends the pool, exit 130, nothing
+    written; SIGKILL, which runs no clean-up: the workers end as their parent dies."""
+    scenarios = []
+    for k in range(2):
+        path = tmp_path / f"s{k}.yaml"
+        path.write_text(f"name: s{k}\nstatus_date: 2027-01-11\nchanges: []\n")
+        scenarios += ["--scenario", str(path)]
+    out, flag = tmp_path / "whatif", tmp_path / "paused"
+    whatif = ["whatif", str(DATA / "complete.yaml"), "--baseline", str(baseline), *scenarios]
+    paused = [sys.executable, "-c", PAUSED, str(flag), "scheduler.replanning.compare.replan"]
+    process = subprocess.Popen(
+        [*paused, *whatif, "--out", str(out), "--processes", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_search(flag, process)  # a worker is in its (paused) replan
+    workers = children(process.pid)
+    assert workers
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == (130 if sig == signal.SIGTERM else -signal.SIGKILL), stderr
+    for _ in range(6000):  # a guard against a hang, not a bound on speed
+        if all(gone(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert all(gone(pid) for pid in workers)
+    assert "Traceback" not in stderr
+    assert not out.exists()

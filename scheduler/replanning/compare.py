@@ -8,6 +8,8 @@ against its supply, moved tasks.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import html
 import multiprocessing
 import signal
@@ -45,8 +47,19 @@ class Comparison:
     table: pd.DataFrame
 
 
-def _ignore_sigint() -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
+
+
+def _worker_start() -> None:
+    """A scenario worker leaves Ctrl-C to the parent (which ends the pool), ends at once
+    on SIGTERM (the pool's way to end it; a forked worker would otherwise run the
+    parent's handler), and dies with the parent should that be killed outright (SIGKILL
+    runs no clean-up)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _replan_one(args: tuple) -> ScenarioResult:
@@ -74,7 +87,7 @@ def compare(
         # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
         # Ctrl-C ends every scenario at once (the executor would still run queued ones);
         # the workers ignore SIGINT and leave it to this process
-        with multiprocessing.Pool(processes, _ignore_sigint) as pool:
+        with multiprocessing.Pool(processes, _worker_start) as pool:
             results = pool.map(_replan_one, jobs, chunksize=1)
     else:
         results = [_replan_one(job) for job in jobs]

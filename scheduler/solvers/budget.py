@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 Progress = Callable[[float, int, int], None]  # (seconds, objective, bound)
@@ -58,6 +59,29 @@ class Limits:
     def deterministic_time(self) -> float | None:
         """CP-SAT's ``max_deterministic_time`` for this stage, if any."""
         return None if self.nominal is None else max(0.05, self.nominal * DETERMINISTIC_SHARE)
+
+
+class Stop(threading.Event):
+    """Ctrl-C or SIGTERM, as an event the searches poll. `searching` says whether a
+    search is running that ends on it and keeps its best plan; the command line's signal
+    handler sets the event then, and ends the run at once in any other phase."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.searching = False
+
+
+@contextmanager
+def searching(stop: threading.Event) -> Iterator[None]:
+    """Mark the search phase on a `Stop` (a plain event needs no mark)."""
+    if not isinstance(stop, Stop):
+        yield
+        return
+    before, stop.searching = stop.searching, True
+    try:
+        yield
+    finally:
+        stop.searching = before
 
 
 @dataclass

@@ -54,6 +54,25 @@ def test_missing_file_exit_2(tmp_path):
     assert "cannot read file" in result.output
 
 
+def edited_project(tmp_path: Path, old: str, new: str) -> Path:
+    shutil.copytree(DATA / "catalog", tmp_path / "catalog")
+    text = (DATA / "complete.yaml").read_text()
+    assert old in text, old
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_a_catalog_that_is_a_device_exit_2(tmp_path):
+    """`catalog: [catalog, /dev/zero]` read until memory ran out (issue 26, item 7)."""
+    project = edited_project(tmp_path, "catalog: catalog", "catalog: [catalog, /dev/zero]")
+    result = runner.invoke(app, ["validate", str(project)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "/dev/zero: a device, not a regular file; only regular files are read (DESIGN.md, Limits)\n"
+    )
+
+
 def test_schedule_writes_contract_files(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--time-limit", "10"])

@@ -6,6 +6,8 @@ Every problem with the input becomes a `Problem`: the file, the place in the doc
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,11 @@ from scheduler.errors import InputError, Problem
 
 Place = tuple[str | int, ...]
 MAX_VALUES = 1_000_000  # values a document may expand to through aliases (billion laughs)
+MAX_FILE_BYTES = 10_000_000
+"""A project or catalog file is at most this long (DESIGN.md, Limits). PyYAML reads about
+2 MB a second here, so a file of this size takes seconds; a generated program of 50,000
+tasks (`benchmarks/generate.py`, the task limit) is 196 kB, atlas-27 50 kB."""
+LIMITS = "(DESIGN.md, Limits)"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -47,10 +54,12 @@ class Document:
 
 
 def read_document(path: Path) -> Document:
-    """Parse one YAML file; malformed YAML raises InputError with its line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    """Parse one YAML file; malformed YAML raises InputError with its line and column, and
+    so does a file beyond the limit (`MAX_FILE_BYTES`)."""
+    data = read_bounded(path)
+    try:  # universal newlines, as Path.read_text
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as error:
         raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -78,6 +87,59 @@ def read_document(path: Path) -> Document:
     except RecursionError:
         raise InputError([Problem(str(path), "", "YAML nested too deeply")]) from None
     return Document(path, data, builder.marks)
+
+
+def read_bounded(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default `MAX_FILE_BYTES`).
+
+    A FIFO, a device or a folder is refused before anything is read (``/dev/zero`` never
+    ends, a FIFO would wait for a writer): the file is opened without waiting and judged
+    by what was opened, so it cannot be swapped after the check. The size is checked
+    before reading, and at most ``limit + 1`` bytes are read, so a file that grows
+    meanwhile is refused too."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    too_big = f"at most {limit:,} are read {LIMITS}"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as error:
+        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(str(path), "", _not_regular(info.st_mode))])
+        if info.st_size > limit:
+            raise InputError([Problem(str(path), "", f"file is {info.st_size:,} bytes; {too_big}")])
+        data = _read_at_most(fd, limit + 1)
+    except OSError as error:
+        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError([Problem(str(path), "", f"file grew past {limit:,} bytes; {too_big}")])
+    return data
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _not_regular(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    kind = next((name for test, name in kinds if test(mode)), "special")
+    return f"{kind}, not a regular file; only regular files are read {LIMITS}"
 
 
 class _Builder:

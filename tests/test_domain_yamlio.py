@@ -1,0 +1,62 @@
+"""scheduler/domain/yamlio.py: what a YAML file may be before it is parsed (DESIGN.md,
+Limits): a regular file of bounded size.
+The limits are lowered here rather than met with files of megabytes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scheduler.domain import yamlio
+from scheduler.domain.yamlio import read_bounded, read_document
+from scheduler.errors import InputError
+
+REGULAR_ONLY = "not a regular file; only regular files are read (DESIGN.md, Limits)"
+
+
+def refusal(path: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        read_document(path)
+    (problem,) = caught.value.problems
+    return str(problem)
+
+
+def test_a_device_is_refused_before_it_is_read():
+    """/dev/zero never ends: it was read until memory ran out."""
+    assert refusal(Path("/dev/zero")) == f"/dev/zero: a device, {REGULAR_ONLY}"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    """Opening a FIFO to read waits for a writer: modsched hung."""
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    assert refusal(fifo) == f"{fifo}: a FIFO, {REGULAR_ONLY}"
+
+
+def test_a_folder_is_refused_with_the_rule(tmp_path):
+    folder = tmp_path / "p.yaml"
+    folder.mkdir()
+    assert refusal(folder) == f"{folder}: a folder, {REGULAR_ONLY}"
+
+
+def test_file_size_is_checked_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(yamlio, "MAX_FILE_BYTES", 1_000)
+    path = tmp_path / "p.yaml"
+    path.write_text("# padding\n" * 150)
+    assert refusal(path) == (
+        f"{path}: file is 1,500 bytes; at most 1,000 are read (DESIGN.md, Limits)"
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="no /proc")
+def test_a_file_longer_than_its_size_says_is_read_only_to_the_limit():
+    """/proc files report size 0 and still have content, as a file that grows after its
+    size was checked: at most limit + 1 bytes are read, then it is refused."""
+    with pytest.raises(InputError) as caught:
+        read_bounded(Path("/proc/self/status"), 10)
+    assert str(caught.value) == (
+        "/proc/self/status: file grew past 10 bytes; at most 10 are read (DESIGN.md, Limits)"
+    )

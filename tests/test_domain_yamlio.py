@@ -1,5 +1,5 @@
 """scheduler/domain/yamlio.py: what a YAML file may be before it is parsed (DESIGN.md,
-Limits): a regular file of bounded size.
+Limits): a regular file of bounded size, UTF-8 text.
 The limits are lowered here rather than met with files of megabytes."""
 
 from __future__ import annotations
@@ -60,3 +60,19 @@ def test_a_file_longer_than_its_size_says_is_read_only_to_the_limit():
     assert str(caught.value) == (
         "/proc/self/status: file grew past 10 bytes; at most 10 are read (DESIGN.md, Limits)"
     )
+
+
+def test_bytes_that_are_not_utf8_are_refused_with_their_line(tmp_path):
+    """A Windows code page byte was refused as "'utf-8' codec can't decode byte 0xe9 in
+    position 23", which no editor shows."""
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"program:\r\n  name: Caf\xe9 A\r\n")
+    assert refusal(path) == (
+        f"{path} (line 2, column 12): byte 0xe9 is not UTF-8 text: save the file as UTF-8"
+    )
+
+
+def test_windows_line_ends_read_as_before(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b'a: "x\r\n  y"\r\nb: |\r\n  z\r\n')
+    assert read_document(path).data == {"a": "x y", "b": "z\n"}

@@ -56,11 +56,7 @@ class Document:
 def read_document(path: Path) -> Document:
     """Parse one YAML file; malformed YAML raises InputError with its line and column, and
     so does a file beyond the limit (`MAX_FILE_BYTES`)."""
-    data = read_bounded(path)
-    try:  # universal newlines, as Path.read_text
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as error:
-        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    text = _decode(path, read_bounded(path))
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.reader.ReaderError as error:
@@ -140,6 +136,21 @@ def _not_regular(mode: int) -> str:
     ]
     kind = next((name for test, name in kinds if test(mode)), "special")
     return f"{kind}, not a regular file; only regular files are read {LIMITS}"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 text with universal newlines (as ``Path.read_text``); another encoding is
+    refused at its first byte that is not UTF-8, with line and column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[start : error.start].decode("utf-8", "replace")) + 1
+        byte = data[error.start]
+        reason = f"byte 0x{byte:02x} is not UTF-8 text: save the file as UTF-8"
+        raise InputError([Problem(str(path), "", reason, line, column)]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _Builder:

@@ -22,6 +22,11 @@ MAX_FILE_BYTES = 10_000_000
 """A project or catalog file is at most this long (DESIGN.md, Limits). PyYAML reads about
 2 MB a second here, so a file of this size takes seconds; a generated program of 50,000
 tasks (`benchmarks/generate.py`, the task limit) is 196 kB, atlas-27 50 kB."""
+MAX_NODES = 250_000
+"""YAML nodes (scalars, lists, mappings, aliases; keys count) a file may hold, counted
+while PyYAML composes it (DESIGN.md, Limits). Each costs about 30 us and 1.3 kB before it
+becomes a value, so this bounds a file at seconds and a few hundred MB; a generated
+program of 50,000 tasks has 22,932 nodes, atlas-27 4,842."""
 LIMITS = "(DESIGN.md, Limits)"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -55,10 +60,16 @@ class Document:
 
 def read_document(path: Path) -> Document:
     """Parse one YAML file; malformed YAML raises InputError with its line and column, and
-    so does a file beyond the limit (`MAX_FILE_BYTES`)."""
+    so does a file beyond the limits (`MAX_FILE_BYTES`, `MAX_NODES`)."""
     text = _decode(path, read_bounded(path))
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
+    except _TooManyNodes as error:
+        line, column = error.mark.line + 1, error.mark.column + 1
+        reason = f"the document has more than {MAX_NODES:,} YAML nodes; at most {MAX_NODES:,}"
+        raise InputError(
+            [Problem(str(path), "", f"{reason} are read {LIMITS}", line, column)]
+        ) from None
     except yaml.reader.ReaderError as error:
         at = error.position
         reason = f"malformed YAML: character #x{error.character:04x}: {error.reason}"
@@ -151,6 +162,32 @@ def _decode(path: Path, data: bytes) -> str:
         reason = f"byte 0x{byte:02x} is not UTF-8 text: save the file as UTF-8"
         raise InputError([Problem(str(path), "", reason, line, column)]) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that stops composing after `MAX_NODES` nodes, so that neither
+    time nor memory grows with a huge document before it is refused."""
+
+    num_nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.num_nodes += 1
+        if self.num_nodes > MAX_NODES:
+            raise _TooManyNodes(self.peek_event().start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _CountingLoader(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
 
 
 class _Builder:

@@ -73,6 +73,20 @@ def test_a_catalog_that_is_a_device_exit_2(tmp_path):
     )
 
 
+def test_a_lone_surrogate_in_a_name_exit_2_at_load(tmp_path):
+    """`"Hall \\udc80 A"` passed validate and crashed schedule (UnicodeEncodeError) with
+    gantt.html missing."""
+    project = edited_project(tmp_path, "name: Complete test program", 'name: "Hall \\udc80 A"')
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["schedule", str(project), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{project}: program.name (line 2, column 9): holds U+DC80, a lone surrogate (from "
+        "a \\u escape), not a character; text must be valid Unicode (DESIGN.md, Limits)\n"
+    )
+    assert not out.exists()
+
+
 def test_schedule_writes_contract_files(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--time-limit", "10"])

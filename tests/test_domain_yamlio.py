@@ -1,5 +1,5 @@
 """scheduler/domain/yamlio.py: what a YAML file may be before it is parsed (DESIGN.md,
-Limits): a regular file, of bounded size and node count, UTF-8 text.
+Limits): a regular file, of bounded size and node count, UTF-8 text, no lone surrogates.
 The limits are lowered here rather than met with files of megabytes."""
 
 from __future__ import annotations
@@ -99,3 +99,28 @@ def test_windows_line_ends_read_as_before(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_bytes(b'a: "x\r\n  y"\r\nb: |\r\n  z\r\n')
     assert read_document(path).data == {"a": "x y", "b": "z\n"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('name: "Hall \\udc80 A"', ": name (line 1, column 7): holds U+DC80"),
+        ('ids: [a, "\\ud83d\\ude00"]', ": ids[1] (line 1, column 10): holds U+D83D"),
+        ('"k\\udfff": 1', " (line 1, column 1): holds U+DFFF"),
+    ],
+    ids=["value", "a pair of halves is still not UTF-8", "key"],
+)
+def test_a_lone_surrogate_is_refused_where_it_stands(tmp_path, text, expected):
+    r"""A "\udc80" escape passed `validate`, then `schedule` crashed writing UTF-8."""
+    path = tmp_path / "p.yaml"
+    path.write_text(text + "\n")
+    assert refusal(path) == (
+        f"{path}{expected}, a lone surrogate (from a \\u escape), not a character; "
+        "text must be valid Unicode (DESIGN.md, Limits)"
+    )
+
+
+def test_characters_beyond_the_basic_plane_are_text(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text('a: "\\U0001F600 \u00e9"\nb: \U0001f600\n', encoding="utf-8")
+    assert read_document(path).data == {"a": "\U0001f600 \u00e9", "b": "\U0001f600"}

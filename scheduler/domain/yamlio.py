@@ -7,6 +7,7 @@ Every problem with the input becomes a `Problem`: the file, the place in the doc
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ becomes a value, so this bounds a file at seconds and a few hundred MB; a genera
 program of 50,000 tasks has 22,932 nodes, atlas-27 4,842."""
 LIMITS = "(DESIGN.md, Limits)"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+SURROGATE = re.compile("[\ud800-\udfff]")  # from a YAML escape such as "\udc80"; UTF-8 has none
 
 
 def place_text(place: Place) -> str:
@@ -257,6 +259,18 @@ class _Builder:
         return result
 
     def scalar(self, node: yaml.ScalarNode, place: Place) -> Any:
+        value = self.construct(node, place)
+        if isinstance(value, str) and (surrogate := SURROGATE.search(value)):
+            code = f"U+{ord(surrogate.group()):04X}"
+            raise self.error(
+                node,
+                f"holds {code}, a lone surrogate (from a \\u escape), not a character; "
+                f"text must be valid Unicode {LIMITS}",
+                place,
+            )
+        return value
+
+    def construct(self, node: yaml.ScalarNode, place: Place) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as error:

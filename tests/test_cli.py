@@ -54,6 +54,70 @@ def test_missing_file_exit_2(tmp_path):
     assert "cannot read file" in result.output
 
 
+def edited_project(tmp_path: Path, old: str, new: str) -> Path:
+    shutil.copytree(DATA / "catalog", tmp_path / "catalog")
+    text = (DATA / "complete.yaml").read_text()
+    assert old in text, old
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_a_catalog_that_is_a_device_exit_2(tmp_path):
+    """`catalog: [catalog, /dev/zero]` read until memory ran out (issue 26, item 7)."""
+    project = edited_project(tmp_path, "catalog: catalog", "catalog: [catalog, /dev/zero]")
+    result = runner.invoke(app, ["validate", str(project)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "/dev/zero: a device, not a regular file; only regular files are read (DESIGN.md, Limits)\n"
+    )
+
+
+def test_a_lone_surrogate_in_a_name_exit_2_at_load(tmp_path):
+    """`"Hall \\udc80 A"` passed validate and crashed schedule (UnicodeEncodeError) with
+    gantt.html missing."""
+    project = edited_project(tmp_path, "name: Complete test program", 'name: "Hall \\udc80 A"')
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["schedule", str(project), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{project}: program.name (line 2, column 9): holds U+DC80, a lone surrogate (from "
+        "a \\u escape), not a character; text must be valid Unicode (DESIGN.md, Limits)\n"
+    )
+    assert not out.exists()
+
+
+BIG = "  - {id: big%d, site: s1, module: skid, quantity: 1000, factory: f1}\n"
+
+
+def test_too_many_tasks_exit_2_before_they_are_built(tmp_path):
+    """Nine deployments of 1,000 six-task skids: 54,000 tasks, refused by the count (it
+    was a MemoryError at quickstart x80, 50,880 tasks)."""
+    more = "".join(BIG % k for k in range(9))
+    project = edited_project(tmp_path, "milestones:\n", more + "milestones:\n")
+    result = runner.invoke(app, ["validate", str(project)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{project}: deployments (line 25, column 3): the deployments expand to 54,019 "
+        "tasks (quantity x tasks of the module); at most 50,000 are planned (DESIGN.md, "
+        "Limits)\n"
+    )
+
+
+def test_too_many_links_exit_2_before_they_are_built(tmp_path):
+    """1,000 skids after 1,000 skids: a million links between 12,019 tasks."""
+    more = BIG % 0 + BIG.replace("f1}", "f1, after: [{deployment: big0}]}") % 1
+    project = edited_project(tmp_path, "milestones:\n", more + "milestones:\n")
+    result = runner.invoke(app, ["validate", str(project)])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{project}: deployments (line 25, column 3): the deployments expand to 1,010,017 "
+        "task links (a link between deployments joins every module of one to every module "
+        "of the other; the largest, deployments[4].after[0], makes 1,000,000); at most "
+        "500,000 are planned (DESIGN.md, Limits)\n"
+    )
+
+
 def test_schedule_writes_contract_files(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["schedule", PROJECT, "--out", str(out), "--time-limit", "10"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.domain import load
 from scheduler.domain.load import load_project
 from scheduler.errors import InputError
 
@@ -157,3 +158,31 @@ def test_cycle_in_module_network_is_printed(tmp_path):
     )
     (found,) = problems(path)
     assert found.endswith("cycle in module 'skid' task links: ship -> fabricate -> ship")
+
+
+# ---------------------------------------------------------------- limits (DESIGN.md, Limits)
+
+
+def test_too_many_tasks_are_refused_before_they_are_built(tmp_path, monkeypatch):
+    """complete.yaml: 3 skids x 6 tasks + 1 hall task = 19 tasks."""
+    monkeypatch.setattr(load, "MAX_TASKS", 18)
+    path = bad_project(tmp_path, "catalog: catalog", "catalog: catalog")
+    assert problems(path) == [
+        "deployments (line 25, column 3): the deployments expand to 19 tasks (quantity x "
+        "tasks of the module); at most 18 are planned (DESIGN.md, Limits)"
+    ]
+    monkeypatch.setattr(load, "MAX_TASKS", 19)
+    assert load_project(path).project.deployments
+
+
+def test_too_many_links_are_refused_with_the_largest(tmp_path, monkeypatch):
+    """complete.yaml: 3 skids x 5 links, 2 skids joined to 1 hall: 17 links."""
+    monkeypatch.setattr(load, "MAX_LINKS", 16)
+    path = bad_project(tmp_path, "catalog: catalog", "catalog: catalog")
+    assert problems(path) == [
+        "deployments (line 25, column 3): the deployments expand to 17 task links (a link "
+        "between deployments joins every module of one to every module of the other; the "
+        "largest, deployments[2].after[0], makes 2); at most 16 are planned (DESIGN.md, Limits)"
+    ]
+    monkeypatch.setattr(load, "MAX_LINKS", 17)
+    assert load_project(path).project.deployments

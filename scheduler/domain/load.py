@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from scheduler.domain.calendar import WEEKDAYS, Calendar
 from scheduler.domain.models import ModuleType, Project
-from scheduler.domain.yamlio import Document, Place, read_document
+from scheduler.domain.yamlio import Document, Place, place_text, read_document
 from scheduler.errors import InputError, Problem
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -212,6 +212,7 @@ def check_module(module: ModuleType, doc: Document) -> list[Problem]:
 
 def check_plan(plan: Plan) -> list[Problem]:
     checks = (
+        check_size,
         check_ids,
         check_dates,
         check_deployments,
@@ -269,6 +270,77 @@ def check_ids(plan: Plan) -> list[Problem]:
                         f"duplicate supply name '{name}' at site '{site.id}'",
                     )
                 )
+    return problems
+
+
+MAX_TASKS = 50_000
+"""Tasks a project may expand to (DESIGN.md, Limits), counted before any is built. The
+solver's reach sets it: from 2,500 tasks (`LARGE_PROGRAM_TASKS`) the search goes window
+by window, and BENCHMARKS.md's scale curve runs to 20,000 tasks (237 MB). A generated
+program of 49,982 tasks (`benchmarks/generate.py 50000 --seed 1`) still loads in 1.2 s,
+expands in 1.3 s and gets a plan (the greedy one) in 530 MB, but its search ran 1.8
+times over a 60 s `--time-limit` already: 2.5 times the largest size measured is as far
+as a plan can be promised. quickstart with quantities x80 (50,880 tasks, and 3.1 million
+links: MAX_LINKS) ended in MemoryError (issue 26)."""
+
+
+def num_tasks(plan: Plan) -> int:
+    """The tasks `expand` would build: modules x their type's tasks, for each deployment."""
+    modules = plan.modules
+    return sum(
+        dep.quantity * len(modules[dep.module].tasks)
+        for dep in plan.project.deployments
+        if dep.module in modules
+    )
+
+
+MAX_LINKS = 500_000
+"""Task links a project may expand to (DESIGN.md, Limits). A link between deployments
+joins every module of one to every module of the other, so links grow as the product of
+quantities: quickstart with quantities x40 (26,280 tasks) makes 864,320 links and took
+1.8 GB to schedule, x20 (13,140 tasks, 222,960 links) 556 MB; x80 (3,141,240 links) took
+1.6 GB and 51 s only to validate. The generated program of 49,982 tasks has 92,601."""
+
+
+def num_links(plan: Plan) -> tuple[int, int, Place]:
+    """The links `expand` would build, and the most numerous link between deployments
+    (the modules it joins, its place)."""
+    p, modules = plan.project, plan.modules
+    quantity = {d.id: d.quantity for d in p.deployments}
+    links = sum(
+        d.quantity * sum(len(t.links()) for t in modules[d.module].tasks)
+        for d in p.deployments
+        if d.module in modules
+    )
+    largest: tuple[int, Place] = (0, ())
+    for i, dep in enumerate(p.deployments):
+        for j, link in enumerate(dep.after):
+            joined = dep.quantity * quantity.get(link.deployment, 0)
+            links += joined
+            largest = max(largest, (joined, ("deployments", i, "after", j)))
+    return links, *largest
+
+
+def check_size(plan: Plan) -> list[Problem]:
+    """At most MAX_TASKS tasks and MAX_LINKS links, counted before they are built (the
+    MemoryError otherwise)."""
+    problems = []
+    tasks = num_tasks(plan)
+    if tasks > MAX_TASKS:
+        message = (
+            f"the deployments expand to {tasks:,} tasks (quantity x tasks of the module); "
+            f"at most {MAX_TASKS:,} are planned (DESIGN.md, Limits)"
+        )
+        problems.append(plan.document.problem(("deployments",), message))
+    links, joined, place = num_links(plan)
+    if links > MAX_LINKS:
+        message = (
+            f"the deployments expand to {links:,} task links (a link between deployments "
+            "joins every module of one to every module of the other; the largest, "
+            f"{place_text(place)}, makes {joined:,}); at most {MAX_LINKS:,} are planned "
+            "(DESIGN.md, Limits)"
+        )
+        problems.append(plan.document.problem(("deployments",), message))
     return problems
 
 

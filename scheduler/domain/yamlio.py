@@ -6,6 +6,9 @@ Every problem with the input becomes a `Problem`: the file, the place in the doc
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,18 @@ from scheduler.errors import InputError, Problem
 
 Place = tuple[str | int, ...]
 MAX_VALUES = 1_000_000  # values a document may expand to through aliases (billion laughs)
+MAX_FILE_BYTES = 10_000_000
+"""A project or catalog file is at most this long (DESIGN.md, Limits). PyYAML reads about
+2 MB a second here, so a file of this size takes seconds; a generated program of 50,000
+tasks (`benchmarks/generate.py`, the task limit) is 196 kB, atlas-27 50 kB."""
+MAX_NODES = 250_000
+"""YAML nodes (scalars, lists, mappings, aliases; keys count) a file may hold, counted
+while PyYAML composes it (DESIGN.md, Limits). Each costs about 30 us and 1.3 kB before it
+becomes a value, so this bounds a file at seconds and a few hundred MB; a generated
+program of 50,000 tasks has 22,932 nodes, atlas-27 4,842."""
+LIMITS = "(DESIGN.md, Limits)"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+SURROGATE = re.compile("[\ud800-\udfff]")  # from a YAML escape such as "\udc80"; UTF-8 has none
 
 
 def place_text(place: Place) -> str:
@@ -47,13 +61,17 @@ class Document:
 
 
 def read_document(path: Path) -> Document:
-    """Parse one YAML file; malformed YAML raises InputError with its line and column."""
+    """Parse one YAML file; malformed YAML raises InputError with its line and column, and
+    so does a file beyond the limits (`MAX_FILE_BYTES`, `MAX_NODES`)."""
+    text = _decode(path, read_bounded(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
+    except _TooManyNodes as error:
+        line, column = error.mark.line + 1, error.mark.column + 1
+        reason = f"the document has more than {MAX_NODES:,} YAML nodes; at most {MAX_NODES:,}"
+        raise InputError(
+            [Problem(str(path), "", f"{reason} are read {LIMITS}", line, column)]
+        ) from None
     except yaml.reader.ReaderError as error:
         at = error.position
         reason = f"malformed YAML: character #x{error.character:04x}: {error.reason}"
@@ -78,6 +96,100 @@ def read_document(path: Path) -> Document:
     except RecursionError:
         raise InputError([Problem(str(path), "", "YAML nested too deeply")]) from None
     return Document(path, data, builder.marks)
+
+
+def read_bounded(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default `MAX_FILE_BYTES`).
+
+    A FIFO, a device or a folder is refused before anything is read (``/dev/zero`` never
+    ends, a FIFO would wait for a writer): the file is opened without waiting and judged
+    by what was opened, so it cannot be swapped after the check. The size is checked
+    before reading, and at most ``limit + 1`` bytes are read, so a file that grows
+    meanwhile is refused too."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    too_big = f"at most {limit:,} are read {LIMITS}"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as error:
+        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(str(path), "", _not_regular(info.st_mode))])
+        if info.st_size > limit:
+            raise InputError([Problem(str(path), "", f"file is {info.st_size:,} bytes; {too_big}")])
+        data = _read_at_most(fd, limit + 1)
+    except OSError as error:
+        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError([Problem(str(path), "", f"file grew past {limit:,} bytes; {too_big}")])
+    return data
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _not_regular(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    kind = next((name for test, name in kinds if test(mode)), "special")
+    return f"{kind}, not a regular file; only regular files are read {LIMITS}"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 text with universal newlines (as ``Path.read_text``); another encoding is
+    refused at its first byte that is not UTF-8, with line and column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[start : error.start].decode("utf-8", "replace")) + 1
+        byte = data[error.start]
+        reason = f"byte 0x{byte:02x} is not UTF-8 text: save the file as UTF-8"
+        raise InputError([Problem(str(path), "", reason, line, column)]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that stops composing after `MAX_NODES` nodes, so that neither
+    time nor memory grows with a huge document before it is refused."""
+
+    num_nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.num_nodes += 1
+        if self.num_nodes > MAX_NODES:
+            raise _TooManyNodes(self.peek_event().start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _CountingLoader(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
 
 
 class _Builder:
@@ -147,6 +259,18 @@ class _Builder:
         return result
 
     def scalar(self, node: yaml.ScalarNode, place: Place) -> Any:
+        value = self.construct(node, place)
+        if isinstance(value, str) and (surrogate := SURROGATE.search(value)):
+            code = f"U+{ord(surrogate.group()):04X}"
+            raise self.error(
+                node,
+                f"holds {code}, a lone surrogate (from a \\u escape), not a character; "
+                f"text must be valid Unicode {LIMITS}",
+                place,
+            )
+        return value
+
+    def construct(self, node: yaml.ScalarNode, place: Place) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as error:

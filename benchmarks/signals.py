@@ -63,9 +63,9 @@ def one(project: str, phase: str, into: float, limit: float) -> tuple[float, int
     """Seconds from the (last) signal to the exit, the exit code, the last stderr line."""
     folder = Path(tempfile.mkdtemp())
     flag, out = folder / "flag", folder / "out"
+    run = ["schedule", project, "--out", str(out), "--time-limit", str(limit)]
     process = subprocess.Popen(
-        [sys.executable, "-c", WRAPPED, str(flag), PHASES[phase]]
-        + ["schedule", project, "--out", str(out), "--time-limit", str(limit)],
+        [sys.executable, "-c", WRAPPED, str(flag), PHASES[phase], *run],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -20,11 +20,14 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
+from scheduler.domain.yamlio import read_bounded
+from scheduler.errors import InputError
 from scheduler.schedule import (
     EXTRA_COLUMNS,
     STATUS_COLUMNS,
@@ -229,9 +232,24 @@ class SavedSchedule:
     tasks: tuple[TaskRow, ...]
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+# schedule.csv/json are read whole: a regular file of at most this size (a 50,000-task
+# plan, DESIGN.md's limit, writes a schedule.json of about 25 MB)
+MAX_SCHEDULE_BYTES = 100_000_000
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a schedule file: a regular file within `MAX_SCHEDULE_BYTES`."""
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False).map(unsafe_cell)
+        return read_bounded(path, MAX_SCHEDULE_BYTES)
+    except InputError as error:
+        reason = error.problems[0].message.removeprefix("cannot read file: ")
+        raise ScheduleFileError(path, f"cannot read schedule: {reason}") from None
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    data = _read_bytes(path)
+    try:
+        table = pd.read_csv(BytesIO(data), dtype=str, keep_default_na=False).map(unsafe_cell)
         table.columns = [unsafe_cell(c) for c in table.columns]
         return table
     except (OSError, ValueError) as error:
@@ -400,8 +418,9 @@ def read_plan_csv(path: str | Path) -> tuple[PlannedTask, ...]:
 def read_schedule_json(path: str | Path) -> SavedSchedule:
     """A schedule.json written by modsched, back into typed rows."""
     path = Path(path)
+    data = _read_bytes(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(data.decode("utf-8"))
     except (OSError, ValueError) as error:
         raise ScheduleFileError(path, f"cannot read schedule: {error}") from None
     f = _Field(path, "document", typed=True)

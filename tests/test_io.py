@@ -247,3 +247,21 @@ def test_atomic_write_keeps_old_file_on_crash(tmp_path):
         write_atomic(target, crash)
     assert target.read_text() == "old plan\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.csv"]
+
+
+def test_schedule_files_must_be_regular_and_bounded(tmp_path, monkeypatch):
+    """`check /dev/zero` read until memory ran out (issue 26, item 7)."""
+    with pytest.raises(ScheduleFileError) as error:
+        read_plan_csv(Path("/dev/zero"))
+    assert str(error.value) == (
+        "/dev/zero: cannot read schedule: a device, not a regular file; only regular "
+        "files are read (DESIGN.md, Limits)"
+    )
+    monkeypatch.setattr("scheduler.io.MAX_SCHEDULE_BYTES", 10)
+    big = tmp_path / "schedule.json"
+    big.write_text("{}" * 6)
+    with pytest.raises(ScheduleFileError) as error:
+        read_schedule_json(big)
+    assert str(error.value) == (
+        f"{big}: cannot read schedule: file is 12 bytes; at most 10 are read (DESIGN.md, Limits)"
+    )

@@ -13,13 +13,16 @@ import codecs
 import csv
 import io
 import logging
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
 from scheduler.domain.calendar import Calendar
+from scheduler.domain.models import MAX_DAYS
 from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
 from scheduler.io import ScheduleFileError, read_schedule_json
@@ -72,16 +75,16 @@ def read_baseline(path: str | Path) -> Baseline:
     )
 
 
-def _parse_date(text: str, path: Path, row: int, column: str) -> date | None:
+def _parse_date(
+    text: str | None, bad: Callable[[str, str], InputError], column: str
+) -> date | None:
     text = (text or "").strip()
     if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(
-            [Problem(str(path), f"row {row}", f"{column} '{text}' is not a date (YYYY-MM-DD)")]
-        ) from None
+        raise bad(column, f"{column} '{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _csv_text(path: Path) -> str:
@@ -136,16 +139,18 @@ def read_actuals(
                         )
                     ]
                 )
-            for row_number, row in enumerate(reader, start=2):
+            for row in reader:
+                line = reader.line_num  # the file's line (a record may span lines)
                 try:
-                    task_id, actual = _actual(row, row_number, path, known, calendar, status_day)
+                    task_id, actual = _actual(row, line, path, known, calendar, status_day)
                     if task_id in actuals:
+                        first = actuals[task_id].row
                         raise InputError(
                             [
                                 Problem(
                                     str(path),
-                                    f"row {row_number}",
-                                    f"task '{task_id}' is listed twice",
+                                    f"line {line}, task_id",
+                                    f"task '{task_id}' is listed twice (first on line {first})",
                                 )
                             ]
                         )
@@ -162,39 +167,71 @@ def read_actuals(
 
 
 def _actual(
-    row: dict, number: int, path: Path, known: set[str], calendar: Calendar, status_day: int
+    row: dict, line: int, path: Path, known: set[str], calendar: Calendar, status_day: int
 ) -> tuple[str, Actual]:
-    def bad(message: str) -> InputError:
-        return InputError([Problem(str(path), f"row {number}", message)])
+    """One row, by the rules of DESIGN.md (Replanning): every date between the program
+    start and the status date, whole remaining days within the loader's bound on a
+    duration. Dates are compared before they become working days, so that a far date
+    costs nothing."""
+
+    def bad(column: str, message: str) -> InputError:
+        return InputError([Problem(str(path), f"line {line}, {column}", message)])
 
     task_id = (row.get("task_id") or "").strip()
     if task_id not in known:
-        raise bad(f"unknown task '{task_id}'")
-    start = _parse_date(row.get("actual_start", ""), path, number, "actual_start")
-    finish = _parse_date(row.get("actual_finish", ""), path, number, "actual_finish")
+        raise bad("task_id", f"unknown task '{task_id}'")
+    start = _parse_date(row.get("actual_start"), bad, "actual_start")
+    finish = _parse_date(row.get("actual_finish"), bad, "actual_finish")
     if start is None:
-        raise bad(f"task '{task_id}' has no actual_start")
-    start_day = calendar.day_of(start)
-    if start_day > status_day:
-        raise bad(f"task '{task_id}' starts {start}, after the status date")
+        raise bad("actual_start", f"task '{task_id}' has no actual_start")
+    status = calendar.date_of(status_day)  # the status date, or the workday after it
+    if start < calendar.start:
+        raise bad(
+            "actual_start",
+            f"task '{task_id}' starts {start}, before the program start {calendar.start}",
+        )
+    if start > status:
+        raise bad("actual_start", f"task '{task_id}' starts {start}, after the status date")
     end_day = None
     if finish is not None:
         if finish < start:
-            raise bad(f"task '{task_id}' finishes {finish} before it starts {start}")
+            raise bad(
+                "actual_finish", f"task '{task_id}' finishes {finish} before it starts {start}"
+            )
         # the day after the last workday on or before the finish (a Saturday finish ends
         # with Friday's work; day_of alone would round it up to Monday)
-        end_day = calendar.day_of(finish) + int(calendar.is_workday(finish))
-        if end_day > status_day:
-            raise bad(f"task '{task_id}' finishes {finish}, after the status date")
-    remaining = (row.get("remaining_days") or "").strip()
-    if remaining and not remaining.isdigit():
-        raise bad(f"remaining_days '{remaining}' is not a whole number of days")
-    if remaining and end_day is None and int(remaining) == 0:  # it must end after the day
+        if finish <= status:
+            end_day = calendar.day_of(finish) + int(calendar.is_workday(finish))
+        if end_day is None or end_day > status_day:
+            raise bad("actual_finish", f"task '{task_id}' finishes {finish}, after the status date")
+    remaining = _remaining(row, bad, task_id, end_day)
+    return task_id, Actual(calendar.day_of(start), end_day, remaining, line)
+
+
+def _remaining(
+    row: dict, bad: Callable[[str, str], InputError], task_id: str, end_day: int | None
+) -> int | None:
+    """``remaining_days``: empty, or ASCII digits (``str.isdigit`` takes '²') from 1 to
+    MAX_DAYS, as a duration is bounded; 0 only for a task that has finished."""
+    text = (row.get("remaining_days") or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]+", text):
+        raise bad("remaining_days", f"remaining_days '{text}' is not a whole number of days")
+    if len(text) > 6 or int(text) > MAX_DAYS:
         raise bad(
-            f"task '{task_id}' is in progress with remaining_days 0: give its "
-            "actual_finish, or 1 day or more"
+            "remaining_days",
+            f"remaining_days {text} is more than {MAX_DAYS} working days, the longest a "
+            "task may last",
         )
-    return task_id, Actual(start_day, end_day, int(remaining) if remaining else None, number)
+    remaining = int(text)
+    if end_day is None and remaining == 0:  # it must end after the day
+        raise bad(
+            "remaining_days",
+            f"task '{task_id}' is in progress with remaining_days 0: give its "
+            "actual_finish, or 1 day or more",
+        )
+    return remaining
 
 
 def as_planned(baseline: Baseline, instance: Instance, status_day: int) -> dict[str, Actual]:

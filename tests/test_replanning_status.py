@@ -11,7 +11,6 @@ import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
 from generators import checked, table
-
 from typer.testing import CliRunner
 
 from scheduler.cli import app

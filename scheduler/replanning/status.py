@@ -16,7 +16,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +25,7 @@ from scheduler.domain.calendar import Calendar
 from scheduler.domain.models import MAX_DAYS
 from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
-from scheduler.io import ScheduleFileError, read_schedule_json
+from scheduler.io import BaselineFileError, read_baseline_json
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class Baseline:
     crews: dict[str, tuple[str, ...]]
     program_start: str
     twice: tuple[str, ...] = ()  # task ids the file lists more than once
+    places: dict[str, int] = field(default_factory=dict)  # task id -> index in the file
 
 
 @dataclass(frozen=True)
@@ -56,22 +57,24 @@ class Actual:
 
 
 def read_baseline(path: str | Path) -> Baseline:
-    """Read a schedule.json written by modsched."""
+    """Read a schedule.json written by modsched: what a replan needs of it, each key of
+    the type modsched writes (`io.BaselineFile`)."""
     path = Path(path)
     try:
-        saved = read_schedule_json(path)
-    except ScheduleFileError as error:
+        saved = read_baseline_json(path)
+    except BaselineFileError as error:
         raise InputError(
-            [Problem(str(path), "", f"not a modsched schedule.json: {error.reason}")]
+            [Problem(str(path), place, rule) for place, rule in error.problems]
         ) from None
     counts = Counter(t.task_id for t in saved.tasks)
     twice = tuple(task_id for task_id, n in counts.items() if n > 1)
     return Baseline(
         {t.task_id: t.start_day for t in saved.tasks},
         {t.task_id: t.end_day for t in saved.tasks},
-        {t.task_id: t.crews for t in saved.tasks},
+        {t.task_id: tuple(t.crews) for t in saved.tasks},
         saved.program_start.isoformat(),
         twice,
+        {t.task_id: k for k, t in enumerate(saved.tasks)},
     )
 
 

@@ -55,11 +55,15 @@ def main() -> None:
     args = parser.parse_args()
     env = os.environ | {
         "MODSCHED_HYPOTHESIS_PROFILE": "campaign",
-        "MODSCHED_FUZZ_EXAMPLES": str(args.fuzz),
-        "MODSCHED_PROPERTY_EXAMPLES": str(args.properties),
+        "MODSCHED_FUZZ_EXAMPLES": str(max(1, args.fuzz)),  # imported even when left out
+        "MODSCHED_PROPERTY_EXAMPLES": str(max(1, args.properties)),
         "MODSCHED_FUZZ_LOG": str(args.log.resolve()),
     }
-    env |= {f"MODSCHED_FUZZ_{flag.upper()}": str(getattr(args, flag)) for flag in REPLAN_TESTS}
+    env |= {
+        f"MODSCHED_FUZZ_{f.upper()}": str(getattr(args, f))
+        for f in REPLAN_TESTS
+        if getattr(args, f)
+    }
     tests = (FUZZ_TESTS if args.fuzz else []) + (PROPERTY_TESTS if args.properties else [])
     tests += [test for flag, test in REPLAN_TESTS.items() if getattr(args, flag)]
     args.log.write_text("")  # the fuzz tests append: count this run's cases only

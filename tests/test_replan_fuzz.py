@@ -34,6 +34,7 @@ import random
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -424,10 +425,13 @@ def run_case(case: Case, baseline: Path) -> dict[str, Any]:
                 args += ["--scenario", str(root / "rich.yaml")]
         if case.command == "whatif":
             args += ["--processes", "1"]
+        began = time.perf_counter()
         result = runner.invoke(app, args)
+        seconds = round(time.perf_counter() - began, 2)  # logged for the report, never asserted
         check_result(result, root / case.name)
         output = result.output.replace(folder + "/", "")
-    seen = {"exit": result.exit_code, "message": (output.strip().splitlines() or [""])[0]}
+    first = (output.strip().splitlines() or [""])[0]
+    seen = {"exit": result.exit_code, "message": first, "seconds": seconds}
     _log(case, seen)
     return seen
 

@@ -296,3 +296,31 @@ def test_a_scenario_may_not_make_a_task_longer_than_a_project_may(
     )
     assert result.exit_code == 2, result.output
     assert result.output == f"{path}: {message}\n"
+
+
+def test_a_date_centuries_away_in_a_window_is_refused_before_it_becomes_a_day(baseline, tmp_path):
+    """Found by the replan fuzzer (issue 26): a crews window from 9999-12-31 was reported
+    and then applied all the same, an OverflowError traceback in the calendar."""
+    path = scenario(tmp_path, "crews: {pool: cx, count: 0, from: 9999-12-31, until: 2027-02-08}")
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            PROJECT.as_posix(),
+            "--baseline",
+            str(baseline),
+            "--scenario",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{path}: changes[0].crews.from (line 4, column 39): date 9999-12-31 is more than "
+        "100 years after the program start 2027-01-04\n"
+        f"{path}: changes[0].crews.until (line 4, column 58): window 'until' 2027-02-08 is "
+        "not after 'from' 9999-12-31\n"
+    )

@@ -4,6 +4,7 @@ links between pinned tasks read as the validator reads them."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -288,3 +289,46 @@ def test_links_between_pinned_tasks(kind, lag, b_start, message):
     pinned days, as the validator reads it."""
     a, b = Task("a", 5, fixed_start=4), Task("b", 2, fixed_start=b_start)
     assert broken_link(Link(0, 1, kind, lag), a, b) == message
+
+
+@pytest.mark.parametrize("with_actuals", [True, False], ids=["actuals", "baseline as done"])
+def test_started_out_of_order_names_the_file_and_line(baseline, tmp_path, with_actuals):
+    """Found by the replan fuzzer (issue 26): a task started before its predecessor was
+    reported as coming from "actuals", a file of that name, with no line; without an
+    actuals file the baseline's own days are at fault."""
+    document = json.loads(baseline.read_text())
+    ship = document["tasks"][1]  # s1-skid/1/ship, days 5-7 after fabricate's 0-5
+    args = ["--status-date", "2027-01-14"]
+    if with_actuals:
+        actuals = tmp_path / "actuals.csv"
+        actuals.write_text(
+            "task_id,actual_start,actual_finish,remaining_days\n"
+            "s1-skid/1/fabricate,2027-01-04,2027-01-08,\n"
+            "s1-skid/1/ship,2027-01-07,2027-01-08,\n"
+        )
+        args += ["--actuals", str(actuals)]
+        expected = f"{actuals}: line 3, task 's1-skid/1/ship'"
+        path = baseline
+    else:
+        ship["start_day"], ship["end_day"] = 3, 5
+        path = tmp_path / "edited.json"
+        path.write_text(json.dumps(document))
+        expected = f"{path}: tasks[1], task 's1-skid/1/ship'"
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            str(PROJECT),
+            "--baseline",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+            *args,
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{expected}: started before its predecessor 's1-skid/1/fabricate' finished\n"
+    )

@@ -119,7 +119,8 @@ def prepare(
         if actuals is not None
         else as_planned(baseline, instance, day)
     )
-    pinned, statuses = pin_status(instance, baseline, happened, day)
+    source = str(actuals if actuals is not None else baseline_path)  # the days pinned
+    pinned, statuses = pin_status(instance, baseline, happened, day, source)
     return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
 

@@ -111,6 +111,8 @@ def apply_scenario(
 ) -> Instance:
     """The instance with every change applied, in order."""
     problems = check_scenario_dates(scenario, document, calendar)
+    if problems:  # a date centuries away is not turned into a working day
+        raise InputError(problems)
     for i, change in enumerate(scenario.changes):
         kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
         try:

@@ -250,7 +250,11 @@ def as_planned(baseline: Baseline, instance: Instance, status_day: int) -> dict[
 
 
 def pin_status(
-    instance: Instance, baseline: Baseline, actuals: dict[str, Actual], status_day: int
+    instance: Instance,
+    baseline: Baseline,
+    actuals: dict[str, Actual],
+    status_day: int,
+    source: str = "actuals",
 ) -> tuple[Instance, list[TaskStatus]]:
     """Done tasks keep their actual days (and stop using crews and resources: the past is
     not replanned, only their energised load stays); tasks in progress keep start and
@@ -303,7 +307,12 @@ def pin_status(
             )
             statuses.append(TaskStatus.IN_PROGRESS)
     pinned = replace(instance, tasks=tuple(tasks))
-    check_started_order(pinned, statuses)
+    places = {
+        task_id: f"line {a.row}" if a.row else f"tasks[{baseline.places[task_id]}]"
+        for task_id, a in actuals.items()
+        if a.row or task_id in baseline.places
+    }
+    check_started_order(pinned, statuses, source, places)
     return pinned, statuses
 
 
@@ -346,9 +355,22 @@ def broken_link(link: Link, a: Task, b: Task) -> str | None:
     )
 
 
-def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
+def check_started_order(
+    instance: Instance,
+    statuses: list[TaskStatus],
+    source: str = "actuals",
+    places: dict[str, str] | None = None,
+) -> None:
     """A task that started (done or in progress) cannot precede, against a link, a task
-    that started later or has not started."""
+    that started later or has not started. Problems name ``source`` (the actuals file, or
+    the baseline taken as done) and the task's place in it (``places``: task id -> line
+    or key)."""
+    places = places or {}
+
+    def problem(b: Task, message: str) -> Problem:
+        where = f"{places[b.id]}, " if b.id in places else ""
+        return Problem(source, f"{where}task '{b.id}'", message)
+
     problems = []
     for link in instance.links:
         a, b = instance.tasks[link.pred], instance.tasks[link.succ]
@@ -356,16 +378,10 @@ def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
             continue
         if statuses[link.pred] == TaskStatus.PLANNED:
             if link.type in (LinkType.FS, LinkType.SS) and link.lag >= 0:
-                problems.append(
-                    Problem(
-                        "actuals",
-                        f"task '{b.id}'",
-                        f"started before its predecessor '{a.id}' started",
-                    )
-                )
+                problems.append(problem(b, f"started before its predecessor '{a.id}' started"))
             continue
-        problem = broken_link(link, a, b)
-        if problem:
-            problems.append(Problem("actuals", f"task '{b.id}'", problem))
+        broken = broken_link(link, a, b)
+        if broken:
+            problems.append(problem(b, broken))
     if problems:
         raise InputError(problems)

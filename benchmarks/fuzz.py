@@ -68,7 +68,10 @@ def main() -> None:
     tests += [test for flag, test in REPLAN_TESTS.items() if getattr(args, flag)]
     args.log.write_text("")  # the fuzz tests append: count this run's cases only
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", *tests], cwd=ROOT, env=env)
+    # no faulthandler_timeout: one campaign test runs far longer than its 10 minutes, and a
+    # traceback dumped from the watchdog thread while the main thread runs can crash it
+    pytest = [sys.executable, "-m", "pytest", "-q", "-o", "faulthandler_timeout=0"]
+    done = subprocess.run([*pytest, *tests], cwd=ROOT, env=env)
     seconds = time.perf_counter() - began
     cases = [json.loads(line) for line in args.log.read_text().splitlines()]
     print(f"\n{len(cases)} fuzzed cases in {seconds:.0f} s, pytest exit {done.returncode}")

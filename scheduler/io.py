@@ -5,6 +5,8 @@
 - schedule.csv and schedule.json (DESIGN.md contracts): `write_csv`, `write_json`,
   `schedule_json` and their readers back into typed rows, `read_schedule_csv`,
   `read_schedule_json`; `read_plan_csv` reads only what `modsched check` needs.
+- a replan's baseline: `read_baseline_json`, what a replan reads of a schedule.json,
+  checked by strict pydantic models (`BaselineFile`).
 - `write_frame` / `write_text`: the reports' tables (changes.csv, comparison.csv, ...) and
   pages.
 
@@ -14,6 +16,7 @@ The text forms of typed fields live here and nowhere else: crews ``"a#1;b#2"``, 
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scheduler.domain.yamlio import read_bounded
 from scheduler.errors import InputError
@@ -511,3 +515,67 @@ def _kpis(record: object, f: _Field) -> Kpis:
         crew_changes=optional("crew_changes"),
         status_date=optional_day("status_date", record.get("status_date")),
     )
+
+
+# ----------------------------------------------------------------------------- baseline
+
+
+class _BaselineModel(BaseModel):
+    """Strict: a JSON number is no text, 13.0 and Infinity are no whole day, a string is
+    no list; the keys a replan does not read are left alone."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class BaselineTask(_BaselineModel):
+    task_id: str
+    start_day: int
+    end_day: int
+    crews: list[str]
+
+
+class BaselineFile(_BaselineModel):
+    """What a replan reads of a schedule.json (DESIGN.md, Replanning and what-if)."""
+
+    program_start: date
+    tasks: list[BaselineTask]
+
+
+class BaselineFileError(ValueError):
+    """A baseline that breaks `BaselineFile`: ``problems`` are (place, rule) pairs, the
+    place as a path in the document (``tasks[3].crews``)."""
+
+    def __init__(self, path: Path, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {place}: {rule}" for place, rule in problems))
+        self.path, self.problems = path, problems
+
+
+def read_baseline_json(path: str | Path) -> BaselineFile:
+    """The program start and the tasks' days and crews of a schedule.json (UTF-8, with or
+    without a byte order mark), every shape or type error with its place."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BaselineFileError(path, [("", f"cannot read file: {error.strerror}")]) from None
+    try:
+        return BaselineFile.model_validate_json(data.removeprefix(codecs.BOM_UTF8))
+    except ValidationError as error:
+        raise BaselineFileError(path, [_json_problem(item) for item in error.errors()]) from None
+
+
+def _json_problem(item: Any) -> tuple[str, str]:
+    """(``tasks[3].crews``, ``Input should be a valid array (got 'cx#1')``)."""
+    place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
+    place = place.removeprefix(".")
+    if item["type"] == "json_invalid":
+        return "", f"not a JSON document: {item['msg'].removeprefix('Invalid JSON: ')}"
+    if item["type"] == "missing":
+        return place, f"missing required key '{item['loc'][-1]}'"
+    given = item.get("input")
+    shown = "" if isinstance(given, dict | list) else f" (got {_short(repr(given))})"
+    return place, f"{item['msg']}{shown}"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

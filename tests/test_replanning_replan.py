@@ -11,7 +11,9 @@ import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
 from generators import checked, table
+from typer.testing import CliRunner
 
+from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.replanning.replan import replan
 
@@ -79,3 +81,115 @@ def test_a_baseline_that_is_not_this_projects_plan_is_refused(baseline, tmp_path
     with pytest.raises(InputError) as caught:
         replan(PROJECT, path, status_date=date(2027, 1, 14), options=FAST)
     assert any(message in str(p) for p in caught.value.problems), caught.value
+
+
+def hookup(document: dict) -> dict:
+    """The fourth task, s1-skid/1/hookup: one electrical crew, days 8-11 (in progress on
+    2027-01-15)."""
+    return document["tasks"][3]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: hookup(d).update(start_day="INF"),
+            "tasks[3].start_day: Input should be a valid integer (got inf)",
+        ),
+        (
+            lambda d: hookup(d).update(start_day=13.9),
+            "tasks[3].start_day: Input should be a valid integer (got 13.9)",
+        ),
+        (
+            lambda d: hookup(d).update(end_day=11.0),
+            "tasks[3].end_day: Input should be a valid integer (got 11.0)",
+        ),
+        (
+            lambda d: hookup(d).update(start_day="8"),
+            "tasks[3].start_day: Input should be a valid integer (got '8')",
+        ),
+        (
+            lambda d: hookup(d).update(crews="elec#1"),
+            "tasks[3].crews: Input should be a valid array (got 'elec#1')",
+        ),
+        (
+            lambda d: hookup(d).update(crews=None),
+            "tasks[3].crews: Input should be a valid array (got None)",
+        ),
+        (
+            lambda d: hookup(d).update(crews=[1]),
+            "tasks[3].crews[0]: Input should be a valid string (got 1)",
+        ),
+        (lambda d: hookup(d).pop("end_day"), "tasks[3].end_day: missing required key 'end_day'"),
+        (lambda d: d["tasks"].__setitem__(3, []), "tasks[3]: Input should be an object"),
+        (lambda d: d.update(tasks={"a": 1}), "tasks: Input should be a valid array"),
+        (
+            lambda d: d.update(program_start=20270104),
+            "program_start: Input should be a valid date (got 20270104)",
+        ),
+        (
+            lambda d: hookup(d).update(crews=["zz#1"]),
+            "tasks[3].crews: task 's1-skid/1/hookup' names unknown crew 'zz#1' (no such pool)",
+        ),
+        (
+            lambda d: hookup(d).update(crews=["elec#3"]),
+            "tasks[3].crews: task "
+            "'s1-skid/1/hookup' names unknown crew 'elec#3' (pool 'elec' has crews 1 to 2)",
+        ),
+        (
+            lambda d: hookup(d).update(crews=["rig#1"]),
+            "tasks[3].crews: task "
+            "'s1-skid/1/hookup' needs electrical: 1 but crews 'rig#1' cannot cover them with "
+            "one skill each",
+        ),
+        (
+            lambda d: hookup(d).update(crews=["elec#1", "elec#1"]),
+            "tasks[3].crews: task 's1-skid/1/hookup' has 2 crew(s) but needs 1 (electrical: 1)",
+        ),
+    ],
+    ids=[
+        "Infinity",
+        "13.9",
+        "11.0",
+        "text day",
+        "crews text",
+        "crews null",
+        "crew number",
+        "no end_day",
+        "task a list",
+        "tasks an object",
+        "date a number",
+        "unknown pool",
+        "crew 3 of 2",
+        "wrong skill",
+        "crew twice",
+    ],
+)
+def test_a_hand_edited_baseline_is_refused_with_the_place(baseline, tmp_path, edit, message):
+    """Issue 26, item 2: each key a replan reads must have the type modsched writes, and
+    the crews must be crews of the project that can do the task. Before: crews "elec#1"
+    (a string) was taken, unknown crews pinned to a task in progress ended in "internal
+    error ... please report it" (elec#3) or an infeasible the planner could not act on
+    (zz#1, rig#1, two crews); 13.9, Infinity, a list for a task were refused without
+    the place in the document."""
+    document = json.loads(baseline.read_text())
+    edit(document)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document).replace('"INF"', "Infinity"))
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            PROJECT.as_posix(),
+            "--baseline",
+            str(path),
+            "--status-date",
+            "2027-01-15",
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == f"{path}: {message}\n"

@@ -16,7 +16,9 @@ import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
 from generators import checked, table
+from typer.testing import CliRunner
 
+from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus
@@ -246,3 +248,79 @@ def test_out_of_range_scenarios_are_errors(baseline, tmp_path, change, message):
     with pytest.raises(InputError) as caught:
         replan(PROJECT, baseline, scenario=scenario(tmp_path, change), options=FAST)
     assert any(message in str(p) for p in caught.value.problems), caught.value
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            ["delay: {deployment: s1-hall, task: ist, days: 10000}"] * 100,
+            "changes[0].delay (line 4, column 12): task 's1-hall/1/ist' would last 10002 "
+            "working days, more than 10000, the longest a task may last",
+        ),
+        (
+            ["delay: {deployment: s1-hall, task: ist, days: 6000}"] * 2,
+            "changes[1].delay (line 5, column 12): task 's1-hall/1/ist' would last 12002 "
+            "working days, more than 10000, the longest a task may last",
+        ),
+        (
+            ["duration: {module: skid, task: fabricate, factor: 100}"] * 2,
+            "changes[1].duration (line 5, column 15): task 's1-skid/1/fabricate' would "
+            "last 50000 working days, more than 10000, the longest a task may last",
+        ),
+    ],
+    ids=["100 delays of 10000 days", "two delays of 6000", "two factors of 100"],
+)
+def test_a_scenario_may_not_make_a_task_longer_than_a_project_may(
+    baseline, tmp_path, changes, message
+):
+    """Issue 26, item 3: 100 delays of 10,000 days made a task of a million days, and the
+    plan ended past any horizon the validator accepts: "internal error ... please report
+    it". A task's duration after the changes is bounded as the loader bounds it; the
+    first change that passes the bound is named, once."""
+    path = scenario(tmp_path, *changes)
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            PROJECT.as_posix(),
+            "--baseline",
+            str(baseline),
+            "--scenario",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == f"{path}: {message}\n"
+
+
+def test_a_date_centuries_away_in_a_window_is_refused_before_it_becomes_a_day(baseline, tmp_path):
+    """Found by the replan fuzzer (issue 26): a crews window from 9999-12-31 was reported
+    and then applied all the same, an OverflowError traceback in the calendar."""
+    path = scenario(tmp_path, "crews: {pool: cx, count: 0, from: 9999-12-31, until: 2027-02-08}")
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            PROJECT.as_posix(),
+            "--baseline",
+            str(baseline),
+            "--scenario",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{path}: changes[0].crews.from (line 4, column 39): date 9999-12-31 is more than "
+        "100 years after the program start 2027-01-04\n"
+        f"{path}: changes[0].crews.until (line 4, column 58): window 'until' 2027-02-08 is "
+        "not after 'from' 9999-12-31\n"
+    )

@@ -4,6 +4,7 @@ links between pinned tasks read as the validator reads them."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -11,7 +12,9 @@ import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
 from generators import checked, table
+from typer.testing import CliRunner
 
+from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.instance import Link, LinkType, Task
 from scheduler.replanning.replan import replan
@@ -96,14 +99,16 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("s1-skid/9/set,2027-01-05,,", "row 2: unknown task 's1-skid/9/set'"),
+        ("s1-skid/9/set,2027-01-05,,", "line 2, task_id: unknown task 's1-skid/9/set'"),
         (
             "s1-skid/1/fabricate,2027-01-08,2027-01-05,",
-            "row 2: task 's1-skid/1/fabricate' finishes 2027-01-05 before it starts 2027-01-08",
+            "line 2, actual_finish: task 's1-skid/1/fabricate' finishes 2027-01-05 before it "
+            "starts 2027-01-08",
         ),
         (
             "s1-skid/1/fabricate,2027-01-20,,",
-            "row 2: task 's1-skid/1/fabricate' starts 2027-01-20, after the status date",
+            "line 2, actual_start: task 's1-skid/1/fabricate' starts 2027-01-20, after the "
+            "status date",
         ),
         (
             "s1-skid/1/ship,2027-01-05,,",
@@ -111,7 +116,7 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
         ),
         (
             "s1-skid/1/fabricate,01/05/2027,,",
-            "row 2: actual_start '01/05/2027' is not a date (YYYY-MM-DD)",
+            "line 2, actual_start: actual_start '01/05/2027' is not a date (YYYY-MM-DD)",
         ),
         (
             "s1-skid/1/fabricate,2027-01-04,2027-01-08,\ns1-skid/1/ship,2027-01-07,2027-01-08,",
@@ -125,7 +130,8 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
         # in progress with nothing left would end before the status date it runs on
         (
             "s1-skid/1/fabricate,2027-01-04,,0",
-            "row 2: task 's1-skid/1/fabricate' is in progress with remaining_days 0: give its "
+            "line 2, remaining_days: task 's1-skid/1/fabricate' is in progress with "
+            "remaining_days 0: give its "
             "actual_finish, or 1 day or more",
         ),
     ],
@@ -146,6 +152,84 @@ def test_a_status_date_centuries_away_is_refused(baseline):
         "command line: --status-date: status date 9999-12-31 is more than 100 years after "
         "the program start 2027-01-04"
     ]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "s1-skid/1/fabricate,9999-12-31,,",
+            "line 3, actual_start: task 's1-skid/1/fabricate' starts 9999-12-31, after the "
+            "status date",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-04,9999-12-31,",
+            "line 3, actual_finish: task 's1-skid/1/fabricate' finishes 9999-12-31, after the "
+            "status date",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-04,,99999999999999999999",
+            "line 3, remaining_days: remaining_days 99999999999999999999 is more than 10000 "
+            "working days, the longest a task may last",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-04,,\u00b2",
+            "line 3, remaining_days: remaining_days '\u00b2' is not a whole number of days",
+        ),
+        (
+            "s1-skid/1/fabricate,2027-01-04,," + "9" * 5000,
+            f"line 3, remaining_days: remaining_days {'9' * 5000} is more than 10000 working "
+            "days, the longest a task may last",
+        ),
+        (
+            "s1-skid/1/fabricate,1901-01-07,,",
+            "line 3, actual_start: task 's1-skid/1/fabricate' starts 1901-01-07, before the "
+            "program start 2027-01-04",
+        ),
+        (
+            "s1-skid/1/ship,2027-01-11,2027-01-12,\ns1-skid/1/ship,2027-01-11,2027-01-12,",
+            "line 4, task_id: task 's1-skid/1/ship' is listed twice (first on line 3)",
+        ),
+    ],
+    ids=[
+        "start 9999",
+        "finish 9999",
+        "remaining 10^20",
+        "remaining unicode digit",
+        "remaining 5000 digits",
+        "start 1901",
+        "twice",
+    ],
+)
+def test_actuals_out_of_bounds_exit_2_with_the_line_and_column(baseline, tmp_path, row, message):
+    """Issue 26, item 1: dates of 9999-12-31 and a remaining_days of 10^20, '\u00b2' or
+    5000 digits ended in tracebacks (OverflowError in the calendar, a numpy dimension,
+    int() of a unicode digit, Python's 4300-digit limit); a start in 1901 reached the
+    validator as "internal error ... please report it"."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\n"
+        f"s1-skid/2/fabricate,2027-01-04,2027-01-08,\n{row}\n"
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            str(PROJECT),
+            "--baseline",
+            str(baseline),
+            "--actuals",
+            str(actuals),
+            "--status-date",
+            "2027-01-14",
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == f"{actuals}: {message}\n"
 
 
 ACTUALS = (
@@ -205,3 +289,46 @@ def test_links_between_pinned_tasks(kind, lag, b_start, message):
     pinned days, as the validator reads it."""
     a, b = Task("a", 5, fixed_start=4), Task("b", 2, fixed_start=b_start)
     assert broken_link(Link(0, 1, kind, lag), a, b) == message
+
+
+@pytest.mark.parametrize("with_actuals", [True, False], ids=["actuals", "baseline as done"])
+def test_started_out_of_order_names_the_file_and_line(baseline, tmp_path, with_actuals):
+    """Found by the replan fuzzer (issue 26): a task started before its predecessor was
+    reported as coming from "actuals", a file of that name, with no line; without an
+    actuals file the baseline's own days are at fault."""
+    document = json.loads(baseline.read_text())
+    ship = document["tasks"][1]  # s1-skid/1/ship, days 5-7 after fabricate's 0-5
+    args = ["--status-date", "2027-01-14"]
+    if with_actuals:
+        actuals = tmp_path / "actuals.csv"
+        actuals.write_text(
+            "task_id,actual_start,actual_finish,remaining_days\n"
+            "s1-skid/1/fabricate,2027-01-04,2027-01-08,\n"
+            "s1-skid/1/ship,2027-01-07,2027-01-08,\n"
+        )
+        args += ["--actuals", str(actuals)]
+        expected = f"{actuals}: line 3, task 's1-skid/1/ship'"
+        path = baseline
+    else:
+        ship["start_day"], ship["end_day"] = 3, 5
+        path = tmp_path / "edited.json"
+        path.write_text(json.dumps(document))
+        expected = f"{path}: tasks[1], task 's1-skid/1/ship'"
+    result = CliRunner().invoke(
+        app,
+        [
+            "replan",
+            str(PROJECT),
+            "--baseline",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "2",
+            *args,
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"{expected}: started before its predecessor 's1-skid/1/fabricate' finished\n"
+    )

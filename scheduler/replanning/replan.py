@@ -35,6 +35,7 @@ from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import Result
 from scheduler.solving import Stability, solve_plan
+from scheduler.validate import validate
 
 CHANGE_COLUMNS = ["task_id", "baseline_start", "new_start", "shift_days", "crews_changed"]
 
@@ -118,7 +119,8 @@ def prepare(
         if actuals is not None
         else as_planned(baseline, instance, day)
     )
-    pinned, statuses = pin_status(instance, baseline, happened, day)
+    source = str(actuals if actuals is not None else baseline_path)  # the days pinned
+    pinned, statuses = pin_status(instance, baseline, happened, day, source)
     return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
 
@@ -150,8 +152,43 @@ def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path, star
                 f"0 <= start <= end <= {instance.horizon} of this project"
             )
             break  # one is enough to say the file is not this project's plan
-    if problems:
-        raise InputError([Problem(str(path), "tasks", p) for p in problems])
+    found = [Problem(str(path), "tasks", p) for p in problems]
+    if not found:
+        found = baseline_crew_problems(baseline, instance, path)
+    if found:
+        raise InputError(found)
+
+
+CREW_RULES = ("crew-unknown", "crew-count", "crew-skill", "crew-site")
+
+
+def baseline_crew_problems(baseline: Baseline, instance: Instance, path: Path) -> list[Problem]:
+    """Each task's crews in the baseline are crews of this project that can do it: the
+    validator's rules on one task's crews (done tasks show them, tasks in progress keep
+    them). Days, power and capacities are left out: the project may have changed since."""
+    bare = replace(
+        instance,
+        tasks=tuple(
+            replace(t, resources={}, power_kw=0, energise_kw=0, release=0, deadline=None)
+            for t in instance.tasks
+        ),
+        links=(),
+        supplies=(),
+        resources=(),
+        milestones=(),
+    )
+    solution = Solution(
+        [baseline.starts[t.id] for t in instance.tasks],
+        [baseline.crews[t.id] for t in instance.tasks],
+    )
+    first: dict[str, str] = {}  # one problem a task: an unknown crew also leaves a need uncovered
+    for v in validate(bare, solution):
+        if v.rule in CREW_RULES and v.task_id is not None:
+            first.setdefault(v.task_id, v.message)
+    return [
+        Problem(str(path), f"tasks[{baseline.places[task_id]}].crews", message)
+        for task_id, message in first.items()
+    ]
 
 
 def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None:

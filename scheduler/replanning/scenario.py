@@ -111,12 +111,17 @@ def apply_scenario(
 ) -> Instance:
     """The instance with every change applied, in order."""
     problems = check_scenario_dates(scenario, document, calendar)
+    if problems:  # a date centuries away is not turned into a working day
+        raise InputError(problems)
     for i, change in enumerate(scenario.changes):
         kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
         try:
             instance = APPLY[kind](instance, value, calendar)
         except LookupError as error:
             problems.append(document.problem(("changes", i, kind), str(error.args[0])))
+        except ValueError as error:  # too long: the changes after it would repeat it
+            problems.append(document.problem(("changes", i, kind), str(error.args[0])))
+            break
     if problems:
         raise InputError(problems)
     return instance
@@ -278,9 +283,18 @@ def _duration(instance: Instance, change: DurationChange, calendar: Calendar) ->
 
 
 def _lengthen(instance: Instance, chosen: list[int], new_duration) -> Instance:  # type: ignore[no-untyped-def]
+    """The chosen tasks with their new durations, each within MAX_DAYS as the loader
+    bounds a duration (100 delays of 10,000 days made a task of a million days, which
+    ended past any horizon the validator accepts)."""
     tasks = list(instance.tasks)
     for k in chosen:
-        tasks[k] = replace(tasks[k], duration=new_duration(tasks[k].duration))
+        duration = new_duration(tasks[k].duration)
+        if duration > MAX_DAYS:
+            raise ValueError(
+                f"task '{tasks[k].id}' would last {duration} working days, more than "
+                f"{MAX_DAYS}, the longest a task may last"
+            )
+        tasks[k] = replace(tasks[k], duration=duration)
     return replace(instance, tasks=tuple(tasks))
 
 

@@ -13,16 +13,19 @@ import codecs
 import csv
 import io
 import logging
+import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
 from scheduler.domain.calendar import Calendar
+from scheduler.domain.models import MAX_DAYS
 from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
-from scheduler.io import ScheduleFileError, read_schedule_json
+from scheduler.io import BaselineFileError, read_baseline_json
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class Baseline:
     crews: dict[str, tuple[str, ...]]
     program_start: str
     twice: tuple[str, ...] = ()  # task ids the file lists more than once
+    places: dict[str, int] = field(default_factory=dict)  # task id -> index in the file
 
 
 @dataclass(frozen=True)
@@ -53,35 +57,37 @@ class Actual:
 
 
 def read_baseline(path: str | Path) -> Baseline:
-    """Read a schedule.json written by modsched."""
+    """Read a schedule.json written by modsched: what a replan needs of it, each key of
+    the type modsched writes (`io.BaselineFile`)."""
     path = Path(path)
     try:
-        saved = read_schedule_json(path)
-    except ScheduleFileError as error:
+        saved = read_baseline_json(path)
+    except BaselineFileError as error:
         raise InputError(
-            [Problem(str(path), "", f"not a modsched schedule.json: {error.reason}")]
+            [Problem(str(path), place, rule) for place, rule in error.problems]
         ) from None
     counts = Counter(t.task_id for t in saved.tasks)
     twice = tuple(task_id for task_id, n in counts.items() if n > 1)
     return Baseline(
         {t.task_id: t.start_day for t in saved.tasks},
         {t.task_id: t.end_day for t in saved.tasks},
-        {t.task_id: t.crews for t in saved.tasks},
+        {t.task_id: tuple(t.crews) for t in saved.tasks},
         saved.program_start.isoformat(),
         twice,
+        {t.task_id: k for k, t in enumerate(saved.tasks)},
     )
 
 
-def _parse_date(text: str, path: Path, row: int, column: str) -> date | None:
+def _parse_date(
+    text: str | None, bad: Callable[[str, str], InputError], column: str
+) -> date | None:
     text = (text or "").strip()
     if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(
-            [Problem(str(path), f"row {row}", f"{column} '{text}' is not a date (YYYY-MM-DD)")]
-        ) from None
+        raise bad(column, f"{column} '{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _csv_text(path: Path) -> str:
@@ -136,16 +142,18 @@ def read_actuals(
                         )
                     ]
                 )
-            for row_number, row in enumerate(reader, start=2):
+            for row in reader:
+                line = reader.line_num  # the file's line (a record may span lines)
                 try:
-                    task_id, actual = _actual(row, row_number, path, known, calendar, status_day)
+                    task_id, actual = _actual(row, line, path, known, calendar, status_day)
                     if task_id in actuals:
+                        first = actuals[task_id].row
                         raise InputError(
                             [
                                 Problem(
                                     str(path),
-                                    f"row {row_number}",
-                                    f"task '{task_id}' is listed twice",
+                                    f"line {line}, task_id",
+                                    f"task '{task_id}' is listed twice (first on line {first})",
                                 )
                             ]
                         )
@@ -162,39 +170,71 @@ def read_actuals(
 
 
 def _actual(
-    row: dict, number: int, path: Path, known: set[str], calendar: Calendar, status_day: int
+    row: dict, line: int, path: Path, known: set[str], calendar: Calendar, status_day: int
 ) -> tuple[str, Actual]:
-    def bad(message: str) -> InputError:
-        return InputError([Problem(str(path), f"row {number}", message)])
+    """One row, by the rules of DESIGN.md (Replanning): every date between the program
+    start and the status date, whole remaining days within the loader's bound on a
+    duration. Dates are compared before they become working days, so that a far date
+    costs nothing."""
+
+    def bad(column: str, message: str) -> InputError:
+        return InputError([Problem(str(path), f"line {line}, {column}", message)])
 
     task_id = (row.get("task_id") or "").strip()
     if task_id not in known:
-        raise bad(f"unknown task '{task_id}'")
-    start = _parse_date(row.get("actual_start", ""), path, number, "actual_start")
-    finish = _parse_date(row.get("actual_finish", ""), path, number, "actual_finish")
+        raise bad("task_id", f"unknown task '{task_id}'")
+    start = _parse_date(row.get("actual_start"), bad, "actual_start")
+    finish = _parse_date(row.get("actual_finish"), bad, "actual_finish")
     if start is None:
-        raise bad(f"task '{task_id}' has no actual_start")
-    start_day = calendar.day_of(start)
-    if start_day > status_day:
-        raise bad(f"task '{task_id}' starts {start}, after the status date")
+        raise bad("actual_start", f"task '{task_id}' has no actual_start")
+    status = calendar.date_of(status_day)  # the status date, or the workday after it
+    if start < calendar.start:
+        raise bad(
+            "actual_start",
+            f"task '{task_id}' starts {start}, before the program start {calendar.start}",
+        )
+    if start > status:
+        raise bad("actual_start", f"task '{task_id}' starts {start}, after the status date")
     end_day = None
     if finish is not None:
         if finish < start:
-            raise bad(f"task '{task_id}' finishes {finish} before it starts {start}")
+            raise bad(
+                "actual_finish", f"task '{task_id}' finishes {finish} before it starts {start}"
+            )
         # the day after the last workday on or before the finish (a Saturday finish ends
         # with Friday's work; day_of alone would round it up to Monday)
-        end_day = calendar.day_of(finish) + int(calendar.is_workday(finish))
-        if end_day > status_day:
-            raise bad(f"task '{task_id}' finishes {finish}, after the status date")
-    remaining = (row.get("remaining_days") or "").strip()
-    if remaining and not remaining.isdigit():
-        raise bad(f"remaining_days '{remaining}' is not a whole number of days")
-    if remaining and end_day is None and int(remaining) == 0:  # it must end after the day
+        if finish <= status:
+            end_day = calendar.day_of(finish) + int(calendar.is_workday(finish))
+        if end_day is None or end_day > status_day:
+            raise bad("actual_finish", f"task '{task_id}' finishes {finish}, after the status date")
+    remaining = _remaining(row, bad, task_id, end_day)
+    return task_id, Actual(calendar.day_of(start), end_day, remaining, line)
+
+
+def _remaining(
+    row: dict, bad: Callable[[str, str], InputError], task_id: str, end_day: int | None
+) -> int | None:
+    """``remaining_days``: empty, or ASCII digits (``str.isdigit`` takes '²') from 1 to
+    MAX_DAYS, as a duration is bounded; 0 only for a task that has finished."""
+    text = (row.get("remaining_days") or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]+", text):
+        raise bad("remaining_days", f"remaining_days '{text}' is not a whole number of days")
+    if len(text) > 6 or int(text) > MAX_DAYS:
         raise bad(
-            f"task '{task_id}' is in progress with remaining_days 0: give its "
-            "actual_finish, or 1 day or more"
+            "remaining_days",
+            f"remaining_days {text} is more than {MAX_DAYS} working days, the longest a "
+            "task may last",
         )
-    return task_id, Actual(start_day, end_day, int(remaining) if remaining else None, number)
+    remaining = int(text)
+    if end_day is None and remaining == 0:  # it must end after the day
+        raise bad(
+            "remaining_days",
+            f"task '{task_id}' is in progress with remaining_days 0: give its "
+            "actual_finish, or 1 day or more",
+        )
+    return remaining
 
 
 def as_planned(baseline: Baseline, instance: Instance, status_day: int) -> dict[str, Actual]:
@@ -210,7 +250,11 @@ def as_planned(baseline: Baseline, instance: Instance, status_day: int) -> dict[
 
 
 def pin_status(
-    instance: Instance, baseline: Baseline, actuals: dict[str, Actual], status_day: int
+    instance: Instance,
+    baseline: Baseline,
+    actuals: dict[str, Actual],
+    status_day: int,
+    source: str = "actuals",
 ) -> tuple[Instance, list[TaskStatus]]:
     """Done tasks keep their actual days (and stop using crews and resources: the past is
     not replanned, only their energised load stays); tasks in progress keep start and
@@ -263,7 +307,12 @@ def pin_status(
             )
             statuses.append(TaskStatus.IN_PROGRESS)
     pinned = replace(instance, tasks=tuple(tasks))
-    check_started_order(pinned, statuses)
+    places = {
+        task_id: f"line {a.row}" if a.row else f"tasks[{baseline.places[task_id]}]"
+        for task_id, a in actuals.items()
+        if a.row or task_id in baseline.places
+    }
+    check_started_order(pinned, statuses, source, places)
     return pinned, statuses
 
 
@@ -306,9 +355,22 @@ def broken_link(link: Link, a: Task, b: Task) -> str | None:
     )
 
 
-def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
+def check_started_order(
+    instance: Instance,
+    statuses: list[TaskStatus],
+    source: str = "actuals",
+    places: dict[str, str] | None = None,
+) -> None:
     """A task that started (done or in progress) cannot precede, against a link, a task
-    that started later or has not started."""
+    that started later or has not started. Problems name ``source`` (the actuals file, or
+    the baseline taken as done) and the task's place in it (``places``: task id -> line
+    or key)."""
+    places = places or {}
+
+    def problem(b: Task, message: str) -> Problem:
+        where = f"{places[b.id]}, " if b.id in places else ""
+        return Problem(source, f"{where}task '{b.id}'", message)
+
     problems = []
     for link in instance.links:
         a, b = instance.tasks[link.pred], instance.tasks[link.succ]
@@ -316,16 +378,10 @@ def check_started_order(instance: Instance, statuses: list[TaskStatus]) -> None:
             continue
         if statuses[link.pred] == TaskStatus.PLANNED:
             if link.type in (LinkType.FS, LinkType.SS) and link.lag >= 0:
-                problems.append(
-                    Problem(
-                        "actuals",
-                        f"task '{b.id}'",
-                        f"started before its predecessor '{a.id}' started",
-                    )
-                )
+                problems.append(problem(b, f"started before its predecessor '{a.id}' started"))
             continue
-        problem = broken_link(link, a, b)
-        if problem:
-            problems.append(Problem("actuals", f"task '{b.id}'", problem))
+        broken = broken_link(link, a, b)
+        if broken:
+            problems.append(problem(b, broken))
     if problems:
         raise InputError(problems)

@@ -9,7 +9,7 @@ counts given, and every fuzzed case logged (MODSCHED_FUZZ_LOG); it then counts t
 by source, kind of corruption and exit codes (for docs/RELIABILITY.md). A failure is a
 bug: pytest prints the falsifying example.
 
-The replan inputs (tests/test_replan_fuzz.py: 4 cases each in CI) have their own counts:
+The replan inputs (tests/test_replanning_fuzz.py: 4 cases each in CI) have their own counts:
 corrupted actuals CSVs, scenario YAMLs and baseline JSONs through `replan` and `whatif`.
 A count of 0 leaves that test out.
 
@@ -39,9 +39,9 @@ PROPERTY_TESTS = [
     "tests/test_solvers_greedy.py::test_greedy_plan_is_valid",
 ]
 REPLAN_TESTS = {  # flag -> the test it scales
-    "actuals": "tests/test_replan_fuzz.py::test_corrupted_actuals_never_crash",
-    "scenarios": "tests/test_replan_fuzz.py::test_corrupted_scenarios_never_crash",
-    "baselines": "tests/test_replan_fuzz.py::test_corrupted_baselines_never_crash",
+    "actuals": "tests/test_replanning_fuzz.py::test_corrupted_actuals_never_crash",
+    "scenarios": "tests/test_replanning_fuzz.py::test_corrupted_scenarios_never_crash",
+    "baselines": "tests/test_replanning_fuzz.py::test_corrupted_baselines_never_crash",
 }
 
 

@@ -555,9 +555,9 @@ def read_baseline_json(path: str | Path) -> BaselineFile:
     without a byte order mark), every shape or type error with its place."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BaselineFileError(path, [("", f"cannot read file: {error.strerror}")]) from None
+        data = read_bounded(path, MAX_SCHEDULE_BYTES)
+    except InputError as error:
+        raise BaselineFileError(path, [("", error.problems[0].message)]) from None
     try:
         return BaselineFile.model_validate_json(data.removeprefix(codecs.BOM_UTF8))
     except ValidationError as error:

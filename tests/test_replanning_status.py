@@ -332,3 +332,15 @@ def test_started_out_of_order_names_the_file_and_line(baseline, tmp_path, with_a
     assert result.output == (
         f"{expected}: started before its predecessor 's1-skid/1/fabricate' finished\n"
     )
+
+
+def test_actuals_and_baseline_must_be_regular_files(baseline, tmp_path):
+    """`--actuals /dev/zero` and `--baseline /dev/zero` read until memory ran out
+    (issue 26, item 7)."""
+    refused = (
+        "/dev/zero: a device, not a regular file; only regular files are read (DESIGN.md, Limits)"
+    )
+    for baseline_path, actuals in ((baseline, "/dev/zero"), ("/dev/zero", None)):
+        with pytest.raises(InputError) as error:
+            replan(PROJECT, baseline_path, actuals, status_date=date(2027, 1, 11))
+        assert [str(p) for p in error.value.problems] == [refused]

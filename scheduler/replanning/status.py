@@ -23,6 +23,7 @@ from pathlib import Path
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.models import MAX_DAYS
+from scheduler.domain.yamlio import read_bounded
 from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
 from scheduler.io import BaselineFileError, read_baseline_json
@@ -94,11 +95,9 @@ def _csv_text(path: Path) -> str:
     """The text of a CSV file as spreadsheets save it: UTF-8 (with or without Excel's
     byte order mark) or UTF-16 with its mark ("Unicode text"). Anything else, such as a
     Windows code page, is refused with the place of the first byte that is not UTF-8,
-    rather than guessed."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError([Problem(str(path), "", f"cannot read file: {error}")]) from None
+    rather than guessed. A regular file within the limit of a project file (DESIGN.md,
+    Limits)."""
+    data = read_bounded(path)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:

@@ -135,6 +135,8 @@ def bad_csv(tmp_path: Path, quickstart: Schedule, column: str, value: str) -> Pa
     [
         ("start_day", "soon", "start_day 'soon' is not a whole number of days"),
         ("start_day", "²", "start_day '²' is not a whole number of days"),
+        ("start_day", "--3", "start_day '--3' is not a whole number of days"),
+        ("start_day", "1e400", "start_day '1e400' is not a whole number of days"),
         ("end_day", "1.5", "end_day '1.5' is not a whole number of days"),
         ("finish", "2027-13-01", "finish '2027-13-01' is not a date (YYYY-MM-DD)"),
         ("power_mw", "lots", "power_mw 'lots' is not a number"),

@@ -445,3 +445,14 @@ def checked(outcome: Any) -> Any:
     """``outcome``, once its plan is found to break no rule."""
     assert validate(outcome.instance, outcome.result.solution) == []
     return outcome
+
+
+def replan_cli(baseline: Path, out: Path, *args: str) -> Any:
+    """`modsched replan` of the replanning tests' project from ``baseline`` into
+    ``out``, at a 2 s limit, with ``args`` added; the CliRunner result."""
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    command = ["replan", str(REPLAN_PROJECT), "--baseline", str(baseline), "--out", str(out)]
+    return CliRunner().invoke(app, [*command, "--time-limit", "2", *args])

@@ -10,10 +10,8 @@ import pandas as pd
 import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
-from generators import checked, table
-from typer.testing import CliRunner
+from generators import checked, replan_cli, table
 
-from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.replanning.replan import replan
 
@@ -176,20 +174,6 @@ def test_a_hand_edited_baseline_is_refused_with_the_place(baseline, tmp_path, ed
     edit(document)
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(document).replace('"INF"', "Infinity"))
-    result = CliRunner().invoke(
-        app,
-        [
-            "replan",
-            PROJECT.as_posix(),
-            "--baseline",
-            str(path),
-            "--status-date",
-            "2027-01-15",
-            "--out",
-            str(tmp_path / "out"),
-            "--time-limit",
-            "2",
-        ],
-    )
+    result = replan_cli(path, tmp_path / "out", "--status-date", "2027-01-15")
     assert result.exit_code == 2, result.output
     assert result.output == f"{path}: {message}\n"

@@ -15,10 +15,8 @@ import pandas as pd
 import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
-from generators import checked, table
-from typer.testing import CliRunner
+from generators import checked, replan_cli, table
 
-from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus
@@ -279,21 +277,7 @@ def test_a_scenario_may_not_make_a_task_longer_than_a_project_may(
     it". A task's duration after the changes is bounded as the loader bounds it; the
     first change that passes the bound is named, once."""
     path = scenario(tmp_path, *changes)
-    result = CliRunner().invoke(
-        app,
-        [
-            "replan",
-            PROJECT.as_posix(),
-            "--baseline",
-            str(baseline),
-            "--scenario",
-            str(path),
-            "--out",
-            str(tmp_path / "out"),
-            "--time-limit",
-            "2",
-        ],
-    )
+    result = replan_cli(baseline, tmp_path / "out", "--scenario", str(path))
     assert result.exit_code == 2, result.output
     assert result.output == f"{path}: {message}\n"
 
@@ -302,21 +286,7 @@ def test_a_date_centuries_away_in_a_window_is_refused_before_it_becomes_a_day(ba
     """Found by the replan fuzzer (issue 26): a crews window from 9999-12-31 was reported
     and then applied all the same, an OverflowError traceback in the calendar."""
     path = scenario(tmp_path, "crews: {pool: cx, count: 0, from: 9999-12-31, until: 2027-02-08}")
-    result = CliRunner().invoke(
-        app,
-        [
-            "replan",
-            PROJECT.as_posix(),
-            "--baseline",
-            str(baseline),
-            "--scenario",
-            str(path),
-            "--out",
-            str(tmp_path / "out"),
-            "--time-limit",
-            "2",
-        ],
-    )
+    result = replan_cli(baseline, tmp_path / "out", "--scenario", str(path))
     assert result.exit_code == 2, result.output
     assert result.output == (
         f"{path}: changes[0].crews.from (line 4, column 39): date 9999-12-31 is more than "

@@ -11,10 +11,8 @@ import pandas as pd
 import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
-from generators import checked, table
-from typer.testing import CliRunner
+from generators import checked, replan_cli, table
 
-from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.instance import Link, LinkType, Task
 from scheduler.replanning.replan import replan
@@ -211,22 +209,8 @@ def test_actuals_out_of_bounds_exit_2_with_the_line_and_column(baseline, tmp_pat
         "task_id,actual_start,actual_finish,remaining_days\n"
         f"s1-skid/2/fabricate,2027-01-04,2027-01-08,\n{row}\n"
     )
-    result = CliRunner().invoke(
-        app,
-        [
-            "replan",
-            str(PROJECT),
-            "--baseline",
-            str(baseline),
-            "--actuals",
-            str(actuals),
-            "--status-date",
-            "2027-01-14",
-            "--out",
-            str(tmp_path / "out"),
-            "--time-limit",
-            "2",
-        ],
+    result = replan_cli(
+        baseline, tmp_path / "out", "--actuals", str(actuals), "--status-date", "2027-01-14"
     )
     assert result.exit_code == 2, result.output
     assert result.output == f"{actuals}: {message}\n"
@@ -314,20 +298,7 @@ def test_started_out_of_order_names_the_file_and_line(baseline, tmp_path, with_a
         path = tmp_path / "edited.json"
         path.write_text(json.dumps(document))
         expected = f"{path}: tasks[1], task 's1-skid/1/ship'"
-    result = CliRunner().invoke(
-        app,
-        [
-            "replan",
-            str(PROJECT),
-            "--baseline",
-            str(path),
-            "--out",
-            str(tmp_path / "out"),
-            "--time-limit",
-            "2",
-            *args,
-        ],
-    )
+    result = replan_cli(path, tmp_path / "out", *args)
     assert result.exit_code == 2, result.output
     assert result.output == (
         f"{expected}: started before its predecessor 's1-skid/1/fabricate' finished\n"

@@ -532,6 +532,7 @@ class BaselineTask(_BaselineModel):
     start_day: int
     end_day: int
     crews: list[str]
+    start: date | None = None  # the date of start_day in the calendar the plan was made with
 
 
 class BaselineFile(_BaselineModel):

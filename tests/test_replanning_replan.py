@@ -4,6 +4,7 @@ baseline, whatever the status date (the complete test project, tests/data/comple
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 
 import pandas as pd
@@ -177,3 +178,22 @@ def test_a_hand_edited_baseline_is_refused_with_the_place(baseline, tmp_path, ed
     result = replan_cli(path, tmp_path / "out", "--status-date", "2027-01-15")
     assert result.exit_code == 2, result.output
     assert result.output == f"{path}: {message}\n"
+
+
+def test_a_baseline_of_another_calendar_is_refused(baseline, tmp_path):
+    """Issue 26, item 2: a holiday added since the baseline moved every later day by one
+    (the days count working days), so done tasks were replanned on other dates."""
+    shutil.copytree(PROJECT.parent / "catalog", tmp_path / "catalog")
+    project = tmp_path / "p.yaml"
+    text = PROJECT.read_text().replace(
+        "holidays: [2027-01-18]", "holidays: [2027-01-06, 2027-01-18]"
+    )
+    project.write_text(text)
+    with pytest.raises(InputError) as caught:
+        replan(project, baseline, status_date=date(2027, 1, 14), options=FAST)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{baseline}: tasks: baseline was made with another calendar: task "
+        "'s1-skid/1/ship' starts on day 5, 2027-01-11 in the baseline but 2027-01-12 "
+        "in this project's working days (a holiday or workday changed since?); replan from "
+        "a baseline of this calendar"
+    ]

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import MAX_YEARS, Plan
 from scheduler.errors import InputError, Problem
 from scheduler.expand import with_horizon
@@ -74,7 +75,7 @@ def prepare(
     """The replanning problem: scenario applied, the past pinned, the rest released at D."""
     plan, instance, _ = load_instance(project)
     baseline = read_baseline(baseline_path)
-    check_baseline_fits(baseline, instance, Path(baseline_path), plan.calendar.start)
+    check_baseline_fits(baseline, instance, Path(baseline_path), plan.calendar)
     calendar = plan.calendar
     name = "replan"
     if scenario is not None:
@@ -124,10 +125,14 @@ def prepare(
     return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
 
-def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path, start: date) -> None:
-    """The baseline is a plan of this project: made for the same program start (its days
-    count from it), the same tasks, each once, with days inside the plan's horizon."""
+def check_baseline_fits(
+    baseline: Baseline, instance: Instance, path: Path, calendar: Calendar
+) -> None:
+    """The baseline is a plan of this project: made for the same program start and
+    calendar (its days count from the one in the working days of the other), the same
+    tasks, each once, with days inside the plan's horizon."""
     problems = []
+    start = calendar.start
     if baseline.program_start != start.isoformat():
         problems.append(
             f"baseline was made for a program starting {baseline.program_start}, the "
@@ -152,6 +157,24 @@ def check_baseline_fits(baseline: Baseline, instance: Instance, path: Path, star
                 f"0 <= start <= end <= {instance.horizon} of this project"
             )
             break  # one is enough to say the file is not this project's plan
+    else:
+        moved = next(
+            (
+                (task_id, day)
+                for task_id, day in baseline.dates.items()
+                if calendar.date_of(baseline.starts[task_id]) != day
+            ),
+            None,
+        )
+        if moved and not problems:
+            task_id, day = moved
+            first = baseline.starts[task_id]
+            problems.append(
+                f"baseline was made with another calendar: task '{task_id}' starts on day "
+                f"{first}, {day} in the baseline but {calendar.date_of(first)} in this "
+                "project's working days (a holiday or workday changed since?); replan from "
+                "a baseline of this calendar"
+            )
     found = [Problem(str(path), "tasks", p) for p in problems]
     if not found:
         found = baseline_crew_problems(baseline, instance, path)

@@ -47,6 +47,7 @@ class Baseline:
     program_start: str
     twice: tuple[str, ...] = ()  # task ids the file lists more than once
     places: dict[str, int] = field(default_factory=dict)  # task id -> index in the file
+    dates: dict[str, date] = field(default_factory=dict)  # task id -> its start date
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def read_baseline(path: str | Path) -> Baseline:
         saved.program_start.isoformat(),
         twice,
         {t.task_id: k for k, t in enumerate(saved.tasks)},
+        {t.task_id: t.start for t in saved.tasks if t.start is not None},
     )
 
 

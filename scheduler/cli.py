@@ -25,6 +25,7 @@ from scheduler.instance import Instance, Solution
 from scheduler.io import PlannedTask
 from scheduler.output import OutputError, OutputFolder
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
+from scheduler.replanning.status import LOOKAHEAD_DAYS, Unlisted, status_template
 from scheduler.schedule import Schedule
 from scheduler.solvers.budget import (
     MAX_PROCESSES,
@@ -253,6 +254,14 @@ ActualsOpt = Annotated[
         help="Status update CSV: task_id, actual_start, actual_finish[, remaining_days].",
     ),
 ]
+UnlistedOpt = Annotated[
+    Unlisted,
+    typer.Option(
+        "--unlisted",
+        help="A task the status update does not list: as the baseline has it at the status "
+        "date (as-planned), or not started (not-started).",
+    ),
+]
 StatusOpt = Annotated[
     str | None,
     typer.Option("--status-date", help="Status date YYYY-MM-DD (else the scenario's status_date)."),
@@ -277,6 +286,7 @@ def replan_command(
     actuals: ActualsOpt = None,
     scenario: Annotated[Path | None, typer.Option("--scenario", help="Scenario YAML.")] = None,
     status_date: StatusOpt = None,
+    unlisted: UnlistedOpt = Unlisted.AS_PLANNED,
     time_limit: TimeLimit = 60.0,
     workers: Workers = 2,
     seed: Seed = 0,
@@ -296,6 +306,7 @@ def replan_command(
                 status_date=parse_status_date(status_date),
                 options=options,
                 stop=stop,
+                unlisted=unlisted,
             )
 
         def write(staging: Path) -> list[Path]:
@@ -324,6 +335,7 @@ def whatif_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for comparison.csv/html.")],
     actuals: ActualsOpt = None,
     status_date: StatusOpt = None,
+    unlisted: UnlistedOpt = Unlisted.AS_PLANNED,
     time_limit: TimeLimit = 60.0,
     workers: Workers = 1,
     seed: Seed = 0,
@@ -347,6 +359,7 @@ def whatif_command(
                 actuals,
                 options,
                 processes,
+                unlisted,
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))
@@ -358,6 +371,40 @@ def whatif_command(
         table.add_row(*(str(v) for v in row))
     console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+@app.command("status-template")
+def status_template_command(
+    baseline: Annotated[Path, typer.Argument(help="The baseline schedule.json.")],
+    status_date: Annotated[str, typer.Option("--status-date", help="Status date YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", help="The CSV a site fills in.")],
+    lookahead: Annotated[
+        int, typer.Option("--lookahead", min=0, max=3660, help="Calendar days ahead.")
+    ] = LOOKAHEAD_DAYS,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file.")] = False,
+) -> None:
+    """Write the status update a site fills in: the tasks planned to have started by the
+    status date and those of the next two weeks, planned dates filled in."""
+    from scheduler.io import write_frame
+
+    day = parse_status_date(status_date)
+    assert day is not None
+    if out.is_dir() or (out.exists() and not force):
+        reason = "is a folder" if out.is_dir() else "exists; pass --force to overwrite it"
+        errors.print(f"{out}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    with answers():
+        rows = status_template(baseline, day, lookahead)
+    with writing(out):
+        write_frame(rows, out)
+    console.print(
+        f"wrote {out}: {len(rows)} tasks planned to start by {day} plus {lookahead} days; "
+        "fill in actual_start, actual_finish (or remaining_days) where they differ from the "
+        "plan, 'not started' for a task that has not begun; rows left empty are taken as "
+        "planned",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("check")

@@ -12,17 +12,20 @@ import pytest
 from generators import REPLAN_OPTIONS as FAST
 from generators import REPLAN_PROJECT as PROJECT
 from generators import checked, replan_cli, table
+from typer.testing import CliRunner
 
+from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.instance import Link, LinkType, Task
 from scheduler.replanning.replan import replan
-from scheduler.replanning.status import TaskStatus, broken_link
+from scheduler.replanning.status import TaskStatus, Unlisted, broken_link
 
 
 def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
     """Status 2027-01-14 (day 8). s1-skid/1 fabricate took a day longer (done days 0-5),
     its ship ran days 6-7 (done), its set started day 8... in progress with 2 days left.
-    Everything not listed starts on or after day 8."""
+    Read strictly (--unlisted not-started), everything not listed starts on or after
+    day 8."""
     actuals = tmp_path / "actuals.csv"
     actuals.write_text(
         "task_id,actual_start,actual_finish,remaining_days\n"
@@ -31,7 +34,14 @@ def test_actuals_pin_done_and_in_progress(baseline, tmp_path):
         "s1-skid/1/set,2027-01-14,,2\n"
     )
     outcome = checked(
-        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+        replan(
+            PROJECT,
+            baseline,
+            actuals,
+            status_date=date(2027, 1, 14),
+            options=FAST,
+            unlisted=Unlisted.NOT_STARTED,
+        )
     )
     tasks = table(outcome).set_index("task_id")
     assert (tasks.loc["s1-skid/1/fabricate", ["start_day", "end_day"]] == [0, 6]).all()
@@ -69,7 +79,14 @@ def test_two_tasks_in_progress_on_one_baseline_crew(baseline, tmp_path):
     actuals = tmp_path / "actuals.csv"
     actuals.write_text("\n".join(rows) + "\n")
     outcome = checked(
-        replan(PROJECT, baseline, actuals, status_date=date.fromisoformat(day), options=FAST)
+        replan(
+            PROJECT,
+            baseline,
+            actuals,
+            status_date=date.fromisoformat(day),
+            options=FAST,
+            unlisted="not-started",
+        )
     )
     tasks = table(outcome).set_index("task_id")
     assert tasks.loc[first, "status"] == tasks.loc[second, "status"] == TaskStatus.IN_PROGRESS
@@ -135,10 +152,12 @@ def test_actual_finish_on_a_weekend_ends_with_the_last_workday(baseline, tmp_pat
     ],
 )
 def test_bad_actuals_name_the_row(baseline, tmp_path, row, message):
+    """Read strictly: a task not listed has not started."""
     actuals = tmp_path / "actuals.csv"
     actuals.write_text(f"task_id,actual_start,actual_finish,remaining_days\n{row}\n")
     with pytest.raises(InputError) as caught:
-        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+        day = date(2027, 1, 14)
+        replan(PROJECT, baseline, actuals, status_date=day, unlisted=Unlisted.NOT_STARTED)
     assert any(message in str(p) for p in caught.value.problems), caught.value
 
 
@@ -232,7 +251,9 @@ def test_actuals_as_spreadsheets_save_them(baseline, tmp_path, encoded):
     refused as "missing column(s) task_id" and UTF-16 ended in a traceback."""
     actuals = tmp_path / "actuals.csv"
     actuals.write_bytes(encoded)
-    outcome = replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14), options=FAST)
+    outcome = replan(
+        PROJECT, baseline, actuals, status_date=date(2027, 1, 14), unlisted="not-started"
+    )
     tasks = table(outcome).set_index("task_id")
     assert tasks.loc["s1-skid/1/fabricate", "status"] == TaskStatus.DONE
 
@@ -294,7 +315,7 @@ def test_started_out_of_order_names_the_file_and_line(baseline, tmp_path, with_a
         expected = f"{actuals}: line 3, task 's1-skid/1/ship'"
         path = baseline
     else:
-        ship["start_day"], ship["end_day"] = 3, 5
+        ship["start_day"], ship["end_day"], ship["start"] = 3, 5, "2027-01-07"
         path = tmp_path / "edited.json"
         path.write_text(json.dumps(document))
         expected = f"{path}: tasks[1], task 's1-skid/1/ship'"
@@ -315,3 +336,146 @@ def test_actuals_and_baseline_must_be_regular_files(baseline, tmp_path):
         with pytest.raises(InputError) as error:
             replan(PROJECT, baseline_path, actuals, status_date=date(2027, 1, 11))
         assert [str(p) for p in error.value.problems] == [refused]
+
+
+# ------------------------------------------------- progress as sites report it (issue 24)
+
+
+def baseline_rows(baseline) -> pd.DataFrame:
+    return pd.DataFrame(json.loads(baseline.read_text())["tasks"]).set_index("task_id")
+
+
+def status_file(tmp_path, *rows: str):
+    path = tmp_path / "progress.csv"
+    path.write_text("task_id,actual_start,actual_finish,remaining_days\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_unlisted_tasks_are_taken_as_the_baseline_has_them(baseline, tmp_path):
+    """A site reports one task running late; every task it does not list is done, in
+    progress or not started as the baseline has it at the status date, as in a replan
+    without actuals (before, each unlisted task was taken as not started, and the
+    update failed on the first started successor)."""
+    day = date(2027, 1, 14)  # working day 8
+    base = baseline_rows(baseline)
+    running = base[(base.start_day < 8) & (base.end_day > 8)].index
+    assert len(running) > 0, "the baseline has a task in progress on day 8"
+    late = running[0]
+    actuals = status_file(tmp_path, f"{late},{base.start[late]},,5")
+    plain = table(replan(PROJECT, baseline, status_date=day, options=FAST)).set_index("task_id")
+    outcome = checked(replan(PROJECT, baseline, actuals, status_date=day, options=FAST))
+    tasks = table(outcome).set_index("task_id")
+    assert (tasks.status == plain.status).all()
+    assert tasks.end_day[late] == 8 + 5
+    done = tasks[tasks.status == TaskStatus.DONE]
+    assert (done.start_day == base.start_day[done.index]).all()
+
+
+def test_a_task_reported_not_started_is_planned_from_the_status_date(baseline, tmp_path):
+    day = date(2027, 1, 14)  # working day 8
+    base = baseline_rows(baseline)
+    started = base[(base.start_day < 8)]
+    # a started task none of whose successors has started by day 8
+    task = next(
+        t
+        for t in started.index
+        if t.endswith("/fabricate") and base.start_day[t.replace("fabricate", "ship")] >= 8
+    )
+    outcome = checked(
+        replan(PROJECT, baseline, status_file(tmp_path, f"{task},not started,,"), status_date=day)
+    )
+    tasks = table(outcome).set_index("task_id")
+    assert tasks.status[task] == TaskStatus.PLANNED
+    assert tasks.start_day[task] >= 8
+
+
+def test_a_listed_task_against_an_unlisted_one_names_both_rows(baseline, tmp_path):
+    """The ship is reported started on day 1; its fabrication is not listed, so it runs
+    as the baseline has it (five days from day 0 at the earliest)."""
+    actuals = status_file(tmp_path, "s1-skid/1/ship,2027-01-05,,")
+    with pytest.raises(InputError) as caught:  # day 6: no set has begun (ship ends >= 7)
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 12))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{actuals}: line 2, task 's1-skid/1/ship': started before its predecessor "
+        "'s1-skid/1/fabricate' finished; 's1-skid/1/fabricate' is not listed, so taken as "
+        f"the baseline has it ({baseline}, tasks[0]): list 's1-skid/1/fabricate' with its "
+        "actual dates"
+    ]
+
+
+def test_an_unlisted_task_against_a_listed_one_names_both_rows(baseline, tmp_path):
+    """The fabrication is reported not started; the ship, not listed, started as the
+    baseline has it (the status date is the working day after the ship's start)."""
+    base = baseline_rows(baseline)
+    status = date.fromisoformat(base.finish["s1-skid/1/ship"])  # a 2-day ship: it has begun
+    actuals = status_file(tmp_path, "s1-skid/1/fabricate,not started,,")
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, actuals, status_date=status)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{baseline}: tasks[1], task 's1-skid/1/ship': not listed in {actuals}, so taken "
+        "as the baseline has it: started before its predecessor 's1-skid/1/fabricate' "
+        f"started; 's1-skid/1/fabricate' is on line 2 of {actuals}: list 's1-skid/1/ship' "
+        "with its actual dates"
+    ]
+
+
+def test_unlisted_not_started_keeps_the_strict_reading(baseline, tmp_path):
+    """`--unlisted not-started`: only what is listed has started, as before."""
+    actuals = status_file(tmp_path, "s1-skid/1/ship,2027-01-05,,")
+    result = replan_cli(
+        baseline,
+        tmp_path / "out",
+        "--actuals",
+        str(actuals),
+        "--status-date",
+        "2027-01-14",
+        "--unlisted",
+        "not-started",
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{actuals}: line 2, task 's1-skid/1/ship': started before its predecessor "
+        "'s1-skid/1/fabricate' started; 's1-skid/1/fabricate' is not listed, so taken as "
+        "not started\n"
+    )
+
+
+def test_a_task_reported_not_started_has_no_finish(baseline, tmp_path):
+    actuals = status_file(tmp_path, "s1-skid/1/ship,not started,2027-01-08,")
+    with pytest.raises(InputError) as caught:
+        replan(PROJECT, baseline, actuals, status_date=date(2027, 1, 14))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{actuals}: line 2, actual_finish: task 's1-skid/1/ship' is reported not started: "
+        "leave actual_finish empty"
+    ]
+
+
+def test_the_status_template_round_trip(baseline, tmp_path):
+    """`modsched status-template`: the tasks planned to start before the status date
+    plus 14 days, planned dates filled in, actual columns empty; filled in on one row
+    and given back as --actuals, it replans (the empty rows report nothing)."""
+    out = tmp_path / "progress.csv"
+    runner = CliRunner()
+    args = ["status-template", str(baseline), "--status-date", "2027-01-14", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False)
+    base = baseline_rows(baseline)
+    expected = base[base.start < "2027-01-28"].sort_values(["start"], kind="stable")
+    assert sorted(rows.task_id) == sorted(expected.index)
+    assert list(rows.planned_start) == sorted(rows.planned_start)
+    assert (rows.planned_start == list(base.start[rows.task_id])).all()
+    assert (rows[["actual_start", "actual_finish", "remaining_days"]] == "").all().all()
+    assert list(rows.columns[:4]) == ["task_id", "actual_start", "actual_finish", "remaining_days"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2
+    assert again.output == f"{out}: exists; pass --force to overwrite it\n"
+    running = base[(base.start_day < 8) & (base.end_day > 8)].index[0]
+    rows.loc[rows.task_id == running, ["actual_start", "remaining_days"]] = [
+        base.start[running],
+        "4",
+    ]
+    rows.to_csv(out, index=False)
+    outcome = checked(replan(PROJECT, baseline, out, status_date=date(2027, 1, 14)))
+    tasks = table(outcome).set_index("task_id")
+    assert tasks.end_day[running] == 8 + 4

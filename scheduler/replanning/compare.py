@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from scheduler.instance import pool_of
 from scheduler.io import write_frame, write_text
 from scheduler.replanning.replan import replan
+from scheduler.replanning.status import Unlisted
 from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, gantt
 from scheduler.reports.tables import crews_available, power_table
 from scheduler.schedule import Schedule
@@ -63,9 +64,15 @@ def _worker_start() -> None:
 
 
 def _replan_one(args: tuple) -> ScenarioResult:
-    project, baseline, actuals, scenario, status_date, options = args
+    project, baseline, actuals, scenario, status_date, options, unlisted = args
     out = replan(
-        project, baseline, actuals, scenario=scenario, status_date=status_date, options=options
+        project,
+        baseline,
+        actuals,
+        scenario=scenario,
+        status_date=status_date,
+        options=options,
+        unlisted=unlisted,
     )
     return ScenarioResult(out.scenario, out.schedule, out.changes)
 
@@ -78,10 +85,11 @@ def compare(
     actuals: str | Path | None = None,
     options: SolveOptions | None = None,
     processes: int = 2,
+    unlisted: Unlisted = Unlisted.AS_PLANNED,
 ) -> Comparison:
     """Replan every scenario (in parallel processes) and tabulate them with the baseline."""
     options = options or SolveOptions()
-    jobs = [(project, baseline_path, actuals, s, status_date, options) for s in scenarios]
+    jobs = [(project, baseline_path, actuals, s, status_date, options, unlisted) for s in scenarios]
     processes = min(processes, len(jobs))  # never a process with no scenario to solve
     if processes > 1:
         # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so

@@ -24,10 +24,13 @@ from scheduler.io import write_frame
 from scheduler.pipeline import load_instance, make_schedule
 from scheduler.replanning.scenario import apply_scenario, load_scenario
 from scheduler.replanning.status import (
+    Actual,
     Baseline,
+    Report,
     TaskStatus,
-    as_planned,
+    Unlisted,
     pin_status,
+    progress,
     read_actuals,
     read_baseline,
 )
@@ -71,6 +74,7 @@ def prepare(
     actuals: str | Path | None = None,
     scenario: str | Path | None = None,
     status_date: date | None = None,
+    unlisted: Unlisted | str = Unlisted.AS_PLANNED,
 ) -> Prepared:
     """The replanning problem: scenario applied, the past pinned, the rest released at D."""
     plan, instance, _ = load_instance(project)
@@ -115,13 +119,13 @@ def prepare(
             ]
         )
     day = calendar.day_of(status_date)
-    happened = (
-        read_actuals(actuals, instance, calendar, day)
-        if actuals is not None
-        else as_planned(baseline, instance, day)
-    )
-    source = str(actuals if actuals is not None else baseline_path)  # the days pinned
-    pinned, statuses = pin_status(instance, baseline, happened, day, source)
+    report = Report(str(baseline_path), baseline)
+    reported: dict[str, Actual | None] = {}
+    if actuals is not None:
+        reported, lines = read_actuals(actuals, instance, calendar, day)
+        report = Report(str(baseline_path), baseline, str(actuals), lines, Unlisted(unlisted))
+    happened = progress(baseline, instance, day, reported, report.unlisted)
+    pinned, statuses = pin_status(instance, baseline, happened, day, report)
     return Prepared(plan, with_horizon(pinned), statuses, baseline, name, instance, day)
 
 
@@ -236,13 +240,14 @@ def replan(
     options: SolveOptions | None = None,
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
+    unlisted: Unlisted | str = Unlisted.AS_PLANNED,
 ) -> Replanned:
     """The new plan from a status date, as stable as the objective allows, all within
     ``options.time_limit`` from the call."""
     options = options or SolveOptions()
     budget = Budget.of(options, stop, on_progress)
     plan, instance, statuses, baseline, name, unpinned, day = prepare(
-        project, baseline_path, actuals, scenario, status_date
+        project, baseline_path, actuals, scenario, status_date, unlisted
     )
     old = Solution(
         [baseline.starts[t.id] for t in instance.tasks],

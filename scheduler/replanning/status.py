@@ -17,16 +17,25 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
+
+import pandas as pd
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.models import MAX_DAYS
 from scheduler.domain.yamlio import read_bounded
 from scheduler.errors import InputError, Problem
 from scheduler.instance import Instance, Link, LinkType, Task
-from scheduler.io import BaselineFileError, read_baseline_json
+from scheduler.io import (
+    BaselineFileError,
+    ScheduleFileError,
+    crews_text,
+    read_baseline_json,
+    read_schedule_json,
+    unsafe_cell,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +59,84 @@ class Baseline:
     dates: dict[str, date] = field(default_factory=dict)  # task id -> its start date
 
 
+class Unlisted(StrEnum):
+    """How a replan takes a task the status update does not list (``--unlisted``)."""
+
+    AS_PLANNED = "as-planned"  # as the baseline has it at the status date
+    NOT_STARTED = "not-started"  # the strict reading: only what is listed has started
+
+
+NOT_STARTED = "not started"  # actual_start of a listed task that has not started
+
+
 @dataclass(frozen=True)
 class Actual:
     start: int
     end: int | None  # exclusive end day; None while in progress
     remaining: int | None
     row: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Where each task's state at the status date comes from: a line of the status
+    update (``lines``, tasks reported not started too), or, for a task it does not list,
+    the baseline (``Unlisted.AS_PLANNED``) or nothing (``NOT_STARTED``). Problems name
+    the file and place of the task they are about, and of a predecessor from the other
+    source."""
+
+    baseline_path: str
+    baseline: Baseline
+    actuals_path: str | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+    unlisted: Unlisted = Unlisted.AS_PLANNED
+
+    def place(self, task_id: str) -> tuple[str, str]:
+        """(file, place in it) of a task's state."""
+        if task_id in self.lines and self.actuals_path is not None:
+            return self.actuals_path, f"line {self.lines[task_id]}"
+        where = self.baseline.places.get(task_id)
+        return self.baseline_path, f"tasks[{where}]" if where is not None else ""
+
+    def listed(self, task_id: str) -> bool:
+        return self.actuals_path is not None and task_id in self.lines
+
+    def contradiction(self, message: str, a: str, b: str) -> str:
+        """``message`` about task ``b`` against its predecessor ``a``, with both rows
+        when one is listed in the status update and the other is not."""
+        if self.actuals_path is None or self.listed(a) == self.listed(b):
+            return message
+        if self.listed(b):
+            if self.unlisted == Unlisted.NOT_STARTED:
+                return f"{message}; '{a}' is not listed, so taken as not started"
+            file, where = self.place(a)
+            return (
+                f"{message}; '{a}' is not listed, so taken as the baseline has it ({file}, "
+                f"{where}): list '{a}' with its actual dates"
+            )
+        return (
+            f"not listed in {self.actuals_path}, so taken as the baseline has it: {message}; "
+            f"'{a}' is on {self.place(a)[1]} of {self.actuals_path}: list '{b}' with its "
+            "actual dates"
+        )
+
+
+def progress(
+    baseline: Baseline,
+    instance: Instance,
+    status_day: int,
+    reported: dict[str, Actual | None],
+    unlisted: Unlisted,
+) -> dict[str, Actual]:
+    """What has happened by the status day: the status update's rows over, for the tasks
+    it does not list, the baseline (as planned) or nothing (the strict reading)."""
+    happened = as_planned(baseline, instance, status_day) if unlisted == Unlisted.AS_PLANNED else {}
+    for task_id, actual in reported.items():
+        if actual is None:
+            happened.pop(task_id, None)
+        else:
+            happened[task_id] = actual
+    return happened
 
 
 def read_baseline(path: str | Path) -> Baseline:
@@ -123,12 +204,15 @@ def _csv_text(path: Path) -> str:
 
 def read_actuals(
     path: str | Path, instance: Instance, calendar: Calendar, status_day: int
-) -> dict[str, Actual]:
-    """Read ``task_id, actual_start, actual_finish[, remaining_days]``; every bad row is
-    an error naming the row."""
+) -> tuple[dict[str, Actual | None], dict[str, int]]:
+    """Read ``task_id, actual_start, actual_finish[, remaining_days]`` (other columns,
+    such as a template's planned dates, are left alone): each listed task's state (None:
+    reported not started) and its line. A row with no actual date and no remaining days
+    reports nothing and is skipped. Every bad row is an error naming its line."""
     path = Path(path)
     known = {t.id for t in instance.tasks}
-    actuals: dict[str, Actual] = {}
+    actuals: dict[str, Actual | None] = {}
+    lines: dict[str, int] = {}
     problems: list[Problem] = []
     text = _csv_text(path)
     try:
@@ -146,9 +230,11 @@ def read_actuals(
             for row in reader:
                 line = reader.line_num  # the file's line (a record may span lines)
                 try:
+                    if _unreported(row):
+                        continue
                     task_id, actual = _actual(row, line, path, known, calendar, status_day)
                     if task_id in actuals:
-                        first = actuals[task_id].row
+                        first = lines[task_id]
                         raise InputError(
                             [
                                 Problem(
@@ -158,7 +244,7 @@ def read_actuals(
                                 )
                             ]
                         )
-                    actuals[task_id] = actual
+                    actuals[task_id], lines[task_id] = actual, line
                 except InputError as error:
                     problems += error.problems
     except csv.Error as error:  # a field over csv.field_size_limit(), a NUL byte
@@ -167,12 +253,19 @@ def read_actuals(
         ) from None
     if problems:
         raise InputError(problems)
-    return actuals
+    return actuals, lines
+
+
+def _unreported(row: dict) -> bool:
+    """A row of a status template left as it was: no actual date, no remaining days."""
+    return not any(
+        (row.get(c) or "").strip() for c in ("actual_start", "actual_finish", "remaining_days")
+    )
 
 
 def _actual(
     row: dict, line: int, path: Path, known: set[str], calendar: Calendar, status_day: int
-) -> tuple[str, Actual]:
+) -> tuple[str, Actual | None]:
     """One row, by the rules of DESIGN.md (Replanning): every date between the program
     start and the status date, whole remaining days within the loader's bound on a
     duration. Dates are compared before they become working days, so that a far date
@@ -181,9 +274,14 @@ def _actual(
     def bad(column: str, message: str) -> InputError:
         return InputError([Problem(str(path), f"line {line}, {column}", message)])
 
-    task_id = (row.get("task_id") or "").strip()
+    task_id = unsafe_cell((row.get("task_id") or "").strip())
     if task_id not in known:
         raise bad("task_id", f"unknown task '{task_id}'")
+    if (row.get("actual_start") or "").strip().lower() == NOT_STARTED:
+        for column in ("actual_finish", "remaining_days"):
+            if (row.get(column) or "").strip():
+                raise bad(column, f"task '{task_id}' is reported not started: leave {column} empty")
+        return task_id, None
     start = _parse_date(row.get("actual_start"), bad, "actual_start")
     finish = _parse_date(row.get("actual_finish"), bad, "actual_finish")
     if start is None:
@@ -255,7 +353,7 @@ def pin_status(
     baseline: Baseline,
     actuals: dict[str, Actual],
     status_day: int,
-    source: str = "actuals",
+    report: Report,
 ) -> tuple[Instance, list[TaskStatus]]:
     """Done tasks keep their actual days (and stop using crews and resources: the past is
     not replanned, only their energised load stays); tasks in progress keep start and
@@ -308,12 +406,7 @@ def pin_status(
             )
             statuses.append(TaskStatus.IN_PROGRESS)
     pinned = replace(instance, tasks=tuple(tasks))
-    places = {
-        task_id: f"line {a.row}" if a.row else f"tasks[{baseline.places[task_id]}]"
-        for task_id, a in actuals.items()
-        if a.row or task_id in baseline.places
-    }
-    check_started_order(pinned, statuses, source, places)
+    check_started_order(pinned, statuses, report)
     return pinned, statuses
 
 
@@ -356,21 +449,16 @@ def broken_link(link: Link, a: Task, b: Task) -> str | None:
     )
 
 
-def check_started_order(
-    instance: Instance,
-    statuses: list[TaskStatus],
-    source: str = "actuals",
-    places: dict[str, str] | None = None,
-) -> None:
+def check_started_order(instance: Instance, statuses: list[TaskStatus], report: Report) -> None:
     """A task that started (done or in progress) cannot precede, against a link, a task
-    that started later or has not started. Problems name ``source`` (the actuals file, or
-    the baseline taken as done) and the task's place in it (``places``: task id -> line
-    or key)."""
-    places = places or {}
+    that started later or has not started. A problem names the file and place of the
+    later task's state; when the earlier one's comes from the other source (listed in
+    the status update, or not listed and taken from the baseline), that one too."""
 
-    def problem(b: Task, message: str) -> Problem:
-        where = f"{places[b.id]}, " if b.id in places else ""
-        return Problem(source, f"{where}task '{b.id}'", message)
+    def problem(b: Task, message: str, a: Task) -> Problem:
+        file, where = report.place(b.id)
+        place = f"{where}, task '{b.id}'" if where else f"task '{b.id}'"
+        return Problem(file, place, report.contradiction(message, a.id, b.id))
 
     problems = []
     for link in instance.links:
@@ -379,10 +467,65 @@ def check_started_order(
             continue
         if statuses[link.pred] == TaskStatus.PLANNED:
             if link.type in (LinkType.FS, LinkType.SS) and link.lag >= 0:
-                problems.append(problem(b, f"started before its predecessor '{a.id}' started"))
+                problems.append(problem(b, f"started before its predecessor '{a.id}' started", a))
             continue
         broken = broken_link(link, a, b)
         if broken:
-            problems.append(problem(b, broken))
+            problems.append(problem(b, broken, a))
     if problems:
         raise InputError(problems)
+
+
+# --------------------------------------------------------------- the status template
+
+LOOKAHEAD_DAYS = 14  # a site reports on what has begun, and on what starts in two weeks
+TEMPLATE_COLUMNS = (
+    "task_id",
+    "actual_start",
+    "actual_finish",
+    "remaining_days",
+    "planned_start",
+    "planned_finish",
+    "site",
+    "module_id",
+    "task_name",
+    "crews",
+)
+
+
+def status_template(
+    baseline_path: str | Path, status_date: date, lookahead_days: int = LOOKAHEAD_DAYS
+) -> pd.DataFrame:
+    """The rows a site fills in: every task of the baseline planned to start by the
+    status date plus ``lookahead_days`` calendar days, in order of planned start, with
+    its planned dates, site, module, name and crews, the actual columns empty (a task a
+    replanned baseline has as done was reported before and is left out). A row left
+    empty reports nothing (the task is taken as the baseline has it)."""
+    path = Path(baseline_path)
+    try:
+        saved = read_schedule_json(path)
+    except ScheduleFileError as error:
+        raise InputError([Problem(str(path), "", error.reason)]) from None
+    horizon = status_date + timedelta(days=lookahead_days)
+    rows = sorted(
+        (t for t in saved.tasks if t.start < horizon and t.status != TaskStatus.DONE),
+        key=lambda t: (t.start, t.task_id),
+    )
+    return pd.DataFrame(
+        [
+            (
+                t.task_id,
+                "",
+                "",
+                "",
+                t.start.isoformat(),
+                t.finish.isoformat(),
+                t.site,
+                t.module_id,
+                t.task_name,
+                crews_text(t.crews),
+            )
+            for t in rows
+        ],
+        columns=list(TEMPLATE_COLUMNS),
+    )

@@ -22,6 +22,7 @@ from rich.text import Text
 from scheduler.domain.calendar import Calendar
 from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
 from scheduler.instance import Instance, Solution
+from scheduler.interop.formats import ExportFormat
 from scheduler.io import PlannedTask
 from scheduler.output import OutputError, OutputFolder
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
@@ -389,10 +390,7 @@ def status_template_command(
 
     day = parse_status_date(status_date)
     assert day is not None
-    if out.is_dir() or (out.exists() and not force):
-        reason = "is a folder" if out.is_dir() else "exists; pass --force to overwrite it"
-        errors.print(f"{out}: {reason}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+    refuse_existing(out, force)
     with answers():
         rows = status_template(baseline, day, lookahead)
     with writing(out):
@@ -452,6 +450,57 @@ def check_command(
     if violations:
         raise typer.Exit(1)
     console.print(f"{schedule_csv}: valid ({instance.num_tasks} tasks)")
+
+
+@app.command("export")
+def export_command(
+    project: ProjectArg,
+    schedule_json: Annotated[
+        Path, typer.Argument(help="The schedule.json modsched wrote for PROJECT.")
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="mspdi (MS Project XML), pmxml (P6 XML) or xlsx.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file.")] = False,
+) -> None:
+    """Write a plan for MS Project, Primavera P6 or Excel: the project gives the logic,
+    calendar and pools, the schedule.json the dates and crews."""
+    from scheduler.interop.formats import InteropUnavailable, write_export
+    from scheduler.interop.plan import read_export_plan
+
+    formats = parse_format_option("--format", fmt)
+    if len(formats) != 1:
+        errors.print("--format: name one format (mspdi, pmxml or xlsx)", markup=False)
+        raise typer.Exit(2)
+    refuse_existing(out, force)
+    with answers():
+        plan = read_export_plan(project, schedule_json)
+    try:
+        with writing(out):
+            write_export(plan, formats[0], out)
+    except InteropUnavailable as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"wrote {out} ({len(plan.schedule.tasks)} tasks, {len(plan.links)} links)")
+
+
+def parse_format_option(option: str, text: str) -> list[ExportFormat]:
+    from scheduler.interop.formats import parse_formats
+
+    try:
+        return parse_formats(text)
+    except ValueError as error:
+        errors.print(f"{option}: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def refuse_existing(out: Path, force: bool) -> None:
+    """A file to write: not a folder, and one that exists only with --force."""
+    if out.is_dir() or (out.exists() and not force):
+        reason = "is a folder" if out.is_dir() else "exists; pass --force to overwrite it"
+        errors.print(f"{out}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
 
 
 def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calendar) -> list[str]:

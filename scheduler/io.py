@@ -1,7 +1,7 @@
 """Where modsched reads and writes its files.
 
-- `write_atomic`: every file the product writes goes through it (a crash never leaves a
-  half-written file).
+- `write_atomic` (`write_bytes` for binary files): every file the product writes goes
+  through it (a crash never leaves a half-written file).
 - schedule.csv and schedule.json (DESIGN.md contracts): `write_csv`, `write_json`,
   `schedule_json` and their readers back into typed rows, `read_schedule_csv`,
   `read_schedule_json`; `read_plan_csv` reads only what `modsched check` needs.
@@ -49,10 +49,24 @@ from scheduler.schedule import (
 def write_atomic(path: Path, write: Callable[[IO[str]], Any]) -> None:
     """Write to a temporary file in the same folder, then rename it over ``path``: a crash
     never leaves a half-written file."""
+    _write_replacing(path, write, binary=False)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """`write_atomic` for a binary file (an Excel workbook, an export built in memory)."""
+    _write_replacing(path, lambda f: f.write(data), binary=True)
+
+
+def _write_replacing(path: Path, write: Callable[[Any], Any], binary: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        stream_of = (
+            os.fdopen(handle, "wb")
+            if binary
+            else os.fdopen(handle, "w", encoding="utf-8", newline="")
+        )
+        with stream_of as stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())

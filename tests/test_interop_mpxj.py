@@ -1,0 +1,178 @@
+"""MSPDI and PMXML exports, read back by MPXJ's own reader (UniversalProjectReader) and
+compared with schedule.csv and the project: tasks, dates, durations, links and lags,
+resources and their availability, assignments, milestones, a replan's baseline and
+actuals. The JVM starts once for the whole session (`start_jvm` is idempotent)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from generators import REPLAN_PROJECT, replan_cli
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from scheduler.interop.java import start_jvm
+from scheduler.interop.plan import read_export_plan
+from scheduler.io import read_schedule_csv
+
+FORMATS = ["mspdi", "pmxml"]
+
+
+@pytest.fixture(scope="session")
+def mpxj() -> Any:
+    start_jvm("tests")
+    import jpype
+
+    return jpype.JPackage("org").mpxj
+
+
+def export(schedule_json: Path, fmt: str, out: Path) -> Path:
+    args = ["export", str(REPLAN_PROJECT), str(schedule_json), "--format", fmt, "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def read(mpxj: Any, path: Path) -> Any:
+    return mpxj.reader.UniversalProjectReader().read(str(path))
+
+
+def task_key(task: Any, fmt: str) -> str | None:
+    """The modsched task id: P6 keeps it as the activity id; MS Project has none, so the
+    export puts it in a text field."""
+    value = task.getText(6) if fmt == "mspdi" else task.getActivityID()
+    return None if value is None else str(value)
+
+
+def as_date(value: Any) -> date:
+    return date(value.getYear(), value.getMonthValue(), value.getDayOfMonth())
+
+
+def in_days(mpxj: Any, duration: Any, project: Any) -> float:
+    days = duration.convertUnits(mpxj.TimeUnit.DAYS, project.getProjectProperties())
+    return float(days.getDuration())
+
+
+def leaf_tasks(project: Any, fmt: str) -> dict[str, Any]:
+    found = {}
+    for task in project.getTasks():
+        key = task_key(task, fmt)
+        if not task.getSummary() and not task.getMilestone() and key is not None:
+            found[key] = task
+    return found
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_tasks_dates_and_links_read_back(mpxj, baseline, tmp_path, fmt):
+    out = export(baseline, fmt, tmp_path / f"plan.{fmt}.xml")
+    project = read(mpxj, out)
+    plan = read_export_plan(REPLAN_PROJECT, baseline)
+    rows = {t.task_id: t for t in plan.schedule.tasks}
+    tasks = leaf_tasks(project, fmt)
+    assert set(tasks) == set(rows)
+    for task_id, task in tasks.items():
+        row = rows[task_id]
+        assert as_date(task.getStart()) == row.start
+        assert as_date(task.getFinish()) == row.finish
+        assert in_days(mpxj, task.getDuration(), project) == row.duration
+        assert (
+            str(task.getText(1) if fmt == "mspdi" else task.getFieldByAlias("Phase")) == row.phase
+        )
+    written = Counter(
+        (
+            task_key(r.getPredecessorTask(), fmt),
+            task_id,
+            str(r.getType()),
+            in_days(mpxj, r.getLag(), project),
+        )
+        for task_id, task in tasks.items()
+        for r in task.getPredecessors()
+    )
+    expected = Counter((k.pred, k.succ, k.type, float(k.lag)) for k in plan.links)
+    assert written == expected and len(plan.links) > 0
+    # the WBS: site / deployment / module summaries above each task
+    parent = tasks["s1-skid/2/set"].getParentTask()
+    assert [str(parent.getName()), str(parent.getParentTask().getName())] == [
+        "s1-skid/2",
+        "s1-skid",
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_calendar_resources_and_milestones_read_back(mpxj, baseline, tmp_path, fmt):
+    project = read(mpxj, export(baseline, fmt, tmp_path / f"plan.{fmt}.xml"))
+    calendar = project.getDefaultCalendar()
+    assert [str(e.getFromDate()) for e in calendar.getCalendarExceptions()] == ["2027-01-18"]
+    # complete.yaml: rig 1 crew, elec 2 (1 in the week of 2027-02-01), cx 1
+    units = {
+        str(r.getName()): [
+            (as_date(a.getRange().getStart()), float(a.getUnits())) for a in r.getAvailability()
+        ]
+        for r in project.getResources()
+    }
+    assert [u for _, u in units["rig"]] == [100.0] and [u for _, u in units["cx"]] == [100.0]
+    assert [u for _, u in units["elec"]] == [200.0, 100.0, 200.0]
+    assert units["elec"][1][0] == date(2027, 2, 1)
+    # each task's crews as assignments of their pools, 100 % a crew
+    rows = {t.task_id: t for t in read_export_plan(REPLAN_PROJECT, baseline).schedule.tasks}
+    for task_id, task in leaf_tasks(project, fmt).items():
+        assigned = Counter()
+        for a in task.getResourceAssignments():
+            if a.getResource() is not None:
+                assigned[str(a.getResource().getName())] += round(float(a.getUnits()) / 100)
+        assert assigned == Counter(c.rsplit("#", 1)[0] for c in rows[task_id].crews)
+    milestones = {str(t.getName()): t for t in project.getTasks() if t.getMilestone()}
+    assert set(milestones) == {"s1-rfs", "s2-rfs"}
+    s2 = milestones["s2-rfs"]
+    assert str(s2.getConstraintType()) == "FINISH_NO_LATER_THAN"
+    assert as_date(s2.getConstraintDate()) == date(2027, 6, 30)
+    target = s2.getDeadline() if fmt == "mspdi" else s2.getSecondaryConstraintDate()
+    assert as_date(target) == date(2027, 2, 5)
+    assert s2.getPredecessors().size() > 0
+
+
+@pytest.fixture(scope="module")
+def replanned(baseline, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("replanned") / "re"
+    result = replan_cli(baseline, out, "--status-date", "2027-01-15")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_replan_carries_baseline_and_actuals(mpxj, replanned, tmp_path, fmt):
+    project = read(mpxj, export(replanned / "schedule.json", fmt, tmp_path / f"re.{fmt}.xml"))
+    assert as_date(project.getProjectProperties().getStatusDate()) == date(2027, 1, 15)
+    rows = {t.task_id: t for t in read_schedule_csv(replanned / "schedule.csv")}
+    statuses = Counter()
+    for task_id, task in leaf_tasks(project, fmt).items():
+        row = rows[task_id]
+        statuses[row.status] += 1
+        if row.status == "done":
+            assert as_date(task.getActualStart()) == row.start
+            assert as_date(task.getActualFinish()) == row.finish
+            assert float(task.getPercentageComplete()) == 100.0
+        elif row.status == "planned":
+            assert task.getActualStart() is None
+        if fmt == "mspdi":  # P6 keeps a baseline as another project (see INTEROP.md)
+            assert row.baseline_start_day is not None
+            calendar = read_export_plan(
+                REPLAN_PROJECT, replanned / "schedule.json"
+            ).schedule.calendar
+            assert as_date(task.getBaselineStart()) == calendar.date_of(row.baseline_start_day)
+    assert statuses["done"] > 0 and statuses["planned"] > 0
+
+
+def test_without_mpxj_export_says_what_to_install(baseline, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpxj", None)  # import mpxj raises ImportError
+    args = ["export", str(REPLAN_PROJECT), str(baseline), "--format", "mspdi"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p.xml")])
+    assert result.exit_code == 2
+    needs = "mspdi export needs mpxj and JPype1, which are not installed"
+    assert result.output.strip().splitlines() == [f"{needs}: pip install 'modsched[interop]'"]
+    assert not (tmp_path / "p.xml").exists()

@@ -57,6 +57,14 @@ Workers = Annotated[
     int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="CP-SAT worker threads.")
 ]
 Seed = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="CP-SAT random seed.")]
+ExportOpt = Annotated[
+    str,
+    typer.Option(
+        "--export",
+        help="Also write the plan as mspdi (MS Project XML), pmxml (P6 XML), xlsx; "
+        "comma-separated, e.g. mspdi,xlsx.",
+    ),
+]
 
 
 def fail_input(error: InputError) -> typer.Exit:
@@ -190,11 +198,13 @@ def schedule_command(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite a folder that holds an earlier schedule.")
     ] = False,
+    export: ExportOpt = "",
 ) -> None:
     """Find the best schedule of a project and write it with its Gantt chart."""
     if solver not in ("cp-sat", "greedy"):
         errors.print(f"--solver: unknown solver '{solver}' (cp-sat or greedy)")
         raise typer.Exit(2)
+    formats = export_formats(export)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with run_into(out, force, f"nothing written; {out} is as it was") as (folder, stop):
         with console.status("solving...") as status:
@@ -205,11 +215,48 @@ def schedule_command(
             with answers():
                 outcome = plan_project(project, options, solver_name(solver), progress, stop)
         with writing(out), console.status("writing..."):
-            paths = folder.commit(lambda staging: write_outputs(outcome.schedule, staging))
+            paths = folder.commit(
+                lambda staging: [
+                    *write_outputs(outcome.schedule, staging),
+                    *write_exports(outcome.schedule, outcome.instance, formats, staging),
+                ]
+            )
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
     if outcome.result.interrupted:
         errors.print("interrupted: wrote the best plan found so far")
         raise typer.Exit(130)
+
+
+def export_formats(text: str) -> list[ExportFormat]:
+    """The formats of ``--export``, each checked to be writable here before any work (a
+    missing package is one line and exit 2, not a lost solve)."""
+    from scheduler.interop.formats import InteropUnavailable, require
+
+    formats = parse_format_option("--export", text) if text else []
+    try:
+        for fmt in formats:
+            require(fmt)
+    except InteropUnavailable as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    return formats
+
+
+def write_exports(
+    schedule: Schedule, instance: Instance, formats: list[ExportFormat], folder: Path
+) -> list[Path]:
+    """The ``--export`` files beside schedule.csv (EXPORT_FILES' names)."""
+    from scheduler.interop.formats import write_export
+    from scheduler.interop.plan import export_plan
+
+    if not formats:
+        return []
+    plan = export_plan(schedule, instance)
+    paths = []
+    for fmt in formats:
+        write_export(plan, fmt, folder / fmt.file_name)
+        paths.append(folder / fmt.file_name)
+    return paths
 
 
 def solver_name(name: str) -> SolverName:
@@ -292,10 +339,12 @@ def replan_command(
     workers: Workers = 2,
     seed: Seed = 0,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
+    export: ExportOpt = "",
 ) -> None:
     """Replan from a status date: keep what happened, meet the objective, move little."""
     from scheduler.replanning.replan import replan, write_changes
 
+    formats = export_formats(export)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     with run_into(out, force, f"nothing written; {out} is as it was") as (folder, stop):
         with console.status("replanning..."), answers():
@@ -313,7 +362,8 @@ def replan_command(
         def write(staging: Path) -> list[Path]:
             paths = write_outputs(outcome.schedule, staging)
             write_changes(outcome.changes, staging / "changes.csv")
-            return [*paths, staging / "changes.csv"]
+            exported = write_exports(outcome.schedule, outcome.instance, formats, staging)
+            return [*paths, staging / "changes.csv", *exported]
 
         with writing(out), console.status("writing..."):
             paths = folder.commit(write)

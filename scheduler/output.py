@@ -33,6 +33,10 @@ OUTPUT_FILES = frozenset(
         "changes.csv",
         "comparison.csv",
         "comparison.html",
+        # --export (scheduler/interop/formats.py, EXPORT_FILES)
+        "schedule.mspdi.xml",
+        "schedule.pmxml.xml",
+        "schedule.xlsx",
     }
 )
 RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths in one step (renameat2, Linux 3.15)

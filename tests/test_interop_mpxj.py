@@ -176,3 +176,37 @@ def test_without_mpxj_export_says_what_to_install(baseline, tmp_path, monkeypatc
     needs = "mspdi export needs mpxj and JPype1, which are not installed"
     assert result.output.strip().splitlines() == [f"{needs}: pip install 'modsched[interop]'"]
     assert not (tmp_path / "p.xml").exists()
+
+
+def test_schedule_and_replan_export_beside_the_other_files(mpxj, baseline, tmp_path):
+    out = tmp_path / "plan"
+    args = ["schedule", str(REPLAN_PROJECT), "--out", str(out), "--solver", "greedy"]
+    result = CliRunner().invoke(app, [*args, "--export", "mspdi,xlsx"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "gantt.html",
+        "schedule.csv",
+        "schedule.json",
+        "schedule.mspdi.xml",
+        "schedule.xlsx",
+    ]
+    rows = read_schedule_csv(out / "schedule.csv")
+    assert len(leaf_tasks(read(mpxj, out / "schedule.mspdi.xml"), "mspdi")) == len(rows)
+    # a folder of modsched's files, exports included, is replaced whole with --force
+    result = CliRunner().invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "schedule.xlsx").exists()
+    result = replan_cli(
+        baseline, tmp_path / "re", "--status-date", "2027-01-15", "--export", "pmxml"
+    )
+    assert result.exit_code == 0, result.output
+    project = read(mpxj, tmp_path / "re" / "schedule.pmxml.xml")
+    assert len(leaf_tasks(project, "pmxml")) == len(rows)
+
+
+def test_an_unknown_export_format_is_refused_before_the_solve(tmp_path):
+    args = ["schedule", str(REPLAN_PROJECT), "--out", str(tmp_path / "p"), "--export", "mpp"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "--export: unknown export format 'mpp'" in result.output
+    assert not (tmp_path / "p").exists()

@@ -48,8 +48,9 @@ def parse_formats(text: str) -> list[ExportFormat]:
     return found
 
 
-def write_export(plan: ExportPlan, fmt: ExportFormat, path: Path) -> None:
-    """Write ``plan`` to ``path`` in ``fmt`` (atomically)."""
+def require(fmt: ExportFormat) -> None:
+    """Raise `InteropUnavailable` unless ``fmt`` can be written here (checked before a
+    solve, so that a missing package does not cost the run); starts the JVM for MPXJ."""
     if fmt is ExportFormat.XLSX:
         try:
             import openpyxl  # noqa: F401
@@ -57,6 +58,16 @@ def write_export(plan: ExportPlan, fmt: ExportFormat, path: Path) -> None:
             raise InteropUnavailable(
                 f"xlsx export needs openpyxl, which is not installed: {INSTALL_HINT}"
             ) from None
+    else:
+        from scheduler.interop.java import start_jvm
+
+        start_jvm(f"{fmt.value} export")
+
+
+def write_export(plan: ExportPlan, fmt: ExportFormat, path: Path) -> None:
+    """Write ``plan`` to ``path`` in ``fmt`` (atomically)."""
+    require(fmt)
+    if fmt is ExportFormat.XLSX:
         from scheduler.interop.xlsx import write_xlsx
 
         write_xlsx(plan, path)

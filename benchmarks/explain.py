@@ -12,7 +12,7 @@ import argparse
 import platform
 import time
 
-from scheduler.explain import ROOT_KINDS, explain, why_summary
+from scheduler.explain import ROOT_KINDS, chain_root, explain, why_summary
 from scheduler.pipeline import plan_project
 from scheduler.solvers.budget import SolveOptions
 
@@ -47,12 +47,12 @@ def main() -> None:
     rooted = 0
     for m in late:
         chain = explained.why.get(m.milestone_id, ())
-        root = chain[-1] if chain else None
-        ok = root is not None and root.kind in ROOT_KINDS
-        rooted += ok
+        root = chain_root(chain)
+        rooted += root is not None
         print(
-            f"  {m.milestone_id}: {m.late_days} wd late, chain of {len(chain)}, root "
-            f"{root.cause if root else '-'} ({'ok' if ok else 'NOT a root kind'}); "
+            f"  {m.milestone_id}: {m.late_days} wd late, chain of {len(chain)} ending on "
+            f"{chain[-1].cause if chain else '-'}, root cause "
+            f"{root.cause if root else 'NONE'} ({root.task if root else ''}); "
             f"change: {why_summary(chain)}"
         )
     print(f"late milestones {len(late)}, with a chain rooted in {ROOT_KINDS}: {rooted}")

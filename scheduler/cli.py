@@ -21,7 +21,7 @@ from rich.text import Text
 
 from scheduler.domain.calendar import Calendar
 from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
-from scheduler.explain import WhyStep, why_summary
+from scheduler.explain import WhyStep, chain_root, why_summary
 from scheduler.instance import Instance, Solution
 from scheduler.io import PlannedTask
 from scheduler.output import OutputError, OutputFolder
@@ -268,7 +268,7 @@ def signed(days: int | None) -> str:
 def why_lines(milestone_id: str, late_days: int, steps: Sequence[WhyStep]) -> list[str]:
     """A late milestone's driving chain in words: its root, what it runs through, and
     what would have to change for the milestone to come earlier."""
-    root, last = steps[-1], steps[0]
+    root, last = chain_root(steps) or steps[-1], steps[0]
     kinds = [s.kind for s in steps[:-1]]
     via = ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds))
     return [

@@ -578,6 +578,14 @@ def _why_chains(
     return chains
 
 
+def chain_root(steps: Sequence[WhyStep]) -> WhyStep | None:
+    """The root cause of a chain: its root-most step that waits for something outside the
+    work (power, a release, a crew pool, a resource, a factory, the status date). A chain
+    that runs back to the program start has one where a hand-off of crews, resources or
+    slots made it late; None when it has none (the work alone is longer than the target)."""
+    return next((s for s in reversed(steps) if s.kind in ROOT_KINDS), None)
+
+
 def cause_words(kind: str, cause: str) -> str:
     """A driver in a planner's words: what would have to change."""
     what, _, detail = cause.partition(":")

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from scheduler.domain.calendar import Calendar
 from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
+from scheduler.explain import WhyStep, chain_root, why_summary
 from scheduler.instance import Instance, Solution
 from scheduler.interop.formats import ExportFormat
 from scheduler.io import PlannedTask
@@ -266,25 +267,39 @@ def solver_name(name: str) -> SolverName:
 def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[Path]) -> None:
     """What a planner reads first: milestones against targets, then the solver's figures."""
     table = Table(title=f"{schedule.project}: milestones")
-    for column in ("milestone", "date", "target", "late days"):
+    variance = any(m.variance_days is not None for m in schedule.milestones)
+    columns = ["milestone", "date", "target", "late days"]
+    for column in columns + (["baseline", "variance (wd)"] if variance else []):
         table.add_column(column)
     for row in schedule.milestones:
         late = str(row.late_days) if row.target else "-"
         style = "red" if row.late_days else "green"
-        table.add_row(
+        cells: list[str | Text] = [
             row.milestone_id,
             row.date.isoformat() if row.date else "",
             row.target.isoformat() if row.target else "-",
             Text(late, style=style),
-        )
+        ]
+        if variance:
+            cells += [row.baseline.isoformat() if row.baseline else "-", signed(row.variance_days)]
+        table.add_row(*cells)
     console.print(table)
     s, k = schedule.solver, schedule.kpis
     gap = f"{100 * s.gap:.1f} %" if s.gap is not None else "-"
+    against = (
+        f"; baseline {k.baseline_finish} ({signed(k.finish_variance_days)} working days)"
+        if k.baseline_finish is not None
+        else ""
+    )
     console.print(
-        f"finish {k.finish} ({k.makespan_days} working days), late days "
+        f"finish {k.finish} ({k.makespan_days} working days{against}), late days "
         f"{k.tardiness_days} (weighted {k.weighted_tardiness})",
         highlight=False,
     )
+    for row in schedule.milestones:
+        if row.why:
+            for line in why_lines(row.milestone_id, row.late_days, row.why):
+                console.print(line, highlight=False, soft_wrap=True)
     console.print(
         f"solver {s.name} ({s.method}): {s.status}, objective "
         f"{s.objective}, bound {s.bound}, gap {gap}, {s.seconds} s; "
@@ -292,6 +307,24 @@ def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[
         highlight=False,
     )
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+def signed(days: int | None) -> str:
+    return "-" if days is None else f"{days:+d}"
+
+
+def why_lines(milestone_id: str, late_days: int, steps: Sequence[WhyStep]) -> list[str]:
+    """A late milestone's driving chain in words: its root, what it runs through, and
+    what would have to change for the milestone to come earlier."""
+    root, last = chain_root(steps) or steps[-1], steps[0]
+    kinds = [s.kind for s in steps[:-1]]
+    via = ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds))
+    return [
+        f"why {milestone_id} is {late_days} working days late: a chain of {len(steps)} "
+        f"tasks, {sum(s.days for s in steps)} working days, from {root.task} "
+        f"(waits for {root.cause or root.kind}) to {last.task}" + (f" via {via}" if via else ""),
+        f"  would have to change: {why_summary(steps)}",
+    ]
 
 
 BaselineOpt = Annotated[Path, typer.Option("--baseline", help="The baseline schedule.json.")]

@@ -32,7 +32,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scheduler.domain.yamlio import read_bounded
 from scheduler.errors import InputError
+from scheduler.explain import WhyStep
 from scheduler.schedule import (
+    BASELINE_COLUMNS,
+    EXPLAIN_COLUMNS,
     EXTRA_COLUMNS,
     STATUS_COLUMNS,
     TASK_COLUMNS,
@@ -127,9 +130,11 @@ def pairs_text(pairs: Sequence[tuple[str, int]] | Sequence[tuple[str, float]]) -
 
 
 def task_columns(schedule: Schedule) -> list[str]:
-    """The columns written: the contract's, the extra ones, a replan's status columns."""
-    status = STATUS_COLUMNS if schedule.replanned else []
-    return TASK_COLUMNS + EXTRA_COLUMNS + status
+    """The columns written: the contract's, the extra ones, a replan's status columns, the
+    explanation's, a replan's baseline dates (each group after the ones before it)."""
+    if schedule.replanned:
+        return TASK_COLUMNS + EXTRA_COLUMNS + STATUS_COLUMNS + EXPLAIN_COLUMNS + BASELINE_COLUMNS
+    return TASK_COLUMNS + EXTRA_COLUMNS + EXPLAIN_COLUMNS
 
 
 def task_record(row: TaskRow, columns: Sequence[str]) -> dict[str, Any]:
@@ -171,20 +176,32 @@ def solver_json(solver: SolverInfo) -> dict[str, Any]:
     }
 
 
+def why_json(steps: Sequence[WhyStep]) -> list[dict[str, Any]]:
+    return [{"task": s.task, "kind": s.kind, "cause": s.cause, "days": s.days} for s in steps]
+
+
+def milestone_json(m: MilestoneKpi) -> dict[str, Any]:
+    """A milestone's KPIs: date, target, late days, the why-chain of a late one, and in a
+    replan the baseline's date and the variance in working days."""
+    document: dict[str, Any] = {
+        "date": m.date.isoformat() if m.date is not None else "",
+        "target": m.target.isoformat() if m.target is not None else None,
+        "late_days": m.late_days,
+        "why": why_json(m.why),
+    }
+    if m.variance_days is not None or m.baseline is not None:
+        document["baseline"] = m.baseline.isoformat() if m.baseline is not None else None
+        document["variance_days"] = m.variance_days
+    return document
+
+
 def kpis_json(kpis: Kpis) -> dict[str, Any]:
     document: dict[str, Any] = {
         "makespan_days": kpis.makespan_days,
         "finish": kpis.finish.isoformat(),
         "tardiness_days": kpis.tardiness_days,
         "weighted_tardiness": kpis.weighted_tardiness,
-        "milestones": {
-            name: {
-                "date": m.date.isoformat() if m.date is not None else "",
-                "target": m.target.isoformat() if m.target is not None else None,
-                "late_days": m.late_days,
-            }
-            for name, m in kpis.milestones.items()
-        },
+        "milestones": {name: milestone_json(m) for name, m in kpis.milestones.items()},
     }
     if kpis.moved_tasks is not None:
         document["moved_tasks"] = kpis.moved_tasks
@@ -192,6 +209,9 @@ def kpis_json(kpis: Kpis) -> dict[str, Any]:
         document["crew_changes"] = kpis.crew_changes
     if kpis.status_date is not None:
         document["status_date"] = kpis.status_date.isoformat()
+    if kpis.baseline_finish is not None:
+        document["baseline_finish"] = kpis.baseline_finish.isoformat()
+        document["finish_variance_days"] = kpis.finish_variance_days
     return document
 
 
@@ -304,6 +324,18 @@ class _Field:
     def optional_whole(self, column: str, value: object) -> int | None:
         return None if value is None or value == "" else self.whole(column, value)
 
+    def optional_day(self, column: str, value: object) -> date | None:
+        return None if value is None or value == "" else self.day(column, value)
+
+    def optional_flag(self, column: str, value: object) -> bool | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return value
+        if not self.typed and isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise self.bad(column, value, "true or false")
+
     def number(self, column: str, value: object) -> float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
@@ -375,6 +407,11 @@ _TASK_FIELDS: tuple[tuple[str, str, object], ...] = (
     ("skills", "skills", ""),
     ("resources", "resources", ""),
     *((name, "optional_whole", None) for name in ("baseline_start_day", "baseline_end_day")),
+    *((name, "optional_day", None) for name in ("late_start", "late_finish")),
+    *((name, "optional_whole", None) for name in ("total_float", "free_float")),
+    ("critical", "optional_flag", None),
+    *((name, "text", "") for name in ("driver", "driver_kind")),
+    *((name, "optional_day", None) for name in ("baseline_start", "baseline_finish")),
 )
 
 
@@ -507,13 +544,29 @@ def _kpis(record: object, f: _Field) -> Kpis:
     def optional_day(key: str, value: object) -> date | None:
         return None if value in (None, "") else f.day(key, value)
 
+    def step(s: object) -> WhyStep:
+        if not isinstance(s, dict):
+            raise f.bad("why", s, "an object")
+        return WhyStep(
+            f.text("task", s.get("task")),
+            f.text("kind", s.get("kind")),
+            f.text("cause", s.get("cause")),
+            f.whole("days", s.get("days")),
+        )
+
     def milestone(name: str, m: object) -> MilestoneKpi:
         if not isinstance(m, dict):
             raise f.bad(name, m, "an object")
+        why = m.get("why", [])
+        if not isinstance(why, list):
+            raise f.bad("why", why, "a list")
         return MilestoneKpi(
             optional_day("date", m.get("date")),
             optional_day("target", m.get("target")),
             f.whole("late_days", m.get("late_days")),
+            tuple(step(s) for s in why),
+            optional_day("baseline", m.get("baseline")),
+            f.optional_whole("variance_days", m.get("variance_days")),
         )
 
     def optional(key: str) -> int | None:
@@ -528,6 +581,8 @@ def _kpis(record: object, f: _Field) -> Kpis:
         moved_tasks=optional("moved_tasks"),
         crew_changes=optional("crew_changes"),
         status_date=optional_day("status_date", record.get("status_date")),
+        baseline_finish=optional_day("baseline_finish", record.get("baseline_finish")),
+        finish_variance_days=optional("finish_variance_days"),
     )
 
 

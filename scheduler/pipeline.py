@@ -75,8 +75,11 @@ def plan_project(
     return Outcome(plan, solved.instance, cpm, solved.result, solved.greedy, schedule)
 
 
-def make_schedule(plan: Plan, instance: Instance, result: Result) -> Schedule:
-    """Validate (independently of the solver) and put dates on a plan."""
+def make_schedule(
+    plan: Plan, instance: Instance, result: Result, status_day: int | None = None
+) -> Schedule:
+    """Validate (independently of the solver) and put dates on a plan (``status_day``: a
+    replan's, which the explanation names as a driver)."""
     assert result.solution is not None
     assert_valid(instance, result.solution)
     info = SolverInfo(
@@ -92,7 +95,9 @@ def make_schedule(plan: Plan, instance: Instance, result: Result) -> Schedule:
         seed=result.seed,
         interrupted=result.interrupted,
     )
-    return build_schedule(plan.project.program.name, plan.calendar, instance, result.solution, info)
+    return build_schedule(
+        plan.project.program.name, plan.calendar, instance, result.solution, info, status_day
+    )
 
 
 def write_outputs(schedule: Schedule, out: Path) -> list[Path]:

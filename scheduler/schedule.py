@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scheduler.domain.calendar import Calendar
+from scheduler.explain import Explanation, TaskExplanation, WhyStep, explain
 from scheduler.instance import (
     Gate,
     Instance,
@@ -53,6 +54,19 @@ TASK_COLUMNS = [
 EXTRA_COLUMNS = ["phase", "gate", "energise_mw", "skills", "resources", "task_name"]
 # a replan's: done|in_progress|planned, and the baseline's days
 STATUS_COLUMNS = ["status", "baseline_start_day", "baseline_end_day"]
+# float on the resource-feasible plan and what drove each start (scheduler/explain.py):
+# late dates (late_start_day = start_day + total_float), floats in working days
+EXPLAIN_COLUMNS = [
+    "late_start",
+    "late_finish",
+    "total_float",
+    "free_float",
+    "critical",
+    "driver",
+    "driver_kind",
+]
+# a replan's: the baseline's days as dates
+BASELINE_COLUMNS = ["baseline_start", "baseline_finish"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,16 @@ class TaskRow:
     status: str | None = None  # a replan's: done|in_progress|planned
     baseline_start_day: int | None = None
     baseline_end_day: int | None = None
+    # the explanation (EXPLAIN_COLUMNS); None in files written before it
+    late_start: dt.date | None = None
+    late_finish: dt.date | None = None  # the last day worked at the latest
+    total_float: int | None = None
+    free_float: int | None = None
+    critical: bool | None = None
+    driver: str = ""
+    driver_kind: str = ""
+    baseline_start: dt.date | None = None  # a replan's (BASELINE_COLUMNS)
+    baseline_finish: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +119,9 @@ class MilestoneRow:
     deadline: dt.date | None
     weight: int
     deployments: tuple[str, ...]  # the deployments it comes after
+    why: tuple[WhyStep, ...] = ()  # a late milestone's driving chain, its last task first
+    baseline: dt.date | None = None  # a replan's: the baseline's date of the milestone
+    variance_days: int | None = None  # working days later (+) or earlier (-) than baseline
 
 
 @dataclass(frozen=True)
@@ -151,6 +178,9 @@ class MilestoneKpi:
     date: dt.date | None  # None when the milestone has no task
     target: dt.date | None
     late_days: int
+    why: tuple[WhyStep, ...] = ()
+    baseline: dt.date | None = None
+    variance_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +194,9 @@ class Kpis:
     moved_tasks: int | None = None
     crew_changes: int | None = None
     status_date: dt.date | None = None
+    # a replan's: the baseline's finish and the variance of the finish in working days
+    baseline_finish: dt.date | None = None
+    finish_variance_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,15 +230,21 @@ def build_schedule(
     instance: Instance,
     solution: Solution,
     solver: SolverInfo,
+    status_day: int | None = None,
 ) -> Schedule:
-    """Dates, names and KPIs of a plan; the solution must have passed the validator."""
+    """Dates, names, KPIs and the explanation (float, drivers, why late) of a plan; the
+    solution must have passed the validator. ``status_day``: a replan's status day."""
     scales = {r.id: r.scale for r in instance.resources}
+    explained = explain(instance, solution, calendar.iso_of, status_day)
     tasks = tuple(
-        _task_row(calendar, t, s, c, scales)
-        for t, s, c in zip(instance.tasks, solution.starts, solution.crews, strict=True)
+        _explained_row(calendar, _task_row(calendar, t, s, c, scales), x)
+        for t, s, c, x in zip(
+            instance.tasks, solution.starts, solution.crews, explained.tasks, strict=True
+        )
     )
     milestones = tuple(
-        _milestone_row(calendar, m, solution.starts, instance) for m in instance.milestones
+        _milestone_row(calendar, m, solution.starts, instance, explained)
+        for m in instance.milestones
     )
     supplies = tuple(_supply_row(calendar, s) for s in instance.supplies)
     pools = tuple(
@@ -259,6 +298,20 @@ def _task_row(
     )
 
 
+def _explained_row(calendar: Calendar, row: TaskRow, x: TaskExplanation) -> TaskRow:
+    late_end = x.late_start + row.duration
+    return replace(
+        row,
+        late_start=calendar.date_of(x.late_start),
+        late_finish=calendar.finish_date(late_end, row.duration),
+        total_float=x.total_float,
+        free_float=x.free_float,
+        critical=x.critical,
+        driver=x.driver,
+        driver_kind=x.driver_kind,
+    )
+
+
 def skills_of(task: Task) -> tuple[tuple[str, int], ...]:
     """The ``skills`` column: (skill, crews) as the task needs them."""
     return tuple(task.skills.items())
@@ -271,7 +324,11 @@ def uses_of(task: Task, scales: Mapping[str, int]) -> tuple[tuple[str, float], .
 
 
 def _milestone_row(
-    calendar: Calendar, milestone: Milestone, starts: list[int], instance: Instance
+    calendar: Calendar,
+    milestone: Milestone,
+    starts: list[int],
+    instance: Instance,
+    explained: Explanation,
 ) -> MilestoneRow:
     ends = [starts[i] + instance.tasks[i].duration for i in milestone.tasks]
     day = max(ends) - 1 if ends else None
@@ -292,6 +349,7 @@ def _milestone_row(
         on(milestone.deadline),
         milestone.weight,
         tuple(deployments),
+        explained.why.get(milestone.id, ()),
     )
 
 
@@ -316,7 +374,10 @@ def compute_kpis(
 ) -> Kpis:
     tardiness, makespan = objective_terms(instance, solution.starts)
     per_milestone = {
-        m.milestone_id: MilestoneKpi(m.date, m.target, m.late_days) for m in milestones
+        m.milestone_id: MilestoneKpi(
+            m.date, m.target, m.late_days, m.why, m.baseline, m.variance_days
+        )
+        for m in milestones
     }
     finish = calendar.date_of(makespan - 1) if makespan > 0 else calendar.start
     late_days = sum(m.late_days for m in per_milestone.values())

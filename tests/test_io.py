@@ -20,7 +20,7 @@ from scheduler.io import (
 )
 from scheduler.pipeline import plan_project
 from scheduler.replanning.replan import replan
-from scheduler.schedule import Schedule
+from scheduler.schedule import BASELINE_COLUMNS, EXPLAIN_COLUMNS, Schedule
 from scheduler.solvers.cpsat import SolveOptions
 
 ROOT = Path(__file__).parent.parent
@@ -72,9 +72,18 @@ def test_replan_round_trip(replanned, tmp_path):
     assert replanned.kpis.status_date is not None and replanned.kpis.moved_tasks is not None
     round_trip(replanned, tmp_path)
     header = (tmp_path / "schedule.csv").read_text().splitlines()[0]
-    assert header.endswith(",status,baseline_start_day,baseline_end_day")
+    # the status columns stay where they were; the explanation's and the baseline dates follow
+    later = ",".join(EXPLAIN_COLUMNS + BASELINE_COLUMNS)
+    assert header.endswith(f",status,baseline_start_day,baseline_end_day,{later}")
     document = json.loads((tmp_path / "schedule.json").read_text())
-    assert list(document["kpis"])[-3:] == ["moved_tasks", "crew_changes", "status_date"]
+    assert list(document["kpis"])[-5:] == [
+        "moved_tasks",
+        "crew_changes",
+        "status_date",
+        "baseline_finish",
+        "finish_variance_days",
+    ]
+    assert all("variance_days" in m for m in document["kpis"]["milestones"].values())
 
 
 FORMULAS = [

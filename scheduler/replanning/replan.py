@@ -34,7 +34,7 @@ from scheduler.replanning.status import (
     read_actuals,
     read_baseline,
 )
-from scheduler.schedule import Schedule, TaskRow, skills_of, uses_of
+from scheduler.schedule import MilestoneRow, Schedule, TaskRow, skills_of, uses_of
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.greedy import greedy
 from scheduler.solvers.result import Result
@@ -263,7 +263,7 @@ def replan(
     )
     instance, result = solved.instance, solved.result
     assert result.solution is not None
-    schedule = make_schedule(plan, instance, result)
+    schedule = make_schedule(plan, instance, result, day)
     changes = change_table(instance, result.solution, baseline, plan)
     schedule = with_status(
         schedule, statuses, unpinned, baseline, changes, plan.calendar.date_of(day)
@@ -283,13 +283,17 @@ def with_status(
     needs, resources and power draw they had (the replanning problem leaves them out of
     every capacity); the KPIs gain what moved and the status date (the Gantt's line)."""
     scales = {r.id: r.scale for r in instance.resources}
+    calendar = schedule.calendar
 
     def row(was: TaskRow, task: Task, status: TaskStatus) -> TaskRow:
+        first, last = baseline.starts[task.id], baseline.ends[task.id]
         now = replace(
             was,
             status=str(status),
-            baseline_start_day=baseline.starts[task.id],
-            baseline_end_day=baseline.ends[task.id],
+            baseline_start_day=first,
+            baseline_end_day=last,
+            baseline_start=calendar.date_of(first),
+            baseline_finish=calendar.finish_date(last, last - first),
         )
         if status != TaskStatus.DONE:
             return now
@@ -302,13 +306,42 @@ def with_status(
         )
 
     tasks = tuple(map(row, schedule.tasks, instance.tasks, statuses))
+    milestones = baseline_variance(schedule, instance, baseline)
+    finish_end = max(baseline.ends.values(), default=0)
     kpis = replace(
         schedule.kpis,
+        milestones={
+            m.milestone_id: replace(
+                schedule.kpis.milestones[m.milestone_id],
+                baseline=m.baseline,
+                variance_days=m.variance_days,
+            )
+            for m in milestones
+        },
         moved_tasks=int((changes.shift_days != 0).sum()) if len(changes) else 0,
         crew_changes=int(changes.crews_changed.sum()) if len(changes) else 0,
         status_date=status_date,
+        baseline_finish=schedule.calendar.date_of(max(finish_end - 1, 0)),
+        finish_variance_days=schedule.kpis.makespan_days - finish_end,
     )
-    return replace(schedule, tasks=tasks, kpis=kpis)
+    return replace(schedule, tasks=tasks, milestones=milestones, kpis=kpis)
+
+
+def baseline_variance(
+    schedule: Schedule, instance: Instance, baseline: Baseline
+) -> tuple[MilestoneRow, ...]:
+    """Each milestone with the baseline's date (its tasks' last day worked in the
+    baseline) and the variance: working days later (+) or earlier (-) than that."""
+    calendar = schedule.calendar
+    rows = []
+    for m, row in zip(instance.milestones, schedule.milestones, strict=True):
+        ends = [baseline.ends[instance.tasks[i].id] for i in m.tasks]
+        if not ends or row.day is None:
+            rows.append(row)
+            continue
+        day = max(ends) - 1
+        rows.append(replace(row, baseline=calendar.date_of(day), variance_days=row.day - day))
+    return tuple(rows)
 
 
 def change_table(

@@ -38,6 +38,9 @@ from scheduler.schedule import MilestoneRow, Schedule, TaskRow
 #: of one phase into one bar (the per-deployment views always show every task)
 PROGRAM_MERGE_ABOVE = LARGE_PROGRAM_TASKS  # the windows size: such programs merge runs
 
+#: the outline of a task on a late milestone's driving chain
+CHAIN_COLOR = "#d62728"
+
 #: a baseline to ghost behind the plan: its task rows, or True for the rows' own baseline
 #: days (a replan)
 Ghost = Sequence[TaskRow] | bool | None
@@ -198,6 +201,47 @@ def _baseline_bars(schedule: Schedule, baseline: Ghost, tasks: pd.DataFrame) -> 
             customdata=np.column_stack([ids, starts, finishes]),
             hovertemplate="baseline <b>%{customdata[0]}</b><br>%{customdata[1]} → "
             "%{customdata[2]}<extra></extra>",
+        )
+    ]
+
+
+def why_chains(schedule: Schedule) -> dict[str, list[tuple[str, str]]]:
+    """Task id -> [(late milestone, the task's driver on its chain)] for every task on the
+    why-chain of a late milestone."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for m in schedule.milestones:
+        for step in m.why:
+            found.setdefault(step.task, []).append((m.milestone_id, step.cause or step.kind))
+    return found
+
+
+def _chain_bars(schedule: Schedule, tasks: pd.DataFrame) -> list[go.Bar]:
+    """Red outlines over the tasks on a late milestone's why-chain (its driving path)."""
+    chains = why_chains(schedule)
+    sub = tasks[[t in chains for t in tasks["task_id"]]] if len(tasks) else tasks
+    if sub.empty:
+        return []
+    bases, lengths = _bar_span(sub["start"], sub["finish"])
+    text = [
+        "<br>".join(
+            f"{html.escape(m, quote=False)}: waits for {html.escape(c, quote=False)}"
+            for m, c in chains[t]
+        )
+        for t in sub["task_id"]
+    ]
+    return [
+        go.Bar(
+            name="why late: driving chain",
+            legendgroup="why",
+            orientation="h",
+            y=list(sub["module_id"]),
+            base=bases,
+            x=lengths,
+            width=0.86,
+            marker={"color": "rgba(0,0,0,0)", "line": {"color": CHAIN_COLOR, "width": 3}},
+            customdata=np.column_stack([sub["task_id"], text]),
+            hovertemplate="<b>%{customdata[0]}</b> on the chain of<br>%{customdata[1]}"
+            "<extra>why late</extra>",
         )
     ]
 
@@ -499,6 +543,8 @@ def gantt(
 
     traces = [] if baseline is None else _baseline_bars(schedule, baseline, tasks)
     traces += _task_bars(shown, merge_runs)
+    if not merge_runs:
+        traces += _chain_bars(schedule, shown)
     if shown.empty:
         span_days = 7
     else:

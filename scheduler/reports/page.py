@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.json import to_json_plotly
 
+from scheduler.explain import why_summary
 from scheduler.io import write_text
 from scheduler.reports.crews import resource_view
 from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, Ghost, gantt
@@ -50,12 +51,23 @@ select{font-size:14px;padding:4px 8px;margin:0 8px 8px 0}
 def _milestone_table(schedule: Schedule) -> str:
     if not schedule.milestones:
         return "<p class='note'>No milestones.</p>"
+    variance = any(m.variance_days is not None for m in schedule.milestones)
     head = (
         "<tr><th>Milestone</th><th>Finish</th><th>Target</th><th>Late (working days)"
-        "</th><th>Deadline</th><th>Weight</th></tr>"
+        "</th><th>Deadline</th><th>Weight</th>"
+        + ("<th>Baseline</th><th>Variance (working days)</th>" if variance else "")
+        + "</tr>"
     )
     body = []
     for m in schedule.milestones:
+        against = ""
+        if variance:
+            moved = m.variance_days
+            cls = "late" if moved and moved > 0 else "ok"
+            against = (
+                f"<td>{m.baseline or '-'}</td>"
+                f"<td class='{cls}'>{'-' if moved is None else f'{moved:+d}'}</td>"
+            )
         late, done, target, deadline = m.late_days, m.date, m.target, m.deadline
         late_cell = (
             f"<td class='late'>{late}</td>"
@@ -68,9 +80,45 @@ def _milestone_table(schedule: Schedule) -> str:
         )
         body.append(
             f"<tr><td>{html.escape(m.milestone_id)}</td><td>{done or '-'}</td>"
-            f"<td>{target or '-'}</td>{late_cell}{dead_cell}<td>{m.weight}</td></tr>"
+            f"<td>{target or '-'}</td>{late_cell}{dead_cell}<td>{m.weight}</td>{against}</tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"
+
+
+def _why_section(schedule: Schedule, deployments: dict[str, str]) -> str:
+    """Each late milestone's driving chain, root first, and what would have to change;
+    a button shows the deployment of the chain's last task with the chain outlined."""
+    late = [m for m in schedule.milestones if m.why]
+    if not late:
+        return ""
+    parts = [
+        "<section id='why'><h2>Why late</h2><p class='note'>Each late milestone's driving "
+        "chain: from the milestone's last task, what set its start (a link, a crew, a "
+        "resource, a factory slot, power), back to a cause outside the work. The chain's "
+        "tasks are outlined in red in the Gantt charts.</p>"
+    ]
+    for m in late:
+        dep = deployments.get(m.why[0].task, "")
+        button = (
+            f" <button class='why-show' data-dep='{html.escape(dep, quote=True)}'>show "
+            f"{html.escape(dep)}</button>"
+            if dep
+            else ""
+        )
+        rows = "".join(
+            f"<tr><td>{html.escape(step.task)}</td><td>{html.escape(step.kind)}</td>"
+            f"<td>{html.escape(step.cause)}</td><td>{step.days}</td></tr>"
+            for step in reversed(m.why)
+        )
+        parts.append(
+            f"<h3>{html.escape(m.milestone_id)}: {m.late_days} working days late{button}</h3>"
+            f"<p>Would have to change: <b>{html.escape(why_summary(m.why))}</b></p>"
+            "<details><summary>the chain, root first "
+            f"({len(m.why)} tasks)</summary><table><tr><th>Task</th><th>Driver kind</th>"
+            f"<th>Waits for</th><th>Working days</th></tr>{rows}</table></details>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def _solver_text(schedule: Schedule) -> str:
@@ -124,8 +172,14 @@ def gantt_html(schedule: Schedule, baseline: Sequence[TaskRow] | None = None) ->
             f"<div class='l'>{html.escape(label)}</div></div>"
         )
 
+    finish_label = "finish"
+    if k.finish_variance_days is not None:
+        finish_label = (
+            f"finish · baseline {k.baseline_finish} ({k.finish_variance_days:+d} working days)"
+        )
+    finish_class = "bad" if (k.finish_variance_days or 0) > 0 else ""
     cards = [
-        card("finish", k.finish.isoformat()),
+        card(finish_label, k.finish.isoformat(), finish_class),
         card("makespan (working days)", k.makespan_days),
         card(
             "milestones late",
@@ -171,6 +225,9 @@ def gantt_html(schedule: Schedule, baseline: Sequence[TaskRow] | None = None) ->
         else ""
     )
     template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
+    task_deployment = {t.task_id: t.deployment for t in schedule.tasks}
+    worst = max(schedule.milestones, key=lambda m: m.late_days * bool(m.why), default=None)
+    first_why = task_deployment.get(worst.why[0].task, "") if worst and worst.why else ""
     merge_note = (
         "Each bar is a run of a module's back-to-back tasks in one phase (the program has "
         f"{len(tasks)} tasks); pick a deployment below to see every task."
@@ -182,6 +239,7 @@ def gantt_html(schedule: Schedule, baseline: Sequence[TaskRow] | None = None) ->
 const FIGS = {_script_json(dep_figs)};
 const TEMPLATE = {_script_json(template)};
 const CONFIG = {_script_json(PLOTLY_CONFIG)};
+const FIRST = {_script_json(first_why)};
 const sel = document.getElementById('dep-select');
 function show(id){{
   const f = FIGS[id]; if(!f) return;
@@ -191,6 +249,13 @@ function show(id){{
   Plotly.react(div, f.data, layout, CONFIG);
 }}
 sel.addEventListener('change', function(){{ show(sel.value); }});
+document.querySelectorAll('button.why-show').forEach(function(b){{
+  b.addEventListener('click', function(){{
+    sel.value = b.dataset.dep; show(sel.value);
+    document.getElementById('deployment').scrollIntoView();
+  }});
+}});
+if(FIRST && FIGS[FIRST]) sel.value = FIRST;
 if(sel.value) show(sel.value);
 }})();
 </script>"""
@@ -202,10 +267,12 @@ if(sel.value) show(sel.value);
         f"<header><h1>{html.escape(schedule.project)}</h1>",
         f"<div class='sub'>{html.escape(sub)}</div>",
         "<nav><a href='#milestones'>Milestones</a><a href='#program'>Program Gantt</a>"
-        "<a href='#deployment'>Deployment</a><a href='#crews-section'>Crews</a>"
+        "<a href='#why'>Why late</a><a href='#deployment'>Deployment</a>"
+        "<a href='#crews-section'>Crews</a>"
         "<a href='#power-section'>Power</a></nav></header><main>",
         f"<section class='kpis'>{''.join(cards)}</section>",
         f"<section id='milestones'><h2>Milestones</h2>{_milestone_table(schedule)}</section>",
+        _why_section(schedule, task_deployment),
         "<section id='program'><h2>Program Gantt</h2>",
         f"<p class='note'>{html.escape(merge_note)} Bars run from the start date to the end "
         "of the finish date; ⚡ rows show each site's power supplies (▲ start, ▽ end); "

@@ -28,7 +28,7 @@ from scheduler.io import PlannedTask
 from scheduler.output import OutputError, OutputFolder
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.replanning.status import LOOKAHEAD_DAYS, Unlisted, status_template
-from scheduler.schedule import Schedule
+from scheduler.schedule import PoolRow, Schedule
 from scheduler.solvers.budget import (
     MAX_PROCESSES,
     MAX_SEED,
@@ -298,7 +298,7 @@ def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[
     )
     for row in schedule.milestones:
         if row.why:
-            for line in why_lines(row.milestone_id, row.late_days, row.why):
+            for line in why_lines(row.milestone_id, row.late_days, row.why, schedule.pools):
                 console.print(line, highlight=False, soft_wrap=True)
     console.print(
         f"solver {s.name} ({s.method}): {s.status}, objective "
@@ -313,7 +313,9 @@ def signed(days: int | None) -> str:
     return "-" if days is None else f"{days:+d}"
 
 
-def why_lines(milestone_id: str, late_days: int, steps: Sequence[WhyStep]) -> list[str]:
+def why_lines(
+    milestone_id: str, late_days: int, steps: Sequence[WhyStep], pools: Sequence[PoolRow] = ()
+) -> list[str]:
     """A late milestone's driving chain in words: its root, what it runs through, and
     what would have to change for the milestone to come earlier."""
     root, last = chain_root(steps) or steps[-1], steps[0]
@@ -323,7 +325,7 @@ def why_lines(milestone_id: str, late_days: int, steps: Sequence[WhyStep]) -> li
         f"why {milestone_id} is {late_days} working days late: a chain of {len(steps)} "
         f"tasks, {sum(s.days for s in steps)} working days, from {root.task} "
         f"(waits for {root.cause or root.kind}) to {last.task}" + (f" via {via}" if via else ""),
-        f"  would have to change: {why_summary(steps)}",
+        f"  would have to change: {why_summary(steps, pools)}",
     ]
 
 

@@ -38,10 +38,14 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scheduler.instance import Gate, Instance, Solution, SupplyKind
+
+if TYPE_CHECKING:  # schedule.py builds on this module
+    from scheduler.schedule import PoolRow
 
 # driver kinds, as schedule.csv's driver_kind and kpis.milestones[m].why[k].kind write them
 KINDS = (
@@ -586,8 +590,9 @@ def chain_root(steps: Sequence[WhyStep]) -> WhyStep | None:
     return next((s for s in reversed(steps) if s.kind in ROOT_KINDS), None)
 
 
-def cause_words(kind: str, cause: str) -> str:
-    """A driver in a planner's words: what would have to change."""
+def cause_words(kind: str, cause: str, crews: Mapping[str, str] | None = None) -> str:
+    """A driver in a planner's words: what would have to change. ``crews`` names a pool
+    as a planner would (`crew_words`): "pipefitting crews at NAL"."""
     what, _, detail = cause.partition(":")
     if kind == "power" and "<-" not in detail:
         site, supply, day = [*detail.split("/"), "", ""][:3]
@@ -601,6 +606,8 @@ def cause_words(kind: str, cause: str) -> str:
         if kind == "crew":
             pool = name.rsplit("#", 1)[0]
             more = " (availability)" if "/available/" in detail else ""
+            if crews and pool in crews:
+                return f"{crews[pool]} (pool '{pool}'){more}"
             return f"crews of pool '{pool}'{more}"
         return f"{'factory' if kind == 'factory' else 'resource'} '{name}'"
     words = {
@@ -614,8 +621,19 @@ def cause_words(kind: str, cause: str) -> str:
     return words.get(kind, what)
 
 
-def why_summary(steps: Sequence[WhyStep]) -> str:
+def crew_words(pools: Iterable[PoolRow]) -> dict[str, str]:
+    """Pool id -> its crews in a planner's words: skills, then the sites it works at."""
+    words = {}
+    for p in pools:
+        where = f" at {', '.join(s.upper() for s in p.sites)}" if p.sites else ""
+        words[p.pool] = f"{' / '.join(p.skills)} crews{where}"
+    return words
+
+
+def why_summary(steps: Sequence[WhyStep], pools: Iterable[PoolRow] = ()) -> str:
     """What would have to change, root first: the chain's root and each crew, resource,
-    factory or power hand-off on it, once each."""
-    found = [cause_words(s.kind, s.cause) for s in reversed(steps)]
+    factory or power hand-off on it, once each; crews named by skill and site when the
+    plan's ``pools`` are given."""
+    crews = crew_words(pools)
+    found = [cause_words(s.kind, s.cause, crews) for s in reversed(steps)]
     return ", ".join(dict.fromkeys(w for w in found if w)) or "nothing found"

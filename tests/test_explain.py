@@ -27,6 +27,7 @@ from scheduler.instance import (
     Window,
 )
 from scheduler.pipeline import plan_project
+from scheduler.schedule import PoolRow
 from scheduler.solvers.budget import SolveOptions
 from scheduler.validate import recompute_objective, validate
 
@@ -215,6 +216,12 @@ def test_crew_driver_names_the_task_that_held_the_crew():
     assert [s.kind for s in x.why["m"]] == ["crew", "start"]
     assert chain_root(x.why["m"]) == x.why["m"][0]  # the crew hand-off, not the start
     assert why_summary(x.why["m"]) == "program start d0 (the work on the chain), crews of pool 'cx'"
+    # with the plan's pools, crews are named as a planner would: skill, then site
+    pools = [PoolRow("cx", ("commissioning", "electrical"), 1, ("nal",))]
+    assert why_summary(x.why["m"], pools) == (
+        "program start d0 (the work on the chain), commissioning / electrical crews at NAL "
+        "(pool 'cx')"
+    )
     check_float(inst, sol)
 
 

@@ -8,6 +8,7 @@ Its optimal baseline: the s1 hall IST is held by the s1 utility (permanent power
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from generators import REPLAN_PROJECT as PROJECT
 from generators import checked, replan_cli, table
 
 from scheduler.errors import InputError
+from scheduler.io import write_json
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus
 from scheduler.reports import gantt
@@ -294,3 +296,30 @@ def test_a_date_centuries_away_in_a_window_is_refused_before_it_becomes_a_day(ba
         f"{path}: changes[0].crews.until (line 4, column 58): window 'until' 2027-02-08 is "
         "not after 'from' 9999-12-31\n"
     )
+
+
+def test_baseline_variance_of_milestones_and_finish(baseline, tmp_path):
+    """Issue 21, item 4: after a replan each milestone gives its baseline date and the
+    variance in working days; a delay of the s2 fabrication by 10 days moves s2-rfs."""
+    from scheduler.domain.load import load_project
+
+    calendar = load_project(PROJECT).calendar
+    base = json.loads(baseline.read_text())["kpis"]
+    path = scenario(tmp_path, "delay: {task: s2-skid/1/fabricate, days: 10}", status="2027-01-04")
+    outcome = replan(PROJECT, baseline, scenario=path, options=FAST)
+    kpis = outcome.schedule.kpis
+    for name, m in kpis.milestones.items():
+        was = date.fromisoformat(base["milestones"][name]["date"])
+        assert m.baseline == was
+        assert m.variance_days == calendar.day_of(m.date) - calendar.day_of(was)
+    assert kpis.milestones["s2-rfs"].variance_days > 0
+    assert kpis.baseline_finish == date.fromisoformat(base["finish"])
+    finish_moved = calendar.day_of(kpis.finish) - calendar.day_of(kpis.baseline_finish)
+    assert kpis.finish_variance_days == finish_moved
+    write_json(outcome.schedule, tmp_path / "schedule.json")
+    written = json.loads((tmp_path / "schedule.json").read_text())["kpis"]
+    assert (
+        written["milestones"]["s2-rfs"]["variance_days"] == kpis.milestones["s2-rfs"].variance_days
+    )
+    assert written["milestones"]["s2-rfs"]["baseline"] == base["milestones"]["s2-rfs"]["date"]
+    assert written["finish_variance_days"] == finish_moved

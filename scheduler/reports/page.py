@@ -112,7 +112,7 @@ def _why_section(schedule: Schedule, deployments: dict[str, str]) -> str:
         )
         parts.append(
             f"<h3>{html.escape(m.milestone_id)}: {m.late_days} working days late{button}</h3>"
-            f"<p>Would have to change: <b>{html.escape(why_summary(m.why))}</b></p>"
+            f"<p>Would have to change: <b>{html.escape(why_summary(m.why, schedule.pools))}</b></p>"
             "<details><summary>the chain, root first "
             f"({len(m.why)} tasks)</summary><table><tr><th>Task</th><th>Driver kind</th>"
             f"<th>Waits for</th><th>Working days</th></tr>{rows}</table></details>"

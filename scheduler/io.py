@@ -34,6 +34,7 @@ from scheduler.schedule import (
     TASK_COLUMNS,
     Kpis,
     MilestoneKpi,
+    PoolTravel,
     Schedule,
     SolverInfo,
     TaskRow,
@@ -174,6 +175,11 @@ def kpis_json(kpis: Kpis) -> dict[str, Any]:
         document["crew_changes"] = kpis.crew_changes
     if kpis.status_date is not None:
         document["status_date"] = kpis.status_date.isoformat()
+    if kpis.travel:
+        document["travel"] = {
+            pool: {"moves": t.moves, "travel_days": t.travel_days}
+            for pool, t in kpis.travel.items()
+        }
     return document
 
 
@@ -501,6 +507,17 @@ def _kpis(record: object, f: _Field) -> Kpis:
     def optional(key: str) -> int | None:
         return f.optional_whole(key, record.get(key))
 
+    travels = record.get("travel", {})
+    if not isinstance(travels, dict):
+        raise f.bad("travel", travels, "an object")
+
+    def travel(name: str, t: object) -> PoolTravel:
+        if not isinstance(t, dict):
+            raise f.bad(name, t, "an object")
+        return PoolTravel(
+            f.whole("moves", t.get("moves")), f.whole("travel_days", t.get("travel_days"))
+        )
+
     return Kpis(
         makespan_days=f.whole("makespan_days", record.get("makespan_days")),
         finish=f.day("finish", record.get("finish")),
@@ -510,4 +527,5 @@ def _kpis(record: object, f: _Field) -> Kpis:
         moved_tasks=optional("moved_tasks"),
         crew_changes=optional("crew_changes"),
         status_date=optional_day("status_date", record.get("status_date")),
+        travel={name: travel(name, t) for name, t in travels.items()},
     )

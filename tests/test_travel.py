@@ -20,6 +20,7 @@ from scheduler.cli import app
 from scheduler.expand import with_horizon
 from scheduler.instance import CrewPool, Instance, Link, Solution, Task, Travel
 from scheduler.pipeline import load_instance, plan_project
+from scheduler.replanning.status import Baseline, as_planned, pin_status
 from scheduler.schedule import PoolTravel, travel_kpis
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat import solve
@@ -204,3 +205,31 @@ def test_greedy_and_cp_sat_plans_with_travel_pass_the_validator(generated: Gener
         outcome = plan_project(path, SolveOptions(time_limit=5, workers=1))
     assert outcome.result.solution is not None
     assert validate(outcome.instance, outcome.result.solution) == []
+
+
+# ---------------------------------------------------------------- replanning
+
+
+def test_a_replan_knows_where_a_crew_just_finished():
+    """Baseline: cx#1 at s1 on [0, 3) (a), then b at s2 on [5, 7). Status day 3: a is
+    done, yet its crew is still 2 days from s2, so b starts on day 5 at the earliest; a
+    done task that ended long before the status day (c, [0, 1) at s2 for cx#2) is let go."""
+    pool = replace(CX, count=2)
+    tasks = [visit("a", "s1"), visit("b", "s2", 2), visit("c", "s2", 1)]
+    instance = travelling(tasks, 2, pools=[pool])
+    baseline = Baseline(
+        {"a": 0, "b": 5, "c": 0},
+        {"a": 3, "b": 7, "c": 1},
+        {"a": ("cx#1",), "b": ("cx#1",), "c": ("cx#2",)},
+        "2027-01-04",
+    )
+    pinned, _ = pin_status(instance, baseline, as_planned(baseline, instance, 3), 3)
+    assert pinned.tasks[0].fixed_crews == ("cx#1",) and pinned.tasks[0].skills
+    assert pinned.tasks[2].fixed_crews is None and not pinned.tasks[2].skills
+    plan = greedy(pinned)
+    assert plan is not None and validate(pinned, plan) == []
+    moved = Solution([0, 3, 0], [("cx#1",), ("cx#1",), ()])
+    assert [v.rule for v in validate(pinned, moved)] == ["crew-travel"]
+    result = solve(pinned, SolveOptions(time_limit=10, workers=1))
+    assert result.solution is not None and validate(pinned, result.solution) == []
+    assert result.solution.starts[1] == 3 and result.solution.crews[1] == ("cx#2",)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -64,7 +64,11 @@ class _Late(_Infeasible):
 
 
 def greedy(
-    instance: Instance, rule: str = "lst", repairs: int = 5, order: list[int] | None = None
+    instance: Instance,
+    rule: str = "lst",
+    repairs: int = 5,
+    order: list[int] | None = None,
+    prefer: list[tuple[str, ...]] | None = None,
 ) -> Solution | None:
     """Schedule ``instance`` with the serial scheme and priority ``rule``, or, given
     ``order`` (a key per task, smaller first), in that order: with the starts of a plan as
@@ -72,7 +76,8 @@ def greedy(
 
     When a task misses its latest start (a deadline, a milestone deadline or a pinned
     successor binds), it and its ancestors are promoted ahead of every other task and the
-    scheme starts over, at most ``repairs`` times. Returns None (and logs the reason at
+    scheme starts over, at most ``repairs`` times. ``prefer`` (crews per task, as a
+    baseline names them) are taken first where free. Returns None (and logs the reason at
     WARNING) when a task still cannot be placed: no start within its deadline, power or
     capacity that never suffices, a cycle of links.
     """
@@ -88,7 +93,7 @@ def greedy(
         boost = [0] * instance.num_tasks
         for attempt in range(repairs + 1):
             try:
-                return _Scheduler(instance, network).run(
+                return _Scheduler(instance, network, prefer).run(
                     [(-b, *key) for b, key in zip(boost, keys, strict=True)]
                 )
             except _Late as exc:
@@ -292,6 +297,7 @@ class _Need:
     power_kw: int
     energise_kw: int
     place: int = -1  # the task's site among ``Instance.sites()`` (travel), -1 without one
+    prefer: frozenset[tuple[int, int]] = frozenset()  # (pool, crew row) to take first
 
 
 def _eligible(
@@ -533,9 +539,7 @@ class _Days:
         for share in used:
             for p, k in share.items():
                 per_pool[p] = per_pool.get(p, 0) + k
-        chosen = {
-            p: self._best_fit(p, free_rows[p], k, s, e, need.place) for p, k in per_pool.items()
-        }
+        chosen = {p: self._best_fit(p, free_rows[p], k, s, e, need) for p, k in per_pool.items()}
         return s, _crews_by_skill(used, chosen)
 
     def _travel_ok(self, p: int, rows: np.ndarray, place: int, s: int, e: int) -> np.ndarray:
@@ -562,15 +566,15 @@ class _Days:
                 jump = min(jump, s + int(last.min()) + 1)
         return s + 1 if jump == _NEVER else jump
 
-    def _best_fit(
-        self, p: int, rows: np.ndarray, k: int, s: int, e: int, place: int = -1
-    ) -> list[int]:
+    def _best_fit(self, p: int, rows: np.ndarray, k: int, s: int, e: int, need: _Need) -> list[int]:
         """The ``k`` free crews of pool ``p`` whose idle gap around ``[s, e)`` is smallest:
         a crew that has work later fills its gap first; among crews without later work,
         the one that finished last before ``s``. In a travelling pool, crews whose
-        neighbouring tasks are at the task's site come first (fewer moves)."""
+        neighbouring tasks are at the task's site come first (fewer moves); crews the task
+        prefers (a replan's baseline) before all."""
         if rows.size == k:
             return [int(r) for r in rows]
+        place = need.place
         gap_before = _idle_run(self.busy[p][rows, :s][:, ::-1], s)
         gap_after = _idle_run(self.busy[p][rows, e:], _OPEN)
         moves = np.zeros(rows.size, dtype=np.int64)
@@ -584,7 +588,10 @@ class _Days:
             )
             moves = ((prev >= 0) & (prev != place)).astype(np.int64)
             moves += (nxt >= 0) & (nxt != place)
-        order = np.lexsort((rows, gap_before + gap_after, moves))
+        other = np.zeros(rows.size, dtype=np.int64)
+        if need.prefer:
+            other = np.array([(p, int(r)) not in need.prefer for r in rows], dtype=np.int64)
+        order = np.lexsort((rows, gap_before + gap_after, moves, other))
         return [int(rows[i]) for i in order[:k]]
 
     # -- recording -----------------------------------------------------------------------
@@ -711,7 +718,9 @@ def _initial_length(instance: Instance, network: _Network) -> int:
 class _Scheduler:
     """Places pinned tasks, then the others in priority order among eligible tasks."""
 
-    def __init__(self, instance: Instance, network: _Network) -> None:
+    def __init__(
+        self, instance: Instance, network: _Network, prefer: list[tuple[str, ...]] | None = None
+    ) -> None:
         self.instance = instance
         self.network = network
         self.days = _Days(instance, _initial_length(instance, network))
@@ -720,6 +729,16 @@ class _Scheduler:
             _need(instance, t, self.days.res_row, self.days.site_row, cache, self.days.place_row)
             for t in instance.tasks
         ]
+        if prefer is not None:
+            rows = {
+                c: (p, k)
+                for p, pool in enumerate(instance.pools)
+                for k, c in enumerate(pool.crew_ids())
+            }
+            self.needs = [
+                replace(need, prefer=frozenset(rows[c] for c in crews if c in rows))
+                for need, crews in zip(self.needs, prefer, strict=True)
+            ]
         self.starts: list[int | None] = [None] * instance.num_tasks
         self.crews: list[tuple[str, ...]] = [()] * instance.num_tasks
 

@@ -167,6 +167,7 @@ def test_windows_keep_valid_plans_and_never_worsen_one(monkeypatch, path, travel
 
     monkeypatch.setattr(lns.WindowSearch, "step", checked)
     monkeypatch.setattr(lns, "FIRST_SIZE", 60)
+    monkeypatch.setattr(lns, "TRAVEL_FIRST_SIZE", 60)
     monkeypatch.setattr(lns, "MIN_SIZE", 40)
     monkeypatch.setattr(lns, "MAX_SIZE", 120)
     options = SolveOptions(workers=1, seed=0)

@@ -25,6 +25,7 @@ from scheduler.instance import (
     Resource,
     Supply,
     Task,
+    Travel,
     Window,
 )
 
@@ -69,8 +70,15 @@ def expand(plan: Plan) -> Instance:
         pools=pools,
         supplies=supplies,
         milestones=tuple(milestones),
+        travel=build_travel(plan),
     )
     return with_horizon(instance)
+
+
+def build_travel(plan: Plan) -> Travel:
+    spec = plan.project.travel
+    between = {tuple(sorted(pair.sites)): pair.days for pair in spec.between}
+    return Travel(spec.default, between)  # type: ignore[arg-type]
 
 
 def with_horizon(instance: Instance) -> Instance:
@@ -81,7 +89,8 @@ def with_horizon(instance: Instance) -> Instance:
     events += [w.end for p in instance.pools for w in p.windows]
     events += [w.end for r in instance.resources for w in r.windows]
     lags = sum(max(0, link.lag) for link in instance.links)
-    total = sum(t.duration for t in instance.tasks) + lags
+    moves = instance.travel.most * sum(1 for t in instance.tasks if t.skills)
+    total = sum(t.duration for t in instance.tasks) + lags + moves
     return Instance(**{**instance.__dict__, "horizon": max(events, default=0) + total + 1})
 
 

@@ -238,9 +238,10 @@ def _constraints(
     edges: Edges = [[] for _ in range(n)]
     for link in instance.links:
         edges[link.pred].append((link.succ, link.start_distance(tasks)))
+    travel = instance.travel
     for sequence in _crew_sequences(starts, ends, crews).values():
-        for a, b in itertools.pairwise(sequence):
-            edges[a].append((b, tasks[a].duration))
+        for a, b in itertools.pairwise(sequence):  # the crew's next task, after any travel
+            edges[a].append((b, tasks[a].duration + travel.days(tasks[a].site, tasks[b].site)))
     critical = [horizon - t.duration for t in tasks]
     bounds = list(critical)
     for cumulative in cumulatives:
@@ -422,10 +423,10 @@ class _Drivers:
             self.preds[link.succ].append(
                 (link.pred, link.start_distance(instance.tasks), f":{token}" if token else "")
             )
-        self.crew_before: dict[tuple[str, int], int] = {}  # (crew, day) -> task ending then
+        self.crew_before: dict[tuple[str, int], int] = {}  # (crew, task) -> its last task
         for crew, sequence in _crew_sequences(starts, ends, crews).items():
-            for i in sequence:
-                self.crew_before[(crew, ends[i])] = i
+            for a, b in itertools.pairwise(sequence):
+                self.crew_before[(crew, b)] = a
         self.usage = [_usage(c, starts, ends) for c in cumulatives]
         self.cumulatives = cumulatives
         self.ending: list[dict[int, list[int]]] = []
@@ -487,11 +488,15 @@ class _Drivers:
         return None
 
     def _crew(self, i: int) -> tuple[str, str, int | None] | None:
-        s = self.starts[i]
+        """A crew of the task came to it the day its last task (and any travel) let it."""
+        tasks, travel = self.instance.tasks, self.instance.travel
         for crew in self.crews[i]:
-            holder = self.crew_before.get((crew, s))
-            if holder is not None and holder != i:
-                return f"crew:{crew}<-{self.instance.tasks[holder].id}", "crew", holder
+            holder = self.crew_before.get((crew, i))
+            if holder is None:
+                continue
+            free = self.ends[holder] + travel.days(tasks[holder].site, tasks[i].site)
+            if free == self.starts[i]:
+                return f"crew:{crew}<-{tasks[holder].id}", "crew", holder
         return None
 
     def _capacity(self, i: int) -> tuple[str, str, int | None] | None:

@@ -139,6 +139,27 @@ class CrewPool:
 
 
 @dataclass(frozen=True)
+class Travel:
+    """Working days a named crew needs between two different sites: ``between`` maps a
+    pair of site ids (sorted) to its days, ``default`` holds for every other pair. The
+    same site, or a task without a site, needs none."""
+
+    default: int = 0
+    between: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def days(self, a: str | None, b: str | None) -> int:
+        if a is None or b is None or a == b:
+            return 0
+        key = (a, b) if a < b else (b, a)
+        return self.between.get(key, self.default)
+
+    @property
+    def most(self) -> int:
+        """The most days any pair of sites needs."""
+        return max([self.default, *self.between.values()])
+
+
+@dataclass(frozen=True)
 class Supply:
     """A power supply of one site: ``kw`` available on days ``[start, end)``."""
 
@@ -241,6 +262,7 @@ class Instance:
     supplies: tuple[Supply, ...] = ()
     milestones: tuple[Milestone, ...] = ()
     horizon: int = 0
+    travel: Travel = field(default_factory=Travel)
 
     @property
     def num_tasks(self) -> int:
@@ -257,6 +279,27 @@ class Instance:
 
     def eligible_pools(self, task: Task, skill: str) -> list[int]:
         return [p for p, pool in enumerate(self.pools) if pool.serves(skill, task.site)]
+
+    def travelling_pools(self) -> list[int]:
+        """Pools whose crews may work at two sites between which travel takes days: only
+        their named crews are tied to a sequence of sites (a pool of one site never
+        travels)."""
+        if self.travel.most <= 0:
+            return []
+        found = []
+        for p, pool in enumerate(self.pools):
+            sites = sorted(
+                {
+                    t.site
+                    for t in self.tasks
+                    if t.site is not None
+                    and t.duration > 0
+                    and any(pool.serves(skill, t.site) for skill in t.skills)
+                }
+            )
+            if any(self.travel.days(a, b) > 0 for a in sites for b in sites):
+                found.append(p)
+        return found
 
     def sites(self) -> list[str]:
         return sorted({s.site for s in self.supplies} | {t.site for t in self.tasks if t.site})

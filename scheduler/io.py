@@ -41,6 +41,7 @@ from scheduler.schedule import (
     TASK_COLUMNS,
     Kpis,
     MilestoneKpi,
+    PoolTravel,
     Schedule,
     SolverInfo,
     TaskRow,
@@ -212,6 +213,11 @@ def kpis_json(kpis: Kpis) -> dict[str, Any]:
     if kpis.baseline_finish is not None:
         document["baseline_finish"] = kpis.baseline_finish.isoformat()
         document["finish_variance_days"] = kpis.finish_variance_days
+    if kpis.travel:
+        document["travel"] = {
+            pool: {"moves": t.moves, "travel_days": t.travel_days}
+            for pool, t in kpis.travel.items()
+        }
     return document
 
 
@@ -572,6 +578,17 @@ def _kpis(record: object, f: _Field) -> Kpis:
     def optional(key: str) -> int | None:
         return f.optional_whole(key, record.get(key))
 
+    travels = record.get("travel", {})
+    if not isinstance(travels, dict):
+        raise f.bad("travel", travels, "an object")
+
+    def travel(name: str, t: object) -> PoolTravel:
+        if not isinstance(t, dict):
+            raise f.bad(name, t, "an object")
+        return PoolTravel(
+            f.whole("moves", t.get("moves")), f.whole("travel_days", t.get("travel_days"))
+        )
+
     return Kpis(
         makespan_days=f.whole("makespan_days", record.get("makespan_days")),
         finish=f.day("finish", record.get("finish")),
@@ -583,6 +600,7 @@ def _kpis(record: object, f: _Field) -> Kpis:
         status_date=optional_day("status_date", record.get("status_date")),
         baseline_finish=optional_day("baseline_finish", record.get("baseline_finish")),
         finish_variance_days=optional("finish_variance_days"),
+        travel={name: travel(name, t) for name, t in travels.items()},
     )
 
 

@@ -17,6 +17,7 @@ Nothing here reads or writes a file: `scheduler/io.py` does.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -184,6 +185,15 @@ class MilestoneKpi:
 
 
 @dataclass(frozen=True)
+class PoolTravel:
+    """A travelling pool's named crews: ``moves`` from one site to another (a crew's next
+    task at another site) and the ``travel_days`` those moves need (DESIGN.md, Travel)."""
+
+    moves: int
+    travel_days: int
+
+
+@dataclass(frozen=True)
 class Kpis:
     makespan_days: int
     finish: dt.date
@@ -197,6 +207,8 @@ class Kpis:
     # a replan's: the baseline's finish and the variance of the finish in working days
     baseline_finish: dt.date | None = None
     finish_variance_days: int | None = None
+    # per travelling pool (only when the project has travel): moves and travel days
+    travel: Mapping[str, PoolTravel] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -381,4 +393,34 @@ def compute_kpis(
     }
     finish = calendar.date_of(makespan - 1) if makespan > 0 else calendar.start
     late_days = sum(m.late_days for m in per_milestone.values())
-    return Kpis(makespan, finish, late_days, tardiness, per_milestone)
+    return Kpis(
+        makespan,
+        finish,
+        late_days,
+        tardiness,
+        per_milestone,
+        travel=travel_kpis(instance, solution),
+    )
+
+
+def travel_kpis(instance: Instance, solution: Solution) -> dict[str, PoolTravel]:
+    """Per travelling pool: its crews' moves (the next task, by start, at another site)
+    and the travel days they need; tasks that work no day or have no site are skipped."""
+    found: dict[str, PoolTravel] = {}
+    for p in instance.travelling_pools():
+        pool = instance.pools[p]
+        worked: dict[str, list[tuple[int, int]]] = {crew: [] for crew in pool.crew_ids()}
+        for i, crews in enumerate(solution.crews):
+            task = instance.tasks[i]
+            if task.duration > 0 and task.site is not None:
+                for crew in crews:
+                    if crew in worked:
+                        worked[crew].append((solution.starts[i], i))
+        moves = days = 0
+        for spans in worked.values():
+            sites = [instance.tasks[i].site for _, i in sorted(spans)]
+            for a, b in itertools.pairwise(sites):
+                moves += a != b
+                days += instance.travel.days(a, b)
+        found[pool.id] = PoolTravel(moves, days)
+    return found

@@ -181,7 +181,7 @@ def left_justify(instance: Instance, result: Result, stability: Stability | None
             t if t.fixed_start is not None else replace(t, release=max(t.release, floor))
             for t, floor in zip(instance.tasks, floors, strict=True)
         )
-        shifted = greedy(replace(instance, tasks=tasks), order=plan.starts)
+        shifted = greedy(replace(instance, tasks=tasks), order=plan.starts, prefer=plan.crews)
     else:
         shifted = greedy(instance, order=plan.starts)
     if shifted is None or validate(instance, shifted):

@@ -23,6 +23,9 @@ Rules (``Violation.rule``), each with the inequality it checks:
 - ``crew-site``: a crew's pool may work at the task's site.
 - ``crew-overlap``: a crew works on at most one task a day.
 - ``crew-availability``: on day t, busy crews of a pool ``<= available_on(t)``.
+- ``crew-travel``: a crew's next task (by start; tasks that work no day and tasks
+  without a site are skipped) at another site starts no earlier than the previous one's
+  end plus the travel days between the two sites: ``s_b >= e_a + travel(site_a, site_b)``.
 - ``resource``: on day t, ``sum of amounts of running tasks <= capacity_on(t)``.
 - ``power-gate``: a gated task runs only on days its site has ``> 0`` kW of kind >= gate.
 - ``power``: for site, day t and gate level g in 1..3,
@@ -43,6 +46,7 @@ loads) of that day.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,6 +71,7 @@ RULES = (
     "crew-site",
     "crew-overlap",
     "crew-availability",
+    "crew-travel",
     "resource",
     "power-gate",
     "power",
@@ -458,6 +463,32 @@ def _check_crew_availability(plan: _Plan) -> Iterator[Violation]:
             )
 
 
+def _check_crew_travel(plan: _Plan) -> Iterator[Violation]:
+    """For a crew's consecutive tasks a, b (by start, then end) at different sites:
+    ``s_b >= e_a + travel(site_a, site_b)``."""
+    travel, tasks = plan.instance.travel, plan.instance.tasks
+    worked: dict[str, list[int]] = defaultdict(list)
+    for i, task in enumerate(tasks):
+        if task.duration > 0 and task.site is not None:
+            for crew in plan.known_crews(i):
+                worked[crew].append(i)
+    for crew in sorted(worked, key=_crew_key):
+        order = sorted(worked[crew], key=lambda i: (plan.starts[i], plan.ends[i], i))
+        for a, b in itertools.pairwise(order):
+            site_a, site_b = tasks[a].site, tasks[b].site
+            days = travel.days(site_a, site_b)
+            missing = plan.ends[a] + days - plan.starts[b]
+            if days > 0 and missing > 0:
+                yield _v(
+                    "crew-travel",
+                    tasks[b].id,
+                    plan.starts[b],
+                    f"crew '{crew}' ends task '{tasks[a].id}' at site '{site_a}' on day "
+                    f"{plan.ends[a] - 1} and starts task '{tasks[b].id}' at site '{site_b}' "
+                    f"on day {plan.starts[b]}: {days} travel day(s) needed, {missing} missing",
+                )
+
+
 # ----------------------------------------------------------------------------- resources
 
 
@@ -644,6 +675,7 @@ _CHECKS = (
     _check_crew_site,
     _check_crew_overlap,
     _check_crew_availability,
+    _check_crew_travel,
     _check_resources,
     _check_power_gate,
     _check_power,

@@ -24,6 +24,7 @@ from scheduler.instance import (
     Supply,
     SupplyKind,
     Task,
+    Travel,
     Window,
 )
 from scheduler.pipeline import plan_project
@@ -89,7 +90,10 @@ def _push_links_and_crews(instance, solution, starts, moved) -> None:
             by_crew.setdefault(c, []).append(i)
     for seq in by_crew.values():
         seq.sort(key=lambda i: (solution.starts[i], i))
-        pairs += [(a, b, tasks[a].duration) for a, b in itertools.pairwise(seq)]
+        pairs += [
+            (a, b, tasks[a].duration + instance.travel.days(tasks[a].site, tasks[b].site))
+            for a, b in itertools.pairwise(seq)
+        ]
     changed = True
     while changed:
         changed = False
@@ -198,6 +202,33 @@ def test_power_gate_driver_and_the_end_of_a_supply_bounds_float():
         ("P", "power", "power:s/permanent/d7")
     ]
     assert why_summary(x.why["m"]) == "S permanent power d7"
+    check_float(inst, sol)
+
+
+def test_a_crew_that_travels_drives_from_its_last_task_plus_the_travel_days():
+    # one crew cx#1 of sites s1, s2, 2 travel days: A(2) at s1 0-2, B(1) at s2 4-5 (the
+    # crew arrives on day 4); milestone on B, target 3, reached 4: B waits for the crew
+    # A held and its travel, so A has no float; Y (no crew) has 5 - 1 = 4.
+    pool = CrewPool("cx", frozenset({"c"}), 1)
+    tasks = (
+        Task("A", 2, skills={"c": 1}, site="s1"),
+        Task("B", 1, skills={"c": 1}, site="s2"),
+        Task("Y", 1, site="s1"),
+    )
+    inst = Instance(
+        "travel",
+        tasks,
+        pools=(pool,),
+        milestones=(Milestone("m", (1,), target=3),),
+        horizon=20,
+        travel=Travel(default=2),
+    )
+    sol = plan(inst, [0, 4, 0], [("cx#1",), ("cx#1",), ()])
+    x, r = floats(inst, sol)
+    assert (r["B"].driver, r["B"].driver_kind) == ("crew:cx#1<-A", "crew")
+    assert (r["A"].total_float, r["A"].critical) == (0, True)
+    assert (r["Y"].total_float, r["Y"].free_float) == (4, 4)
+    assert [s.kind for s in x.why["m"]] == ["crew", "start"]
     check_float(inst, sol)
 
 

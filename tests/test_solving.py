@@ -162,13 +162,14 @@ def test_left_justify_in_a_replan_stops_at_the_baseline_and_never_adds_changes()
     assert left_justify(instance, result, None).solution.starts == [0, 0, 0]
 
 
-def test_left_justify_keeps_the_plan_when_it_would_change_a_crew():
-    """Two crews; the plan and the baseline give a (on day 0) crew c#2. Left-justifying
-    would name c#1 (the lowest free crew), one change more than the plan's 0: the plan
-    is kept as it is."""
+def test_left_justify_keeps_the_plans_crews_in_a_replan():
+    """Two crews; the plan and the baseline give a (on day 0) crew c#2. Left-justifying a
+    fresh plan names c#1 (the lowest free crew); in a replan it takes the plan's crews
+    first (greedy's ``prefer``), so no crew changes."""
     pool = CrewPool("c", frozenset({"x"}), 2)
     instance = make([Task("a", 2, skills={"x": 1})], pools=[pool])
     plan = Solution([0], [("c#2",)])
     result = Result(Engine.CP_SAT, Method.WHOLE_MODEL, Status.FEASIBLE, plan, 2)
     assert left_justify(instance, result, None).solution.crews == [("c#1",)]
-    assert left_justify(instance, result, Stability(plan, last_end=2)) is result
+    kept = left_justify(instance, result, Stability(plan, last_end=2)).solution
+    assert kept.crews == [("c#2",)] and kept.starts == [0]

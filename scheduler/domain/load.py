@@ -218,6 +218,7 @@ def check_plan(plan: Plan) -> list[Problem]:
         check_deployments,
         check_deployment_links,
         check_crews,
+        check_travel,
         check_skills,
         check_resources,
         check_milestones,
@@ -459,6 +460,23 @@ def check_crews(plan: Plan) -> Iterator[Problem]:
                     ("crews", i, "unavailable", j, "count"),
                     f"{out.count} crews unavailable but pool '{crew.id}' has {crew.count}",
                 )
+
+
+def check_travel(plan: Plan) -> Iterator[Problem]:
+    """Travel pairs name two different known sites, each pair once."""
+    p, doc = plan.project, plan.document
+    sites, seen = {s.id for s in p.sites}, set()
+    for i, pair in enumerate(p.travel.between):
+        place = ("travel", "between", i, "sites")
+        for j, site in enumerate(pair.sites):
+            if site not in sites:
+                yield doc.problem((*place, j), f"travel names unknown site '{site}'")
+        a, b = sorted(pair.sites)
+        if a == b:
+            yield doc.problem(place, f"travel pair names site '{a}' twice")
+        elif (a, b) in seen:
+            yield doc.problem(place, f"travel between '{a}' and '{b}' is given twice")
+        seen.add((a, b))
 
 
 def check_skills(plan: Plan) -> Iterator[Problem]:

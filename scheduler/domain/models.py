@@ -202,6 +202,21 @@ class MilestoneSpec(Strict):
     weight: int = Field(default=1, ge=0, le=MAX_WEIGHT)
 
 
+class TravelPair(Strict):
+    """Working days a crew needs between two sites (either way)."""
+
+    sites: list[Id] = Field(min_length=2, max_length=2)
+    days: int = Field(ge=0, le=MAX_DAYS)
+
+
+class TravelSpec(Strict):
+    """Working days a named crew needs between two different sites: ``default`` for any
+    two, ``between`` for named pairs (DESIGN.md, Travel)."""
+
+    default: int = Field(default=0, ge=0, le=MAX_DAYS)
+    between: list[TravelPair] = []
+
+
 class Project(Strict):
     program: Program
     catalog: str | list[str] = "../modules_catalog"
@@ -211,6 +226,7 @@ class Project(Strict):
     crews: list[CrewPoolSpec] = []
     deployments: list[Deployment] = Field(min_length=1)
     milestones: list[MilestoneSpec] = []
+    travel: TravelSpec = TravelSpec()
 
 
 LINK_TYPES = {name: LinkType(name) for name in ("FS", "SS", "FF", "SF")}

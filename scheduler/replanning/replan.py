@@ -220,14 +220,16 @@ def baseline_crew_problems(baseline: Baseline, instance: Instance, path: Path) -
 
 def repaired_baseline(instance: Instance, baseline: Baseline) -> Solution | None:
     """The baseline pushed right only where the new facts force it: every planned task
-    at its earliest feasible start on or after its baseline start."""
+    at its earliest feasible start on or after its baseline start, with its baseline's
+    crews where they are free."""
     tasks = [
         task
         if task.fixed_start is not None
         else replace(task, release=max(task.release, baseline.starts.get(task.id, 0)))
         for task in instance.tasks
     ]
-    return greedy(replace(instance, tasks=tuple(tasks)), "est")
+    crews = [baseline.crews.get(task.id, ()) for task in instance.tasks]
+    return greedy(replace(instance, tasks=tuple(tasks)), "est", prefer=crews)
 
 
 def replan(

@@ -14,8 +14,8 @@ import csv
 import io
 import logging
 import re
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -357,21 +357,32 @@ def pin_status(
 ) -> tuple[Instance, list[TaskStatus]]:
     """Done tasks keep their actual days (and stop using crews and resources: the past is
     not replanned, only their energised load stays); tasks in progress keep start and
-    crews; every other task is released at the status day."""
+    crews; every other task is released at the status day. With travel, a done task that
+    ends within the travel days of the status day keeps its crews too: where they were
+    decides when they can start elsewhere (DESIGN.md, Travel)."""
     tasks, statuses = [], []
     held: dict[str, str] = {}  # crew -> the task in progress that keeps it
+    reach = instance.travel.most
+    kept: dict[str, list[tuple[int, int]]] = defaultdict(list)  # crew -> done days kept
     for task in instance.tasks:
         actual = actuals.get(task.id)
         if actual is None:
             tasks.append(replace(task, release=max(task.release, status_day)))
             statuses.append(TaskStatus.PLANNED)
         elif actual.end is not None:
+            done_crews = baseline.crews.get(task.id) or ()
+            near = reach > 0 and task.site is not None and actual.end + reach > status_day
+            if near and done_crews and _free(kept, done_crews, actual.start, actual.end):
+                for crew in done_crews:
+                    kept[crew].append((actual.start, actual.end))
+                done = replace(task, fixed_crews=tuple(done_crews))
+            else:
+                done = replace(task, skills={})
             tasks.append(
                 replace(
-                    task,
+                    done,
                     duration=actual.end - actual.start,
                     fixed_start=actual.start,
-                    skills={},
                     resources={},
                     power_kw=0,
                     release=0,
@@ -382,6 +393,8 @@ def pin_status(
         else:
             end = _in_progress_end(task, baseline, actual, status_day)
             crews = baseline.crews.get(task.id) or None
+            if crews and not _free(kept, crews, actual.start, end):
+                crews = None  # a done task kept for travel holds one of them meanwhile
             if crews and any(c in held for c in crews):
                 # two tasks in progress at once on one named crew of the baseline (one
                 # started early or ran long): the first keeps it, the model names this one's
@@ -408,6 +421,11 @@ def pin_status(
     pinned = replace(instance, tasks=tuple(tasks))
     check_started_order(pinned, statuses, report)
     return pinned, statuses
+
+
+def _free(kept: dict[str, list[tuple[int, int]]], crews: Sequence[str], a: int, b: int) -> bool:
+    """No crew of ``crews`` already keeps a done task on a day of ``[a, b)``."""
+    return all(not (s < b and a < e) for crew in crews for s, e in kept[crew])
 
 
 def _in_progress_end(task: Task, baseline: Baseline, actual: Actual, status_day: int) -> int:

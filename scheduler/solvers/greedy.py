@@ -3,8 +3,11 @@
 The way Primavera P6 or Microsoft Project level resources: tasks are taken one at a time,
 among those whose predecessors are all placed, in the order of a priority rule, and each is
 placed at its earliest start that respects everything placed before it: links, release,
-resources, crews (individual ``pool#k``), crew-pool windows and site power (running draw,
-energised load that stays, supply gates). Pinned tasks (``fixed_start``) are placed first.
+resources, crews (individual ``pool#k``), crew-pool windows, site power (running draw,
+energised load that stays, supply gates) and the travel days of a crew between sites (a
+crew is free for a task at site A when no day of its work at another site B lies within
+the travel days of A and B before or after the task). Pinned tasks (``fixed_start``) are
+placed first.
 
 It is the baseline every CP-SAT result is compared with and the warm start of CP-SAT, so it
 is built for size: per-day numpy arrays for every resource, pool, crew and site power level,
@@ -16,8 +19,9 @@ Public API: ``greedy(instance, rule)``, ``best_greedy(instance)``, ``PRIORITY_RU
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -60,7 +64,11 @@ class _Late(_Infeasible):
 
 
 def greedy(
-    instance: Instance, rule: str = "lst", repairs: int = 5, order: list[int] | None = None
+    instance: Instance,
+    rule: str = "lst",
+    repairs: int = 5,
+    order: list[int] | None = None,
+    prefer: list[tuple[str, ...]] | None = None,
 ) -> Solution | None:
     """Schedule ``instance`` with the serial scheme and priority ``rule``, or, given
     ``order`` (a key per task, smaller first), in that order: with the starts of a plan as
@@ -68,7 +76,8 @@ def greedy(
 
     When a task misses its latest start (a deadline, a milestone deadline or a pinned
     successor binds), it and its ancestors are promoted ahead of every other task and the
-    scheme starts over, at most ``repairs`` times. Returns None (and logs the reason at
+    scheme starts over, at most ``repairs`` times. ``prefer`` (crews per task, as a
+    baseline names them) are taken first where free. Returns None (and logs the reason at
     WARNING) when a task still cannot be placed: no start within its deadline, power or
     capacity that never suffices, a cycle of links.
     """
@@ -84,7 +93,7 @@ def greedy(
         boost = [0] * instance.num_tasks
         for attempt in range(repairs + 1):
             try:
-                return _Scheduler(instance, network).run(
+                return _Scheduler(instance, network, prefer).run(
                     [(-b, *key) for b, key in zip(boost, keys, strict=True)]
                 )
             except _Late as exc:
@@ -287,6 +296,8 @@ class _Need:
     gate: int  # effective gate 0..3
     power_kw: int
     energise_kw: int
+    place: int = -1  # the task's site among ``Instance.sites()`` (travel), -1 without one
+    prefer: frozenset[tuple[int, int]] = frozenset()  # (pool, crew row) to take first
 
 
 def _eligible(
@@ -311,6 +322,7 @@ def _need(
     res_row: dict[str, int],
     site_row: dict[str, int],
     cache: dict[tuple[str, str | None], list[int]],
+    places: dict[str, int],
 ) -> _Need:
     """Resolve a task's demands; raises when a demand names nothing that exists."""
     resources = []
@@ -332,8 +344,9 @@ def _need(
     site = site_row.get(task.site, -1) if task.site is not None else -1
     if gate and site < 0:
         raise _Infeasible(f"task {task.id}: needs power but its site has no supply")
+    place = places.get(task.site, -1) if task.site is not None and task.duration > 0 else -1
     return _Need(
-        task.duration, resources, skills, union, site, gate, task.power_kw, task.energise_kw
+        task.duration, resources, skills, union, site, gate, task.power_kw, task.energise_kw, place
     )
 
 
@@ -412,6 +425,17 @@ class _Days:
                 self.supply[self.site_row[supply.site], g, max(0, supply.start) : end] += supply.kw
         self.slack = self.supply.copy()
         self.stable = _stable_day(instance)
+        # travel: the site each crew of a travelling pool works at per day (-1: none)
+        sites = instance.sites()
+        self.place_row = {site: k for k, site in enumerate(sites)}
+        self.travel_days = np.zeros((len(sites), len(sites) + 1), dtype=np.int64)  # [:, -1]: 0
+        for a, b in itertools.product(range(len(sites)), repeat=2):
+            self.travel_days[a, b] = instance.travel.days(sites[a], sites[b])
+        self.at_site = {
+            p: np.full((instance.pools[p].count, length), -1, dtype=np.int32)
+            for p in instance.travelling_pools()
+        }
+        self.reach = instance.travel.most if self.at_site else 0
 
     def ensure(self, end: int) -> None:
         """Grow every array so that it covers day ``end`` (and one day more)."""
@@ -426,6 +450,10 @@ class _Days:
             np.concatenate([b, np.zeros((b.shape[0], extra), dtype=bool)], axis=1)
             for b in self.busy
         ]
+        self.at_site = {
+            p: np.concatenate([a, np.full((a.shape[0], extra), -1, dtype=np.int32)], axis=1)
+            for p, a in self.at_site.items()
+        }
         self.length += extra
 
     # -- probing a start -----------------------------------------------------------------
@@ -491,11 +519,16 @@ class _Days:
         if not need.skills:
             return s, []
         e = s + need.duration
+        self.ensure(e + self.reach)
         caps: dict[int, int] = {}
         free_rows: dict[int, np.ndarray] = {}
         pool_bound = False
         for p in need.pools:
             free_rows[p] = np.flatnonzero(~self.busy[p][:, s:e].any(axis=1))
+            if p in self.at_site and need.place >= 0 and free_rows[p].size:
+                near = self._travel_ok(p, free_rows[p], need.place, s, e)
+                pool_bound |= not near.all()  # a crew away may be near a day later
+                free_rows[p] = free_rows[p][near]
             pool_min = int(self.pool_free[p, s:e].min()) if e > s else self.busy[p].shape[0]
             caps[p] = min(pool_min, free_rows[p].size)
             pool_bound |= pool_min < free_rows[p].size
@@ -506,8 +539,20 @@ class _Days:
         for share in used:
             for p, k in share.items():
                 per_pool[p] = per_pool.get(p, 0) + k
-        chosen = {p: self._best_fit(p, free_rows[p], k, s, e) for p, k in per_pool.items()}
+        chosen = {p: self._best_fit(p, free_rows[p], k, s, e, need) for p, k in per_pool.items()}
         return s, _crews_by_skill(used, chosen)
+
+    def _travel_ok(self, p: int, rows: np.ndarray, place: int, s: int, e: int) -> np.ndarray:
+        """Per crew of ``rows``: no day of work at another site B in ``[s - t, s)`` or in
+        ``[e, e + t)``, ``t`` the travel days between B and the task's site: a crew that
+        ends at B on day ``x - 1`` starts here on ``x + t`` at the earliest, and back."""
+        days = self.travel_days[place]  # by site row; index -1 (no site) gives 0
+        lo = max(0, s - self.reach)
+        before = days[self.at_site[p][rows, lo:s]]
+        after = days[self.at_site[p][rows, e : e + self.reach]]
+        gap_before = s - np.arange(lo, s)  # day t is s - gap: needs gap > travel
+        gap_after = np.arange(1, after.shape[1] + 1)  # day t is e + gap - 1
+        return ~((before >= gap_before).any(axis=1) | (after >= gap_after).any(axis=1))
 
     def _crew_jump(self, need: _Need, s: int, e: int) -> int:
         """The first start after ``s`` at which a crew busy in ``[s, e)`` could be free:
@@ -521,15 +566,32 @@ class _Days:
                 jump = min(jump, s + int(last.min()) + 1)
         return s + 1 if jump == _NEVER else jump
 
-    def _best_fit(self, p: int, rows: np.ndarray, k: int, s: int, e: int) -> list[int]:
+    def _best_fit(self, p: int, rows: np.ndarray, k: int, s: int, e: int, need: _Need) -> list[int]:
         """The ``k`` free crews of pool ``p`` whose idle gap around ``[s, e)`` is smallest:
         a crew that has work later fills its gap first; among crews without later work,
-        the one that finished last before ``s``."""
+        the one that finished last before ``s``. In a travelling pool, crews whose
+        neighbouring tasks are at the task's site come first (fewer moves); crews the task
+        prefers (a replan's baseline) before all."""
         if rows.size == k:
             return [int(r) for r in rows]
+        place = need.place
         gap_before = _idle_run(self.busy[p][rows, :s][:, ::-1], s)
         gap_after = _idle_run(self.busy[p][rows, e:], _OPEN)
-        order = np.lexsort((rows, gap_before + gap_after))
+        moves = np.zeros(rows.size, dtype=np.int64)
+        if p in self.at_site and place >= 0:
+            sites = self.at_site[p]
+            before = np.where(gap_before < s, s - 1 - gap_before, 0)
+            after = np.where(gap_after < _OPEN, e + gap_after, 0)
+            prev = np.where(gap_before < s, sites[rows, before], -1)
+            nxt = np.where(
+                gap_after < _OPEN, sites[rows, np.minimum(after, sites.shape[1] - 1)], -1
+            )
+            moves = ((prev >= 0) & (prev != place)).astype(np.int64)
+            moves += (nxt >= 0) & (nxt != place)
+        other = np.zeros(rows.size, dtype=np.int64)
+        if need.prefer:
+            other = np.array([(p, int(r)) not in need.prefer for r in rows], dtype=np.int64)
+        order = np.lexsort((rows, gap_before + gap_after, moves, other))
         return [int(rows[i]) for i in order[:k]]
 
     # -- recording -----------------------------------------------------------------------
@@ -544,12 +606,14 @@ class _Days:
         for p, k in crews:
             self.busy[p][k, lo:hi] = True
             self.pool_free[p, lo:hi] -= 1
+            if p in self.at_site and need.place >= 0:
+                self.at_site[p][k, lo:hi] = need.place
         if need.gate:
             site = need.site
             for g in range(need.gate):
                 self.slack[site, g, lo:hi] -= need.power_kw
                 self.slack[site, g, lo:] -= need.energise_kw
-        self.stable = max(self.stable, e)
+        self.stable = max(self.stable, e + self.reach)
 
     def overloads(self, need: _Need, s: int, crews: list[tuple[int, int]]) -> list[str]:
         """What is over capacity on ``[s, s + d)`` (for pinned tasks, placed unchecked)."""
@@ -654,14 +718,27 @@ def _initial_length(instance: Instance, network: _Network) -> int:
 class _Scheduler:
     """Places pinned tasks, then the others in priority order among eligible tasks."""
 
-    def __init__(self, instance: Instance, network: _Network) -> None:
+    def __init__(
+        self, instance: Instance, network: _Network, prefer: list[tuple[str, ...]] | None = None
+    ) -> None:
         self.instance = instance
         self.network = network
         self.days = _Days(instance, _initial_length(instance, network))
         cache: dict[tuple[str, str | None], list[int]] = {}
         self.needs = [
-            _need(instance, t, self.days.res_row, self.days.site_row, cache) for t in instance.tasks
+            _need(instance, t, self.days.res_row, self.days.site_row, cache, self.days.place_row)
+            for t in instance.tasks
         ]
+        if prefer is not None:
+            rows = {
+                c: (p, k)
+                for p, pool in enumerate(instance.pools)
+                for k, c in enumerate(pool.crew_ids())
+            }
+            self.needs = [
+                replace(need, prefer=frozenset(rows[c] for c in crews if c in rows))
+                for need, crews in zip(self.needs, prefer, strict=True)
+            ]
         self.starts: list[int | None] = [None] * instance.num_tasks
         self.crews: list[tuple[str, ...]] = [()] * instance.num_tasks
 
@@ -749,6 +826,7 @@ class _Scheduler:
             need.gate,
             need.power_kw,
             need.energise_kw,
+            need.place,
         )
         found, codes = self.days.crews_at(shifted, lo)
         if codes is None or found != lo:

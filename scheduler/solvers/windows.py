@@ -39,13 +39,17 @@ from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath, critical_path
 from scheduler.instance import Instance, Milestone, Solution, Task, objective_value, pool_of
 from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
-from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, run
+from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, read_solution, run
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
 log = logging.getLogger(__name__)
 
 FIRST_SIZE = 600  # tasks freed by the first window
+# ... when crews travel: a window's model names them (docs/BENCHMARKS.md, "Travel": on
+# three-sites with travel 2, 40 s, three seeds, 2 of 3 runs improved the greedy plan from
+# 200 tasks, none from 600)
+TRAVEL_FIRST_SIZE = 200
 MIN_SIZE, MAX_SIZE = 100, 3000
 STEP_SECONDS = 4.0  # CP-SAT's limit on one window
 MIN_STEP_SECONDS = 0.5
@@ -56,6 +60,10 @@ VALIDATION_SECONDS = 0.5  # kept for validating the final plan (0.28 s at 20,000
 ONE_WORKER_SHARE = DETERMINISTIC_SHARE / 3
 LATE_SHARE = 0.8  # of windows anchored on a late milestone
 SLACK = 0.25  # the window reaches this share of its span before its first freed start
+# Of the windows of a program whose crews travel, the share in which freed tasks may change
+# their travelling crews; in the others they keep them and only move in time, a model
+# without crew choices (docs/BENCHMARKS.md, "Travel").
+CREW_CHOICE_SHARE = 0.5
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Window:
     lo: int
     hi: int
     kind: str
+    keep_crews: bool = False  # freed tasks keep their travelling crews
 
 
 @dataclass
@@ -95,6 +104,9 @@ class WindowSearch:
             for i in milestone.tasks:
                 self.of_task[i].append(m)
         self.pools_of = [self.eligible(t) for t in tasks]
+        # pools whose named crews travel: kept by name, never renamed over the whole plan
+        self.travelling = {instance.pools[p].id for p in instance.travelling_pools()}
+        self.reach = instance.travel.most if self.travelling else 0
         self.by_site: dict[str | None, list[int]] = defaultdict(list)
         for i in self.movable:
             self.by_site[tasks[i].site].append(i)
@@ -148,7 +160,8 @@ class WindowSearch:
         lo = min(self.starts[i] for i in free)
         hi = max(self.end(i) for i in free)
         lo = max(0, lo - int(SLACK * (hi - lo)))
-        return Window(free, lo, hi, kind)
+        keep = bool(self.travelling) and self.rng.random() >= CREW_CHOICE_SHARE
+        return Window(free, lo, hi, kind + ("-keep" if keep else ""), keep)
 
     # ------------------------------------------------------------ sub-instance
 
@@ -208,11 +221,16 @@ class WindowSearch:
         sites: set[str | None],
     ) -> bool:
         """Can pinned task ``j`` meet a freed task on a resource, a pool or a site's power
-        inside ``[lo, hi)``? Energised load counts from its start to the end of time."""
+        inside ``[lo, hi)``? Energised load counts from its start to the end of time; a
+        travelling crew's task within the travel days of the window counts too."""
         s, e = self.starts[j], self.end(j)
         powered = task.site in sites and task.gate > 0
         if powered and task.energise_kw > 0:
             return s < hi
+        if self.reach and task.duration > 0 and e > lo - self.reach and s < hi + self.reach:
+            travelling = pools & self.travelling
+            if any(pool_of(c) in travelling for c in self.crews[j]):
+                return True
         if not (e > lo and s < hi and task.duration > 0):
             return False
         return (
@@ -250,6 +268,8 @@ class WindowSearch:
         deadline = latest_start + task.duration
         if task.deadline is not None:
             deadline = min(deadline, task.deadline)
+        if window.keep_crews and any(pool_of(c) in self.travelling for c in self.crews[i]):
+            return replace(task, release=release, deadline=deadline, fixed_crews=self.crews[i])
         return replace(task, release=release, deadline=deadline)
 
     def freed_milestone(
@@ -293,18 +313,38 @@ class WindowSearch:
             (order[k], p): n
             for p, users in read_crew_counts(built, solver).items()
             for k, n in users
-            if k < len(window.free)
+            if k < len(window.free) and self.instance.pools[p].id not in self.travelling
         }
         try:
-            crews = self.rename(starts, window.free, counts)
+            named = self.named_in_window(built, solver, window.free)
+            crews = self.rename(starts, window.free, counts, named)
         except RuntimeError as error:  # pinned crews of the whole plan in the way
             log.debug("window %s: %s", window.kind, error)
             return False, proven, spent
         self.starts, self.crews, self.objective = starts, crews, objective
         return True, proven, spent
 
+    def named_in_window(
+        self, built: CpSatModel, solver: cp_model.CpSolver, free: list[int]
+    ) -> dict[int, list[str]]:
+        """The crews of travelling pools on each freed task, as the window's model names
+        them (by name in the model; or, where the window holds one site of the pool, in
+        start order within the window, whose pinned neighbours within the travel days are
+        all in it)."""
+        if not self.travelling:
+            return {}
+        sub = read_solution(built, solver)
+        return {
+            i: [c for c in sub.crews[k] if pool_of(c) in self.travelling]
+            for k, i in enumerate(free)
+        }
+
     def rename(
-        self, starts: list[int], free: list[int], counts: dict[tuple[int, int], int]
+        self,
+        starts: list[int],
+        free: list[int],
+        counts: dict[tuple[int, int], int],
+        named: dict[int, list[str]] | None = None,
     ) -> list[tuple[str, ...]]:
         """Crews of the whole plan once the window's tasks have moved: every pool that a
         freed task used before or uses now is named again in start order (preferring
@@ -314,6 +354,7 @@ class WindowSearch:
         index = {pool.id: p for p, pool in enumerate(pools)}
         touched = {p for (_, p) in counts}
         touched |= {index[pool_of(c)] for i in free for c in self.crews[i]}
+        touched -= {index[pool_id] for pool_id in self.travelling}
         users: dict[int, list[tuple[int, int]]] = defaultdict(list)
         freed = set(free)
         for j, names in enumerate(self.crews):
@@ -327,12 +368,14 @@ class WindowSearch:
                     users[p].append((j, n))
         for (i, p), n in counts.items():
             users[p].append((i, n))
-        named: list[list[str]] = [
+        kept: list[list[str]] = [
             [c for c in names if index[pool_of(c)] not in touched] for names in self.crews
         ]
         for p in sorted(touched):
-            name_crews(self.instance, p, users[p], starts, named, self.crews)
-        return [tuple(c) for c in named]
+            name_crews(self.instance, p, users[p], starts, kept, self.crews)
+        for i, crews in (named or {}).items():
+            kept[i] = [c for c in kept[i] if pool_of(c) not in self.travelling] + crews
+        return [tuple(c) for c in kept]
 
     def solution(self) -> Solution:
         return Solution(list(self.starts), list(self.crews))
@@ -352,7 +395,8 @@ def improve(
     seed gives the same plan run after run; the wall clock is then only a backstop."""
     started = time.perf_counter()
     search = WindowSearch(instance, solution, options.seed)
-    stats, size = Stats(), min(FIRST_SIZE, len(search.movable))
+    first = TRAVEL_FIRST_SIZE if search.travelling else FIRST_SIZE
+    stats, size = Stats(), min(first, len(search.movable))
     work = math.inf if limits.nominal is None else limits.nominal * ONE_WORKER_SHARE
     while size > 0 and not (stop is not None and stop.is_set()):
         wall_left = limits.wall - (time.perf_counter() - started)

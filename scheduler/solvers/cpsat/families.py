@@ -78,6 +78,118 @@ def crews(m: CpSatModel) -> None:
             )
 
 
+TRAVEL_ENCODING = "tails"  # "tails" (cumulatives, linear size) or "pairs" (disjunctions)
+
+
+def travel(m: CpSatModel) -> None:
+    """Crews of a travelling pool by name (`Instance.travelling_pools`): ``x[i, k]`` in
+    {0, 1} with ``sum_k x[i, k] = use[i, p]``; each crew's tasks do not overlap; and a
+    crew's tasks a at site A and b at site B != A with travel ``t = travel(A, B) > 0``
+    keep ``s_b >= e_a + t`` or ``s_a >= e_b + t``. Every pair, not only consecutive
+    tasks: the same as the rule (validate.py, ``crew-travel``) when travel days obey the
+    triangle inequality, and stronger, so still safe, when they do not.
+
+    For each crew, site A and travel t, one cumulative of capacity n holds the pairs: the
+    tails ``[e_a, e_a + t)`` of the crew's tasks at A (demand 1 each, present with
+    ``x[a, k]``) and the cores ``[s_b, e_b)`` of its tasks at the sites B at t from A
+    (demand n): a core meets no tail, while tails may meet each other (tasks at A close
+    together). Two pinned tasks (facts of a replan, a window's fixed neighbours) are never
+    held against each other: the tails of pinned tasks meet the cores of free ones only.
+    """
+    for p in m.instance.travelling_pools():
+        users = sorted(i for (i, q) in m.crews.use if q == p)
+        if users:
+            _named_crews(m, p, users)
+
+
+def _named_crews(m: CpSatModel, p: int, users: list[int]) -> None:
+    """``x[i, k]`` for each task of pool ``p`` and crew k; per crew its sequence."""
+    pool, tasks = m.instance.pools[p], m.instance.tasks
+    ids = pool.crew_ids()
+    for i in users:
+        fixed = tasks[i].fixed_crews
+        on: list[cp_model.IntVar | int]
+        if fixed is not None:  # a pinned task's crews are known: constants, not choices
+            on = [int(crew in fixed) for crew in ids]
+        else:
+            on = [m.model.new_bool_var(f"T{i}_{crew}") for crew in ids]
+        m.model.add(sum(on) == m.crews.use[i, p])
+        m.crews.named[i, p] = on
+    for k in range(pool.count):
+        worked = [i for i in users if tasks[i].duration > 0 and not _never(m.crews.named[i, p][k])]
+        cores = {
+            i: _crew_interval(m, i, m.crews.named[i, p][k], 0, tasks[i].duration) for i in worked
+        }
+        m.model.add_no_overlap(list(cores.values()))
+        if TRAVEL_ENCODING == "pairs":
+            _travel_pairs(m, p, k, worked)
+        else:
+            _travel_tails(m, p, k, worked, cores)
+
+
+def _never(on: cp_model.IntVar | int) -> bool:
+    return isinstance(on, int) and on == 0
+
+
+def _crew_interval(
+    m: CpSatModel, i: int, present: cp_model.IntVar | int, offset: int, size: int
+) -> cp_model.IntervalVar:
+    """``[s_i + offset, s_i + offset + size)``, present when ``present`` (1: always)."""
+    start = m.tasks[i].start + offset
+    if isinstance(present, int):
+        return m.model.new_fixed_size_interval_var(start, size, "")
+    return m.model.new_optional_fixed_size_interval_var(start, size, present, "")
+
+
+def _travel_tails(
+    m: CpSatModel, p: int, k: int, worked: list[int], cores: dict[int, cp_model.IntervalVar]
+) -> None:
+    tasks, travel = m.instance.tasks, m.instance.travel
+    at: dict[str, list[int]] = defaultdict(list)
+    for i in worked:
+        if tasks[i].site is not None:
+            at[tasks[i].site].append(i)  # type: ignore[index]
+    for a in sorted(at):
+        by_days: dict[int, list[int]] = defaultdict(list)
+        for b in sorted(at):
+            days = travel.days(a, b)
+            if days > 0:
+                by_days[days] += at[b]
+        for days, others in sorted(by_days.items()):
+            mine = at[a]
+            for pinned in (False, True):
+                tails = [i for i in mine if (tasks[i].fixed_start is not None) == pinned]
+                against = [j for j in others if not pinned or tasks[j].fixed_start is None]
+                if not tails or not against:
+                    continue
+                n = len(tails)
+                intervals = [
+                    _crew_interval(m, i, m.crews.named[i, p][k], tasks[i].duration, days)
+                    for i in tails
+                ]
+                m.model.add_cumulative(
+                    intervals + [cores[j] for j in against],
+                    [1] * n + [n] * len(against),
+                    n,
+                )
+
+
+def _travel_pairs(m: CpSatModel, p: int, k: int, worked: list[int]) -> None:
+    """Prototype kept for the benchmark: one disjunction per pair of tasks at two sites."""
+    tasks, travel = m.instance.tasks, m.instance.travel
+    for a, b in itertools.combinations(worked, 2):
+        days = travel.days(tasks[a].site, tasks[b].site)
+        if days <= 0 or (tasks[a].fixed_start is not None and tasks[b].fixed_start is not None):
+            continue
+        both = [
+            x for x in (m.crews.named[a, p][k], m.crews.named[b, p][k]) if not isinstance(x, int)
+        ]
+        first = m.model.new_bool_var("")
+        ta, tb = m.tasks[a], m.tasks[b]
+        m.model.add(tb.start >= ta.end + days).only_enforce_if([*both, first])  # type: ignore[list-item]
+        m.model.add(ta.start >= tb.end + days).only_enforce_if([*both, ~first])  # type: ignore[list-item]
+
+
 def skill_cumulatives(m: CpSatModel) -> None:
     """Redundant: for each skill s, sum of need_s over running tasks <= crews that can
     bring s; and over all skills, sum of needs <= crews that bring any of them.
@@ -361,6 +473,7 @@ Family = Callable[["CpSatModel"], None]
 FAMILIES: tuple[Family, ...] = (
     links,
     crews,
+    travel,
     skill_cumulatives,
     crew_disjunctions,
     resources,

@@ -42,6 +42,8 @@ class CrewVars:
 
     use: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)
     split: dict[tuple[int, str, int], cp_model.LinearExprT] = field(default_factory=dict)
+    # crews of travelling pools by name: (task, pool) -> one 0/1 per crew k (``pool#k+1``)
+    named: dict[tuple[int, int], list[cp_model.IntVar | int]] = field(default_factory=dict)
 
 
 def late_floor(instance: Instance, cpm: CriticalPath, milestone: Milestone) -> int:
@@ -280,3 +282,12 @@ class CpSatModel:
                     left[p] -= take
                     if not isinstance(var, int):
                         self.model.add_hint(var, take)  # type: ignore[call-overload]
+        self.hint_named(solution)
+
+    def hint_named(self, solution: Solution) -> None:
+        """The crews of travelling pools as the plan names them."""
+        for (i, p), on in self.crews.named.items():
+            ids = self.instance.pools[p].crew_ids()
+            for crew, var in zip(ids, on, strict=True):
+                if not isinstance(var, int):
+                    self.model.add_hint(var, crew in solution.crews[i])

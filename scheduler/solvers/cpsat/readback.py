@@ -19,9 +19,30 @@ def read_solution(
 ) -> Solution:
     starts = [int(solver.value(t.start)) for t in built.tasks]
     crews: list[list[str]] = [[] for _ in built.tasks]
+    named = read_named_crews(built, solver)
+    travelling = {p for (_, p) in named}
     for p, users in read_crew_counts(built, solver).items():
-        name_crews(built.instance, p, users, starts, crews, prefer)
+        if p not in travelling:
+            name_crews(built.instance, p, users, starts, crews, prefer)
+    for (i, _), chosen in named.items():
+        crews[i] += chosen
     return Solution(starts, [tuple(c) for c in crews])
+
+
+def read_named_crews(
+    built: CpSatModel, solver: cp_model.CpSolver
+) -> dict[tuple[int, int], list[str]]:
+    """(task, pool) -> the crews the model named, for the pools whose crews travel (their
+    names are part of the model: `families.travel`)."""
+    found = {}
+    for (i, p), on in built.crews.named.items():
+        ids = built.instance.pools[p].crew_ids()
+        found[i, p] = [
+            c
+            for c, var in zip(ids, on, strict=True)
+            if solver.value(var)  # an int when pinned
+        ]
+    return found
 
 
 def read_crew_counts(built: CpSatModel, solver: cp_model.CpSolver) -> dict[int, list]:

@@ -43,7 +43,21 @@ def minimise_changes(built: CpSatModel, baseline: Solution, cap: int) -> None:
             change = model.new_int_var(0, 2 * built.instance.pools[p].count, f"T{i}_P{p}_chg")
             model.add_abs_equality(change, use - was[i, p])
             terms.append(CREW_COST * change)
+    terms += renamed(built, baseline)
     model.minimize(sum(terms))
+
+
+def renamed(built: CpSatModel, baseline: Solution) -> list[cp_model.LinearExprT]:
+    """CREW_COST x each crew of a travelling pool (named in the model) that a task takes
+    or drops against the baseline; the other pools are named after the solve, preferring
+    the baseline's crews."""
+    terms: list[cp_model.LinearExprT] = []
+    for (i, p), on in built.crews.named.items():
+        ids = built.instance.pools[p].crew_ids()
+        for crew, var in zip(ids, on, strict=True):
+            if not isinstance(var, int):
+                terms.append(CREW_COST * ((1 - var) if crew in baseline.crews[i] else var))
+    return terms
 
 
 def changes(instance: Instance, plan: Solution, baseline: Solution) -> int:

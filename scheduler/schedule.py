@@ -10,6 +10,8 @@
 - ``pools``: one `PoolRow` a crew pool; ``available`` holds the windows in which another
   number of crews is available, in working days (end excluded; the first window that
   covers a day holds, as in `CrewPool.available_on`).
+- ``travel``: the project's travel days between sites (`Travel`; none by default), for the
+  crew view of gantt.html.
 
 Nothing here reads or writes a file: `scheduler/io.py` does.
 """
@@ -31,6 +33,7 @@ from scheduler.instance import (
     Supply,
     SupplyKind,
     Task,
+    Travel,
     objective_terms,
 )
 
@@ -225,6 +228,8 @@ class Schedule:
     pools: tuple[PoolRow, ...]
     solver: SolverInfo
     kpis: Kpis
+    # the project's travel days between sites (DESIGN.md, Travel); none by default
+    travel: Travel = field(default_factory=Travel)
 
     @property
     def calendar(self) -> Calendar:
@@ -280,6 +285,7 @@ def build_schedule(
         pools,
         solver,
         compute_kpis(milestones, calendar, instance, solution),
+        instance.travel,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,7 +14,8 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from scheduler.domain.calendar import Calendar
-from scheduler.instance import PHASES
+from scheduler.instance import PHASES, Travel
+from scheduler.pipeline import plan_project
 from scheduler.reports import (
     crew_table,
     crew_weeks,
@@ -24,19 +26,23 @@ from scheduler.reports import (
     resource_view,
     write_gantt_html,
 )
-from scheduler.reports.style import BASELINE_COLOR, KIND_COLORS, PHASE_COLORS
+from scheduler.reports.crewview import CrewTravel, crew_moves, crew_view
+from scheduler.reports.style import BASELINE_COLOR, KIND_COLORS, MS_PER_DAY, PHASE_COLORS
 from scheduler.reports.tables import task_frame
 from scheduler.schedule import (
     Kpis,
     MilestoneRow,
     PoolRow,
+    PoolTravel,
     PoolWindow,
     Schedule,
     SolverInfo,
     SupplyRow,
     TaskRow,
 )
+from scheduler.solvers.budget import SolveOptions
 
+DATA = Path(__file__).parent / "data" / "travel"
 START = date(2027, 1, 4)  # a Monday
 HOLIDAYS = [date(2027, 1, 11)]  # the second Monday: day 5 is Tue 2027-01-12
 CAL = Calendar(START, frozenset(range(5)), frozenset(HOLIDAYS))
@@ -603,3 +609,123 @@ def test_deployment_selector_grouped_by_site(fixture):
     assert page.index("<optgroup label='s1'>") < page.index("<option value='s1-power'>")
     assert page.index("<optgroup label='s2'>") < page.index("<option value='s2-cool'>")
     assert "s2-cool (1 module, 2 tasks)" in page
+
+
+# --------------------------------------------------------------------------- crew view
+
+# (module_id, task, site, start_day, end_day, crews): cx#1 works at s1 until Thu 2027-01-07
+# (days 0-3), travels Fri 01-08 and Tue 01-12 (Mon 01-11 is a holiday: days 4 and 5) and
+# works at s2 from day 6; cx#2 stays at s1; cx#3 works nowhere; elec#1 stays at s2
+CREW_TASKS = [
+    ("s1-power/1", "energise", "s1", 0, 4, "cx#1;cx#2"),
+    ("s1-power/1", "ist", "s1", 4, 6, "cx#2"),
+    ("s2-cool/1", "energise", "s2", 6, 8, "cx#1"),
+    ("s2-cool/1", "flush", "s2", 8, 8, "cx#1"),  # works no day: places the crew nowhere
+    ("s2-cool/1", "hookup", "s2", 0, 3, "elec#1"),
+]
+
+
+def make_travelling() -> Schedule:
+    """Travel 2 days between any two sites; cx's crews travel (kpis.travel)."""
+    tasks = [
+        replace(_task_row(CAL, m, t, "commissioning", a, b, crews, 0.0, "none", 0.0), site=site)
+        for m, t, site, a, b, crews in CREW_TASKS
+    ]
+    pools = [
+        PoolRow("elec", ("electrical",), 1, ("s2",)),
+        PoolRow("cx", ("commissioning",), 3, None),
+    ]
+    schedule = _schedule(tasks, [], [], pools, "Travelling <crews>", CAL)
+    kpis = replace(schedule.kpis, travel={"cx": PoolTravel(1, 2)})
+    return replace(schedule, kpis=kpis, travel=Travel(default=2))
+
+
+def test_crew_view_travel_bar_spans_exactly_the_travel_days():
+    schedule = make_travelling()
+    moves = crew_moves(schedule)
+    assert moves.travels == (
+        CrewTravel(
+            "cx#1",
+            "s1-power/1/energise",
+            "s2-cool/1/energise",
+            "s1",
+            "s2",
+            2,
+            4,
+            date(2027, 1, 8),
+            date(2027, 1, 12),
+        ),
+    )
+    fig = crew_view(schedule, moves)
+    (travel,) = [t for t in fig.data if t.name == "travel"]
+    assert list(travel.y) == ["cx#1"]
+    assert list(travel.base) == ["2027-01-08"]  # from the Friday after the task's end ...
+    assert list(travel.x) == [5 * MS_PER_DAY]  # ... to the end of Tuesday (Monday: holiday)
+    assert list(travel.text) == ["s1→s2 2d"]
+    nxt = next(t for t in schedule.tasks if t.task_id == "s2-cool/1/energise")
+    assert nxt.start == date(2027, 1, 13)  # the next task starts right after the travel
+
+
+def test_crew_view_one_row_per_named_crew_of_the_travelling_pools():
+    schedule = make_travelling()
+    fig = crew_view(schedule)
+    # cx travels (kpis.travel); cx#3 has no task and still has its row; elec works at s2
+    assert list(fig.layout.yaxis.tickvals) == ["▸ cx", "cx#1", "cx#2", "cx#3"]
+    assert "cx: 1 moves, 2 d" in fig.layout.yaxis.ticktext[0]
+    bars = [t for t in fig.data if t.name != "travel"]
+    assert {t.name for t in bars} == {"s1", "s2"}
+    per_crew = sorted(y for t in bars for y in t.y)
+    assert per_crew == ["cx#1", "cx#1", "cx#2", "cx#2"]  # a task that works no day: no bar
+    s2 = next(t for t in bars if t.name == "s2")
+    assert s2.marker.color != next(t for t in bars if t.name == "s1").marker.color
+    assert list(s2.base) == ["2027-01-13"] and list(s2.x) == [2 * MS_PER_DAY]
+
+
+def test_crew_view_a_crew_staying_at_one_site_has_no_travel_bar():
+    schedule = make_travelling()
+    stay = [
+        replace(t, site="s1") if t.task_id == "s2-cool/1/energise" else t for t in schedule.tasks
+    ]
+    moves = crew_moves(replace(schedule, tasks=tuple(stay), kpis=replace(schedule.kpis, travel={})))
+    assert moves.travels == ()
+    assert moves.pools == ()  # no crew works at two sites between which travel takes days
+    assert all(t.name != "travel" for t in crew_view(replace(schedule, tasks=tuple(stay))).data)
+
+
+def test_crew_view_counts_moves_as_the_kpis_do_without_them():
+    schedule = make_travelling()
+    moves = crew_moves(replace(schedule, kpis=replace(schedule.kpis, travel={})))
+    assert moves.pools == ("cx",) and moves.moves == schedule.kpis.travel
+
+
+def test_crew_view_without_travel_shows_the_crews_that_change_site(fixture):
+    moves = crew_moves(fixture)  # elec#1: s2 hookup, then s1: one move, no travel days
+    assert not moves.travel and moves.pools == ("elec",)
+    assert moves.crews == ("elec#1", "elec#2")
+    assert moves.moves == {"elec": PoolTravel(1, 0)} and moves.travels == ()
+    page = gantt_html(fixture)
+    assert "id='crew-moves'" in page and "elec: 1 move" in page
+    assert "The project has no travel" in page
+
+
+def test_crew_moves_section_of_the_page_escapes_user_text():
+    schedule = make_travelling()
+    evil = "<b>s3</b>"
+    tasks = tuple(replace(t, site=evil) if t.site == "s2" else t for t in schedule.tasks)
+    evil_schedule = replace(schedule, tasks=tasks)
+    shown = str(crew_view(evil_schedule).to_dict())  # plotly renders <b>, <a> in names
+    assert "<b>s3" not in shown and "s1→&lt;b&gt;s3&lt;/b&gt; 2d" in shown
+    page = gantt_html(evil_schedule)
+    assert "Moves per pool</b>: cx: 1 move, 2 travel days" in page
+    assert "&lt;b&gt;s3&lt;/b&gt;" in page
+    assert "href='#crew-moves'" in page
+
+
+def test_crew_view_of_a_plan_with_travel_across_a_weekend():
+    outcome = plan_project(DATA / "weekend.yaml", SolveOptions(time_limit=10, workers=1))
+    schedule = outcome.schedule
+    assert schedule.travel.default > 0 or schedule.travel.between
+    moves = crew_moves(schedule)
+    (trip,) = moves.travels
+    assert (trip.start.isoformat(), trip.finish.isoformat()) == ("2027-01-11", "2027-01-12")
+    assert moves.moves == schedule.kpis.travel == {"cx": PoolTravel(1, 2)}

@@ -1,6 +1,7 @@
 """The HTML page of a `Schedule`: header, KPIs, milestones, the program Gantt, a
-per-deployment Gantt (selector), crews and power, self-contained (plotly.js embedded once,
-works offline); `write_gantt_html` writes it as gantt.html."""
+per-deployment Gantt (selector), crews, crew moves (one row per named crew) and power,
+self-contained (plotly.js embedded once, works offline); `write_gantt_html` writes it as
+gantt.html."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from plotly.io.json import to_json_plotly
 from scheduler.explain import why_summary
 from scheduler.io import write_text
 from scheduler.reports.crews import resource_view
+from scheduler.reports.crewview import crew_moves, crew_view, moves_text
 from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, Ghost, gantt
 from scheduler.reports.power import power_view
 from scheduler.reports.style import PLOTLY_CONFIG, TEMPLATE
@@ -45,6 +47,7 @@ table{border-collapse:collapse;font-size:14px} th,td{padding:5px 12px;text-align
  border-bottom:1px solid #e3e6ec} th{color:#5b6478;font-weight:600}
 td.late{color:#c62828;font-weight:600} td.ok{color:#2e7d32}
 select{font-size:14px;padding:4px 8px;margin:0 8px 8px 0}
+.moves{font-size:14px;margin:0 0 6px}
 """
 
 
@@ -119,6 +122,43 @@ def _why_section(schedule: Schedule, deployments: dict[str, str]) -> str:
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _crew_moves_section(schedule: Schedule) -> str:
+    """The crew view: one row per named crew of the pools whose crews travel (without
+    travel in the project: of the pools whose crews work at more than one site), moves per
+    pool in the header."""
+    moves = crew_moves(schedule)
+    head = "<section id='crew-moves'><h2>Crew moves</h2>"
+    if not moves.pools:
+        why = (
+            "No pool's crews travel between sites."
+            if moves.travel
+            else "No named crew works at more than one site."
+        )
+        return f"{head}<p class='note'>{why}</p></section>"
+    if moves.travel:
+        note = (
+            "One row per named crew of the pools whose crews travel (DESIGN.md, Travel); "
+            "bars are tasks, coloured by site; a grey hatched bar is a crew's travel between "
+            "two sites, labelled with both sites and the travel days, on the working days "
+            "right after the first task's end. A move is a crew's next task at another site."
+        )
+    else:
+        note = (
+            "The project has no travel: one row per named crew of the pools whose crews work "
+            "at more than one site in this plan; bars are tasks, coloured by site. A move is "
+            "a crew's next task at another site; with travel (DESIGN.md, Travel) each would "
+            "need travel days, drawn as grey hatched bars."
+        )
+    fig = crew_view(schedule, moves)
+    div = _div(fig, False, "crew-view")
+    if (fig.layout.height or 0) > 1200:
+        div = f"<div class='scroll'>{div}</div>"
+    return (
+        f"{head}<p class='moves'><b>Moves per pool</b>: {html.escape(moves_text(moves))}</p>"
+        f"<p class='note'>{html.escape(note)}</p>{div}</section>"
+    )
 
 
 def _solver_text(schedule: Schedule) -> str:
@@ -268,7 +308,7 @@ if(sel.value) show(sel.value);
         f"<div class='sub'>{html.escape(sub)}</div>",
         "<nav><a href='#milestones'>Milestones</a><a href='#program'>Program Gantt</a>"
         "<a href='#why'>Why late</a><a href='#deployment'>Deployment</a>"
-        "<a href='#crews-section'>Crews</a>"
+        "<a href='#crews-section'>Crews</a><a href='#crew-moves'>Crew moves</a>"
         "<a href='#power-section'>Power</a></nav></header><main>",
         f"<section class='kpis'>{''.join(cards)}</section>",
         f"<section id='milestones'><h2>Milestones</h2>{_milestone_table(schedule)}</section>",
@@ -285,7 +325,9 @@ if(sel.value) show(sel.value);
         dep_script,
         "</section><section id='crews-section'><h2>Crews</h2>",
         _div(resource_view(schedule), False, "crews"),
-        "</section><section id='power-section'><h2>Power</h2>",
+        "</section>",
+        _crew_moves_section(schedule),
+        "<section id='power-section'><h2>Power</h2>",
         "<p class='note'>Stacked areas: permanent, + temporary, + backfeed supply, so the "
         "top of each area is the MW a gate of that level may draw; lines: load of running "
         "and energised tasks at each gate level.</p>",

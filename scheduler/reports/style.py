@@ -1,4 +1,4 @@
-"""What the figures share: phase and supply colours, gate levels, the plotly template."""
+"""What the figures share: phase, site and supply colours, gate levels, the plotly template."""
 
 from __future__ import annotations
 
@@ -16,6 +16,19 @@ PHASE_COLORS = {
 OTHER_PHASE = "other"
 OTHER_COLOR = "#7f7f7f"
 BASELINE_COLOR = "rgba(150, 150, 150, 0.45)"
+#: the crew view's sites (in order, then again) and its travel bars (grey, hatched)
+SITE_PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#ff9da7",
+    "#9c755f",
+)
+TRAVEL_COLOR = "#d9d9d9"
 
 SUPPLY_KINDS = tuple(kind.label for kind in SupplyKind)
 KIND_LEVEL = {kind.label: int(kind) for kind in SupplyKind}
@@ -30,3 +43,8 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 def fmt_mw(mw: float) -> str:
     return f"{mw:.3f}".rstrip("0").rstrip(".")
+
+
+def site_colors(sites: list[str]) -> dict[str, str]:
+    """A colour a site, in the order given (the palette repeats after nine sites)."""
+    return {s: SITE_PALETTE[k % len(SITE_PALETTE)] for k, s in enumerate(sites)}

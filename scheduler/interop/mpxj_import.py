@@ -85,6 +85,11 @@ def _day(value: Any) -> date | None:
     return date(value.getYear(), value.getMonthValue(), value.getDayOfMonth())
 
 
+def _start(task: Any) -> date | None:
+    """The activity's planned start (P6 XER may give only the planned start)."""
+    return _day(task.getStart()) or _day(task.getPlannedStart())
+
+
 def _name(value: Any) -> str:
     """A Java enum's constant name (its toString may be an abbreviation); "None" for null."""
     return "None" if value is None else str(value.name())
@@ -262,8 +267,12 @@ class _Importer:
                 leaves.append(task)
         if not leaves:
             raise ImportError_(f"{path}: no activity with a duration to import")
-        starts = [d for d in (_day(t.getStart()) for t in leaves) if d is not None]
-        program_start = _day(self.properties.getStartDate()) or min(starts, default=None)
+        starts = [d for d in (_start(t) for t in leaves) if d is not None]
+        program_start = (
+            _day(self.properties.getStartDate())
+            or _day(self.properties.getPlannedStart())
+            or min(starts, default=None)
+        )
         if program_start is None:
             raise ImportError_(f"{path}: neither the project nor any activity has a start date")
         end = max([*starts, program_start]) + timedelta(days=3 * 366)
@@ -379,7 +388,7 @@ class _Importer:
                 f"{label}: secondary constraint {_name(secondary).lower()} "
                 f"{_day(task.getSecondaryConstraintDate()) or ''} is not carried"
             )
-        if self.hold_dates and (start := _day(task.getStart())) is not None:
+        if self.hold_dates and (start := _start(task)) is not None:
             found.append(start)
         return max(found, default=None)
 

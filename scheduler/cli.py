@@ -570,6 +570,61 @@ def export_command(
     console.print(f"wrote {out} ({len(plan.schedule.tasks)} tasks, {len(plan.links)} links)")
 
 
+@app.command("import")
+def import_command(
+    schedule_file: Annotated[
+        Path, typer.Argument(help="An MS Project XML (MSPDI), P6 XER or P6 XML (PMXML) file.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The project folder to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite its files.")] = False,
+    hold_dates: Annotated[
+        bool,
+        typer.Option(
+            "--hold-dates", help="Each activity starts no earlier than its planned start."
+        ),
+    ] = False,
+) -> None:
+    """Read a schedule from MS Project or Primavera P6 into OUT/project.yaml and
+    OUT/catalog.yaml; what cannot be carried over is listed on stderr and in
+    OUT/import-notes.txt, one line each."""
+    from scheduler.interop.formats import InteropUnavailable
+    from scheduler.interop.mpxj_import import ImportError_, read_schedule_file, write_import
+
+    if not schedule_file.is_file():
+        errors.print(f"{schedule_file}: no such file", markup=False, highlight=False)
+        raise typer.Exit(2)
+    if out.exists() and not out.is_dir():
+        errors.print(f"{out}: is not a folder", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        errors.print(
+            f"{out}: is not empty; pass --force to overwrite its files",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    try:
+        result = read_schedule_file(schedule_file, hold_dates=hold_dates)
+    except InteropUnavailable as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except ImportError_ as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    with writing(out):
+        write_import(result, out)
+    for line in result.notes:
+        errors.print(f"not carried: {line}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {out / 'project.yaml'} ({len(result.project['deployments'])} activities, "
+        f"{len(result.project.get('crews', []))} pools, "
+        f"{len(result.project.get('milestones', []))} milestones; "
+        f"{len(result.notes)} notes in {out / 'import-notes.txt'})",
+        highlight=False,
+    )
+
+
 def parse_format_option(option: str, text: str) -> list[ExportFormat]:
     from scheduler.interop.formats import parse_formats
 

@@ -23,7 +23,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from scheduler.instance import pool_of
-from scheduler.reports.gantt import _off_days, _x_range
+from scheduler.reports.gantt import _off_days, _x_range, row_axis, top_legend
 from scheduler.reports.style import MS_PER_DAY, OTHER_COLOR, TEMPLATE, TRAVEL_COLOR, site_colors
 from scheduler.reports.tables import unique
 from scheduler.schedule import PoolTravel, Schedule, TaskRow
@@ -288,27 +288,9 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 100, "b": 30},
         hovermode="closest",
         uniformtext={"minsize": 7, "mode": "hide"},  # a label too long for its bar: hover
-        legend={
-            "orientation": "h",
-            "yref": "container",
-            "yanchor": "top",
-            "y": 1 - 40 / height,
-            "x": 0.0,
-            "xanchor": "left",
-        },
+        legend=top_legend(height),
         shapes=shapes,
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": rows,
-            "autorange": False,
-            "tickmode": "array",
-            "tickvals": rows,
-            "ticktext": ticktext,
-            "tickfont": {"size": 12 if n <= 150 else 9},
-            "automargin": True,
-            "showgrid": False,
-            "range": [n - 0.5, -0.5],
-        },
+        yaxis=row_axis(rows, ticktext),
         xaxis={
             "type": "date",
             "side": "top",

@@ -495,6 +495,36 @@ def _off_days(schedule: Schedule, x_range: list[str] | None) -> list[dict[str, A
     return shapes
 
 
+def top_legend(height: int) -> dict[str, Any]:
+    """A horizontal legend 40 px below the top of a figure ``height`` px tall."""
+    return {
+        "orientation": "h",
+        "yref": "container",
+        "yanchor": "top",
+        "y": 1 - 40 / height,
+        "x": 0.0,
+        "xanchor": "left",
+    }
+
+
+def row_axis(rows: list[str], ticktext: list[str]) -> dict[str, Any]:
+    """A y axis of one category a row, first row on top, labelled with ``ticktext``."""
+    n = len(rows)
+    return {
+        "categoryorder": "array",
+        "categoryarray": rows,
+        "autorange": False,
+        "tickmode": "array",
+        "tickvals": rows,
+        "ticktext": ticktext,
+        "tickfont": {"size": 12 if n <= 150 else 9},
+        "automargin": True,
+        "showgrid": False,
+        "range": [n - 0.5, -0.5],
+        "fixedrange": False,
+    }
+
+
 def gantt(
     schedule: Schedule,
     deployment: str | None = None,
@@ -625,28 +655,9 @@ def gantt(
         height=height,
         margin={"l": 10, "r": 10, "t": 110, "b": 40},
         hovermode="closest",
-        legend={
-            "orientation": "h",
-            "yref": "container",
-            "yanchor": "top",
-            "y": 1 - 40 / height,
-            "x": 0.0,
-            "xanchor": "left",
-        },
+        legend=top_legend(height),
         shapes=shapes,
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": rows,
-            "autorange": False,
-            "tickmode": "array",
-            "tickvals": rows,
-            "ticktext": ticktext,
-            "tickfont": {"size": 12 if n <= 150 else 9},
-            "automargin": True,
-            "showgrid": False,
-            "range": [n - 0.5, -0.5],
-            "fixedrange": False,
-        },
+        yaxis=row_axis(rows, ticktext),
         xaxis={
             "type": "date",
             "side": "top",

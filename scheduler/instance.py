@@ -271,6 +271,16 @@ class Instance:
     def task_index(self) -> dict[str, int]:
         return {task.id: i for i, task in enumerate(self.tasks)}
 
+    def end_of(self, i: int, start: int) -> int:
+        """The end day of task ``i`` started on day ``start``. Every solver, the
+        validator's caller and the reports ask this rather than adding the duration, so
+        that a task's working days can come from its own calendar (issue 24)."""
+        return start + self.tasks[i].duration
+
+    def start_for(self, i: int, end: int) -> int:
+        """The latest start on which task ``i`` ends no later than day ``end``."""
+        return end - self.tasks[i].duration
+
     def resource(self, resource_id: str) -> Resource:
         for resource in self.resources:
             if resource.id == resource_id:

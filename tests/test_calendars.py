@@ -216,3 +216,42 @@ def test_an_unknown_weekday_in_a_site_calendar_is_refused(tmp_path):
     result = runner.invoke(app, ["schedule", str(project), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "sites[0].calendar.workdays[1]" in result.output
+
+
+def test_a_replan_counts_remaining_days_on_the_site_calendar(tmp_path):
+    """Status Thursday 2027-01-07 (day 3): a4's hook-up started Monday with 2 days left,
+    which at s4 (Monday to Thursday) are Thursday and Monday: it ends on day 6. a5's, not
+    listed, is in progress as planned and ends Friday (day 5)."""
+    from scheduler.io import write_json
+    from scheduler.replanning.replan import replan
+
+    outcome = plan_project(DATA / "four-and-five.yaml", SolveOptions(time_limit=10, workers=1))
+    baseline = tmp_path / "schedule.json"
+    write_json(outcome.schedule, baseline)
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\na4/1/hookup,2027-01-04,,2\n"
+    )
+    again = replan(
+        DATA / "four-and-five.yaml",
+        baseline,
+        actuals,
+        status_date=date(2027, 1, 7),
+        options=SolveOptions(time_limit=5, workers=1),
+    )
+    assert validate(again.instance, again.result.solution) == []
+    assert rows(again) == {
+        "a4/1/hookup": (0, 6, date(2027, 1, 4), date(2027, 1, 11)),
+        "a5/1/hookup": (0, 5, date(2027, 1, 4), date(2027, 1, 8)),
+    }
+    actuals.write_text(
+        "task_id,actual_start,actual_finish,remaining_days\na4/1/hookup,2027-01-04,,3\n"
+    )
+    again = replan(
+        DATA / "four-and-five.yaml",
+        baseline,
+        actuals,
+        status_date=date(2027, 1, 7),
+        options=SolveOptions(time_limit=5, workers=1),
+    )
+    assert rows(again)["a4/1/hookup"] == (0, 7, date(2027, 1, 4), date(2027, 1, 12))

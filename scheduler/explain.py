@@ -14,7 +14,9 @@ must end before it. Every task then has an upper bound on its start: the program
 (``e <= makespan``), each milestone's day (``e - 1 <= max(day, target)``: late days do not
 change), deadlines, a pinned start (a replan's progress), the end of the powered days its
 gate runs in. The latest starts are the largest solution of these difference constraints
-(a backward pass, repeated until nothing changes): ``LS_i = min(U_i, LS_k - c)``.
+(a backward pass, repeated until nothing changes): ``LS_i = min(U_i, LS_k - c)``; a task
+on a calendar of its own reads each end through its calendar (`_latest`), so its latest
+start is one of its workdays and its span the one that start gives it.
 ``total_float = LS - s``; ``free_float = min(U_i, s_k - c) - s`` (no successor moves);
 ``critical``: total float 0 on a chain of tight constraints that ends at the finish or a
 milestone's target. Delaying a task by its total float, and its successors as these
@@ -122,12 +124,13 @@ def explain(
     edges, bounds, critical_bounds = _constraints(
         instance, starts, ends, crews, cumulatives, horizon
     )
-    late = _latest_starts(starts, edges, bounds, instance.last_start)
+    late = _latest_starts(instance, starts, edges, bounds)
     critical = _critical(instance, starts, late, edges, critical_bounds)
     drivers = _Drivers(instance, starts, ends, crews, cumulatives, day_text, status_day)
     rows = []
     for i in range(instance.num_tasks):
-        free = min([bounds[i], *(starts[k] - c for k, c in edges[i])]) - starts[i]
+        keeps = [_latest(instance, i, k, t, lag, starts[k]) for k, t, lag in edges[i]]
+        free = min([bounds[i], *keeps]) - starts[i]
         driver, kind, task = drivers.of(i)
         rows.append(
             TaskExplanation(late[i], late[i] - starts[i], free, critical[i], driver, kind, task)
@@ -220,7 +223,22 @@ def _capacity_on(cumulative: _Cumulative, day: int) -> int:
 
 # ----------------------------------------------------------------------------- constraints
 
-Edges = list[list[tuple[int, int]]]  # task -> [(successor, c)]: s_succ >= s_task + c
+# task i -> [(successor k, type, lag)]: the link inequality of that type between i and k
+# (a crew's or a capacity's hand-off is FS with the travel days, or 0, as lag)
+Edges = list[list[tuple[int, LinkType, int]]]
+
+
+def _latest(instance: Instance, i: int, k: int, kind: LinkType, lag: int, start_k: int) -> int:
+    """The latest start of ``i`` that the edge to ``k`` allows when ``k`` starts on
+    ``start_k``: ends read through each task's calendar (``start_k - c`` without one)."""
+    if kind == LinkType.FS:
+        return instance.start_for(i, start_k - lag)
+    if kind == LinkType.SS:
+        return instance.last_start(i, start_k - lag)
+    end_k = instance.end_of(k, start_k)
+    if kind == LinkType.FF:
+        return instance.start_for(i, end_k - lag)
+    return instance.last_start(i, end_k - lag)
 
 
 def _constraints(
@@ -235,50 +253,37 @@ def _constraints(
     part of that bound that comes from the finish or a milestone's target."""
     tasks = instance.tasks
     n = len(tasks)
-    # each task at its planned span (a task on a calendar of its own keeps the days its
-    # planned start gives it: a float is read at the plan's spans)
-    span = [e - s for s, e in zip(starts, ends, strict=True)]
+    latest = instance.start_for  # the latest start that ends by a day
     edges: Edges = [[] for _ in range(n)]
     for link in instance.links:
-        edges[link.pred].append((link.succ, _distance(link, span)))
+        edges[link.pred].append((link.succ, link.type, link.lag))
     travel = instance.travel
     for sequence in _crew_sequences(starts, ends, crews).values():
         for a, b in itertools.pairwise(sequence):  # the crew's next task, after any travel
-            edges[a].append((b, span[a] + travel.days(tasks[a].site, tasks[b].site)))
-    critical = [horizon - span[i] for i in range(n)]
+            edges[a].append((b, LinkType.FS, travel.days(tasks[a].site, tasks[b].site)))
+    critical = [latest(i, horizon) for i in range(n)]
     bounds = list(critical)
     for cumulative in cumulatives:
-        for a, b in _flow(cumulative, starts, ends, bounds):
-            edges[a].append((b, span[a]))
+        for a, b in _flow(instance, cumulative, starts, ends, bounds):
+            edges[a].append((b, LinkType.FS, 0))
     for m in instance.milestones:
         if not m.tasks:
             continue
         day = max(ends[i] for i in m.tasks) - 1
         for i in m.tasks:
             if m.target is not None:
-                bound = max(day, m.target) + 1 - span[i]
+                bound = latest(i, max(day, m.target) + 1)
                 critical[i] = min(critical[i], bound)
                 bounds[i] = min(bounds[i], bound)
             if m.deadline is not None:
-                bounds[i] = min(bounds[i], m.deadline + 1 - span[i])
+                bounds[i] = min(bounds[i], latest(i, m.deadline + 1))
     for i, t in enumerate(tasks):
         if t.deadline is not None:
-            bounds[i] = min(bounds[i], t.deadline - span[i])
+            bounds[i] = min(bounds[i], latest(i, t.deadline))
         if t.fixed_start is not None:
             bounds[i] = min(bounds[i], starts[i])
     _gate_bounds(instance, starts, ends, horizon, bounds)
     return edges, bounds, critical
-
-
-def _distance(link: Link, span: list[int]) -> int:
-    """``c`` with ``s_b >= s_a + c``, each task at its planned span."""
-    if link.type == LinkType.FS:
-        return span[link.pred] + link.lag
-    if link.type == LinkType.SS:
-        return link.lag
-    if link.type == LinkType.FF:
-        return span[link.pred] + link.lag - span[link.succ]
-    return link.lag - span[link.succ]
 
 
 def _crew_sequences(
@@ -296,6 +301,7 @@ def _crew_sequences(
 
 
 def _flow(
+    instance: Instance,
     cumulative: _Cumulative,
     starts: list[int],
     ends: list[int],
@@ -321,7 +327,7 @@ def _flow(
             if holder >= 0 and task >= 0:
                 pairs.append((holder, task))
             elif holder >= 0:  # hands its units to a blocker: must end before it
-                bounds[holder] = min(bounds[holder], start - (ends[holder] - starts[holder]))
+                bounds[holder] = min(bounds[holder], instance.start_for(holder, start))
             if units > used:
                 seq += 1
                 heapq.heappush(free, (released, seq, units - used, holder))
@@ -357,7 +363,7 @@ def _gate_bounds(
             supply, _ = _site_power(instance, starts, t.site, horizon)
             dark[key] = _next_dark(supply[t.gate], horizon)
         if ends[i] < horizon:
-            bounds[i] = min(bounds[i], dark[key][ends[i]] - (ends[i] - starts[i]))
+            bounds[i] = min(bounds[i], instance.start_for(i, dark[key][ends[i]]))
 
 
 def _next_dark(supply: list[int], horizon: int) -> list[int]:
@@ -369,10 +375,7 @@ def _next_dark(supply: list[int], horizon: int) -> list[int]:
 
 
 def _latest_starts(
-    starts: list[int],
-    edges: Edges,
-    bounds: list[int],
-    snap: Callable[[int, int], int] = lambda i, day: day,
+    instance: Instance, starts: list[int], edges: Edges, bounds: list[int]
 ) -> list[int]:
     """The largest starts with ``s_i <= bounds[i]`` and every edge kept: a backward pass
     in the plan's order, repeated until nothing changes (links of negative distance may
@@ -383,7 +386,9 @@ def _latest_starts(
     while changed:
         changed = False
         for i in order:
-            best = snap(i, min([late[i], *(late[k] - c for k, c in edges[i])]))
+            best = min(
+                [late[i], *(_latest(instance, i, k, t, lag, late[k]) for k, t, lag in edges[i])]
+            )
             if best < late[i]:
                 late[i], changed = best, True
     return late
@@ -400,15 +405,15 @@ def _critical(
     milestone's target."""
     n = len(starts)
     critical = [late[i] == starts[i] and critical_bounds[i] == starts[i] for i in range(n)]
-    back: Edges = [[] for _ in range(n)]
+    back: list[list[tuple[int, LinkType, int]]] = [[] for _ in range(n)]
     for i in range(n):
-        for k, c in edges[i]:
-            back[k].append((i, c))
+        for k, kind, lag in edges[i]:
+            back[k].append((i, kind, lag))
     stack = [i for i in range(n) if critical[i]]
     while stack:
         k = stack.pop()
-        for i, c in back[k]:
-            tight = instance.first_start(k, starts[i] + c) == starts[k]
+        for i, kind, lag in back[k]:
+            tight = _latest(instance, i, k, kind, lag, starts[k]) == starts[i]
             if not critical[i] and late[i] == starts[i] and tight:
                 critical[i] = True
                 stack.append(i)

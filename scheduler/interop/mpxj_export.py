@@ -255,11 +255,11 @@ def _tasks(
             parent = summaries[key]
             spans.setdefault(key, []).append(row)
         task = _task(parent, row, schedule, resources, java)
-        key = plan.calendar_of(row.task_id)
-        if key != PROGRAM:
-            task.setCalendar(calendars[key])
+        works_by = plan.calendar_of(row.task_id)
+        if works_by != PROGRAM:
+            task.setCalendar(calendars[works_by])
         if row.baseline_start_day is not None:
-            _progress(task, row, schedule, plan.calendars[key], java)
+            _progress(task, row, schedule, plan.calendars[works_by], java)
         found[row.task_id] = task
     for key, rows in spans.items():
         summary = summaries[key]

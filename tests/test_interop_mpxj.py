@@ -264,6 +264,12 @@ def test_site_and_factory_calendars_give_the_tools_modscheds_finish(mpxj, calend
                 end = calendar.getDate(task.getStart(), task.getDuration())
                 assert (as_date(end), end.getHour()) == (finish, 17)
                 assert in_days(mpxj, task.getDuration(), project) == rows[task_id].duration
+            # MPXJ's MS Project and P6 schedulers, run on the file from the project's start,
+            # give every task modsched's dates from the logic and the task calendars
+            early = cpm_dates(mpxj, project, fmt)
+            assert {k: early[k] for k in tasks} == {
+                k: (start, finish) for k, (_, start, finish) in expected.items()
+            }
     # s4's calendar: Monday to Thursday, and the program's holiday 2027-01-18 as well
     project = read(mpxj, calendar_plans["four-and-five"] / "schedule.mspdi.xml")
     s4 = next(c for c in project.getCalendars() if str(c.getName()) == "Site s4")
@@ -273,3 +279,21 @@ def test_site_and_factory_calendars_give_the_tools_modscheds_finish(mpxj, calend
     week = [s4.isWorkingDay(getattr(weekday, d)) for d in ("MONDAY", "THURSDAY", "FRIDAY")]
     assert week == [True, True, False]
     assert [str(e.getFromDate()) for e in s4.getCalendarExceptions()] == ["2027-01-18"]
+
+
+def cpm_dates(mpxj: Any, project: Any, fmt: str) -> dict[str, tuple[date, date]]:
+    """Early start and finish of each task by MPXJ's MicrosoftScheduler (MSPDI) or
+    PrimaveraScheduler (PMXML). They want each task's actual and remaining duration,
+    which MS Project and P6 compute on opening: none done, all remaining."""
+    for task in project.getTasks():
+        if task.getDuration() is not None:
+            if task.getActualDuration() is None:
+                task.setActualDuration(mpxj.Duration.getInstance(0.0, mpxj.TimeUnit.DAYS))
+            if task.getRemainingDuration() is None:
+                task.setRemainingDuration(task.getDuration())
+    scheduler = mpxj.cpm.MicrosoftScheduler() if fmt == "mspdi" else mpxj.cpm.PrimaveraScheduler()
+    scheduler.schedule(project, project.getProjectProperties().getStartDate())
+    return {
+        key: (as_date(task.getEarlyStart()), as_date(task.getEarlyFinish()))
+        for key, task in leaf_tasks(project, fmt).items()
+    }

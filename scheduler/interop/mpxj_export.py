@@ -116,7 +116,8 @@ def build_project(plan: ExportPlan, java: _Java, fmt: ExportFormat) -> Any:
     properties.setStartDate(java.at(schedule.program_start, DAY_START))
     properties.setDefaultCalendar(calendars[PROGRAM])
     # P6 counts lags on the project's default calendar (its own default: the
-    # predecessor's); MS Project counts them on the successor's task calendar
+    # predecessor's); MS Project counts them on the successor's task calendar (as MPXJ's
+    # org.mpxj.cpm scheduler does for it), docs/INTEROP.md
     properties.setRelationshipLagCalendar(java.mpxj.RelationshipLagCalendar.PROJECT_DEFAULT)
     if schedule.kpis.status_date is not None:
         properties.setStatusDate(java.at(schedule.kpis.status_date, DAY_START))
@@ -254,7 +255,7 @@ def _tasks(
                 summaries[key] = _summary(parent, key[-1], ".".join(key))
             parent = summaries[key]
             spans.setdefault(key, []).append(row)
-        task = _task(parent, row, schedule, resources, java)
+        task = _task(parent, row, resources, java)
         works_by = plan.calendar_of(row.task_id)
         if works_by != PROGRAM:
             task.setCalendar(calendars[works_by])
@@ -270,9 +271,7 @@ def _tasks(
     return found
 
 
-def _task(
-    parent: Any, row: TaskRow, schedule: Schedule, resources: dict[str, Any], java: _Java
-) -> Any:
+def _task(parent: Any, row: TaskRow, resources: dict[str, Any], java: _Java) -> Any:
     task = parent.addTask()
     task.setName(f"{row.module_id} {row.task_name}")
     task.setWBS(row.task_id)

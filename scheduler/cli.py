@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler.domain.calendar import Calendar
+from scheduler.domain.load import Plan
 from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
 from scheduler.explain import WhyStep, chain_root, why_summary
 from scheduler.instance import Instance, Solution
@@ -219,7 +220,9 @@ def schedule_command(
             paths = folder.commit(
                 lambda staging: [
                     *write_outputs(outcome.schedule, staging),
-                    *write_exports(outcome.schedule, outcome.instance, formats, staging),
+                    *write_exports(
+                        outcome.schedule, outcome.plan, outcome.instance, formats, staging
+                    ),
                 ]
             )
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
@@ -244,7 +247,11 @@ def export_formats(text: str) -> list[ExportFormat]:
 
 
 def write_exports(
-    schedule: Schedule, instance: Instance, formats: list[ExportFormat], folder: Path
+    schedule: Schedule,
+    project: Plan,
+    instance: Instance,
+    formats: list[ExportFormat],
+    folder: Path,
 ) -> list[Path]:
     """The ``--export`` files beside schedule.csv (EXPORT_FILES' names)."""
     from scheduler.interop.formats import write_export
@@ -252,7 +259,7 @@ def write_exports(
 
     if not formats:
         return []
-    plan = export_plan(schedule, instance)
+    plan = export_plan(schedule, project, instance)
     paths = []
     for fmt in formats:
         write_export(plan, fmt, folder / fmt.file_name)
@@ -397,7 +404,9 @@ def replan_command(
         def write(staging: Path) -> list[Path]:
             paths = write_outputs(outcome.schedule, staging)
             write_changes(outcome.changes, staging / "changes.csv")
-            exported = write_exports(outcome.schedule, outcome.instance, formats, staging)
+            exported = write_exports(
+                outcome.schedule, outcome.plan, outcome.instance, formats, staging
+            )
             return [*paths, staging / "changes.csv", *exported]
 
         with writing(out), console.status("writing..."):

@@ -69,6 +69,11 @@ def test_links_read_ends_through_the_calendar():
     # b must end on or after a's end (day 6): its latest-starting such start is day 3
     assert ff.link_bound(ff.links[0], 3) == 3
     assert critical_path(ff).earliest == [3, 3]
+    ff = with_horizon(ff)
+    assert solved(ff).solution.starts == [3, 3]  # both end on day 6, the least makespan
+    plan = greedy(ff)
+    assert plan is not None and plan.starts == [3, 3] and validate(ff, plan) == []
+    assert [v.rule for v in validate(ff, Solution([3, 2], [(), ()]))] == ["link"]
 
 
 # ----------------------------------------------------------------------------- projects

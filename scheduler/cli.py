@@ -625,12 +625,12 @@ def history_command(
     from scheduler.store import StoreError, history
 
     if not store.is_file():
-        errors.print(f"{store}: no such store", markup=False, highlight=False)
+        errors.print(f"{store}: no such store", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
         runs = history(store)
     except StoreError as error:
-        errors.print(str(error), markup=False, highlight=False)
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     table = Table(title=str(store))
     for column in ("run", "kind", "created", "project", "out", "inputs", "detail"):
@@ -659,12 +659,12 @@ def diff_command(
     from scheduler.store import StoreError, diff
 
     if not store.is_file():
-        errors.print(f"{store}: no such store", markup=False, highlight=False)
+        errors.print(f"{store}: no such store", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
         rows = diff(store, run_a, run_b)
     except StoreError as error:
-        errors.print(str(error), markup=False, highlight=False)
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     table = Table(title=f"run {run_a} -> run {run_b}")
     for column in ("milestone", f"run {run_a}", f"run {run_b}", "calendar days"):

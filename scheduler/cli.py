@@ -122,6 +122,19 @@ def answers() -> Iterator[None]:
 
 
 @contextmanager
+def on_cluster() -> Iterator[None]:
+    """`--dask`: no scheduler at the address, or the dask extra missing, is one line and
+    exit 2."""
+    from scheduler.risk.executors import ClusterError, DaskMissing
+
+    try:
+        yield
+    except (ClusterError, DaskMissing) as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
 def writing(out: Path) -> Iterator[None]:
     """A write that fails after the checks (disk full, folder removed meanwhile) ends in
     one line and exit 2, not a traceback; each file is written whole or not at all."""
@@ -448,6 +461,10 @@ def whatif_command(
         int, typer.Option(min=1, max=MAX_PROCESSES, help="Scenarios solved at once.")
     ] = 2,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Solve on the Dask scheduler at tcp://HOST:PORT.")
+    ] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
     from scheduler.replanning.compare import compare, write_comparison
@@ -455,7 +472,8 @@ def whatif_command(
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     unwritten = "no comparison written (a what-if compares whole scenarios only)"
     with run_into(out, force, unwritten) as (folder, _):
-        with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
+        status = console.status(f"solving {len(scenarios)} scenario(s)...")
+        with status, answers(), on_cluster():
             comparison = compare(
                 project,
                 baseline,
@@ -465,6 +483,7 @@ def whatif_command(
                 options,
                 processes,
                 unlisted,
+                dask,
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))
@@ -476,6 +495,10 @@ def whatif_command(
         table.add_row(*(str(v) for v in row))
     console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+    if store is not None:
+        for result in comparison.scenarios:
+            summary = schedule_summary(result.schedule, scenario=result.name)
+            record_run(store, "whatif", project, [baseline, *scenarios], out, summary)
 
 
 @app.command("risk")
@@ -508,7 +531,7 @@ def risk_command(
     """Sample the project's uncertainty around a baseline: P10-P90 milestone dates."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from scheduler.risk.executors import ClusterError, DaskMissing, sample_risk
+    from scheduler.risk.executors import sample_risk
     from scheduler.risk.report import risk_table, write_risk
     from scheduler.risk.run import Mode, prepare_risk
 
@@ -524,7 +547,7 @@ def risk_command(
         )
         with bar, searching(stop):
             task = bar.add_task("samples", total=samples)
-            try:
+            with on_cluster():
                 run = sample_risk(
                     problem,
                     samples,
@@ -533,9 +556,6 @@ def risk_command(
                     dask,
                     lambda done, _: bar.update(task, completed=done),
                 )
-            except (ClusterError, DaskMissing) as error:
-                errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
-                raise typer.Exit(2) from None
         if not run.samples:
             raise Interrupted(signal.SIGINT)
         with writing(out):

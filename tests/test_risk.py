@@ -245,7 +245,11 @@ def test_retest_only_on_tests(tmp_path: Path) -> None:
 
 def write_project_only(folder: Path) -> Path:
     path = folder / "project.yaml"
-    path.write_text(PROJECT.format(**COLLAPSED).replace("delivery_delay: {task: ship, min: 0, mode: 0, max: 0}", "delivery_delay: null"))
+    path.write_text(
+        PROJECT.format(**COLLAPSED).replace(
+            "delivery_delay: {task: ship, min: 0, mode: 0, max: 0}", "delivery_delay: null"
+        )
+    )
     return path
 
 

@@ -71,9 +71,7 @@ def test_whatif_on_the_cluster(tmp_path: Path, baseline: Path, cluster) -> None:
     )
     options = SolveOptions(time_limit=5, workers=1)
     here = compare(project, baseline, [scenario], options=options, processes=1)
-    there = compare(
-        project, baseline, [scenario], options=options, dask=cluster.scheduler_address
-    )
+    there = compare(project, baseline, [scenario], options=options, dask=cluster.scheduler_address)
     assert there.table.equals(here.table)
     assert there.scenarios[0].schedule.milestones[0].day == 28  # tests 25-27, 27-29
 

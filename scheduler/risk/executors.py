@@ -83,10 +83,10 @@ def run_local(
     with multiprocessing.Pool(processes, _worker_start, (problem,)) as pool:
         results = pool.imap_unordered(_local_chunk, chunks)
         for _ in chunks:
-            chunk = _next(results, stop)
-            if chunk is None:
+            finished = _next(results, stop)
+            if finished is None:
                 break
-            done += chunk
+            done += finished
             _report(on_progress, len(done), total)
     return _ordered(done)
 

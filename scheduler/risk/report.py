@@ -150,7 +150,7 @@ def distribution_figure(run: RiskRun) -> go.Figure:
     for p, point in enumerate(run.problem.points):
         dates = [_date(run, d) for d in days[:, p]]
         fig.add_trace(go.Histogram(x=dates, name=point, opacity=0.6, hovertemplate="%{x}: %{y}"))
-    for p, target in enumerate(run.targets()):
+    for target in run.targets():
         if target is not None:
             fig.add_vline(x=_date(run, target), line_dash="dot", line_color="grey")
     fig.update_layout(

@@ -19,6 +19,7 @@ a capacity or power did): a late milestone's driving chain follows them back, as
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -70,11 +71,11 @@ def sequence_of(instance: Instance, starts: list[int], crews: list[tuple[str, ..
             by_resource[rid].append(i)
     for chain in by_crew.values():
         chain.sort(key=lambda i: (starts[i], ends[i], i))
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             after_end[b].append((a, travel.days(tasks[a].site, tasks[b].site)))
     for users in by_resource.values():
         users.sort(key=lambda i: (starts[i], i))
-        for a, b in zip(users, users[1:], strict=False):
+        for a, b in itertools.pairwise(users):
             after_start[b].append(a)
     links_in: list[list[int]] = [[] for _ in range(n)]
     for k, link in enumerate(instance.links):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -55,7 +55,7 @@ class Uncertainty:
     inputs: tuple[Input, ...]
     groups: tuple[str, ...]
     correlations: tuple[float, ...]
-    supply_dates: tuple[object, ...]  # each supply's written `from` date (slips move it)
+    supply_dates: tuple[date, ...]  # each supply's written `from` date (slips move it)
 
     @property
     def names(self) -> list[str]:
@@ -119,27 +119,30 @@ def _catalog_inputs(
             if spread is not None:
                 where = doc.problem(("tasks", k, "duration", "group"), "")
                 group = _group(spread.group, index, problems, where)
-                for i in tasks:
-                    inputs.append(_spread_input(f"duration {instance.tasks[i].id}", spread, i))
-                    inputs[-1] = replace(inputs[-1], kind="duration", group=group)
+                inputs += [
+                    _spread_input(
+                        f"duration {instance.tasks[i].id}", "duration", spread, (i,), group
+                    )
+                    for i in tasks
+                ]
             retest = template.retest
             if retest is not None:
                 where = doc.problem(("tasks", k, "retest", "group"), "")
                 group = _group(retest.group, index, problems, where)
-                for i in tasks:
-                    name = f"retest {instance.tasks[i].id}"
-                    inputs.append(
-                        Input(
-                            name,
-                            "retest",
-                            (i,),
-                            "bernoulli",
-                            retest.probability,
-                            0.0,
-                            float(retest.days),
-                            group,
-                        )
+                p, days = retest.probability, float(retest.days)
+                inputs += [
+                    Input(
+                        f"retest {instance.tasks[i].id}",
+                        "retest",
+                        (i,),
+                        "bernoulli",
+                        p,
+                        0,
+                        days,
+                        group,
                     )
+                    for i in tasks
+                ]
     return problems
 
 
@@ -155,8 +158,8 @@ def _project_inputs(
             if spec.slip is not None:
                 where = doc.problem(("sites", s, "power", p, "slip", "group"), "")
                 group = _group(spec.slip.group, index, problems, where)
-                slip = _slip_input(f"slip {site.id}/{spec.name}", spec.slip, supply)
-                inputs.append(replace(slip, kind="slip", group=group))
+                name = f"slip {site.id}/{spec.name}"
+                inputs.append(_slip_input(name, "slip", spec.slip, (supply,), group))
             supply += 1
     modules: dict[str, list[int]] = {}
     for i, task in enumerate(instance.tasks):
@@ -180,22 +183,25 @@ def _project_inputs(
         targets = tuple(
             i for i in modules.get(dep.id, []) if instance.tasks[i].id.endswith("/" + delay.task)
         )
-        slip = _slip_input(f"delivery {dep.id}/{delay.task}", delay, 0)
-        inputs.append(replace(slip, kind="delivery", targets=targets, group=group))
+        name = f"delivery {dep.id}/{delay.task}"
+        inputs.append(_slip_input(name, "delivery", delay, targets, group))
     return problems
 
 
-def _spread_input(name: str, spread: Spread, target: int) -> Input:
+def _spread_input(
+    name: str, kind: str, spread: Spread, targets: tuple[int, ...], group: int
+) -> Input:
     lo, mode, hi = float(spread.min), float(spread.mode), float(spread.max)
-    return Input(name, "", (target,), spread.dist, lo, mode, hi)
+    return Input(name, kind, targets, spread.dist, lo, mode, hi, group)
 
 
-def _slip_input(name: str, slip: Slip, target: int) -> Input:
+def _slip_input(name: str, kind: str, slip: Slip, targets: tuple[int, ...], group: int) -> Input:
     spread = slip.spread()
     if spread is not None:
-        return _spread_input(name, spread, target)
+        return _spread_input(name, kind, spread, targets, group)
     p50, p90 = float(slip.p50_days or 0), float(slip.p90_days or 0)
-    return Input(name, "", (target,), "lognormal", math.log(p50), math.log(p90 / p50) / Z90, 0.0)
+    sigma = math.log(p90 / p50) / Z90
+    return Input(name, kind, targets, "lognormal", math.log(p50), sigma, 0.0, group)
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -256,7 +262,7 @@ def perturb(
                 durations[i] += int(value * u.c) if u.kind == "retest" else int(value)
         if u.kind == "slip" and value:
             written = uncertainty.supply_dates[u.targets[0]]
-            moved = written + timedelta(days=int(value))  # type: ignore[operator]
+            moved = written + timedelta(days=int(value))
             supply = supplies[u.targets[0]]
             start = from_day(calendar, moved)
             if supply.end is not None:  # a supply that slips past its end never comes

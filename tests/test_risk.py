@@ -10,7 +10,12 @@ RFS (target 2027-03-01) is day 23, Thursday 2027-02-04.
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -291,3 +296,80 @@ def test_resolve_samples_match_run_chunk(tmp_path: Path, baseline: Path) -> None
     assert [s.days for s in run_chunk(problem, [3])] == [
         s.days for s in run_chunk(problem, [2, 3])[1:]
     ]
+
+
+# `modsched` in a process that touches a file (argv[1]) once a chunk of samples is done, so
+# that the test interrupts it mid-run however slow the machine (not after a guessed sleep)
+SAMPLING = """
+import signal
+import sys
+from pathlib import Path
+from scheduler.risk import executors
+from scheduler.cli import main
+
+flag, report = Path(sys.argv.pop(1)), executors._report
+
+def announced(*args):
+    flag.touch()
+    return report(*args)
+
+executors._report = announced
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.argv[0] = "modsched"
+main()
+"""
+
+
+def test_ctrl_c_keeps_the_samples_done(tmp_path: Path, baseline: Path) -> None:
+    project = write_project(tmp_path, build="{min: 3, mode: 5, max: 12}")
+    out, flag = tmp_path / "out", tmp_path / "sampled"
+    args = ["risk", str(project), "--baseline", str(baseline), "--out", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", SAMPLING, str(flag), *args, "--samples", "1000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for _ in range(6000):  # a guard against a hung run, not a bound on its speed
+        if flag.exists():
+            break
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 130, stderr
+    kept = re.search(r"interrupted: kept the (\d+) of 1000000 samples done", stderr)
+    assert kept, stderr
+    rows = (out / "risk.csv").read_text().splitlines()
+    assert rows[1].endswith(f",{kept.group(1)}")  # rfs: samples
+
+
+def test_schedule_and_risk_runs_in_one_store(tmp_path: Path, baseline: Path) -> None:
+    """A plan and a risk run of the same project: diff shows the P80 against the plan."""
+    project = write_project(tmp_path, slip="{min: 7, mode: 7, max: 7}")
+    store = tmp_path / "runs.sqlite"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["schedule", str(project), "--out", str(tmp_path / "plan"), "--store", str(store)],
+    )
+    assert result.exit_code == 0, result.output
+    args = ["risk", str(project), "--baseline", str(baseline), "--out", str(tmp_path / "r")]
+    result = runner.invoke(app, [*args, "--samples", "5", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    from scheduler.store import diff, history
+
+    runs = history(store)
+    assert [r.kind for r in runs] == ["schedule", "risk"]
+    assert set(runs[0].inputs) == {str(project), str(tmp_path / "catalog.yaml")}
+    assert set(runs[1].inputs) == {*runs[0].inputs, str(baseline)}
+    rfs = next(row for row in diff(store, 1, 2) if row.milestone == "rfs")
+    assert (rfs.a, rfs.b, rfs.days) == ("2027-02-04", "2027-02-11", 7)  # the slip's week
+
+
+def test_a_file_that_is_no_store(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database, but long enough to be read as one " * 20)
+    result = CliRunner().invoke(app, ["history", str(bad)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{bad}: not a modsched store (")

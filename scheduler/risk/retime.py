@@ -25,9 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scheduler.instance import Gate, Instance
+from scheduler.instance import Gate, Instance, Window
 
 LEVELS = (int(Gate.ANY), int(Gate.TEMPORARY), int(Gate.PERMANENT))
+
+
+class _Short(Exception):
+    """The day arrays end before a task would: start again with longer ones."""
 
 
 class RetimeError(Exception):
@@ -44,6 +48,9 @@ class Sequence:
     after_end: tuple[tuple[tuple[int, int], ...], ...]  # (a, gap): s >= e_a + gap
     after_start: tuple[tuple[int, ...], ...]  # a: s >= s_a
     links_in: tuple[tuple[int, ...], ...]  # indices into instance.links
+    resource_users: dict[str, tuple[tuple[int, int], ...]]  # resource -> (task, amount)
+    pool_users: dict[str, tuple[tuple[int, int], ...]]  # pool with windows -> (task, crews)
+    finish: int  # the baseline's last end
 
 
 @dataclass(frozen=True)
@@ -87,12 +94,25 @@ def sequence_of(instance: Instance, starts: list[int], crews: list[tuple[str, ..
         for i in range(n)
     ]
     order = _order(preds, starts)
+    resource_users = {
+        r.id: tuple((i, t.resources[r.id]) for i, t in enumerate(tasks) if t.resources.get(r.id))
+        for r in instance.resources
+    }
+    pool_users = {}
+    for pool in instance.pools:
+        if pool.windows:  # without windows its named crews' chains say it all
+            mine = pool.id + "#"
+            counts = [(i, sum(c.startswith(mine) for c in names)) for i, names in enumerate(crews)]
+            pool_users[pool.id] = tuple((i, k) for i, k in counts if k)
     return Sequence(
         order,
         tuple(tuple(c) for c in crews),
         tuple(tuple(x) for x in after_end),
         tuple(tuple(x) for x in after_start),
         tuple(tuple(x) for x in links_in),
+        resource_users,
+        pool_users,
+        max(ends, default=0),
     )
 
 
@@ -125,30 +145,18 @@ class _Profiles:
     """Use and capacity per day of each resource, each crew pool whose availability
     changes, and each site's power level (index = level, 1..3)."""
 
-    def __init__(self, instance: Instance, crews: tuple[tuple[str, ...], ...]) -> None:
+    def __init__(self, instance: Instance, sequence: Sequence, length: int) -> None:
         self.instance = instance
-        self.length = length = instance.horizon + 1
+        self.length = length
         self.terms: list[list[tuple[np.ndarray, np.ndarray, int]]] = [[] for _ in instance.tasks]
         for r in instance.resources:
-            cap = np.full(length, r.capacity, dtype=np.int64)
-            for w in r.windows:
-                cap[max(w.start, 0) : max(w.end, 0)] = w.value
-            use = np.zeros(length, dtype=np.int64)
-            for i, t in enumerate(instance.tasks):
-                if t.resources.get(r.id):
-                    self.terms[i].append((use, cap, t.resources[r.id]))
+            users = sequence.resource_users.get(r.id, ())
+            if users:
+                self._add(users, r.capacity, r.windows)
         for pool in instance.pools:
-            if not pool.windows:
-                continue  # its named crews' chains say it all
-            cap = np.full(length, pool.count, dtype=np.int64)
-            for w in pool.windows:
-                cap[max(w.start, 0) : max(w.end, 0)] = w.value
-            use = np.zeros(length, dtype=np.int64)
-            mine = pool.id + "#"
-            for i, names in enumerate(crews):
-                count = sum(c.startswith(mine) for c in names)
-                if count:
-                    self.terms[i].append((use, cap, count))
+            users = sequence.pool_users.get(pool.id, ())
+            if users:
+                self._add(users, pool.count, pool.windows)
         self.supply: dict[str, list[np.ndarray]] = {}
         self.power: dict[str, list[np.ndarray]] = {}
         for site in instance.sites():
@@ -161,6 +169,16 @@ class _Profiles:
             self.supply[site] = levels
             self.power[site] = [np.zeros(length, dtype=np.int64) for _ in range(4)]
 
+    def _add(
+        self, users: tuple[tuple[int, int], ...], capacity: int, windows: tuple[Window, ...]
+    ) -> None:
+        cap = np.full(self.length, capacity, dtype=np.int64)
+        for w in windows:
+            cap[max(w.start, 0) : max(w.end, 0)] = w.value
+        use = np.zeros(self.length, dtype=np.int64)
+        for i, amount in users:
+            self.terms[i].append((use, cap, amount))
+
     def checked(self, i: int) -> bool:
         task = self.instance.tasks[i]
         return bool(self.terms[i]) or (task.gate > 0 and task.site is not None)
@@ -170,8 +188,7 @@ class _Profiles:
         while True:
             e = self.instance.end_of(i, s)
             if e >= self.length:
-                task = self.instance.tasks[i].id
-                raise RetimeError(f"task '{task}' finds no day with enough power or capacity")
+                raise _Short()
             bad = self._last_bad(i, s, e)
             if bad < 0:
                 return s
@@ -214,11 +231,30 @@ def _last(bad: np.ndarray, offset: int) -> int:
 
 
 def retime(instance: Instance, sequence: Sequence) -> Retimed:
-    """Place every task of ``instance`` in the order ``sequence`` keeps (module docstring)."""
+    """Place every task of ``instance`` in the order ``sequence`` keeps (module docstring).
+
+    The capacities' day arrays start half as long again as the baseline and past every
+    supply change (after which supply and energised load stay as they are); a task that
+    would end beyond them starts the pass again with arrays twice as long, up to the
+    instance's horizon, past which no task finds the days it needs."""
+    changes = [s.start for s in instance.supplies] + [s.end or 0 for s in instance.supplies]
+    length = max([sequence.finish, *changes]) + sequence.finish // 2 + 64
+    while True:
+        try:
+            return _pass(instance, sequence, min(length, instance.horizon + 1))
+        except _Short:
+            if length > instance.horizon:
+                raise RetimeError(
+                    "a task finds no day with enough power or capacity before the horizon"
+                ) from None
+            length *= 2
+
+
+def _pass(instance: Instance, sequence: Sequence, length: int) -> Retimed:
     tasks, links = instance.tasks, instance.links
     n = len(tasks)
     starts, ends, drivers = [0] * n, [0] * n, [-1] * n
-    profiles = _Profiles(instance, sequence.crews)
+    profiles = _Profiles(instance, sequence, length)
     for i in sequence.order:
         lb, driver = tasks[i].release, -1
         for k in sequence.links_in[i]:

@@ -563,16 +563,11 @@ def risk_command(
         if store is not None:
             record_run(store, "risk", project, [baseline], out, risk_summary(run))
     table = Table(title=f"risk: {len(run.samples)} samples, {mode}")
-    frame = risk_table(run)
-    for column in ("milestone", "target", "p10", "p50", "p80", "p90", "prob_on_time"):
+    shown = ["milestone", "target", "p10", "p50", "p80", "p90", "prob_on_time"]
+    for column in shown:
         table.add_column(column)
-    for row in frame.itertuples(index=False):
-        table.add_row(
-            *(
-                Text(str(getattr(row, c)))
-                for c in ("milestone", "target", "p10", "p50", "p80", "p90", "prob_on_time")
-            )
-        )
+    for row in risk_table(run)[shown].itertuples(index=False):
+        table.add_row(*(Text(str(v)) for v in row))
     console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
     if len(run.samples) < samples:

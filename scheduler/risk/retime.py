@@ -25,9 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scheduler.instance import Gate, Instance, Window
+from scheduler.instance import Gate, Instance, LinkType, Window
 
 LEVELS = (int(Gate.ANY), int(Gate.TEMPORARY), int(Gate.PERMANENT))
+# a link's code: even from the other task's end, odd from its start; below 2 the bound is
+# on this task's start, from 2 on its end (LinkType's inequalities)
+LINK_CODES = {LinkType.FS: 0, LinkType.SS: 1, LinkType.FF: 2, LinkType.SF: 3}
 
 
 class _Short(Exception):
@@ -47,7 +50,7 @@ class Sequence:
     crews: tuple[tuple[str, ...], ...]
     after_end: tuple[tuple[tuple[int, int], ...], ...]  # (a, gap): s >= e_a + gap
     after_start: tuple[tuple[int, ...], ...]  # a: s >= s_a
-    links_in: tuple[tuple[int, ...], ...]  # indices into instance.links
+    links_in: tuple[tuple[tuple[int, int, int], ...], ...]  # (pred, LINK_CODES, lag)
     resource_users: dict[str, tuple[tuple[int, int], ...]]  # resource -> (task, amount)
     pool_users: dict[str, tuple[tuple[int, int], ...]]  # pool with windows -> (task, crews)
     finish: int  # the baseline's last end
@@ -84,13 +87,11 @@ def sequence_of(instance: Instance, starts: list[int], crews: list[tuple[str, ..
         users.sort(key=lambda i: (starts[i], i))
         for a, b in itertools.pairwise(users):
             after_start[b].append(a)
-    links_in: list[list[int]] = [[] for _ in range(n)]
-    for k, link in enumerate(instance.links):
-        links_in[link.succ].append(k)
+    links_in: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+    for link in instance.links:
+        links_in[link.succ].append((link.pred, LINK_CODES[link.type], link.lag))
     preds = [
-        {instance.links[k].pred for k in links_in[i]}
-        | {a for a, _ in after_end[i]}
-        | set(after_start[i])
+        {a for a, _, _ in links_in[i]} | {a for a, _ in after_end[i]} | set(after_start[i])
         for i in range(n)
     ]
     order = _order(preds, starts)
@@ -250,18 +251,23 @@ def retime(instance: Instance, sequence: Sequence) -> Retimed:
             length *= 2
 
 
+def _link_bound(instance: Instance, i: int, code: int, day: int, lag: int) -> int:
+    """The earliest start of task ``i`` that a link allows, ``day`` being the other task's
+    end (FS, FF) or start (SS, SF): a start for FS and SS, an end for FF and SF."""
+    return day + lag if code < 2 else instance.start_for(i, day + lag)
+
+
 def _pass(instance: Instance, sequence: Sequence, length: int) -> Retimed:
-    tasks, links = instance.tasks, instance.links
+    tasks = instance.tasks
     n = len(tasks)
     starts, ends, drivers = [0] * n, [0] * n, [-1] * n
     profiles = _Profiles(instance, sequence, length)
     for i in sequence.order:
         lb, driver = tasks[i].release, -1
-        for k in sequence.links_in[i]:
-            link = links[k]
-            bound = starts[link.pred] + link.start_distance(tasks)
+        for a, code, lag in sequence.links_in[i]:
+            bound = _link_bound(instance, i, code, starts[a] if code % 2 else ends[a], lag)
             if bound > lb:
-                lb, driver = bound, link.pred
+                lb, driver = bound, a
         for a, gap in sequence.after_end[i]:
             if ends[a] + gap > lb:
                 lb, driver = ends[a] + gap, a

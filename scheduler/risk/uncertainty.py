@@ -26,7 +26,7 @@ from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import Plan
 from scheduler.domain.models import MAX_DAYS, Slip, Spread
 from scheduler.errors import InputError, Problem
-from scheduler.expand import from_day, with_horizon
+from scheduler.expand import from_day
 from scheduler.instance import Instance
 
 # the 90th percentile of the standard normal: a lognormal's sigma from its p50 and p90
@@ -272,4 +272,9 @@ def perturb(
         t if d == t.duration else replace(t, duration=min(d, MAX_DAYS))
         for t, d in zip(instance.tasks, durations, strict=True)
     )
-    return with_horizon(replace(instance, tasks=tasks, supplies=tuple(supplies)))
+    # with_horizon's bound grows by no more than the days added and the latest move of a
+    # supply: cheaper than summing the instance again each sample
+    added = sum(max(0, a.duration - b.duration) for a, b in zip(tasks, instance.tasks, strict=True))
+    later = max([0, *(a.start - b.start for a, b in zip(supplies, instance.supplies, strict=True))])
+    horizon = instance.horizon + added + later
+    return replace(instance, tasks=tasks, supplies=tuple(supplies), horizon=horizon)

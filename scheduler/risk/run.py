@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 MAX_SAMPLES = 1_000_000
 CHUNK_SECONDS = 2.0  # aim: a chunk's work, so that a lost worker loses little
+# a retimed sample's CPU per task: three-sites, 3,291 tasks, 26 ms (docs/BENCHMARKS.md)
+RETIME_SECONDS_A_TASK = 8e-6
 
 
 class Mode(StrEnum):
@@ -193,7 +195,11 @@ def chunks(num_samples: int, size: int) -> list[list[int]]:
 def chunk_size(problem: RiskProblem, num_samples: int, workers: int) -> int:
     """Samples a chunk: about `CHUNK_SECONDS` of work, and at least four chunks a worker
     so that the workers share the work evenly to the end."""
-    per_sample = problem.sample_limit if problem.mode == Mode.RESOLVE else 0.2
+    per_sample = (
+        problem.sample_limit
+        if problem.mode == Mode.RESOLVE
+        else max(0.001, RETIME_SECONDS_A_TASK * problem.instance.num_tasks)
+    )
     by_time = max(1, int(CHUNK_SECONDS / per_sample))
     by_share = max(1, num_samples // (4 * max(1, workers)))
     return min(by_time, by_share)

@@ -878,13 +878,14 @@ def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calen
     """What the rows state besides their start and crews, against what the project makes
     of that start: a row's duration, end day, start and finish dates (the validator sees
     only starts and crews, so a wrong end or date would pass it)."""
-    tasks = {t.id: t for t in instance.tasks}
+    index = instance.task_index()
     found = []
     for row in planned:
-        task = tasks.get(row.task_id)
-        if task is None:
+        if row.task_id not in index:
             continue  # reported as unknown
-        end = row.start_day + task.duration
+        i = index[row.task_id]
+        task = instance.tasks[i]
+        end = instance.end_of(i, row.start_day)
         inside = 0 <= row.start_day <= instance.horizon
         expected: dict[str, object] = {"duration": task.duration, "end_day": end}
         if inside:  # dates of days far outside the plan are not computed

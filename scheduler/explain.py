@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.instance import Gate, Instance, Solution, SupplyKind
+from scheduler.instance import Gate, Instance, Link, LinkType, Solution, SupplyKind
 
 if TYPE_CHECKING:  # schedule.py builds on this module
     from scheduler.schedule import PoolRow
@@ -115,14 +115,14 @@ def explain(
 ) -> Explanation:
     """Float, driver and why-chains of a valid plan (see the module's docstring)."""
     starts = [int(s) for s in solution.starts]
-    ends = [s + t.duration for s, t in zip(starts, instance.tasks, strict=True)]
+    ends = instance.ends(starts)
     horizon = max(ends, default=0)
     crews = [tuple(c) for c in solution.crews]
     cumulatives = _cumulatives(instance, starts, ends, crews, horizon)
     edges, bounds, critical_bounds = _constraints(
         instance, starts, ends, crews, cumulatives, horizon
     )
-    late = _latest_starts(starts, edges, bounds)
+    late = _latest_starts(starts, edges, bounds, instance.last_start)
     critical = _critical(instance, starts, late, edges, critical_bounds)
     drivers = _Drivers(instance, starts, ends, crews, cumulatives, day_text, status_day)
     rows = []
@@ -235,36 +235,50 @@ def _constraints(
     part of that bound that comes from the finish or a milestone's target."""
     tasks = instance.tasks
     n = len(tasks)
+    # each task at its planned span (a task on a calendar of its own keeps the days its
+    # planned start gives it: a float is read at the plan's spans)
+    span = [e - s for s, e in zip(starts, ends, strict=True)]
     edges: Edges = [[] for _ in range(n)]
     for link in instance.links:
-        edges[link.pred].append((link.succ, link.start_distance(tasks)))
+        edges[link.pred].append((link.succ, _distance(link, span)))
     travel = instance.travel
     for sequence in _crew_sequences(starts, ends, crews).values():
         for a, b in itertools.pairwise(sequence):  # the crew's next task, after any travel
-            edges[a].append((b, tasks[a].duration + travel.days(tasks[a].site, tasks[b].site)))
-    critical = [horizon - t.duration for t in tasks]
+            edges[a].append((b, span[a] + travel.days(tasks[a].site, tasks[b].site)))
+    critical = [horizon - span[i] for i in range(n)]
     bounds = list(critical)
     for cumulative in cumulatives:
         for a, b in _flow(cumulative, starts, ends, bounds):
-            edges[a].append((b, tasks[a].duration))
+            edges[a].append((b, span[a]))
     for m in instance.milestones:
         if not m.tasks:
             continue
         day = max(ends[i] for i in m.tasks) - 1
         for i in m.tasks:
             if m.target is not None:
-                bound = max(day, m.target) + 1 - tasks[i].duration
+                bound = max(day, m.target) + 1 - span[i]
                 critical[i] = min(critical[i], bound)
                 bounds[i] = min(bounds[i], bound)
             if m.deadline is not None:
-                bounds[i] = min(bounds[i], m.deadline + 1 - tasks[i].duration)
+                bounds[i] = min(bounds[i], m.deadline + 1 - span[i])
     for i, t in enumerate(tasks):
         if t.deadline is not None:
-            bounds[i] = min(bounds[i], t.deadline - t.duration)
+            bounds[i] = min(bounds[i], t.deadline - span[i])
         if t.fixed_start is not None:
             bounds[i] = min(bounds[i], starts[i])
     _gate_bounds(instance, starts, ends, horizon, bounds)
     return edges, bounds, critical
+
+
+def _distance(link: Link, span: list[int]) -> int:
+    """``c`` with ``s_b >= s_a + c``, each task at its planned span."""
+    if link.type == LinkType.FS:
+        return span[link.pred] + link.lag
+    if link.type == LinkType.SS:
+        return link.lag
+    if link.type == LinkType.FF:
+        return span[link.pred] + link.lag - span[link.succ]
+    return link.lag - span[link.succ]
 
 
 def _crew_sequences(
@@ -343,7 +357,7 @@ def _gate_bounds(
             supply, _ = _site_power(instance, starts, t.site, horizon)
             dark[key] = _next_dark(supply[t.gate], horizon)
         if ends[i] < horizon:
-            bounds[i] = min(bounds[i], dark[key][ends[i]] - t.duration)
+            bounds[i] = min(bounds[i], dark[key][ends[i]] - (ends[i] - starts[i]))
 
 
 def _next_dark(supply: list[int], horizon: int) -> list[int]:
@@ -354,7 +368,12 @@ def _next_dark(supply: list[int], horizon: int) -> list[int]:
     return found
 
 
-def _latest_starts(starts: list[int], edges: Edges, bounds: list[int]) -> list[int]:
+def _latest_starts(
+    starts: list[int],
+    edges: Edges,
+    bounds: list[int],
+    snap: Callable[[int, int], int] = lambda i, day: day,
+) -> list[int]:
     """The largest starts with ``s_i <= bounds[i]`` and every edge kept: a backward pass
     in the plan's order, repeated until nothing changes (links of negative distance may
     point back in time). The plan itself meets them all, so this ends."""
@@ -364,7 +383,7 @@ def _latest_starts(starts: list[int], edges: Edges, bounds: list[int]) -> list[i
     while changed:
         changed = False
         for i in order:
-            best = min([late[i], *(late[k] - c for k, c in edges[i])])
+            best = snap(i, min([late[i], *(late[k] - c for k, c in edges[i])]))
             if best < late[i]:
                 late[i], changed = best, True
     return late
@@ -389,7 +408,8 @@ def _critical(
     while stack:
         k = stack.pop()
         for i, c in back[k]:
-            if not critical[i] and late[i] == starts[i] and starts[i] + c == starts[k]:
+            tight = instance.first_start(k, starts[i] + c) == starts[k]
+            if not critical[i] and late[i] == starts[i] and tight:
                 critical[i] = True
                 stack.append(i)
     for i, t in enumerate(instance.tasks):  # progress is no float
@@ -416,13 +436,11 @@ class _Drivers:
     ) -> None:
         self.instance, self.starts, self.ends, self.crews = instance, starts, ends, crews
         self.day_text, self.status_day = day_text, status_day
-        self.preds: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        self.preds: dict[int, list[tuple[int, Link, str]]] = defaultdict(list)
         for link in instance.links:
             token = link.type if link.type != "FS" or link.lag else ""
             token += f"{link.lag:+d}" if link.lag else ""
-            self.preds[link.succ].append(
-                (link.pred, link.start_distance(instance.tasks), f":{token}" if token else "")
-            )
+            self.preds[link.succ].append((link.pred, link, f":{token}" if token else ""))
         self.crew_before: dict[tuple[str, int], int] = {}  # (crew, task) -> its last task
         for crew, sequence in _crew_sequences(starts, ends, crews).items():
             for a, b in itertools.pairwise(sequence):
@@ -481,9 +499,9 @@ class _Drivers:
         return None
 
     def _link(self, i: int) -> tuple[str, str, int] | None:
-        s = self.starts[i]
-        for pred, distance, suffix in self.preds.get(i, ()):
-            if self.starts[pred] + distance == s:
+        s, instance = self.starts[i], self.instance
+        for pred, link, suffix in self.preds.get(i, ()):
+            if instance.first_start(i, instance.link_bound(link, self.starts[pred])) == s:
                 return f"link:{self.instance.tasks[pred].id}{suffix}", "link", pred
         return None
 
@@ -495,7 +513,7 @@ class _Drivers:
             if holder is None:
                 continue
             free = self.ends[holder] + travel.days(tasks[holder].site, tasks[i].site)
-            if free == self.starts[i]:
+            if self.instance.first_start(i, free) == self.starts[i]:
                 return f"crew:{crew}<-{tasks[holder].id}", "crew", holder
         return None
 

@@ -254,9 +254,14 @@ def build_schedule(
     scales = {r.id: r.scale for r in instance.resources}
     explained = explain(instance, solution, calendar.iso_of, status_day)
     tasks = tuple(
-        _explained_row(calendar, _task_row(calendar, t, s, c, scales), x)
-        for t, s, c, x in zip(
-            instance.tasks, solution.starts, solution.crews, explained.tasks, strict=True
+        _explained_row(
+            calendar,
+            _task_row(calendar, t, s, instance.end_of(i, s), c, scales),
+            x,
+            instance.end_of(i, x.late_start),
+        )
+        for i, (t, s, c, x) in enumerate(
+            zip(instance.tasks, solution.starts, solution.crews, explained.tasks, strict=True)
         )
     )
     milestones = tuple(
@@ -290,9 +295,13 @@ def build_schedule(
 
 
 def _task_row(
-    calendar: Calendar, task: Task, start: int, crews: tuple[str, ...], scales: dict[str, int]
+    calendar: Calendar,
+    task: Task,
+    start: int,
+    end: int,
+    crews: tuple[str, ...],
+    scales: dict[str, int],
 ) -> TaskRow:
-    end = start + task.duration
     return TaskRow(
         task.id,
         task.module,
@@ -316,8 +325,7 @@ def _task_row(
     )
 
 
-def _explained_row(calendar: Calendar, row: TaskRow, x: TaskExplanation) -> TaskRow:
-    late_end = x.late_start + row.duration
+def _explained_row(calendar: Calendar, row: TaskRow, x: TaskExplanation, late_end: int) -> TaskRow:
     return replace(
         row,
         late_start=calendar.date_of(x.late_start),
@@ -348,7 +356,7 @@ def _milestone_row(
     instance: Instance,
     explained: Explanation,
 ) -> MilestoneRow:
-    ends = [starts[i] + instance.tasks[i].duration for i in milestone.tasks]
+    ends = [instance.end_of(i, starts[i]) for i in milestone.tasks]
     day = max(ends) - 1 if ends else None
     late = max(0, day - milestone.target) if day is not None and milestone.target is not None else 0
 

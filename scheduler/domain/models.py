@@ -248,6 +248,14 @@ class CalendarSpec(Strict):
     holidays: list[date] = []
 
 
+class SiteCalendarSpec(Strict):
+    """A site's or a factory's own calendar: its workdays (default: the program's) and
+    holidays kept on top of the program's (DESIGN.md, Time)."""
+
+    workdays: list[DayName] | None = Field(default=None, min_length=1)
+    holidays: list[date] = []
+
+
 class Program(Strict):
     name: str
     start: date = Field(ge=EARLIEST_START, le=LATEST_START)
@@ -266,12 +274,14 @@ class Site(Strict):
     name: str | None = None
     power: list[PowerSupply] = []
     resources: dict[Id, Amount] = {}
+    calendar: SiteCalendarSpec | None = None
 
 
 class Factory(Strict):
     id: Id
     name: str | None = None
     slots: Count
+    calendar: SiteCalendarSpec | None = None
 
 
 class Unavailability(Window):

@@ -119,7 +119,7 @@ class WindowSearch:
         }
 
     def end(self, i: int) -> int:
-        return self.starts[i] + self.instance.tasks[i].duration
+        return self.instance.end_of(i, self.starts[i])
 
     # ------------------------------------------------------------ neighbourhoods
 
@@ -241,15 +241,15 @@ class WindowSearch:
 
     def freed(self, i: int, window: Window, free: set[int]) -> Task:
         """Task ``i`` kept inside the window and after / before its pinned neighbours: every
-        link bounds the later start from the earlier one (``Link.start_distance``)."""
-        tasks = self.instance.tasks
-        task = tasks[i]
+        link bounds the later start from the earlier one (``Instance.link_bound``)."""
+        instance = self.instance
+        task = instance.tasks[i]
         release = max(
             [
                 task.release,
                 window.lo,
                 *(
-                    self.starts[link.pred] + link.start_distance(tasks)
+                    instance.link_bound(link, self.starts[link.pred])
                     for link in self.preds[i]
                     if link.pred not in free
                 ),
@@ -257,15 +257,15 @@ class WindowSearch:
         )
         latest_start = min(
             [
-                window.hi - task.duration,
+                instance.start_for(i, window.hi),
                 *(
-                    self.starts[link.succ] - link.start_distance(tasks)
+                    instance.last_start(i, instance.link_latest(link, self.starts[link.succ]))
                     for link in self.succs[i]
                     if link.succ not in free
                 ),
             ]
         )
-        deadline = latest_start + task.duration
+        deadline = instance.end_of(i, latest_start)
         if task.deadline is not None:
             deadline = min(deadline, task.deadline)
         if window.keep_crews and any(pool_of(c) in self.travelling for c in self.crews[i]):

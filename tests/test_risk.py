@@ -30,8 +30,15 @@ from scheduler.pipeline import plan_project, write_outputs
 from scheduler.risk.executors import run_local, sample_risk
 from scheduler.risk.report import risk_table, samples_table
 from scheduler.risk.retime import retime
-from scheduler.risk.run import Mode, chunks, prepare_risk, run_chunk
-from scheduler.risk.uncertainty import Z90, Input, _quantile, draw, perturb
+from scheduler.risk.run import (
+    Mode,
+    baseline_days,
+    chunks,
+    prepare_risk,
+    run_chunk,
+    run_sample,
+)
+from scheduler.risk.uncertainty import Z90, Input, _quantile, draw, perturb, planned
 from scheduler.solvers.budget import SolveOptions
 from scheduler.validate import validate
 
@@ -76,11 +83,16 @@ COLLAPSED = {
 }
 
 
-def write_project(folder: Path, **changes: str) -> Path:
+FOUR_DAYS = "  - id: s1\n    calendar: {workdays: [mon, tue, wed, thu]}\n"
+
+
+def write_project(folder: Path, four_days: bool = False, **changes: str) -> Path:
+    """The project; ``four_days``: the site works Monday to Thursday (issue 24)."""
     values = {**COLLAPSED, **changes}
     (folder / "catalog.yaml").write_text(CATALOG.format(**values))
     path = folder / "project.yaml"
-    path.write_text(PROJECT.format(**values))
+    text = PROJECT.format(**values)
+    path.write_text(text.replace("  - id: s1\n", FOUR_DAYS) if four_days else text)
     return path
 
 
@@ -139,6 +151,35 @@ def test_retimed_samples_pass_the_validator(tmp_path: Path, baseline: Path) -> N
         instance = perturb(
             problem.instance, problem.uncertainty, draw(problem.uncertainty, 1, k), problem.calendar
         )
+        retimed = retime(instance, problem.sequence)
+        assert validate(instance, Solution(retimed.starts, list(problem.sequence.crews))) == []
+
+
+def test_retime_on_a_site_calendar(tmp_path: Path) -> None:
+    """A Monday-to-Thursday site: the plan's own inputs give the plan back, task for task,
+    and drawn samples start their site tasks on Mondays to Thursdays only (the validator's
+    `calendar` rule) and pass every other rule."""
+    project = write_project(tmp_path, four_days=True)
+    outcome = plan_project(project, SolveOptions(time_limit=5, workers=1))
+    write_outputs(outcome.schedule, tmp_path)
+    problem = prepare_risk(project, tmp_path / "schedule.json")
+    same = perturb(
+        problem.instance, problem.uncertainty, planned(problem.uncertainty), problem.calendar
+    )
+    assert retime(same, problem.sequence).starts == problem.baseline.starts
+    assert run_sample(problem, -1, planned(problem.uncertainty)).days == baseline_days(problem)
+    drawn = write_project(
+        tmp_path,
+        four_days=True,
+        build="{min: 3, mode: 5, max: 12}",
+        delay="{task: ship, min: 0, mode: 2, max: 9}",
+        slip="{min: 0, mode: 3, max: 20}",
+        retest="{probability: 0.5, days: 3}",
+    )
+    problem = prepare_risk(drawn, tmp_path / "schedule.json")
+    for k in range(20):
+        values = draw(problem.uncertainty, 4, k)
+        instance = perturb(problem.instance, problem.uncertainty, values, problem.calendar)
         retimed = retime(instance, problem.sequence)
         assert validate(instance, Solution(retimed.starts, list(problem.sequence.crews))) == []
 

@@ -193,7 +193,7 @@ class _Profiles:
             bad = self._last_bad(i, s, e)
             if bad < 0:
                 return s
-            s = bad + 1
+            s = self.instance.first_start(i, bad + 1)
 
     def _last_bad(self, i: int, s: int, e: int) -> int:
         bad = -1
@@ -253,8 +253,9 @@ def retime(instance: Instance, sequence: Sequence) -> Retimed:
 
 def _link_bound(instance: Instance, i: int, code: int, day: int, lag: int) -> int:
     """The earliest start of task ``i`` that a link allows, ``day`` being the other task's
-    end (FS, FF) or start (SS, SF): a start for FS and SS, an end for FF and SF."""
-    return day + lag if code < 2 else instance.start_for(i, day + lag)
+    end (FS, FF) or start (SS, SF): a start for FS and SS, an end for FF and SF (as
+    `Instance.link_bound` reads a link, from the other task's day already known)."""
+    return day + lag if code < 2 else instance.first_end_start(i, day + lag)
 
 
 def _pass(instance: Instance, sequence: Sequence, length: int) -> Retimed:
@@ -274,11 +275,12 @@ def _pass(instance: Instance, sequence: Sequence, length: int) -> Retimed:
         for a in sequence.after_start[i]:
             if starts[a] > lb:
                 lb, driver = starts[a], a
-        s = lb
+        s = instance.first_start(i, lb)  # a workday of its calendar: the driver stays
         if profiles.checked(i):
-            s = profiles.first_fit(i, lb)
-            if s != lb:
+            fit = profiles.first_fit(i, s)
+            if fit != s:
                 driver = -1
+            s = fit
         starts[i], ends[i], drivers[i] = s, instance.end_of(i, s), driver
         profiles.place(i, s, ends[i])
     return Retimed(starts, ends, drivers)

@@ -272,9 +272,15 @@ def perturb(
         t if d == t.duration else replace(t, duration=min(d, MAX_DAYS))
         for t, d in zip(instance.tasks, durations, strict=True)
     )
-    # with_horizon's bound grows by no more than the days added and the latest move of a
-    # supply: cheaper than summing the instance again each sample
-    added = sum(max(0, a.duration - b.duration) for a, b in zip(tasks, instance.tasks, strict=True))
+    # the safe horizon (expand.with_horizon, with_calendars) grows by no more than the
+    # days of the axis the longer tasks add and the latest move of a supply: cheaper
+    # than summing the instance again each sample
+    drawn = replace(instance, tasks=tasks, supplies=tuple(supplies))
+    added = sum(
+        max(0, drawn.longest_span(i) - instance.longest_span(i))
+        for i, (a, b) in enumerate(zip(tasks, instance.tasks, strict=True))
+        if a is not b
+    )
     later = max([0, *(a.start - b.start for a, b in zip(supplies, instance.supplies, strict=True))])
     horizon = instance.horizon + added + later
-    return replace(instance, tasks=tasks, supplies=tuple(supplies), horizon=horizon)
+    return replace(drawn, horizon=horizon)

@@ -211,6 +211,14 @@ class WorkCalendar:
             return self.limit + index - self._count
         return int(self._workdays[index])
 
+    def days(self, first: int, last: int) -> np.ndarray:
+        """The days of workdays ``first .. last - 1`` (vectorised `day`)."""
+        index = np.arange(first, last, dtype=np.int64)
+        inside = np.clip(index, 0, max(self._count - 1, 0))
+        found = self._workdays[inside] if self._count else index
+        beyond = self.limit + index - self._count
+        return np.where(index < 0, index, np.where(index >= self._count, beyond, found))
+
     def first_workday(self, day: int) -> int:
         """``day`` if worked, else the next workday."""
         return self.day(self.index(day))

@@ -49,6 +49,8 @@ def test_a_calendar_counts_its_own_workdays():
     assert FOUR_DAYS.first_workday(4) == 5 and FOUR_DAYS.last_workday(4) == 3
     assert FOUR_DAYS.longest_span(2) == 3  # Thursday and Monday
     assert FOUR_DAYS.end(300, 3) == 303  # beyond its limit every day is worked
+    assert FOUR_DAYS.days(-2, 8).tolist() == [-2, -1, 0, 1, 2, 3, 5, 6, 7, 8]
+    assert FOUR_DAYS.days(158, 162).tolist() == [197, 198, 200, 201]  # 199 off, 200 past it
     starts = np.arange(0, 40)
     for duration in (1, 2, 5, 9):
         assert FOUR_DAYS.ends(starts, duration).tolist() == [

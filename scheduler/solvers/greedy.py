@@ -528,7 +528,7 @@ class _Days:
             hi = min(limit, max(s + span, earliest + longest + 1))
             mask = self._day_mask(need, s, hi)
             first, last = calendar.index(earliest), calendar.index(hi)
-            starts = np.array([calendar.day(k) for k in range(first, last)], dtype=np.int64)
+            starts = calendar.days(first, last)
             if starts.size:
                 ends = calendar.ends(starts, d)
                 inside = ends <= hi

@@ -262,3 +262,23 @@ def test_a_replan_counts_remaining_days_on_the_site_calendar(tmp_path):
         options=SolveOptions(time_limit=5, workers=1),
     )
     assert rows(again)["a4/1/hookup"] == (0, 7, date(2027, 1, 4), date(2027, 1, 12))
+
+
+def test_an_infeasible_project_on_calendars_is_explained(tmp_path):
+    """Two 5-day hook-ups at s4 for its one crew by Monday 2027-01-11: one ends that day
+    (Monday to Thursday and Monday), the other cannot; the explaining model (calendar
+    tasks at their duration, a relaxation) still finds the deadline in the conflict."""
+    text = (DATA / "four-and-five.yaml").read_text()
+    text = text.replace("module: pad}\n  - {id: a5", "module: pad, quantity: 2}\n  - {id: a5")
+    text = text.replace(
+        "{id: s4-done, after: [a4], target: 2027-01-08}",
+        "{id: s4-done, after: [a4], target: 2027-01-08, deadline: 2027-01-11}",
+    )
+    text = text.replace("catalog.yaml", str((DATA / "catalog.yaml").resolve()))
+    project = tmp_path / "late.yaml"
+    project.write_text(text)
+    result = runner.invoke(app, ["schedule", str(project), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "these cannot all hold: the deadline of milestone 's4-done' (2027-01-11)" in " ".join(
+        result.output.split()
+    )

@@ -45,6 +45,10 @@ def links(m: CpSatModel) -> None:
         a, b = m.tasks[link.pred], m.tasks[link.succ]
         before = a.end if link.type in (LinkType.FS, LinkType.FF) else a.start
         after = b.start if link.type in (LinkType.FS, LinkType.SS) else b.end
+        if m.explain and after is b.end and m.instance.tasks[link.succ].calendar >= 0:
+            # the explaining model sizes a calendar task at its duration (a relaxation):
+            # its end here is the latest its start can give, so the link still relaxes
+            after = b.start + m.instance.longest_span(link.succ)
         m.model.add(after >= before + link.lag)
 
 

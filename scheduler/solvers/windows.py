@@ -38,6 +38,7 @@ from ortools.sat.python import cp_model
 from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath, critical_path
 from scheduler.instance import Instance, Milestone, Solution, Task, objective_value, pool_of
+from scheduler.solvers.bounds import Bounds
 from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
 from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, read_solution, run
 from scheduler.solvers.result import Engine, Method, Result, Status
@@ -388,8 +389,10 @@ def improve(
     limits: Limits,
     on_improve: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
+    bound: int = 0,
 ) -> tuple[Solution, Stats]:
-    """Improve ``solution`` window by window within ``limits``; returns the best plan.
+    """Improve ``solution`` window by window within ``limits`` (or until its objective
+    meets the proven ``bound``); returns the best plan.
     In deterministic mode (``limits.nominal`` set) the search ends after a deterministic
     amount of CP-SAT work and each window's limit comes from the work left, so that a
     seed gives the same plan run after run; the wall clock is then only a backstop."""
@@ -398,7 +401,7 @@ def improve(
     first = TRAVEL_FIRST_SIZE if search.travelling else FIRST_SIZE
     stats, size = Stats(), min(first, len(search.movable))
     work = math.inf if limits.nominal is None else limits.nominal * ONE_WORKER_SHARE
-    while size > 0 and not (stop is not None and stop.is_set()):
+    while size > 0 and search.objective > bound and not (stop is not None and stop.is_set()):
         wall_left = limits.wall - (time.perf_counter() - started)
         if limits.nominal is None:
             step = Limits(min(STEP_SECONDS, wall_left))
@@ -440,13 +443,18 @@ def solve(
     hint: Solution,
     budget: Budget,
     cpm: CriticalPath | None = None,
+    bounds: Bounds | None = None,
 ) -> Result:
     """`improve` as a solver, for what is left of ``budget``: the hint (the greedy plan)
-    is the first plan; the bound is the critical path's (no model of the whole program
-    is solved, so none better)."""
+    is the first plan; the bound is the critical path's, lifted by proven lateness
+    ``bounds`` (no model of the whole program is solved); the search ends once a plan
+    meets it."""
     started = budget.elapsed()
     history: list[tuple[float, int, int]] = []
-    bound = CpSatModel.path_bound(instance, cpm or critical_path(instance))
+    cpm = cpm or critical_path(instance)
+    bound = CpSatModel.path_bound(instance, cpm)
+    if bounds is not None:
+        bound = max(bound, bounds.objective_bound(instance, cpm.length))
 
     def improved(objective: int) -> None:
         entry = (budget.elapsed(), objective, bound)
@@ -456,7 +464,7 @@ def solve(
 
     improved(objective_value(instance, hint.starts))
     limits = budget.take(reserve=VALIDATION_SECONDS)
-    solution, stats = improve(instance, hint, options, limits, improved, budget.stop)
+    solution, stats = improve(instance, hint, options, limits, improved, budget.stop, bound)
     violations = validate(instance, solution)
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid
         log.error("the window search broke a rule (%s); keeping the plan", violations[0])

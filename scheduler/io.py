@@ -208,6 +208,8 @@ def kpis_json(kpis: Kpis) -> dict[str, Any]:
         "weighted_tardiness": kpis.weighted_tardiness,
         "milestones": {name: milestone_json(m) for name, m in kpis.milestones.items()},
     }
+    if kpis.critical_path_days is not None:  # before a replan's keys, which end the object
+        document = {"critical_path_days": kpis.critical_path_days, **document}
     if kpis.moved_tasks is not None:
         document["moved_tasks"] = kpis.moved_tasks
     if kpis.crew_changes is not None:
@@ -217,8 +219,6 @@ def kpis_json(kpis: Kpis) -> dict[str, Any]:
     if kpis.baseline_finish is not None:
         document["baseline_finish"] = kpis.baseline_finish.isoformat()
         document["finish_variance_days"] = kpis.finish_variance_days
-    if kpis.critical_path_days is not None:
-        document["critical_path_days"] = kpis.critical_path_days
     if kpis.travel:
         document["travel"] = {
             pool: {"moves": t.moves, "travel_days": t.travel_days}

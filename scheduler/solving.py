@@ -121,7 +121,8 @@ def solve_plan(
     if engine == Engine.GREEDY:
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
-        return Solved(instance, with_bounds(instance, fresh, floors(instance), cpm), fresh)
+        fresh = with_lateness(instance, fresh, floors(instance))
+        return Solved(instance, fresh, fresh)
     with searching(budget.stop):
         bounds = lateness_bounds(instance, options, hint, budget, stability)
         result = _cp_sat(instance, options, hint, budget, cpm, stability, bounds)
@@ -163,11 +164,16 @@ def lateness_bounds(
     return prove(instance, hint, options, budget.take(PROBE_SHARE), budget.stop)
 
 
+def with_lateness(instance: Instance, result: Result, bounds: Bounds) -> Result:
+    """The result with the proven lateness bounds."""
+    late = tuple((instance.milestones[m].id, k) for m, k in sorted(bounds.late.items()))
+    return replace(result, tardiness_bound=bounds.tardiness, late_bounds=late)
+
+
 def with_bounds(instance: Instance, result: Result, bounds: Bounds, cpm: CriticalPath) -> Result:
     """The result with the proven lateness bounds, and the scalar objective's bound
     lifted to them; a plan on both bounds is optimal."""
-    late = tuple((instance.milestones[m].id, k) for m, k in sorted(bounds.late.items()))
-    result = replace(result, tardiness_bound=bounds.tardiness, late_bounds=late)
+    result = with_lateness(instance, result, bounds)
     if result.solution is None or result.bound is None:
         return result
     bound = max(result.bound, bounds.objective_bound(instance, cpm.length))

@@ -42,7 +42,7 @@ from ortools.sat.python import cp_model
 from scheduler.errors import InfeasibleModel
 from scheduler.graph import critical_path
 from scheduler.instance import Instance, Milestone, Solution
-from scheduler.solvers.budget import BACKSTOP, Limits, SolveOptions
+from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Limits, SolveOptions
 from scheduler.solvers.cpsat.model import CpSatModel, late_floor
 from scheduler.solvers.cpsat.search import configure, wait
 
@@ -233,6 +233,10 @@ class Prover:
     probes: int = 0
     nominal_spent: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    slots: threading.Semaphore = field(init=False)  # probes at once: one per worker
+
+    def __post_init__(self) -> None:
+        self.slots = threading.Semaphore(max(1, self.options.workers))
 
     def left(self) -> float:
         """Wall seconds left for probes (0 once stopped or the share is spent)."""
@@ -246,6 +250,12 @@ class Prover:
         """Can every milestone ``m`` (the whole's index) of ``caps`` be at most
         ``caps[m]`` days late in ``part``? FEASIBLE comes with the late days of the
         part's plan that meets the caps."""
+        with self.slots:
+            return self.probe_now(part, caps)
+
+    def probe_now(
+        self, part: Relaxation, caps: dict[int, int]
+    ) -> tuple[Answer, dict[int, int] | None]:
         built = part.model()
         wall = min(PROBE_SECONDS, self.left())
         if built is None or wall < 0.05:
@@ -273,11 +283,7 @@ class Prover:
         with self.lock:
             self.probes += 1
             if nominal is not None:
-                self.nominal_spent += (
-                    solver.deterministic_time
-                    / max(probe_limits.deterministic_time or 1.0, 1e-9)
-                    * nominal
-                )
+                self.nominal_spent += solver.deterministic_time / DETERMINISTIC_SHARE
         if code == cp_model.INFEASIBLE:
             return Answer.INFEASIBLE, None
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -351,19 +357,44 @@ def bisect_pair(
     proven = weights[0] * low[0] + weights[1] * low[1]
     while proven < high and prover.left() > 0:
         total = (proven + high + 1) // 2
-        answer = Answer.INFEASIBLE
-        for a, b in corners(weights, low, total):
-            answer, found = prover.probe_or_whole(part, {pair[0]: a, pair[1]: b})
-            if answer == Answer.FEASIBLE and found is not None:
-                high = min(high, weights[0] * found[pair[0]] + weights[1] * found[pair[1]])
-                break
-            if answer != Answer.INFEASIBLE:
-                break
+        boxes = [{pair[0]: a, pair[1]: b} for a, b in corners(weights, low, total)]
+        answer, found = every_box(prover, part, boxes)
         if answer == Answer.INFEASIBLE:
             proven = total
-        elif answer == Answer.UNKNOWN:
+        elif answer == Answer.FEASIBLE and found is not None:
+            high = min(high, weights[0] * found[pair[0]] + weights[1] * found[pair[1]])
+        else:
             high = total - 1  # open: likely possible (proofs come fast), so look lower
     return proven
+
+
+def every_box(
+    prover: Prover, part: Relaxation, boxes: list[dict[int, int]]
+) -> tuple[Answer, dict[int, int] | None]:
+    """INFEASIBLE when every box is; else a feasible box's plan, or UNKNOWN. The boxes
+    are probed as many at once as the run has workers, and none is started once one of
+    them has failed to be infeasible."""
+    failed = threading.Event()
+
+    def one(caps: dict[int, int]) -> tuple[Answer, dict[int, int] | None]:
+        if failed.is_set():
+            return Answer.UNKNOWN, None  # not asked: another box settled it
+        answer, found = prover.probe_or_whole(part, caps)
+        if answer != Answer.INFEASIBLE:
+            failed.set()
+        return answer, found
+
+    if prover.options.workers <= 1 or len(boxes) <= 1:
+        answers = [one(caps) for caps in boxes]
+    else:
+        with ThreadPoolExecutor(max_workers=prover.options.workers) as pool:
+            answers = list(pool.map(one, boxes))
+    for answer, found in answers:
+        if answer == Answer.FEASIBLE:
+            return answer, found
+    if any(answer == Answer.UNKNOWN for answer, _ in answers):
+        return Answer.UNKNOWN, None
+    return Answer.INFEASIBLE, None
 
 
 # ---------------------------------------------------------------- the stage

@@ -48,9 +48,14 @@ from scheduler.solvers.cpsat.search import configure, wait
 
 log = logging.getLogger(__name__)
 
-# wall seconds one probe may take: on three-sites one site's probes end in 0.5-0.7 s
-# (issue 20's review, 1 worker); a probe past this is left unresolved
+# Seconds one probe may take. Proofs come fast and plans slowly: on three-sites a site's
+# infeasible probes end in 0.05-0.12 s here (0.5-0.7 s in issue 20's review, 1 worker),
+# while probes just above the optimum stay open after 4 s. So a probe gets
+# PROOF_FACTOR x the slowest proof so far, within [MIN_PROBE_SECONDS, PROBE_SECONDS]:
+# an open probe costs little, and a proof as slow as the ones seen still comes.
 PROBE_SECONDS = 1.5
+MIN_PROBE_SECONDS = 0.5
+PROOF_FACTOR = 4.0
 
 
 class Answer(Enum):
@@ -232,6 +237,7 @@ class Prover:
     started: float = field(default_factory=time.perf_counter)
     probes: int = 0
     nominal_spent: float = 0.0
+    slowest_proof: float = 0.0  # seconds of the slowest infeasible probe
     lock: threading.Lock = field(default_factory=threading.Lock)
     slots: threading.Semaphore = field(init=False)  # probes at once: one per worker
 
@@ -257,7 +263,8 @@ class Prover:
         self, part: Relaxation, caps: dict[int, int]
     ) -> tuple[Answer, dict[int, int] | None]:
         built = part.model()
-        wall = min(PROBE_SECONDS, self.left())
+        allowed = min(PROBE_SECONDS, max(MIN_PROBE_SECONDS, PROOF_FACTOR * self.slowest_proof))
+        wall = min(allowed, self.left())
         if built is None or wall < 0.05:
             return Answer.UNKNOWN, None
         model = built.model.clone()
@@ -268,7 +275,7 @@ class Prover:
             if late is not None:
                 model.add(late <= k)
         solver = cp_model.CpSolver()
-        nominal = None if self.limits.nominal is None else PROBE_SECONDS
+        nominal = None if self.limits.nominal is None else allowed
         probe_limits = Limits(wall if nominal is None else wall * BACKSTOP, nominal)
         configure(solver, replace(self.options, workers=1, log_search=False), probe_limits)
         started = time.perf_counter()
@@ -282,8 +289,12 @@ class Prover:
         )
         with self.lock:
             self.probes += 1
+            spent = solver.deterministic_time / DETERMINISTIC_SHARE
             if nominal is not None:
-                self.nominal_spent += solver.deterministic_time / DETERMINISTIC_SHARE
+                self.nominal_spent += spent
+            if code == cp_model.INFEASIBLE:  # in nominal seconds when deterministic
+                took = spent if nominal is not None else time.perf_counter() - started
+                self.slowest_proof = max(self.slowest_proof, took)
         if code == cp_model.INFEASIBLE:
             return Answer.INFEASIBLE, None
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -296,15 +307,15 @@ class Prover:
         return Answer.FEASIBLE, found
 
     def probe_or_whole(
-        self, part: Relaxation, caps: dict[int, int]
+        self, part: Relaxation, caps: dict[int, int], whole: bool = True
     ) -> tuple[Answer, dict[int, int] | None]:
-        """The probe on ``part``, then on the whole model if the part left it open; an
-        answer that earlier ones imply is not asked again."""
+        """The probe on ``part``, then (``whole``) on the whole model if the part left
+        it open; an answer that earlier ones imply is not asked again."""
         known = part.answer(caps)
         if known is not None:
             return known
         answer, found = self.probe(part, caps)
-        if answer == Answer.UNKNOWN and not part.whole and self.left() > 0:
+        if answer == Answer.UNKNOWN and whole and not part.whole and self.left() > 0:
             answer, found = self.probe(self.whole, caps)
         part.remember(caps, answer, found)
         return answer, found
@@ -379,7 +390,9 @@ def every_box(
     def one(caps: dict[int, int]) -> tuple[Answer, dict[int, int] | None]:
         if failed.is_set():
             return Answer.UNKNOWN, None  # not asked: another box settled it
-        answer, found = prover.probe_or_whole(part, caps)
+        # the part only: a box the part leaves open has stayed open on the whole model
+        # too on three-sites (1.5 s each), while a single milestone's probe is worth it
+        answer, found = prover.probe_or_whole(part, caps, whole=False)
         if answer != Answer.INFEASIBLE:
             failed.set()
         return answer, found

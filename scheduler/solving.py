@@ -161,7 +161,10 @@ def lateness_bounds(
     fewest changes: the critical path's floors only)."""
     if stability is not None or not weighted(instance):
         return floors(instance)
-    return prove(instance, hint, options, budget.take(PROBE_SHARE), budget.stop)
+    limits = budget.take(PROBE_SHARE)
+    bounds = prove(instance, hint, options, limits, budget.stop)
+    budget.give_back(limits, bounds.work)
+    return bounds
 
 
 def with_lateness(instance: Instance, result: Result, bounds: Bounds) -> Result:

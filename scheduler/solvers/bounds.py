@@ -87,6 +87,7 @@ class Bounds:
     tardiness: int
     probes: int = 0
     seconds: float = 0.0
+    work: float = 0.0  # nominal seconds of CP-SAT's deterministic clock the probes used
 
     def post(self, built: CpSatModel) -> None:
         """``late_m >= LB_m`` on every milestone of the objective, and
@@ -290,8 +291,7 @@ class Prover:
         with self.lock:
             self.probes += 1
             spent = solver.deterministic_time / DETERMINISTIC_SHARE
-            if nominal is not None:
-                self.nominal_spent += spent
+            self.nominal_spent += spent
             if code == cp_model.INFEASIBLE:  # in nominal seconds when deterministic
                 took = spent if nominal is not None else time.perf_counter() - started
                 self.slowest_proof = max(self.slowest_proof, took)
@@ -453,7 +453,9 @@ def prove(
     )
     seconds = time.perf_counter() - prover.started
     log.info("weighted late days >= %d (%d probes, %.1f s)", tardiness, prover.probes, seconds)
-    return Bounds(late, max(tardiness, base.tardiness), prover.probes, seconds)
+    return Bounds(
+        late, max(tardiness, base.tardiness), prover.probes, seconds, prover.nominal_spent
+    )
 
 
 def _known(instance: Instance, m: int, plan: Solution | None) -> int:

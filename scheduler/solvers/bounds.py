@@ -60,6 +60,10 @@ PROOF_FACTOR = 4.0
 # first round's is PROBE_SECONDS at most): on atlas-27 under load one proof needed more
 # than the first round's 0.5 s
 ROUNDS = (PROBE_SECONDS, 4.0, 12.0)
+# Up to this size a probe a part leaves open is tried on the whole model; above, the whole
+# model costs more than a probe is worth (20,000 tasks: 621 MB and seconds to build,
+# docs/BENCHMARKS.md "Scale"), and the parts are the only relaxations
+WHOLE_PROBE_TASKS = 10_000
 
 
 class Answer(Enum):
@@ -332,7 +336,13 @@ class Prover:
         if known is not None:
             return known
         answer, found = self.probe(part, caps)
-        if answer == Answer.UNKNOWN and whole and not part.whole and self.left() > 0:
+        if (
+            answer == Answer.UNKNOWN
+            and whole
+            and not part.whole
+            and self.instance.num_tasks <= WHOLE_PROBE_TASKS
+            and self.left() > 0
+        ):
             answer, found = self.probe(self.whole, caps)
         part.remember(caps, answer, found)
         return answer, found

@@ -67,7 +67,18 @@ def product(path: Path, options: SolveOptions, probes: bool) -> tuple[Instance, 
 
 
 def row(name: str, instance: Instance, result: Result, bounds: Bounds, wall: float) -> dict:
-    assert result.solution is not None
+    if result.solution is None:  # CP-SAT found no plan in time: the greedy plan stands
+        return {
+            "run": f"{name} (no plan)",
+            "late": "-",
+            "makespan": "-",
+            "bound": bounds.tardiness,
+            "probes": bounds.probes,
+            "probe_s": round(bounds.seconds, 1),
+            "wall_s": round(wall, 1),
+            "valid": True,
+            "starts": None,
+        }
     late, makespan = objective_terms(instance, result.solution.starts)
     return {
         "run": name,
@@ -108,6 +119,7 @@ def measure(path: Path, limit: float, workers: int, whole: bool = True) -> list[
         shown = cuts if cuts is not None else floors(instance)
         rows.append(row(name, instance, found, shown, time.perf_counter() - began))
     # every bound against every plan of the run, milestone by milestone
+    plans = [r for r in rows if r["starts"] is not None]
     for r in rows:
         r["ok"] = r["valid"] and all(
             bounds.tardiness <= objective_terms(instance, other["starts"])[0]
@@ -115,7 +127,7 @@ def measure(path: Path, limit: float, workers: int, whole: bool = True) -> list[
                 k <= late_days(instance, instance.milestones[m], other["starts"])
                 for m, k in bounds.late.items()
             )
-            for other in rows
+            for other in plans
         )
     return rows
 
@@ -138,10 +150,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for path, limit in runs:
         for r in measure(path, limit, args.workers, not args.no_whole):
-            gap = 0.0 if r["late"] == 0 else (r["late"] - r["bound"]) / r["late"]
+            late = r["late"]
+            gap = "-" if late == "-" else f"{0.0 if late == 0 else (late - r['bound']) / late:.1%}"
             print(
-                f"| {path.stem} | {limit:g} | {r['run']} | {r['late']} | {r['bound']} | "
-                f"{gap:.1%} | {r['makespan']} | {r['probes']} | {r['probe_s']} | "
+                f"| {path.stem} | {limit:g} | {r['run']} | {late} | {r['bound']} | "
+                f"{gap} | {r['makespan']} | {r['probes']} | {r['probe_s']} | "
                 f"{r['wall_s']} | {r['ok']} |",
                 flush=True,
             )

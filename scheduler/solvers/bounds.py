@@ -151,9 +151,10 @@ def parts(instance: Instance) -> list[list[int]]:
 
 @dataclass
 class Relaxation:
-    """The instance restricted to some of its tasks, and the milestones it keeps:
-    ``milestones[m]`` is the index in ``instance.milestones`` of the whole's milestone
-    ``m``."""
+    """The instance restricted to some of its tasks (``instance``), and the milestones it
+    keeps: ``milestones`` maps a milestone's index in the whole to its index here. What
+    probes found is remembered: caps proven impossible (on the part or, when it left them
+    open, on the whole), late days of the part's probe plans, and caps left open."""
 
     instance: Instance
     tasks: list[int]  # the whole's index of each task kept

@@ -58,7 +58,9 @@ MIN_PROBE_SECONDS = 0.5
 PROOF_FACTOR = 4.0
 # Probes left open are asked again while the stage has time, with these longer limits (the
 # first round's is PROBE_SECONDS at most): on atlas-27 under load one proof needed more
-# than the first round's 0.5 s
+# than the first round's 0.5 s. A round that settles no probe ends the stage: on the
+# examples with site calendars (issue 24) CP-SAT's presolve of one site's model takes
+# more than 15 s, and every probe stays open
 ROUNDS = (PROBE_SECONDS, 4.0, 12.0)
 # Up to this size a probe a part leaves open is tried on the whole model; above, the whole
 # model costs more than a probe is worth (20,000 tasks: 621 MB and seconds to build,
@@ -253,13 +255,14 @@ class Prover:
 
     cap: float = PROBE_SECONDS  # this round's longest probe
     open: bool = False  # a probe of this round ran out of its time
+    settled: bool = False  # a probe of this round was answered (a proof or a plan)
 
     def __post_init__(self) -> None:
         self.slots = threading.Semaphore(max(1, self.options.workers))
 
     def begin_round(self, cap: float, relaxations: list[Relaxation]) -> None:
         """Probes up to ``cap`` seconds from now on; the open ones are asked again."""
-        self.cap, self.open = cap, False
+        self.cap, self.open, self.settled = cap, False, False
         for part in [self.whole, *relaxations]:
             part.unknown.clear()
 
@@ -315,6 +318,8 @@ class Prover:
             if code == cp_model.INFEASIBLE:  # in nominal seconds when deterministic
                 took = spent if nominal is not None else time.perf_counter() - started
                 self.slowest_proof = max(self.slowest_proof, took)
+        if code in (cp_model.INFEASIBLE, cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.settled = True
         if code == cp_model.INFEASIBLE:
             return Answer.INFEASIBLE, None
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -477,8 +482,8 @@ def prove(
             for pair in _pairs(part, targets)
         ]
         _run(jobs, options.workers)
-        if not prover.open or prover.left() <= 0:
-            break
+        if not prover.open or not prover.settled or prover.left() <= 0:
+            break  # nothing open, or a round that settled nothing: longer probes won't
     tardiness = sum(instance.milestones[m].weight * late[m] for m in targets)
     for (a, b), proven in pairs.items():
         alone = instance.milestones[a].weight * late[a] + instance.milestones[b].weight * late[b]

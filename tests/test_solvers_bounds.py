@@ -10,6 +10,7 @@ relaxation allows it. Probe limits are deterministic (one worker), never wall ti
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from generators import PROPERTY_SETTINGS, GeneratedProject, make, projects, write_project
@@ -18,7 +19,16 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from scheduler.expand import with_horizon
-from scheduler.instance import CrewPool, Instance, Link, Milestone, Task, objective_terms
+from scheduler.instance import (
+    CrewPool,
+    Instance,
+    Link,
+    LinkType,
+    Milestone,
+    Task,
+    WorkCalendar,
+    objective_terms,
+)
 from scheduler.pipeline import load_instance, plan_project
 from scheduler.solvers.bounds import Bounds, corners, late_days, parts, prove, weighted
 from scheduler.solvers.budget import Limits, SolveOptions
@@ -114,10 +124,12 @@ def test_post_adds_late_and_sum_cuts():
 
 @st.composite
 def tight_programs(draw: st.DrawFn) -> Instance:
-    """1-3 sites, 2-7 tasks each with a crew of the site or of a shared pool, chains of
-    links inside a site, sometimes a link between sites, milestones of 1-3 tasks with
-    targets around the tasks' earliest days (so that many are late)."""
+    """1-3 sites, 2-7 tasks each with a crew of the site or of a shared pool, links of
+    every type inside a site, sometimes a link between sites, the first site sometimes on
+    a 5-day week (the parts' models drop it where that relaxes), milestones of 1-3 tasks
+    with targets around the tasks' earliest days (so that many are late)."""
     num_sites = draw(st.integers(1, 3))
+    week = draw(st.booleans())
     tasks: list[Task] = []
     links: list[Link] = []
     pools = [CrewPool("shared", frozenset({"cx"}), draw(st.integers(1, 2)))]
@@ -128,9 +140,12 @@ def tight_programs(draw: st.DrawFn) -> Instance:
         for k in range(draw(st.integers(2, 7))):
             skill = draw(st.sampled_from(["rig", "cx"]))
             duration = draw(st.integers(1, 6))
-            tasks.append(Task(f"{site}-{k}", duration, site=site, skills={skill: 1}))
+            calendar = 0 if week and s == 0 else -1
+            task = Task(f"{site}-{k}", duration, site=site, skills={skill: 1}, calendar=calendar)
+            tasks.append(task)
             if k and draw(st.booleans()):
-                links.append(Link(draw(st.integers(first, len(tasks) - 2)), len(tasks) - 1))
+                pred = draw(st.integers(first, len(tasks) - 2))
+                links.append(Link(pred, len(tasks) - 1, draw(st.sampled_from(list(LinkType)))))
     if num_sites > 1 and draw(st.booleans()):
         links.append(Link(0, len(tasks) - 1))
     milestones = []
@@ -139,9 +154,22 @@ def tight_programs(draw: st.DrawFn) -> Instance:
         target = draw(st.integers(0, 12))
         weight = draw(st.integers(1, 4))
         milestones.append(Milestone(f"m{m}", tuple(sorted(set(members))), target, weight=weight))
-    return with_horizon(
-        Instance("tight", tuple(tasks), tuple(links), (), tuple(pools), (), tuple(milestones))
+    weekends = [d for d in range(400) if d % 7 >= 5]
+    calendars = (WorkCalendar("5-day", weekends, 400),) if week else ()
+    instance = with_horizon(
+        Instance(
+            "tight",
+            tuple(tasks),
+            tuple(links),
+            (),
+            tuple(pools),
+            (),
+            tuple(milestones),
+            calendars=calendars,
+        )
     )
+    # weekends lengthen tasks on the axis: room for every plan of the serial scheme
+    return replace(instance, horizon=2 * instance.horizon + 20)
 
 
 def assert_below(instance: Instance, bounds: Bounds, starts: list[int]) -> None:

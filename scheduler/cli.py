@@ -30,7 +30,7 @@ from scheduler.io import PlannedTask
 from scheduler.output import OutputError, OutputFolder
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.replanning.status import LOOKAHEAD_DAYS, Unlisted, status_template
-from scheduler.schedule import PoolRow, Schedule
+from scheduler.schedule import PoolRow, Schedule, headline
 from scheduler.solvers.budget import (
     MAX_PROCESSES,
     MAX_SEED,
@@ -325,9 +325,10 @@ def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[
         if k.baseline_finish is not None
         else ""
     )
+    late, finish = headline(schedule)
+    console.print(f"{late} ({k.tardiness_days} late days unweighted)", highlight=False)
     console.print(
-        f"finish {k.finish} ({k.makespan_days} working days{against}), late days "
-        f"{k.tardiness_days} (weighted {k.weighted_tardiness})",
+        f"{finish} working days (finish {k.finish}{against})",
         highlight=False,
     )
     for row in schedule.milestones:

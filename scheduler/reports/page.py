@@ -24,7 +24,7 @@ from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, Ghost, gantt
 from scheduler.reports.power import power_view
 from scheduler.reports.style import PLOTLY_CONFIG, TEMPLATE
 from scheduler.reports.tables import layout_rows, sites, task_frame, unique
-from scheduler.schedule import Schedule, TaskRow
+from scheduler.schedule import Schedule, TaskRow, headline
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
@@ -163,7 +163,8 @@ def _crew_moves_section(schedule: Schedule) -> str:
 
 def _solver_text(schedule: Schedule) -> str:
     s = schedule.solver
-    text = f"{s.name} {s.status}".strip()
+    late, finish = headline(schedule)
+    text = f"{late} · {finish} working days · {s.name} {s.status}".strip()
     if s.method:
         text += f" ({s.method})"
     text += f" · objective {'' if s.objective is None else s.objective}"

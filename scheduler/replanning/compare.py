@@ -8,11 +8,8 @@ against its supply, moved tasks.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import html
 import multiprocessing
-import signal
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +27,7 @@ from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, gantt
 from scheduler.reports.tables import crews_available, power_table
 from scheduler.schedule import Schedule
 from scheduler.solvers.budget import SolveOptions
+from scheduler.workers import forking, start_worker
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
 
@@ -46,21 +44,6 @@ class Comparison:
     baseline: Schedule
     scenarios: list[ScenarioResult]
     table: pd.DataFrame
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
-
-
-def _worker_start() -> None:
-    """A scenario worker leaves Ctrl-C to the parent (which ends the pool), ends at once
-    on SIGTERM (the pool's way to end it; a forked worker would otherwise run the
-    parent's handler), and dies with the parent should that be killed outright (SIGKILL
-    runs no clean-up)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _replan_one(args: tuple) -> ScenarioResult:
@@ -99,7 +82,9 @@ def compare(
         # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
         # Ctrl-C ends every scenario at once (the executor would still run queued ones);
         # the workers ignore SIGINT and leave it to this process
-        with multiprocessing.Pool(processes, _worker_start) as pool:
+        with forking():
+            pool = multiprocessing.Pool(processes, start_worker)
+        with pool:
             results = pool.map(_replan_one, jobs, chunksize=1)
     else:
         results = [_replan_one(job) for job in jobs]

@@ -10,11 +10,8 @@ once more), so a lost worker costs only its chunk.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import multiprocessing
-import signal
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -29,11 +26,11 @@ from scheduler.risk.run import (
     chunks,
     run_chunk,
 )
+from scheduler.workers import forking, start_worker
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2  # how often a wait looks at the stop event
-PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 RESUBMITS = 3  # a chunk that kills this many workers more is given up
 
 
@@ -45,15 +42,10 @@ _problem: RiskProblem | None = None  # a local worker's problem, set once by its
 
 
 def _worker_start(problem: RiskProblem) -> None:
-    """A sample worker leaves Ctrl-C to the parent (which ends the pool), ends at once on
-    SIGTERM and dies with the parent should that be killed outright."""
+    """A sample worker: the problem once, then `workers.start_worker`."""
     global _problem
     _problem = problem
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    start_worker()
 
 
 def _local_chunk(samples: list[int]) -> list[SampleResult]:
@@ -80,7 +72,9 @@ def run_local(
         return _ordered(done)
     # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
     # Ctrl-C ends the chunks in flight at once
-    with multiprocessing.Pool(processes, _worker_start, (problem,)) as pool:
+    with forking():
+        pool = multiprocessing.Pool(processes, _worker_start, (problem,))
+    with pool:
         results = pool.imap_unordered(_local_chunk, chunks)
         for _ in chunks:
             finished = _next(results, stop)

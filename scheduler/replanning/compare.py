@@ -26,7 +26,6 @@ from scheduler.instance import pool_of
 from scheduler.io import write_frame, write_text
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import Unlisted
-from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, gantt
 from scheduler.reports.tables import crews_available, power_table
 from scheduler.schedule import Schedule
 from scheduler.solvers.budget import SolveOptions
@@ -252,12 +251,6 @@ def comparison_html(comparison: Comparison) -> str:
             template="plotly_white",
         )
         figures.append(heat)
-    for result in comparison.scenarios:
-        merge = len(result.schedule.tasks) > PROGRAM_MERGE_ABOVE
-        figure = gantt(result.schedule, baseline=True, merge_runs=merge)
-        title = f"{html.escape(result.name, quote=False)}: plan against the baseline (grey)"
-        figure.update_layout(title=title)
-        figures.append(figure)
     parts = [f.to_html(full_html=False, include_plotlyjs=(k == 0)) for k, f in enumerate(figures)]
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>What-if comparison</title>"

@@ -459,6 +459,27 @@ def whatif_command(
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
 
 
+@app.command("report")
+def report_command(
+    page: Annotated[Path, typer.Argument(help="A gantt.html or comparison.html modsched wrote.")],
+    pdf: Annotated[Path, typer.Option("--pdf", help="The PDF to write.")],
+    paper: Annotated[
+        str, typer.Option("--paper", help="Landscape paper: a3, letter or tabloid.")
+    ] = "a3",
+) -> None:
+    """Print a page to PDF through headless Chromium: landscape pages, the header on each,
+    the Gantt split by site."""
+    from scheduler.reports.pdf import ReportError, print_pdf
+
+    try:
+        with console.status(f"printing {page}..."):
+            print_pdf(page, pdf, paper.lower())
+    except (ReportError, OSError) as error:
+        errors.print(f"report: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"wrote {pdf}", highlight=False)
+
+
 @app.command("status-template")
 def status_template_command(
     baseline: Annotated[Path, typer.Argument(help="The baseline schedule.json.")],

@@ -96,7 +96,9 @@
      module's back-to-back tasks of one phase merged when too many are in view. */
   function barTraces(M, sel, st) {
     const T = M.T, D = M.D;
-    const merge = sel.tasks.length > D.merge_above;
+    let unfolded = 0;
+    for (const i of sel.tasks) if (!(st.lead && M.leadSet.has(T.phase[i]))) unfolded++;
+    const merge = unfolded > D.merge_above;
     const byPhase = new Map();
     const lead = new Map();
     const put = (p, row, first, last, custom, text, done) => {

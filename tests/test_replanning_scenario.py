@@ -185,25 +185,36 @@ def test_milestone_target_moved(baseline, tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("power: {site: s1, supply: gas, from: 2027-03-15}", "site 's1' has no power supply 'gas'"),
+        (
+            "power: {site: s1, supply: gas, from: 2027-03-15}",
+            "site 's1' has no power supply 'gas' (valid supplies of 's1': 'backfeed', 'turbines', 'utility')",
+        ),
         (
             "crews: {pool: nope, count: 1, from: 2027-02-01, until: 2027-02-08}",
-            "unknown crew pool 'nope'",
+            "unknown crew pool 'nope' (valid crew pools: 'cx', 'elec', 'rig')",
         ),
         (
             "factory: {id: f9, slots: 1, from: 2027-02-01, until: 2027-02-08}",
-            "unknown factory 'f9'",
+            "unknown factory 'f9' (valid factories: 'f1')",
         ),
-        ("delay: {task: s1-skid/7/ship, days: 3}", "unknown task 's1-skid/7/ship'"),
+        (
+            "delay: {task: s1-skid/7/ship, days: 3}",
+            "unknown task 's1-skid/7/ship' (a task id is 'deployment/module/task')",
+        ),
         (
             "delay: {deployment: s1-skid, task: fly, days: 3}",
-            "deployment 's1-skid' has no task 'fly'",
+            "deployment 's1-skid' has no task 'fly' (valid tasks of 's1-skid': "
+            "'energise', 'fabricate', 'hookup', 'loadbank', 'set', 'ship')",
         ),
         (
             "duration: {module: skid, task: paint, factor: 2}",
-            "no deployed module 'skid' has a task 'paint'",
+            "no deployed module 'skid' has a task 'paint' (valid tasks of 'skid': "
+            "'energise', 'fabricate', 'hookup', 'loadbank', 'set', 'ship')",
         ),
-        ("milestone: {id: m9, target: 2027-03-01}", "unknown milestone 'm9'"),
+        (
+            "milestone: {id: m9, target: 2027-03-01}",
+            "unknown milestone 'm9' (valid milestones: 's1-rfs', 's2-rfs')",
+        ),
     ],
 )
 def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message):

@@ -418,7 +418,7 @@ def whatif_command(
     project: ProjectArg,
     baseline: BaselineOpt,
     scenarios: Annotated[list[Path], typer.Option("--scenario", help="Scenario YAML; repeat.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for comparison.csv/html.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for comparison.csv/html and a folder a scenario.")],
     actuals: ActualsOpt = None,
     status_date: StatusOpt = None,
     unlisted: UnlistedOpt = Unlisted.AS_PLANNED,

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from scheduler.cli import app
+from scheduler.errors import InputError
 
 DATA = Path(__file__).parent / "data"
 PROJECT = str(DATA / "complete.yaml")
@@ -56,3 +59,83 @@ def test_whatif_compares_scenarios(tmp_path):
     assert list(table["s1-rfs_date"]) == ["2027-02-16", "2027-03-16", "2027-02-17"]
     assert table.moved_tasks[0] == 0
     assert (out / "comparison.html").exists()
+    # each scenario's files, so any can be adopted: under DIR/<scenario file's stem>/
+    for stem in ("power-slip", "crew-out"):
+        folder = out / stem
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "changes.csv",
+            "gantt.html",
+            "schedule.csv",
+            "schedule.json",
+        ]
+        check = runner.invoke(app, ["check", PROJECT, str(folder / "schedule.csv")])
+        assert check.exit_code == 0, check.output
+    slip = pd.read_csv(out / "power-slip" / "schedule.csv")
+    assert slip.loc[slip.task_id.str.startswith("s1-"), "finish"].max() == "2027-03-16"
+    page = (out / "comparison.html").read_text()
+    assert "finish vs baseline (wd)" in page and "s1-rfs_vs_baseline_days" not in page
+    assert "<a href='power-slip/gantt.html'>Gantt</a>" in page
+    # a second run into the same folder replaces it whole (the scenario folders are ours)
+    again = runner.invoke(
+        app,
+        [
+            "whatif",
+            PROJECT,
+            "--baseline",
+            str(base / "schedule.json"),
+            "--scenario",
+            scenarios[0],
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+            "--force",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    assert not (out / "crew-out").exists()
+
+
+def _no_solve(*_):
+    raise AssertionError("a scenario was solved")
+
+
+def test_whatif_checks_every_scenario_before_any_solve(tmp_path, monkeypatch):
+    """A typo in one scenario stops the what-if at once, naming the valid pools; the good
+    scenario beside it is not solved."""
+    import scheduler.replanning.compare as compare
+
+    monkeypatch.setattr(compare, "_replan_one", _no_solve)
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(
+        "name: typo\nstatus_date: 2027-01-11\nchanges:\n"
+        "  - crews: {pool: cxx, count: 0, from: 2027-01-25, until: 2027-02-08}\n"
+    )
+    good = DATA / "scenarios" / "power-slip.yaml"
+    with pytest.raises(InputError) as caught:
+        compare.compare(PROJECT, "unused.json", [good, bad], processes=1)
+    (problem,) = caught.value.problems
+    assert str(problem) == (
+        f"{bad}: changes[0].crews (line 4, column 12): unknown crew pool 'cxx' "
+        "(valid crew pools: 'cx', 'elec', 'rig')"
+    )
+
+
+def test_whatif_refuses_scenarios_with_different_status_dates(tmp_path, monkeypatch):
+    import scheduler.replanning.compare as compare
+
+    monkeypatch.setattr(compare, "_replan_one", _no_solve)
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        (DATA / "scenarios" / "crew-out.yaml").read_text().replace("2027-01-11", "2027-01-18")
+    )
+    scenarios = [DATA / "scenarios" / "power-slip.yaml", later]
+    with pytest.raises(InputError) as caught:
+        compare.compare(PROJECT, "unused.json", scenarios, processes=1)
+    assert str(caught.value.problems[0]) == (
+        "command line: --status-date: the scenarios have different status dates "
+        "(power-slip.yaml 2027-01-11, later.yaml 2027-01-18); a what-if compares them from "
+        "one: give --status-date to replan all from it"
+    )
+    # one date for all, given on the command line, settles it
+    assert compare.check_scenarios(PROJECT, scenarios, date(2027, 1, 11)) == date(2027, 1, 11)

@@ -78,7 +78,9 @@ def measure(pages: dict[str, Path], runs: int) -> list[dict]:
                 found[name].append(time_page(browser, path))
         browser.close()
     base = statistics.median(floors)
-    rows = [{"page": "floor (plotly.js, one empty figure)", "ready_ms": round(base), "ready_x": 1.0}]
+    rows = [
+        {"page": "floor (plotly.js, one empty figure)", "ready_ms": round(base), "ready_x": 1.0}
+    ]
     for name, times in found.items():
         ready = statistics.median(t[0] for t in times)
         drawn = statistics.median(t[1] for t in times)

@@ -418,7 +418,9 @@ def whatif_command(
     project: ProjectArg,
     baseline: BaselineOpt,
     scenarios: Annotated[list[Path], typer.Option("--scenario", help="Scenario YAML; repeat.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for comparison.csv/html and a folder a scenario.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for comparison.csv/html, a folder a scenario.")
+    ],
     actuals: ActualsOpt = None,
     status_date: StatusOpt = None,
     unlisted: UnlistedOpt = Unlisted.AS_PLANNED,
@@ -431,7 +433,7 @@ def whatif_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
-    from scheduler.replanning.compare import compare, write_comparison
+    from scheduler.replanning.compare import compare, status_dates_text, write_comparison
 
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     unwritten = "no comparison written (a what-if compares whole scenarios only)"
@@ -449,6 +451,15 @@ def whatif_command(
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))
+    differ = status_dates_text(comparison)
+    if differ:
+        errors.print(
+            f"warning: the scenarios are replanned from different status dates ({differ}); "
+            "give --status-date to replan all from one",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     columns = ["scenario", "finish", "weighted_tardiness", "late_days", "moved_tasks"]
     table = Table(title="what-if")
     for column in columns:

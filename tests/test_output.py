@@ -168,4 +168,5 @@ def test_whatif_refuses_an_earlier_comparison_without_force(tmp_path, baseline):
     assert "already holds comparison.csv" in result.output
     forced = runner.invoke(app, [*args, "--out", str(out), "--processes", "1", "--force"])
     assert forced.exit_code == 0, forced.output
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.html"]
+    # the comparison and the scenario's own folder (named after its file, s.yaml)
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.html", "s"]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -121,21 +120,41 @@ def test_whatif_checks_every_scenario_before_any_solve(tmp_path, monkeypatch):
     )
 
 
-def test_whatif_refuses_scenarios_with_different_status_dates(tmp_path, monkeypatch):
-    import scheduler.replanning.compare as compare
-
-    monkeypatch.setattr(compare, "_replan_one", _no_solve)
+def test_whatif_flags_scenarios_with_different_status_dates(tmp_path):
+    """Scenarios of different status dates are compared (each replanned from its own, as
+    docs/WHATIF.md does) and flagged: on the page, in comparison.csv, by the command."""
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
     later = tmp_path / "later.yaml"
     later.write_text(
-        (DATA / "scenarios" / "crew-out.yaml").read_text().replace("2027-01-11", "2027-01-18")
+        (DATA / "scenarios" / "crew-out.yaml").read_text().replace("2027-01-11", "2027-01-13")
     )
-    scenarios = [DATA / "scenarios" / "power-slip.yaml", later]
-    with pytest.raises(InputError) as caught:
-        compare.compare(PROJECT, "unused.json", scenarios, processes=1)
-    assert str(caught.value.problems[0]) == (
-        "command line: --status-date: the scenarios have different status dates "
-        "(power-slip.yaml 2027-01-11, later.yaml 2027-01-18); a what-if compares them from "
-        "one: give --status-date to replan all from it"
+    scenario = str(DATA / "scenarios" / "power-slip.yaml")
+    out = tmp_path / "whatif"
+    result = runner.invoke(
+        app,
+        [
+            "whatif",
+            PROJECT,
+            "--baseline",
+            str(base / "schedule.json"),
+            "--scenario",
+            scenario,
+            "--scenario",
+            str(later),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+        ],
     )
-    # one date for all, given on the command line, settles it
-    assert compare.check_scenarios(PROJECT, scenarios, date(2027, 1, 11)) == date(2027, 1, 11)
+    assert result.exit_code == 0, result.output
+    warning = (  # the console wraps long lines anywhere: compared without white space
+        "warning: the scenarios are replanned from different status dates (s1 utility "
+        "slips 4 weeks 2027-01-11, cx crew out for two weeks 2027-01-13)"
+    )
+    assert "".join(warning.split()) in "".join(result.output.split())
+    table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
+    assert list(table.status_date) == ["", "2027-01-11", "2027-01-13"]
+    page = (out / "comparison.html").read_text()
+    assert "DIFFERENT STATUS DATES" in page and "<b>Different status dates</b>" in page

@@ -109,10 +109,11 @@ def compare(
 
 def check_scenarios(
     project: str | Path, scenarios: list[str | Path], status_date: date | None
-) -> date:
-    """Apply every scenario to the project (unknown ids, bad dates: each problem of each
-    scenario, at once) and settle the one status date they are compared from: the
-    command's, else the scenarios' own, which must then agree."""
+) -> dict[str, date]:
+    """Apply every scenario to the project (unknown ids, bad dates, a missing status date:
+    each problem of each scenario, at once); each scenario's status date (the command's,
+    else its own). Scenarios of different status dates are compared, and flagged so
+    (`status_dates_text`)."""
     from scheduler.pipeline import load_instance
     from scheduler.replanning.scenario import apply_scenario, load_scenario
 
@@ -153,20 +154,16 @@ def check_scenarios(
                 for p in undated
             ]
         )
-    found = sorted({d for d in dates.values() if d is not None})
-    if len(found) > 1:
-        each = ", ".join(f"{Path(p).name} {d}" for p, d in dates.items())
-        raise InputError(
-            [
-                Problem(
-                    "command line",
-                    "--status-date",
-                    f"the scenarios have different status dates ({each}); a what-if "
-                    "compares them from one: give --status-date to replan all from it",
-                )
-            ]
-        )
-    return found[0]
+    return {p: d for p, d in dates.items() if d is not None}
+
+
+def status_dates_text(comparison: Comparison) -> str:
+    """ "" when every scenario is replanned from one status date, else what each is
+    replanned from (their figures are then not from one date)."""
+    found = {r.name: r.schedule.kpis.status_date for r in comparison.scenarios}
+    if len(set(found.values())) <= 1:
+        return ""
+    return ", ".join(f"{name} {day}" for name, day in found.items())
 
 
 def load_baseline_schedule(project: str | Path, baseline_path: str | Path) -> Schedule:
@@ -223,6 +220,8 @@ def metrics(
     for site, (peak, supply) in sorted(peak_power(schedule).items()):
         row[f"peak_mw_{site}"] = round(peak, 3)
         row[f"supply_mw_at_peak_{site}"] = round(supply, 3)
+    status = schedule.kpis.status_date
+    row["status_date"] = "" if status is None else status.isoformat()  # the replan's
     return row
 
 
@@ -315,6 +314,7 @@ _PLAIN = {
     "weighted_tardiness": "weighted late days",
     "late_days": "late days (sum)",
     "moved_tasks": "tasks moved",
+    "status_date": "status date",
 }
 
 
@@ -416,8 +416,11 @@ def comparison_html(comparison: Comparison) -> str:
     names = [html.escape(str(n), quote=False) for n in table.scenario.iloc[1:]]
     folders = {r.name: r.folder for r in comparison.scenarios}
     status = next((r.schedule.kpis.status_date for r in comparison.scenarios), None)
+    differ = status_dates_text(comparison)
     sub = f"baseline finish {base.kpis.finish} · {len(comparison.scenarios)} scenario(s)"
-    if status is not None:
+    if differ:
+        sub += " · DIFFERENT STATUS DATES"
+    elif status is not None:
         sub += f" · every scenario replanned from the status date {status}"
     header = (
         f"<h1>What-if: {html.escape(base.project)}</h1><div class='sub'>{html.escape(sub)}</div>"
@@ -437,7 +440,7 @@ def comparison_html(comparison: Comparison) -> str:
         )
         return f"<td><b>{html.escape(name)}</b>{link}</td>"
 
-    heads = ["scenario", "status", "finish", *(c for c, _ in HEADLINES)]
+    heads = ["scenario", "status", "finish", *(c for c, _ in HEADLINES), "status_date"]
     headline = "".join(
         "<tr>"
         + scenario_cell(str(row.scenario))
@@ -457,7 +460,15 @@ def comparison_html(comparison: Comparison) -> str:
         for c in every
     )
     scenario_heads = "".join(f"<th class=num>{html.escape(str(n))}</th>" for n in table.scenario)
-    main = (
+    warning = (
+        "<section class='warn'><b>Different status dates</b>: the scenarios are replanned "
+        f"from different dates ({html.escape(differ)}); what each had done by then differs, "
+        "so compare them with care, or run the what-if again with --status-date to replan "
+        "all from one date.</section>"
+        if differ
+        else ""
+    )
+    main = warning + (
         "<section id='headline'><h2>Headline</h2><p class='note'>Each scenario replanned "
         "from the baseline; its files (schedule.csv, schedule.json, changes.csv, gantt.html "
         "with the baseline as grey ghost bars) are in the folder named after the scenario "

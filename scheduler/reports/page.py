@@ -52,6 +52,7 @@ table.t{border-collapse:collapse;font-size:14px} .t th,.t td{padding:5px 12px;te
 td.late{color:#c62828;font-weight:600} td.ok{color:#2e7d32}
 select,button,input{font-size:13px;padding:3px 6px;margin:0 8px 4px 0}
 .moves{font-size:14px;margin:0 0 6px}
+section.warn{background:#fff4e5;border-left:5px solid #e65100;font-size:14px}
 .g-sticky{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid #d0d5df;
  padding-top:6px}
 .g-controls{font-size:13px;display:flex;flex-wrap:wrap;align-items:center;gap:2px 10px}

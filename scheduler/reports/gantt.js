@@ -450,10 +450,10 @@
       linkBox.disabled = f.bars.merged;
       note.textContent = sel.tasks.length ? '' : 'No task matches these filters.';
       sticky.querySelector('[data-f="from"]').value = dateOf(win[0]);
-      sticky.querySelector('[data-f="to"]').value = dateOf(win[1]);
+      sticky.querySelector('[data-f="to"]').value = dateOf(win[1] - DAY); // the last day shown
       root.dataset.modules = modules; root.dataset.tasks = sel.tasks.length; root.dataset.bars = f.bars.bars;
       root.dataset.merged = f.bars.merged ? '1' : '0'; root.dataset.labels = f.bars.labels ? '1' : '0';
-      root.dataset.from = dateOf(win[0]); root.dataset.to = dateOf(win[1]);
+      root.dataset.from = dateOf(win[0]); root.dataset.to = dateOf(win[1] - DAY);
       return drawn;
     }
     ui.siteSel.addEventListener('change', () => { st.site = +ui.siteSel.value; fillDeps(M, ui.depSel, st.site, -1); st.dep = -1; draw(); });

@@ -358,7 +358,7 @@ def _delta_figure(table: pd.DataFrame, names: list[str]) -> go.Figure:
                     ]
                 },
                 text=[f"{d:+d} ({v})" for d, v in zip(delta, rows[column], strict=True)],
-                textposition="auto",
+                textposition="outside",
                 cliponaxis=False,
                 hovertemplate=f"%{{y}}<br>{html.escape(label)}: %{{text}}<extra></extra>",
             ),

@@ -184,11 +184,11 @@ def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Insta
         None,
     )
     if index is None:
-        supplies = [x.name for x in instance.supplies if x.site == change.site]
+        names = [x.name for x in instance.supplies if x.site == change.site]
         raise LookupError(
             f"site '{change.site}' has no power supply '{change.supply}'"
-            + _valid(supplies, f"supplies of '{change.site}'")
-            if supplies
+            + _valid(names, f"supplies of '{change.site}'")
+            if names
             else f"site '{change.site}' has no power supply"
             + _valid([x.site for x in instance.supplies], "sites with supplies")
         )
@@ -236,8 +236,8 @@ def _raise_base(windows: tuple[Window, ...], old: int, far: int) -> tuple[Window
 def _crews(instance: Instance, change: CrewChange, calendar: Calendar) -> Instance:
     index = next((k for k, p in enumerate(instance.pools) if p.id == change.pool), None)
     if index is None:
-        pools = [p.id for p in instance.pools]
-        raise LookupError(f"unknown crew pool '{change.pool}'" + _valid(pools, "crew pools"))
+        names = [p.id for p in instance.pools]
+        raise LookupError(f"unknown crew pool '{change.pool}'" + _valid(names, "crew pools"))
     pool: CrewPool = instance.pools[index]
     window = Window(calendar.day_of(change.from_), calendar.day_of(change.until), change.count)
     windows, count = pool.windows, pool.count
@@ -342,8 +342,8 @@ def _lengthen(instance: Instance, chosen: list[int], new_duration) -> Instance: 
 def _milestone(instance: Instance, change: MilestoneChange, calendar: Calendar) -> Instance:
     index = next((k for k, m in enumerate(instance.milestones) if m.id == change.id), None)
     if index is None:
-        milestones = [m.id for m in instance.milestones]
-        raise LookupError(f"unknown milestone '{change.id}'" + _valid(milestones, "milestones"))
+        names = [m.id for m in instance.milestones]
+        raise LookupError(f"unknown milestone '{change.id}'" + _valid(names, "milestones"))
     old: Milestone = instance.milestones[index]
     milestones = list(instance.milestones)
     milestones[index] = replace(

@@ -26,7 +26,7 @@ from scheduler.reports import (
     resource_view,
     write_gantt_html,
 )
-from scheduler.reports.crewview import CrewTravel, crew_moves, crew_view
+from scheduler.reports.crewview import CrewTask, CrewTravel, crew_moves, crew_view, merge_stays
 from scheduler.reports.style import MS_PER_DAY, PHASE_COLORS
 from scheduler.reports.tables import task_frame
 from scheduler.schedule import (
@@ -673,3 +673,21 @@ def test_crew_view_of_a_plan_with_travel_across_a_weekend():
     (trip,) = moves.travels
     assert (trip.start.isoformat(), trip.finish.isoformat()) == ("2027-01-11", "2027-01-12")
     assert moves.moves == schedule.kpis.travel == {"cx": PoolTravel(1, 2)}
+
+
+def test_crew_view_of_many_tasks_draws_a_stay_as_one_bar():
+    """Over CREW_MERGE_ABOVE tasks a crew's back-to-back tasks at one site are one bar;
+    a free working day between two tasks, or another site, starts a new one."""
+    tasks = [  # cx#1 at s1: Mon-Tue, Wed (back to back), Fri (Thu free), then s2 Mon
+        CrewTask("cx#1", "a", "s1", date(2027, 1, 4), date(2027, 1, 5)),
+        CrewTask("cx#1", "b", "s1", date(2027, 1, 6), date(2027, 1, 6)),
+        CrewTask("cx#1", "c", "s1", date(2027, 1, 8), date(2027, 1, 8)),
+        CrewTask("cx#1", "d", "s2", date(2027, 1, 12), date(2027, 1, 12)),  # Mon 11th: holiday
+        CrewTask("cx#1", "e", "s2", date(2027, 1, 13), date(2027, 1, 13)),
+    ]
+    merged = merge_stays(tasks, CAL.is_workday)
+    assert [(t.task_id, t.start, t.finish) for t in merged] == [
+        ("2 tasks: a … b", date(2027, 1, 4), date(2027, 1, 6)),
+        ("c", date(2027, 1, 8), date(2027, 1, 8)),
+        ("2 tasks: d … e", date(2027, 1, 12), date(2027, 1, 13)),
+    ]

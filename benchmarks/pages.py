@@ -7,7 +7,7 @@ figure of the page is drawn (``window.modschedDrawAll()``, what a reader scrolli
 end waits for at most). Each page is loaded ``--runs`` times in a fresh tab, interleaved
 with the floor, no network (file:// pages, self-contained); the medians are reported.
 
-    .venv/bin/python benchmarks/pages.py --make out/pages      # plan and write the pages
+    .venv/bin/python benchmarks/pages.py --make out/pages --shots docs/img --write
     .venv/bin/python benchmarks/pages.py --write \\
         three-sites=out/pages/three-sites/gantt.html atlas-27=out/pages/atlas-27/gantt.html \\
         comparison=out/pages/whatif/comparison.html
@@ -97,6 +97,26 @@ def measure(pages: dict[str, Path], runs: int) -> list[dict]:
     return rows
 
 
+def screenshots(pages: dict[str, Path], folder: Path) -> None:
+    """docs/img: the three-site Gantt from the site work on, and the comparison page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 1600, "height": 1100})
+        tab.goto(pages["three-sites"].resolve().as_uri())
+        tab.evaluate("window.modschedReady")
+        tab.click("#gantt button[data-w='site']")
+        tab.evaluate("document.getElementById('program').scrollIntoView()")
+        tab.wait_for_timeout(500)
+        tab.screenshot(path=folder / "gantt.png")
+        tab.goto(pages["comparison"].resolve().as_uri())
+        tab.evaluate("window.modschedReady.then(() => window.modschedDrawAll())")
+        tab.wait_for_timeout(500)
+        tab.screenshot(path=folder / "comparison.png")
+        browser.close()
+
+
 def make(out: Path) -> dict[str, Path]:
     from scheduler.pipeline import plan_project, write_outputs
     from scheduler.replanning.compare import compare, write_comparison
@@ -127,11 +147,14 @@ def main() -> None:
     parser.add_argument("--make", type=Path, help="plan the examples and write their pages here")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="update docs/BENCHMARKS.md")
+    parser.add_argument("--shots", type=Path, help="write gantt.png and comparison.png here")
     args = parser.parse_args()
     pages = make(args.make) if args.make else {}
     for item in args.pages:
         name, _, path = item.partition("=")
         pages[name] = Path(path)
+    if args.shots:
+        screenshots(pages, args.shots)
     rows = measure(pages, args.runs)
     lines = [
         "| page | size MB | first screen drawn, ms | x floor | every figure drawn, ms | x floor |",

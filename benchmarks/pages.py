@@ -34,6 +34,11 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.report import machine, write_section  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+# pages written before page.js (no modschedReady) draw every figure as they load: timed
+# until each plotly div has been drawn
+DRAWN = """new Promise(done => { const check = () => [...document.querySelectorAll(
+  '.plotly-graph-div')].every(d => d._fullLayout) ? done(performance.now())
+  : requestAnimationFrame(check); check(); })"""
 
 
 def floor_page(folder: Path) -> Path:
@@ -55,8 +60,11 @@ def time_page(browser, path: Path) -> tuple[float, float]:  # type: ignore[no-un
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.resolve().as_uri())
-    ready = page.evaluate("window.modschedReady.then(() => performance.now())")
-    drawn = page.evaluate("window.modschedDrawAll().then(() => performance.now())")
+    if page.evaluate("window.modschedReady === undefined"):  # a page of an earlier version
+        ready = drawn = page.evaluate(DRAWN)
+    else:
+        ready = page.evaluate("window.modschedReady.then(() => performance.now())")
+        drawn = page.evaluate("window.modschedDrawAll().then(() => performance.now())")
     page.close()
     if errors:
         raise RuntimeError(f"{path}: {errors[0]}")

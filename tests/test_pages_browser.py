@@ -254,6 +254,9 @@ def test_print_layout_has_no_scrollbar_and_cuts_nothing(browser, tmp_path):
           getComputedStyle(e).overflowY) && e.scrollHeight > e.clientHeight).length})"""
     )
     assert found["pages"] == 3 * 2 and found["wide"] == 0 and found["scrolling"] == 0
+    # the header is the head of a table around the page: repeated on every printed page
+    head = page.tab.eval_on_selector(".frame > thead", "e => getComputedStyle(e).display")
+    assert head == "table-header-group"
     assert page.errors == []
 
 
@@ -268,3 +271,34 @@ def test_report_without_chromium_says_what_to_install(tmp_path, monkeypatch):
         "chromium) or print the page from a browser"
     )
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_comparison_page_fits_1600_px_with_deltas_and_numbers(browser, tmp_path):
+    import pandas as pd
+
+    from scheduler.replanning.compare import (
+        Comparison,
+        ScenarioResult,
+        comparison_html,
+        comparison_table,
+    )
+
+    base = make_fixture()
+    late = replanned_fixture()  # s1-power/2/ship two working days later
+    name = "a long scenario name: the utility of site s1 slips four weeks <b>"
+    changes = pd.DataFrame({"task_id": ["s1-power/2/ship"], "shift_days": [2]})
+    results = [ScenarioResult(name, late, changes, "slip")]
+    comparison = Comparison(base, results, comparison_table(base, results))
+    path = tmp_path / "comparison.html"
+    path.write_text(comparison_html(comparison), encoding="utf-8")
+    page = Page(browser, path)
+    page.tab.evaluate("window.modschedDrawAll()")
+    assert page.tab.evaluate("document.documentElement.scrollWidth") <= 1600
+    deltas = page.tab.eval_on_selector("#deltas", "d => d.data.map(t => t.text[0])")
+    # makespan 10, weighted late days 1, late days 1 in both; one task moved
+    assert deltas == ["+0 (10)", "+0 (1)", "+0 (1)", "+1 (1)"]
+    heat = page.tab.eval_on_selector("#shifts", "d => d.data[0].texttemplate")
+    assert heat == "%{z:+d}"
+    assert page.tab.locator("a[href='slip/gantt.html']").count() == 1
+    assert page.tab.locator("th", has_text="weighted late days").count() == 2
+    assert page.errors == []

@@ -51,22 +51,29 @@ class Page:
         self.tab.evaluate("window.modschedReady")
 
     def shown(self) -> dict:
-        """What the Gantt drew: its counts, its rows and its traces."""
-        self.tab.evaluate("window.modschedGantt.draw()")
+        """What the Gantt drew (every part of it): its counts, its rows and its traces."""
+        self.tab.evaluate("window.modschedGantt.draw().then(() => window.modschedGantt.drawAll())")
         return self.tab.evaluate(
             """() => { const root = document.getElementById('gantt');
-            const plot = root.querySelector('.g-plot');
-            return {...root.dataset, rows: plot.layout.yaxis.categoryarray,
-              height: plot.layout.height,
-              traces: plot.data.map(t => ({name: t.name, y: t.y, base: t.base, x: t.x,
-                text: t.text, customdata: t.customdata}))}; }"""
+            const parts = [...root.querySelectorAll('.g-part')];
+            return {...root.dataset, rows: parts.flatMap(p => p.layout.yaxis.categoryarray),
+              traces: parts.flatMap(p => p.data.map(t => ({name: t.name, y: t.y, base: t.base,
+                x: t.x, text: t.text, customdata: t.customdata})))}; }"""
         )
 
     def pick(self, what: str, label: str) -> None:
         self.tab.select_option(f"#gantt select[data-f='{what}']", label=label)
 
     def trace(self, name: str) -> dict:
-        return next(t for t in self.shown()["traces"] if t["name"] == name)
+        """The traces of that name of every part, as one."""
+        found: dict = {}
+        for trace in self.shown()["traces"]:
+            if trace["name"] == name:
+                for key, values in trace.items():
+                    if isinstance(values, list):
+                        found[key] = found.get(key, []) + values
+        assert found, name
+        return found
 
 
 @pytest.fixture
@@ -189,7 +196,7 @@ def test_every_row_of_10000_tasks_is_reachable_under_a_date_axis_in_view(browser
         ".getBoundingClientRect().bottom + window.scrollY - 900)"
     )
     tick = page.tab.locator("#gantt .g-plot .ytick text", has_text="site10-d7/10")
-    assert tick.is_visible()
+    tick.wait_for(state="visible")  # its part is drawn as it comes near the screen
     box = page.tab.eval_on_selector(".g-axis", "d => d.getBoundingClientRect().toJSON()")
     assert 0 <= box["top"] < 200
     page.pick("dep", "site3-d2")

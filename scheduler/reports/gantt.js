@@ -7,6 +7,8 @@
   'use strict';
   const DAY = 86400000;
   const LABELS_UP_TO = 1500; // bars; past this labels cost more than they show
+  const LINES_ABOVE = 1500; // bars; past this a trace is drawn as one path (see lines)
+  const PART_ROWS = 120; // rows of one figure at most (see mount)
   const LEAD_COLOR = '#8a93a6';
   const GRID = '#e3e6ec';
   const CONFIG = {displaylogo: false, responsive: true, scrollZoom: false};
@@ -25,17 +27,8 @@
     const ms = (day) => t0 + day * DAY;
     const iso = (day) => new Date(ms(day)).toISOString().slice(0, 10);
     const taskId = (i) => D.rows[T.row[i]][0] + '/' + T.task[i];
-    let lo = Infinity, hi = -Infinity, siteLo = Infinity;
     const sitePhases = new Set(['transport', 'site', 'commissioning'].map((p) => D.phases.findIndex((q) => q[0] === p)));
-    for (let i = 0; i < n; i++) {
-      lo = Math.min(lo, T.first[i]); hi = Math.max(hi, T.last[i] + 1);
-      if (sitePhases.has(T.phase[i])) siteLo = Math.min(siteLo, T.first[i]);
-    }
-    for (const s of D.supplies) { lo = Math.min(lo, s[4]); hi = Math.max(hi, s[4] + 1); }
-    for (const m of D.milestones) for (const d of [m[1], m[2], m[3]]) if (d !== null) hi = Math.max(hi, d + 1);
-    if (lo === Infinity) { lo = 0; hi = 7; }
-    if (siteLo === Infinity) siteLo = lo;
-    return {D, T, n, t0, ms, iso, taskId, leadSet, depSite, rowDep, lo, hi, siteLo};
+    return {D, T, n, t0, ms, iso, taskId, leadSet, depSite, rowDep, sitePhases};
   }
 
   /* What the filters leave: rows (in drawing order, as y categories) and task indices. */
@@ -94,11 +87,27 @@
 
   /* Bars: one trace per phase (lead time as one thin bar per module when folded); a
      module's back-to-back tasks of one phase merged when too many are in view. */
-  function barTraces(M, sel, st) {
+  /* How a selection's bars are drawn: merged runs (too many tasks in view), labels,
+     bars as lines; and how many bars that makes. */
+  function barMode(M, sel, st) {
+    const T = M.T;
+    let unfolded = 0, runs = 0, row = -1, phase = -1, end = -1;
+    const leadRows = new Set();
+    for (const i of sel.tasks) {
+      if (st.lead && M.leadSet.has(T.phase[i])) { leadRows.add(T.row[i]); continue; }
+      unfolded++;
+      if (T.row[i] !== row || T.phase[i] !== phase || T.sd[i] > end) { runs++; row = T.row[i]; phase = T.phase[i]; end = T.ed[i]; }
+      else end = Math.max(end, T.ed[i]);
+    }
+    const merge = unfolded > M.D.merge_above;
+    const bars = (merge ? runs : unfolded) + leadRows.size;
+    return {merge, bars, labels: !merge && bars <= LABELS_UP_TO, lines: merge || bars > LINES_ABOVE};
+  }
+
+  function barTraces(M, sel, st, rowPx, mode) {
     const T = M.T, D = M.D;
-    let unfolded = 0;
-    for (const i of sel.tasks) if (!(st.lead && M.leadSet.has(T.phase[i]))) unfolded++;
-    const merge = unfolded > D.merge_above;
+    mode = mode || barMode(M, sel, st);
+    const merge = mode.merge;
     const byPhase = new Map();
     const lead = new Map();
     const put = (p, row, first, last, custom, text, done) => {
@@ -132,9 +141,7 @@
       put(T.phase[i], T.row[i], T.first[i], T.last[i], hoverOf(M, i), T.name[i] || T.task[i], T.status[i] === 'done');
     }
     flush();
-    let count = 0;
-    byPhase.forEach((b) => { count += b.x.length; });
-    const labels = !merge && count <= LABELS_UP_TO;
+    const labels = mode.labels;
     const traces = [];
     D.phases.forEach((ph, p) => {
       const b = byPhase.get(p);
@@ -161,7 +168,22 @@
         marker: {color: LEAD_COLOR, line: {width: 0}}, customdata,
         hovertemplate: '<b>%{customdata[0]}</b> lead time (%{customdata[2]} tasks)<br>%{customdata[1]}<extra></extra>'});
     }
-    return {traces, merged: merge, bars: count + lead.size, labels};
+    // many bars: each trace drawn as one path of thick line segments (a bar is an SVG
+    // element of its own: 2,000 of them took a second to draw, atlas-27 and three-sites)
+    return {traces: mode.lines ? traces.map((t) => lines(t, rowPx)) : traces, merged: merge, bars: mode.bars, labels};
+  }
+
+  /* A bar trace as one scatter trace of line segments as thick as the bars (hover on
+     their ends; no hatching, no labels). */
+  function lines(bar, rowPx) {
+    const n = bar.y.length, x = new Array(3 * n), y = new Array(3 * n), customdata = new Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      x[3 * k] = bar.base[k]; x[3 * k + 1] = bar.base[k] + bar.x[k]; x[3 * k + 2] = null;
+      y[3 * k] = y[3 * k + 1] = bar.y[k]; y[3 * k + 2] = null;
+      customdata[3 * k] = customdata[3 * k + 1] = bar.customdata[k]; customdata[3 * k + 2] = null;
+    }
+    return {type: 'scatter', mode: 'lines', name: bar.name, x, y, customdata, hovertemplate: bar.hovertemplate,
+      line: {color: bar.marker.color, width: Math.max(1, Math.round(rowPx * bar.width))}, connectgaps: false};
   }
 
   function ghostTrace(M, sel) {
@@ -309,11 +331,11 @@
     const n = sel.cats.length;
     const rowPx = opts.rowPx || (n <= 40 ? 24 : n <= 150 ? 18 : 14);
     const font = rowPx >= 18 ? 11 : 9;
-    const left = leftMargin(sel);
+    const left = opts.left || leftMargin(sel);
     const plotW = Math.max(200, width - left - 20);
     const pxPerMs = plotW / (win[1] - win[0]);
     const folded = (i) => st.lead && M.leadSet.has(M.T.phase[i]);
-    const bars = barTraces(M, sel, st);
+    const bars = barTraces(M, sel, st, rowPx, opts.mode);
     let traces = ghostTrace(M, sel).concat(bars.traces);
     if (!bars.merged) traces = traces.concat(chainTrace(M, sel, folded));
     if (st.links && !bars.merged) traces = traces.concat(linkTraces(M, sel));
@@ -353,17 +375,43 @@
       yaxis: {visible: false, fixedrange: true, range: [0, 1]}, shapes: status.shapes, annotations: status.annotations};
   }
 
-  function wholeWindow(M, labelled) {
-    const span = M.hi - M.lo;
-    return [M.ms(M.lo - Math.ceil(0.02 * span) - 1), M.ms(M.hi + Math.ceil((labelled ? 0.12 : 0.02) * span) + 2)];
+  /* Days from the first to the last thing a selection shows (all of the program for
+     none), and the first day of site work (transport, site, commissioning) in it. */
+  function extent(M, sel) {
+    const D = M.D, T = M.T;
+    let lo = Infinity, hi = -Infinity, siteLo = Infinity;
+    const tasks = sel ? sel.tasks : T.row.map((_, i) => i);
+    for (const i of tasks) {
+      lo = Math.min(lo, T.first[i]); hi = Math.max(hi, T.last[i] + 1);
+      if (M.sitePhases.has(T.phase[i])) siteLo = Math.min(siteLo, T.first[i]);
+    }
+    for (const s of D.supplies) if (!sel || sel.sitesOn.has(s[0])) { lo = Math.min(lo, s[4]); hi = Math.max(hi, s[4] + 1); }
+    for (const m of sel ? sel.milestones : D.milestones) for (const d of [m[1], m[2], m[3]]) if (d !== null) hi = Math.max(hi, d + 1);
+    if (lo === Infinity) { lo = 0; hi = 7; }
+    return {lo, hi, siteLo: siteLo === Infinity ? lo : siteLo};
   }
 
-  function presetWindow(M, name) {
-    const from = M.D.status === null ? M.lo : M.D.status;
-    if (name === 'whole') return wholeWindow(M, true);
-    if (name === 'site') return [M.ms(M.siteLo - 3), wholeWindow(M, true)[1]];
+  /* A window over ``extent``: a little room on the left, room for labels on the right. */
+  function fitWindow(M, sel, from) {
+    const e = extent(M, sel);
+    const lo = from === undefined ? e.lo : from;
+    const span = Math.max(e.hi - lo, 7);
+    return [M.ms(lo - Math.ceil(0.02 * span) - 1), M.ms(e.hi + Math.ceil(0.12 * span) + 2)];
+  }
+
+  function presetWindow(M, sel, name) {
+    if (name === 'whole') return fitWindow(M, null);
+    if (name === 'site') return fitWindow(M, sel, extent(M, sel).siteLo);
+    const from = M.D.status === null ? extent(M, null).lo : M.D.status;
     const weeks = name === '2w' ? 2 : 6;
     return [M.ms(from - 1), M.ms(from + 7 * weeks + 1)];
+  }
+
+  /* A date of plotly's axis ("2027-01-04", "2027-01-04 12:30:00.5" or ms) in ms, UTC. */
+  function toMs(v) {
+    if (typeof v === 'number') return v;
+    const text = String(v).replace(' ', 'T');
+    return Date.parse(text.length > 10 ? text + 'Z' : text + 'T00:00:00Z');
   }
 
   function el(tag, attrs, html) {
@@ -428,31 +476,69 @@
     const plot = el('div', {class: 'g-plot'});
     const note = el('p', {class: 'note g-empty'});
     root.append(sticky, note, plot);
-    const st = {site: -1, dep: -1, pool: -1, phases: new Set(D.phases.map((_, k) => k)), lead: M.n > D.merge_above, links: false, win: null};
+    const st = {site: -1, dep: -1, pool: -1, phases: new Set(D.phases.map((_, k) => k)), lead: M.n > D.merge_above, links: false, win: null, preset: null};
     sticky.querySelector('[data-f="lead"]').checked = st.lead;
     fillDeps(M, ui.depSel, -1, -1);
-    let busy = false;
     const dateOf = (x) => new Date(x).toISOString().slice(0, 10);
+    // the rows are drawn in parts (the milestones, then each site, at most PART_ROWS rows
+    // each), each when it comes near the screen: a page of 10,000 tasks draws what is seen
+    let parts = [];
+    let view = null;
+    const near = new IntersectionObserver((entries) => {
+      for (const e of entries) if (e.isIntersecting) drawPart(e.target.modschedPart);
+    }, {rootMargin: '600px 0px'});
+
+    function onRelayout(ev) {
+      if (ev['xaxis.range[0]'] !== undefined) { st.preset = 'custom'; st.win = [toMs(ev['xaxis.range[0]']), toMs(ev['xaxis.range[1]'])]; draw(); }
+      else if (ev['xaxis.autorange']) { st.preset = null; st.win = null; draw(); }
+    }
+
+    function drawPart(part) {
+      if (part.drawn) return part.drawn;
+      const f = figure(M, part.sel, st, view.win, view.width, {rowPx: view.rowPx, left: view.left, mode: view.mode});
+      part.drawn = Plotly.newPlot(part.div, f.traces, f.layout, CONFIG).then(() => { part.div.on('plotly_relayout', onRelayout); });
+      return part.drawn;
+    }
 
     function draw() {
       const sel = select(M, st);
-      const win = st.win || wholeWindow(M, true);
-      const width = plot.clientWidth || root.clientWidth || 1200;
-      const f = figure(M, sel, st, win, width, {});
-      busy = true;
-      const drawn = Plotly.react(plot, f.traces, f.layout, CONFIG).then(() => {
-        busy = false;
-        return Plotly.react(axis, [], axisLayout(M, win, f.left), {displayModeBar: false, staticPlot: true, responsive: true});
+      // a window fitted to the selection (the default, or 'site work on') follows the filters
+      if (st.preset === null) st.win = null;
+      else if (st.preset === 'site') st.win = presetWindow(M, sel, 'site');
+      const win = st.win || fitWindow(M, sel);
+      const n = sel.cats.length;
+      const rowPx = n <= 40 ? 24 : n <= 150 ? 18 : 14;
+      const left = leftMargin(sel);
+      const mode = barMode(M, sel, st);
+      view = {win, width: plot.clientWidth || root.clientWidth || 1200, rowPx, left, mode};
+      for (const part of parts) { near.unobserve(part.div); Plotly.purge(part.div); part.div.remove(); }
+      parts = [];
+      let a = 0;
+      for (let k = 1; k <= n; k++) {
+        if (k < n && sel.kinds[k] !== 's' && k - a < PART_ROWS) continue;
+        const div = el('div', {class: 'g-part'});
+        div.style.height = (rowPx * (k - a) + 14) + 'px';
+        plot.appendChild(div);
+        const part = {div, sel: cutSelection(M, sel, a, k), drawn: null};
+        div.modschedPart = part;
+        parts.push(part);
+        a = k;
+      }
+      const seen = parts.filter((part) => {
+        const box = part.div.getBoundingClientRect();
+        return box.top < window.innerHeight + 600 && box.bottom > -600;
       });
+      parts.forEach((part) => near.observe(part.div));
+      const drawn = Promise.all(seen.map(drawPart)).then(() =>
+        Plotly.react(axis, [], axisLayout(M, win, left), {displayModeBar: false, staticPlot: true, responsive: true}));
       const modules = sel.kinds.filter((k) => k === 'r').length;
-      ui.count.textContent = modules + ' modules · ' + sel.tasks.length + ' tasks' + (f.bars.merged ? ' (merged into ' + f.bars.bars + ' bars: pick fewer to see each task)' : '');
-      const linkBox = sticky.querySelector('[data-f="links"]');
-      linkBox.disabled = f.bars.merged;
+      ui.count.textContent = modules + ' modules · ' + sel.tasks.length + ' tasks' + (mode.merge ? ' (merged into ' + mode.bars + ' bars: pick fewer to see each task)' : '');
+      sticky.querySelector('[data-f="links"]').disabled = mode.merge;
       note.textContent = sel.tasks.length ? '' : 'No task matches these filters.';
       sticky.querySelector('[data-f="from"]').value = dateOf(win[0]);
       sticky.querySelector('[data-f="to"]').value = dateOf(win[1] - DAY); // the last day shown
-      root.dataset.modules = modules; root.dataset.tasks = sel.tasks.length; root.dataset.bars = f.bars.bars;
-      root.dataset.merged = f.bars.merged ? '1' : '0'; root.dataset.labels = f.bars.labels ? '1' : '0';
+      root.dataset.modules = modules; root.dataset.tasks = sel.tasks.length; root.dataset.bars = mode.bars;
+      root.dataset.merged = mode.merge ? '1' : '0'; root.dataset.labels = mode.labels ? '1' : '0';
       root.dataset.from = dateOf(win[0]); root.dataset.to = dateOf(win[1] - DAY);
       return drawn;
     }
@@ -464,10 +550,10 @@
     }));
     sticky.querySelector('[data-f="lead"]').addEventListener('change', (e) => { st.lead = e.target.checked; draw(); });
     sticky.querySelector('[data-f="links"]').addEventListener('change', (e) => { st.links = e.target.checked; draw(); });
-    sticky.querySelectorAll('[data-w]').forEach((b) => b.addEventListener('click', () => { st.win = presetWindow(M, b.dataset.w); draw(); }));
+    sticky.querySelectorAll('[data-w]').forEach((b) => b.addEventListener('click', () => { st.preset = b.dataset.w; st.win = presetWindow(M, select(M, st), b.dataset.w); draw(); }));
     sticky.querySelectorAll('[data-f="from"],[data-f="to"]').forEach((inp) => inp.addEventListener('change', () => {
       const a = Date.parse(sticky.querySelector('[data-f="from"]').value), b = Date.parse(sticky.querySelector('[data-f="to"]').value);
-      if (a < b) { st.win = [a, b + DAY]; draw(); }
+      if (a < b) { st.preset = 'custom'; st.win = [a, b + DAY]; draw(); }
     }));
     const api = {
       draw,
@@ -479,13 +565,8 @@
         st.site = D.deps[k][1]; ui.siteSel.value = String(st.site); fillDeps(M, ui.depSel, st.site, k); st.dep = k; draw();
       },
     };
-    api.ready = draw().then(() => {
-      plot.on('plotly_relayout', (ev) => {
-        if (busy) return;
-        if (ev['xaxis.range[0]'] !== undefined) { st.win = [Date.parse(ev['xaxis.range[0]'] + 'Z'), Date.parse(ev['xaxis.range[1]'] + 'Z')]; draw(); }
-        else if (ev['xaxis.autorange']) { st.win = null; draw(); }
-      });
-    });
+    api.drawAll = () => Promise.all(parts.map(drawPart));
+    api.ready = draw();
     return api;
   }
 
@@ -494,7 +575,7 @@
   function printPages(root, D, page, st0) {
     const M = Model(D);
     const st = st0 || {site: -1, dep: -1, pool: -1, phases: new Set(D.phases.map((_, k) => k)), lead: M.n > D.merge_above, links: false, win: null};
-    const win = st.win || wholeWindow(M, true);
+    const win = st.win || fitWindow(M, select(M, st));
     root.innerHTML = '';
     const rowPx = 15;
     const per = Math.max(8, Math.floor((page.height - 150) / rowPx)); // rows a page: less the header, axis, title

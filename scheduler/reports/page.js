@@ -30,7 +30,6 @@
   }, {rootMargin: '400px 0px'});
   const onScreen = lazy.filter((d) => d.getBoundingClientRect().top < window.innerHeight + 400);
   lazy.forEach((d) => seen.observe(d));
-  window.modschedDrawAll = () => Promise.all(lazy.map((d) => draw(d)));
 
   let gantt = null, ganttData = null;
   const ganttEl = document.getElementById('gantt');
@@ -43,6 +42,7 @@
     }));
   }
   window.modschedGantt = gantt;
+  window.modschedDrawAll = () => Promise.all([...lazy.map((d) => draw(d)), gantt ? gantt.drawAll() : null]);
   window.modschedReady = Promise.all([gantt ? gantt.ready : null, ...onScreen.map((d) => draw(d))]);
 
   let printing = false;

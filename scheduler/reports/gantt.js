@@ -526,7 +526,7 @@
       }
       const seen = parts.filter((part) => {
         const box = part.div.getBoundingClientRect();
-        return box.top < window.innerHeight + 600 && box.bottom > -600;
+        return box.top < window.innerHeight && box.bottom > 0; // the rest: when near (above)
       });
       parts.forEach((part) => near.observe(part.div));
       const drawn = Promise.all(seen.map(drawPart)).then(() =>

@@ -28,7 +28,7 @@
   const seen = new IntersectionObserver((entries) => {
     for (const e of entries) if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); }
   }, {rootMargin: '400px 0px'});
-  const onScreen = lazy.filter((d) => d.getBoundingClientRect().top < window.innerHeight + 400);
+  const onScreen = lazy.filter((d) => d.getBoundingClientRect().top < window.innerHeight);
   lazy.forEach((d) => seen.observe(d));
 
   let gantt = null, ganttData = null;

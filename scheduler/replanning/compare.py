@@ -365,7 +365,16 @@ def _delta_figure(table: pd.DataFrame, names: list[str]) -> go.Figure:
             row=1,
             col=k,
         )
-        figure.update_xaxes(zeroline=True, zerolinecolor="#1d2433", zerolinewidth=2, row=1, col=k)
+        lo, hi = min(0, *delta), max(0, *delta)
+        room = max(hi - lo, 1) * 0.45  # the text outside the bars: "+45 (719)"
+        figure.update_xaxes(
+            range=[lo - (room if lo < 0 else 0), hi + (room if hi > 0 or lo == 0 else 0)],
+            zeroline=True,
+            zerolinecolor="#1d2433",
+            zerolinewidth=2,
+            row=1,
+            col=k,
+        )
     figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_layout(
         height=170 + 34 * len(names), showlegend=False, margin={"l": 10, "r": 20, "t": 70, "b": 30}

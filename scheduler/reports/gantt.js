@@ -1,8 +1,10 @@
 /* The page's Gantt, drawn in the browser from gantt_data (scheduler/reports/gantt.py).
    Filters (site, deployment, phase, crew pool), a date window with presets, lead time
-   folded into one thin bar, labels where they fit, driving links on demand; the rows are
-   drawn in full in the page (no scrolling box of their own) under a date axis that stays
-   in view. `ModschedGantt.print(root, data, paper)` draws it split by site into pages. */
+   folded into one thin bar, labels where they fit, driving links on demand; every row is
+   in the page (no scrolling box of its own), drawn in parts as they come near the screen,
+   under a date axis that stays in view. `ModschedGantt.mount(root, data)` draws it in
+   `root`; `ModschedGantt.printPages(root, data, page, state)` draws it for print, split
+   by site into pages. */
 (function () {
   'use strict';
   const DAY = 86400000;
@@ -11,7 +13,8 @@
   const PART_ROWS = 120; // rows of one figure at most (see mount)
   const LEAD_COLOR = '#8a93a6';
   const GRID = '#e3e6ec';
-  const CONFIG = {displaylogo: false, responsive: true, scrollZoom: false};
+  // no mode bar: one a part would sit over the rows; drag zooms, a double click resets
+  const CONFIG = {displaylogo: false, responsive: true, scrollZoom: false, displayModeBar: false};
 
   function esc(s) {
     return String(s).replace(/[&<>"]/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));

@@ -21,6 +21,7 @@ with the two scenarios of docs/WHATIF.md (CP-SAT, 20 s, one worker each). Needs 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -163,7 +164,9 @@ def main() -> None:
         pages[name] = Path(path)
     if args.shots:
         screenshots(pages, args.shots)
+    load_before = os.getloadavg()[0]
     rows = measure(pages, args.runs)
+    load_after = os.getloadavg()[0]
     lines = [
         "| page | size MB | first screen drawn, ms | x floor | every figure drawn, ms | x floor |",
         "|---|---|---|---|---|---|",
@@ -179,8 +182,10 @@ def main() -> None:
         body = (
             f"## Pages: draw time in headless Chromium\n\n{date.today()} · {machine()} · "
             f"Chromium at {CHROMIUM}, viewport 1600x1000, median of {args.runs} loads each, "
-            "interleaved with the floor.\n\n`.venv/bin/python benchmarks/pages.py "
-            "--make out/pages --write` (the pages: see the script's docstring).\n\n" + table
+            f"interleaved with the floor; 1-minute load average {load_before:.1f} before, "
+            f"{load_after:.1f} after (the machine is shared).\n\n`.venv/bin/python "
+            "benchmarks/pages.py --make out/pages --shots docs/img --write` (the pages: see "
+            "the script's docstring).\n\n" + table
         )
         write_section("pages", body, rows)
 

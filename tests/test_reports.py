@@ -534,7 +534,7 @@ def replanned_fixture() -> Schedule:
     fixture = make_fixture()
     statuses = ["done", "in_progress"] + ["planned"] * 6
     moved = [
-        replace(t, status=status, baseline_start_day=t.start_day)
+        replace(t, status=status, baseline_start_day=t.start_day, baseline_end_day=t.end_day)
         for t, status in zip(fixture.tasks, statuses, strict=True)
     ]
     i = next(k for k, t in enumerate(moved) if t.task_id == "s1-power/2/ship")

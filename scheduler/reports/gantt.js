@@ -81,7 +81,7 @@
     if (g && T.status[i]) extra.push((T.first[i] - g[0] >= 0 ? '+' : '') + (T.first[i] - g[0]) + ' d vs baseline');
     return [
       M.taskId(i), T.name[i] || T.task[i], M.iso(T.first[i]) + ' → ' + M.iso(T.last[i]),
-      (T.ed[i] - T.sd[i]) + ' wd · phase ' + phaseName(M, T.phase[i]),
+      T.days[i] + ' wd · phase ' + phaseName(M, T.phase[i]),
       T.crews[i] || '-', T.mw[i] + ' MW · gate ' + T.gate[i], extra.filter(Boolean).join(' · '),
     ].map(esc);
   }

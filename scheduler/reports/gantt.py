@@ -151,16 +151,16 @@ def _driver_task(driver: str, index: dict[str, int]) -> int:
 def _ghost_days(schedule: Schedule, baseline: Ghost) -> dict[str, tuple[int, int]]:
     """Task id -> (first, last) calendar day after the program start of its baseline bar:
     a baseline's task rows, or (True) the rows' own ``baseline_start_day`` to
-    ``baseline_end_day`` (or their duration)."""
+    ``baseline_end_day``."""
     t0 = schedule.program_start
     found: dict[str, tuple[int, int]] = {}
     if baseline is True:
         cal = schedule.calendar
         for t in schedule.tasks:
-            if t.baseline_start_day is None:
+            # no baseline end (a file written before it): no ghost, rather than a guess
+            if t.baseline_start_day is None or t.baseline_end_day is None:
                 continue
-            b = t.baseline_start_day
-            e = b + t.duration if t.baseline_end_day is None else t.baseline_end_day
+            b, e = t.baseline_start_day, t.baseline_end_day
             first, last = cal.date_of(b), cal.finish_date(e, e - b)
             found[t.task_id] = ((first - t0).days, (last - t0).days)
     elif baseline:
@@ -178,11 +178,12 @@ def gantt_data(schedule: Schedule, baseline: Ghost = None) -> dict[str, Any]:
       ``[name, colour]``, the lead-time ones flagged in ``lead``.
     - ``tasks``: one list per field, index = task, sorted by row, phase and start (the
       order the browser merges runs in): ``row``, ``phase``, ``task``, ``name``, ``first``
-      and ``last`` (calendar days of the first and last day worked), ``sd``/``ed`` (working
-      days, end exclusive), ``crews``, ``pools`` (indices), ``mw``, ``gate``, ``status``,
-      ``ghost`` (``[first, last]`` of the baseline bar or null), ``driver`` (index of the
-      task that set its start, -1 for none), ``chain`` (the late milestones whose driving
-      chain it is on, with what it waits for).
+      and ``last`` (calendar days of the first and last day worked), ``sd``/``ed`` (days of
+      the plan's day axis, end exclusive), ``days`` (the duration), ``crews``, ``pools``
+      (indices), ``mw``, ``gate``, ``status``, ``ghost`` (``[first, last]`` of the
+      baseline bar or null), ``driver`` (index of the task that set its start, -1 for
+      none), ``chain`` (the late milestones whose driving chain it is on, with what it
+      waits for).
     - ``supplies``: ``[site index, kind, name, MW text, from, until or null]``;
       ``milestones``: ``[id, finish, target, deadline, late days, dep indices]`` (the deps
       it follows, `milestones_for`); ``status``: the status date or null; ``workdays``,
@@ -234,6 +235,7 @@ def gantt_data(schedule: Schedule, baseline: Ghost = None) -> dict[str, Any]:
             "last",
             "sd",
             "ed",
+            "days",
             "crews",
             "pools",
             "mw",
@@ -253,6 +255,7 @@ def gantt_data(schedule: Schedule, baseline: Ghost = None) -> dict[str, Any]:
         fields["last"].append((t.finish - t0).days)
         fields["sd"].append(t.start_day)
         fields["ed"].append(t.end_day)
+        fields["days"].append(t.duration)  # working days of the task's own calendar
         fields["crews"].append(", ".join(t.crews))
         fields["pools"].append(sorted({pool_index[pool_of(c)] for c in t.crews}))
         fields["mw"].append(fmt_mw(t.power_mw))

@@ -578,7 +578,9 @@
   function printPages(root, D, page, st0) {
     const M = Model(D);
     const st = st0 || {site: -1, dep: -1, pool: -1, phases: new Set(D.phases.map((_, k) => k)), lead: M.n > D.merge_above, links: false, win: null};
-    const win = st.win || fitWindow(M, select(M, st));
+    const all = select(M, st);
+    const win = st.win || fitWindow(M, all);
+    const left = leftMargin(all); // one margin: the pages' date axes line up
     root.innerHTML = '';
     const rowPx = 15;
     const per = Math.max(8, Math.floor((page.height - 150) / rowPx)); // rows a page: less the header, axis, title
@@ -596,7 +598,7 @@
         const div = el('div');
         box.appendChild(div);
         root.appendChild(box);
-        const f = figure(M, cut, st, win, page.width, {axis: true, rowPx, fixedWidth: true});
+        const f = figure(M, cut, st, win, page.width, {axis: true, rowPx, left, fixedWidth: true});
         drawn.push(Plotly.newPlot(div, f.traces, f.layout, {staticPlot: true, displayModeBar: false}));
       }
     }

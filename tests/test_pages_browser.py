@@ -309,3 +309,23 @@ def test_comparison_page_fits_1600_px_with_deltas_and_numbers(browser, tmp_path)
     assert page.tab.locator("a[href='slip/gantt.html']").count() == 1
     assert page.tab.locator("th", has_text="weighted late days").count() == 2
     assert page.errors == []
+
+
+def test_why_late_button_shows_the_chain_in_its_deployment(browser, tmp_path):
+    """s1-rfs is late through s1-power/1's ist, which waited for a cx crew: the button
+    narrows the Gantt to s1-power, where ist is outlined as the driving chain."""
+    from scheduler.explain import WhyStep
+
+    schedule = make_fixture()
+    why = (WhyStep("s1-power/1/ist", "crew", "crew:cx#1<-s1-power/1/energise", 2),)
+    milestones = (replace(schedule.milestones[0], why=why),)
+    page = Page(
+        browser, write_gantt_html(replace(schedule, milestones=milestones), tmp_path / "g.html")
+    )
+    page.tab.click("button.why-show")
+    shown = page.shown()
+    assert shown["rows"] == ["m:s1-rfs", "s:0", "r:0", "r:1"]
+    assert page.tab.eval_on_selector("#gantt select[data-f='dep']", "s => s.value") == "0"
+    chain = page.trace("why late: driving chain")
+    assert [c[0] for c in chain["customdata"]] == ["s1-power/1/ist"]
+    assert page.errors == []

@@ -158,3 +158,21 @@ def test_whatif_flags_scenarios_with_different_status_dates(tmp_path):
     assert list(table.status_date) == ["", "2027-01-11", "2027-01-13"]
     page = (out / "comparison.html").read_text()
     assert "DIFFERENT STATUS DATES" in page and "<b>Different status dates</b>" in page
+
+
+def test_whatif_refuses_scenario_files_whose_folders_would_clash(tmp_path):
+    import scheduler.replanning.compare as compare
+
+    text = (DATA / "scenarios" / "crew-out.yaml").read_text()
+    (tmp_path / "a").mkdir()
+    twice = [tmp_path / "crew-out.yaml", tmp_path / "a" / "crew-out.yaml"]
+    clash = tmp_path / "comparison.csv.yaml"
+    for path in [*twice, clash]:
+        path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        compare.check_scenarios(PROJECT, [*twice, clash], None)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{twice[1]}: has the file name of {twice[0]}: each scenario's files go to "
+        "DIR/crew-out/, so give the scenario files different names",
+        f"{clash}: its files would go to DIR/comparison.csv/: rename the file",
+    ]

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from scheduler.errors import InputError, Problem
 from scheduler.instance import pool_of
 from scheduler.io import write_frame, write_text
+from scheduler.output import OUTPUT_FILES
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import Unlisted
 from scheduler.reports.tables import crews_available, power_table
@@ -130,7 +131,11 @@ def check_scenarios(
             continue
         dates[str(path)] = status_date or spec.status_date
         stem = Path(path).stem
-        if stem in folders:
+        if stem in OUTPUT_FILES:  # its folder would take the place of a file of the run
+            problems.append(
+                Problem(str(path), "", f"its files would go to DIR/{stem}/: rename the file")
+            )
+        elif stem in folders:
             problems.append(
                 Problem(
                     str(path),

@@ -65,9 +65,20 @@ def read_back(project: Path, folder: Path) -> dict[str, str]:
             if r.getPredecessorTask() in ids.values()
         )
         names = {str(r.getName()) for r in read.getResources() if r.getName() is not None}
+        # MPXJ's own finish of start + duration on the task's calendar against the plan's
+        finishes = {t.task_id: t.finish for t in plan.schedule.tasks}
+        agree = own = 0
+        for key, task in ids.items():
+            calendar = task.getEffectiveCalendar()
+            own += plan.calendar_of(key) != "program"
+            end = calendar.getDate(task.getStart(), task.getDuration())
+            day = (end.getYear(), end.getMonthValue(), end.getDayOfMonth())
+            finish = finishes[key]
+            agree += day == (finish.year, finish.month, finish.day)
         found[fmt] = (
             f"tasks {len(ids):,}/{len(tasks):,}, links {links:,}/{len(plan.links):,}, "
-            f"resources {len(names & pools)}/{len(pools)}"
+            f"resources {len(names & pools)}/{len(pools)}, "
+            f"finish on its calendar {agree:,}/{len(ids):,} ({own:,} on own calendars)"
         )
     book = openpyxl.load_workbook(folder / FORMATS["xlsx"], read_only=True)
     rows = book["Schedule"].max_row - 1

@@ -1,9 +1,14 @@
-"""Crews that travel between sites (issue 24): the same project without travel and with
-``travel: {default: N}``, side by side in one run; writes the "Travel" rows of
-docs/BENCHMARKS.md by hand from its table. Each run is a fresh process.
+"""Crews that travel between sites and sites on calendars of their own (issue 24): the
+same project without travel and with ``travel: {default: N}``, side by side in one run;
+writes the "Travel" rows of docs/BENCHMARKS.md by hand from its table. Each run is a fresh
+process.
 
     .venv/bin/python benchmarks/travel.py --time-limit 60 --workers 2 --days 2 \\
         projects/three-sites.yaml projects/atlas-27.yaml
+
+``--days project`` keeps the travel the project file states and ``--calendars`` runs
+each project four ways: without travel or site calendars, with its calendars only, with
+its travel only and as it is (``plain``, ``calendars``, ``travel``, ``both``).
 
 A run is ``(project, days, encoding, engine)``: ``encoding`` is the CP-SAT encoding of
 travel (`families.TRAVEL_ENCODING`: ``tails`` as shipped, ``pairs`` the prototype of one
@@ -38,7 +43,7 @@ def crew_moves(instance, solution) -> tuple[int, int]:  # type: ignore[no-untype
         task = instance.tasks[i]
         if task.duration > 0 and task.site is not None:
             for crew in crews:
-                worked[crew].append((start, start + task.duration, task.site))
+                worked[crew].append((start, instance.end_of(i, start), task.site))
     moves = tight = 0
     for spans in worked.values():
         spans.sort()
@@ -47,6 +52,27 @@ def crew_moves(instance, solution) -> tuple[int, int]:  # type: ignore[no-untype
                 moves += 1
                 tight += b[0] <= a[1]
     return moves, tight
+
+
+def load_variant(project: str, variant: str):  # type: ignore[no-untyped-def]
+    """(instance, cpm) of the project with its site and factory calendars and its travel
+    kept or dropped: ``plain``, ``calendars``, ``travel`` or ``both`` (as it is)."""
+    from scheduler.domain.load import load_project
+    from scheduler.domain.models import TravelSpec
+    from scheduler.expand import expand
+    from scheduler.graph import critical_path
+
+    plan = load_project(project)
+    p = plan.project
+    if variant in ("plain", "travel"):
+        sites = [s.model_copy(update={"calendar": None}) for s in p.sites]
+        factories = [f.model_copy(update={"calendar": None}) for f in p.factories]
+        p = p.model_copy(update={"sites": sites, "factories": factories})
+    if variant in ("plain", "calendars"):
+        p = p.model_copy(update={"travel": TravelSpec()})
+    plan.project = p
+    instance = expand(plan)
+    return instance, critical_path(instance)
 
 
 def run_one(
@@ -60,12 +86,19 @@ def run_one(
     from scheduler.solving import solve_plan
     from scheduler.validate import validate
 
-    families.TRAVEL_ENCODING, _, share = encoding.partition("/")
-    windows.CREW_CHOICE_SHARE = float(share or windows.CREW_CHOICE_SHARE)
+    if not encoding.startswith("variant:"):
+        families.TRAVEL_ENCODING, _, share = encoding.partition("/")
+        windows.CREW_CHOICE_SHARE = float(share or windows.CREW_CHOICE_SHARE)
     started = time.perf_counter()
-    _, instance, cpm = load_instance(project)
+    variant = ""
+    if encoding.startswith("variant:"):
+        variant = encoding.removeprefix("variant:")
+        encoding = "tails"
+        instance, cpm = load_variant(project, variant)
+    else:
+        _, instance, cpm = load_instance(project)
     loaded = time.perf_counter() - started
-    if days:
+    if days >= 0 and not variant:  # 0: no travel; -1: the project's own
         instance = replace(instance, travel=Travel(days))
     options = SolveOptions(time_limit=limit, workers=workers)
     budget = Budget.of(options)
@@ -75,8 +108,8 @@ def run_one(
         result = cpsat.solve(instance, options, greedy.solution, Budget.of(options), cpm=cpm)
     row = {
         "project": Path(project).stem,
-        "travel_days": days,
-        "encoding": encoding if days else "-",
+        "travel_days": days if days >= 0 else "project",
+        "encoding": variant or (encoding if days else "-"),
         "engine": engine if engine == "whole" else f"{result.method}",
         "tasks": instance.num_tasks,
         "greedy_s": round(greedy.seconds, 1),
@@ -108,7 +141,10 @@ def main() -> None:
     parser.add_argument("projects", nargs="*")
     parser.add_argument("--time-limit", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--days", default="2", help="travel days, or 'project'")
+    parser.add_argument(
+        "--calendars", action="store_true", help="run plain, calendars, travel and both"
+    )
     parser.add_argument("--encodings", default="tails/1,pairs/1,tails/0.5")
     parser.add_argument("--engines", default="solve")
     parser.add_argument("--one", nargs=4, metavar=("PROJECT", "DAYS", "ENCODING", "ENGINE"))
@@ -120,7 +156,11 @@ def main() -> None:
         return
     for project in args.projects:
         for engine in args.engines.split(","):
-            runs = [("0", "tails")] + [(str(args.days), e) for e in args.encodings.split(",")]
+            days = "-1" if args.days == "project" else args.days
+            runs = [("0", "tails")] + [(days, e) for e in args.encodings.split(",")]
+            if args.calendars:
+                variants = ("plain", "calendars", "travel", "both")
+                runs = [("-1", f"variant:{v}") for v in variants]
             for days, encoding in runs:
                 command = [sys.executable, __file__, "--time-limit", str(args.time_limit)]
                 command += [

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler.domain.calendar import Calendar
+from scheduler.domain.load import Plan
 from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
 from scheduler.explain import WhyStep, chain_root, why_summary
 from scheduler.instance import Instance, Solution
@@ -28,7 +30,7 @@ from scheduler.io import PlannedTask
 from scheduler.output import OutputError, OutputFolder
 from scheduler.pipeline import SolverName, load_instance, plan_project, write_outputs
 from scheduler.replanning.status import LOOKAHEAD_DAYS, Unlisted, status_template
-from scheduler.schedule import PoolRow, Schedule
+from scheduler.schedule import PoolRow, Schedule, headline
 from scheduler.solvers.budget import (
     MAX_PROCESSES,
     MAX_SEED,
@@ -36,8 +38,13 @@ from scheduler.solvers.budget import (
     MAX_WORKERS,
     SolveOptions,
     Stop,
+    searching,
 )
+from scheduler.store import RunSummary
 from scheduler.validate import validate
+
+if TYPE_CHECKING:
+    from scheduler.risk.report import RiskRun
 
 app = typer.Typer(
     help="Schedule prefab-module deployment with CP-SAT.",
@@ -65,6 +72,11 @@ ExportOpt = Annotated[
         help="Also write the plan as mspdi (MS Project XML), pmxml (P6 XML), xlsx; "
         "comma-separated, e.g. mspdi,xlsx.",
     ),
+]
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Record the run in this SQLite store (modsched history)."),
 ]
 
 
@@ -108,6 +120,19 @@ def answers() -> Iterator[None]:
         raise fail_infeasible(error) from None
     except ScheduleInvalid as error:
         raise fail_invalid(error) from None
+
+
+@contextmanager
+def on_cluster() -> Iterator[None]:
+    """`--dask`: no scheduler at the address, or the dask extra missing, is one line and
+    exit 2."""
+    from scheduler.risk.executors import ClusterError, DaskMissing
+
+    try:
+        yield
+    except (ClusterError, DaskMissing) as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -200,6 +225,7 @@ def schedule_command(
         bool, typer.Option("--force", help="Overwrite a folder that holds an earlier schedule.")
     ] = False,
     export: ExportOpt = "",
+    store: StoreOpt = None,
 ) -> None:
     """Find the best schedule of a project and write it with its Gantt chart."""
     if solver not in ("cp-sat", "greedy"):
@@ -219,10 +245,14 @@ def schedule_command(
             paths = folder.commit(
                 lambda staging: [
                     *write_outputs(outcome.schedule, staging),
-                    *write_exports(outcome.schedule, outcome.instance, formats, staging),
+                    *write_exports(
+                        outcome.schedule, outcome.plan, outcome.instance, formats, staging
+                    ),
                 ]
             )
     print_summary(outcome.schedule, outcome.greedy.objective, paths)
+    if store is not None:
+        record_run(store, "schedule", project, [], out, schedule_summary(outcome.schedule))
     if outcome.result.interrupted:
         errors.print("interrupted: wrote the best plan found so far")
         raise typer.Exit(130)
@@ -244,7 +274,11 @@ def export_formats(text: str) -> list[ExportFormat]:
 
 
 def write_exports(
-    schedule: Schedule, instance: Instance, formats: list[ExportFormat], folder: Path
+    schedule: Schedule,
+    project: Plan,
+    instance: Instance,
+    formats: list[ExportFormat],
+    folder: Path,
 ) -> list[Path]:
     """The ``--export`` files beside schedule.csv (EXPORT_FILES' names)."""
     from scheduler.interop.formats import write_export
@@ -252,7 +286,7 @@ def write_exports(
 
     if not formats:
         return []
-    plan = export_plan(schedule, instance)
+    plan = export_plan(schedule, project, instance)
     paths = []
     for fmt in formats:
         write_export(plan, fmt, folder / fmt.file_name)
@@ -291,9 +325,10 @@ def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[
         if k.baseline_finish is not None
         else ""
     )
+    late, finish = headline(schedule)
+    console.print(f"{late} ({k.tardiness_days} late days unweighted)", highlight=False)
     console.print(
-        f"finish {k.finish} ({k.makespan_days} working days{against}), late days "
-        f"{k.tardiness_days} (weighted {k.weighted_tardiness})",
+        f"{finish} working days (finish {k.finish}{against})",
         highlight=False,
     )
     for row in schedule.milestones:
@@ -375,6 +410,7 @@ def replan_command(
     seed: Seed = 0,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
     export: ExportOpt = "",
+    store: StoreOpt = None,
 ) -> None:
     """Replan from a status date: keep what happened, meet the objective, move little."""
     from scheduler.replanning.replan import replan, write_changes
@@ -397,7 +433,9 @@ def replan_command(
         def write(staging: Path) -> list[Path]:
             paths = write_outputs(outcome.schedule, staging)
             write_changes(outcome.changes, staging / "changes.csv")
-            exported = write_exports(outcome.schedule, outcome.instance, formats, staging)
+            exported = write_exports(
+                outcome.schedule, outcome.plan, outcome.instance, formats, staging
+            )
             return [*paths, staging / "changes.csv", *exported]
 
         with writing(out), console.status("writing..."):
@@ -409,6 +447,10 @@ def replan_command(
         "crew changes against the baseline",
         highlight=False,
     )
+    if store is not None:
+        others = [baseline, *(p for p in (scenario, actuals) if p is not None)]
+        summary = schedule_summary(outcome.schedule, scenario=outcome.scenario)
+        record_run(store, "replan", project, others, out, summary)
     if outcome.result.interrupted:
         raise typer.Exit(130)
 
@@ -431,6 +473,10 @@ def whatif_command(
         int, typer.Option(min=1, max=MAX_PROCESSES, help="Scenarios solved at once.")
     ] = 2,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Solve on the Dask scheduler at tcp://HOST:PORT.")
+    ] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
     from scheduler.replanning.compare import compare, status_dates_text, write_comparison
@@ -438,7 +484,8 @@ def whatif_command(
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     unwritten = "no comparison written (a what-if compares whole scenarios only)"
     with run_into(out, force, unwritten) as (folder, _):
-        with console.status(f"solving {len(scenarios)} scenario(s)..."), answers():
+        status = console.status(f"solving {len(scenarios)} scenario(s)...")
+        with status, answers(), on_cluster():
             comparison = compare(
                 project,
                 baseline,
@@ -448,6 +495,7 @@ def whatif_command(
                 options,
                 processes,
                 unlisted,
+                dask,
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))
@@ -468,6 +516,199 @@ def whatif_command(
         table.add_row(*(str(v) for v in row))
     console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+    if store is not None:
+        for result in comparison.scenarios:
+            summary = schedule_summary(result.schedule, scenario=result.name)
+            record_run(store, "whatif", project, [baseline, *scenarios], out, summary)
+
+
+@app.command("risk")
+def risk_command(
+    project: ProjectArg,
+    baseline: BaselineOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for risk.csv/html and the rest.")],
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, max=1_000_000, help="Samples to draw.")
+    ] = 1000,
+    mode: Annotated[
+        str, typer.Option("--mode", help="retime (keep the baseline's order) or resolve.")
+    ] = "retime",
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed of the draws.")
+    ] = 0,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Run on the Dask scheduler at tcp://HOST:PORT.")
+    ] = None,
+    processes: Annotated[
+        int, typer.Option(min=1, max=MAX_PROCESSES, help="Local processes (without --dask).")
+    ] = 2,
+    sample_limit: Annotated[
+        float,
+        typer.Option("--sample-limit", min=0.1, max=3600, help="resolve: seconds a sample."),
+    ] = 10.0,
+    store: StoreOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an earlier run.")] = False,
+) -> None:
+    """Sample the project's uncertainty around a baseline: P10-P90 milestone dates."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from scheduler.risk.executors import sample_risk
+    from scheduler.risk.report import risk_table, write_risk
+    from scheduler.risk.run import Mode, prepare_risk
+
+    if mode not in ("retime", "resolve"):
+        errors.print(f"--mode: unknown mode '{mode}' (retime or resolve)", markup=False)
+        raise typer.Exit(2)
+    unwritten = f"nothing written; {out} is as it was"
+    with run_into(out, force, unwritten) as (folder, stop):
+        with answers():
+            problem = prepare_risk(project, baseline, Mode(mode), seed, sample_limit)
+        bar = Progress(
+            "sampling", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors
+        )
+        with bar, searching(stop):
+            task = bar.add_task("samples", total=samples)
+            with on_cluster():
+                run = sample_risk(
+                    problem,
+                    samples,
+                    stop,
+                    processes,
+                    dask,
+                    lambda done, _: bar.update(task, completed=done),
+                )
+        if not run.samples:
+            raise Interrupted(signal.SIGINT)
+        with writing(out):
+            paths = folder.commit(lambda staging: write_risk(run, staging))
+        if store is not None:
+            record_run(store, "risk", project, [baseline], out, risk_summary(run))
+    table = Table(title=f"risk: {len(run.samples)} samples, {mode}")
+    shown = ["milestone", "target", "p10", "p50", "p80", "p90", "prob_on_time"]
+    for column in shown:
+        table.add_column(column)
+    for row in risk_table(run)[shown].itertuples(index=False):
+        table.add_row(*(Text(str(v)) for v in row))
+    console.print(table)
+    console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
+    if len(run.samples) < samples:
+        errors.print(
+            f"interrupted: kept the {len(run.samples)} of {samples} samples done", markup=False
+        )
+        raise typer.Exit(130)
+
+
+def record_run(
+    store_path: Path,
+    kind: str,
+    project: Path,
+    others: Sequence[Path],
+    out: Path,
+    summary: RunSummary,
+) -> None:
+    """Add the run to the store, with the SHA-256 of the project, its catalog files and
+    ``others`` (baseline, scenarios); a store that fails says so and the run stands."""
+    from scheduler.domain.load import load_project
+    from scheduler.store import StoreError, input_hashes, record
+
+    plan = load_project(project)
+    catalog = [doc.path for doc in plan.module_files.values()]
+    try:
+        run = record(
+            store_path, kind, project, input_hashes([project, *catalog, *others]), out, summary
+        )
+    except (StoreError, OSError, sqlite3.Error) as error:
+        errors.print(f"--store: not recorded: {error}", markup=False, highlight=False)
+        return
+    console.print(f"recorded as run {run} in {store_path}", highlight=False)
+
+
+def schedule_summary(schedule: Schedule, **detail: object) -> RunSummary:
+    from scheduler.store import MilestoneDates
+
+    dates = tuple(
+        MilestoneDates(
+            m.milestone_id,
+            str(m.date) if m.date else None,
+            str(m.target) if m.target else None,
+        )
+        for m in schedule.milestones
+    )
+    finish = MilestoneDates("finish", str(schedule.kpis.finish))
+    detail = {"objective": schedule.solver.objective, "status": schedule.solver.status, **detail}
+    return RunSummary(detail, (*dates, finish))
+
+
+def risk_summary(run: RiskRun) -> RunSummary:
+    from scheduler.risk.report import risk_table
+    from scheduler.store import MilestoneDates
+
+    rows = risk_table(run).itertuples(index=False)
+    dates = tuple(
+        MilestoneDates(r.milestone, r.p80 or None, r.target or None, r.p50 or None, r.p90 or None)
+        for r in rows
+    )
+    p = run.problem
+    detail = {"mode": str(p.mode), "seed": p.seed, "samples": len(run.samples), "asked": run.asked}
+    return RunSummary(detail, dates)
+
+
+@app.command("history")
+def history_command(
+    store: Annotated[Path, typer.Argument(help="The SQLite store (--store of the runs).")],
+) -> None:
+    """List the runs a store holds."""
+    from scheduler.store import StoreError, history
+
+    if not store.is_file():
+        errors.print(f"{store}: no such store", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        runs = history(store)
+    except StoreError as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    table = Table(title=str(store))
+    for column in ("run", "kind", "created", "project", "out", "inputs", "detail"):
+        table.add_column(column)
+    for r in runs:
+        detail = ", ".join(f"{k} {v}" for k, v in r.detail.items())
+        table.add_row(
+            str(r.id),
+            r.kind,
+            r.created,
+            Text(r.project),
+            Text(r.out),
+            str(len(r.inputs)),
+            Text(detail),
+        )
+    console.print(table)
+
+
+@app.command("diff")
+def diff_command(
+    run_a: Annotated[int, typer.Argument(help="A run's number (modsched history).")],
+    run_b: Annotated[int, typer.Argument(help="Another run's number.")],
+    store: Annotated[Path, typer.Option("--store", help="The SQLite store.")],
+) -> None:
+    """Compare two runs' milestone dates (a risk run's: P80)."""
+    from scheduler.store import StoreError, diff
+
+    if not store.is_file():
+        errors.print(f"{store}: no such store", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        rows = diff(store, run_a, run_b)
+    except StoreError as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    table = Table(title=f"run {run_a} -> run {run_b}")
+    for column in ("milestone", f"run {run_a}", f"run {run_b}", "calendar days"):
+        table.add_column(column)
+    for row in rows:
+        days = "" if row.days is None else f"{row.days:+d}"
+        table.add_row(Text(row.milestone), row.a or "-", row.b or "-", days)
+    console.print(table)
 
 
 @app.command("report")
@@ -679,13 +920,14 @@ def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calen
     """What the rows state besides their start and crews, against what the project makes
     of that start: a row's duration, end day, start and finish dates (the validator sees
     only starts and crews, so a wrong end or date would pass it)."""
-    tasks = {t.id: t for t in instance.tasks}
+    index = instance.task_index()
     found = []
     for row in planned:
-        task = tasks.get(row.task_id)
-        if task is None:
+        if row.task_id not in index:
             continue  # reported as unknown
-        end = row.start_day + task.duration
+        i = index[row.task_id]
+        task = instance.tasks[i]
+        end = instance.end_of(i, row.start_day)
         inside = 0 <= row.start_day <= instance.horizon
         expected: dict[str, object] = {"duration": task.duration, "end_day": end}
         if inside:  # dates of days far outside the plan are not computed

@@ -59,7 +59,7 @@ def deadlines_before_critical_path(
     for milestone in instance.milestones:
         if milestone.deadline is None or not milestone.tasks:
             continue
-        ends = {i: cpm.earliest[i] + instance.tasks[i].duration for i in milestone.tasks}
+        ends = {i: instance.end_of(i, cpm.earliest[i]) for i in milestone.tasks}
         last = max(ends, key=lambda i: (ends[i], -i))
         if ends[last] - 1 > milestone.deadline:
             links = chain_to(instance, cpm, last)
@@ -96,7 +96,7 @@ def chain_to(instance: Instance, cpm: CriticalPath, task: int) -> list[int]:
         tight = [
             link.pred
             for link in into.get(chain[-1], [])
-            if cpm.earliest[link.pred] + link.start_distance(instance.tasks)
+            if instance.first_start(chain[-1], instance.link_bound(link, cpm.earliest[link.pred]))
             == cpm.earliest[chain[-1]]
         ]
         if not tight:

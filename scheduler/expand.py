@@ -27,6 +27,7 @@ from scheduler.instance import (
     Task,
     Travel,
     Window,
+    WorkCalendar,
 )
 
 FRACTION_SCALE = 1000  # fractional amounts (load-bank MW) count in thousandths
@@ -72,7 +73,69 @@ def expand(plan: Plan) -> Instance:
         milestones=tuple(milestones),
         travel=build_travel(plan),
     )
-    return with_horizon(instance)
+    return with_calendars(with_horizon(instance), plan)
+
+
+# Phases whose work is done where the module is built (the factory's calendar) and on
+# site (the site's); design, procurement and transport keep the program calendar.
+FACTORY_PHASES = ("factory", "fat")
+SITE_PHASES = ("site", "commissioning")
+
+
+def calendar_key(plan: Plan, task: Task, own: dict[str, Calendar]) -> str:
+    """Whose calendar a task works by: ``site:{id}`` or ``factory:{id}`` where that site
+    or factory has one of its own, else ``program``."""
+    key = "program"
+    if task.phase in SITE_PHASES and task.site is not None:
+        key = f"site:{task.site}"
+    elif task.phase in FACTORY_PHASES:
+        factory = next((r for r in task.resources if r.startswith("factory/")), None)
+        if factory is None:
+            factory = _factory_of(plan, task.deployment)
+        if factory is not None:
+            key = f"factory:{factory.removeprefix('factory/')}"
+    return key if key in own else "program"
+
+
+def _factory_of(plan: Plan, deployment: str) -> str | None:
+    return next((d.factory for d in plan.project.deployments if d.id == deployment), None)
+
+
+def with_calendars(instance: Instance, plan: Plan) -> Instance:
+    """Tie each task to the calendar it works by, as days of the axis it does not work
+    (DESIGN.md, Time); tasks whose calendar works every day of the axis keep none."""
+    own = plan.own_calendars()
+    if not own:
+        return instance
+    axis, program = plan.calendar, plan.program_calendar
+    own["program"] = program
+    # the axis days a task can reach: the safe horizon stretched by the most axis days a
+    # calendar takes per workday of its own (a 4-day week on a 6-day axis: 1.5), with a
+    # fifth more for holidays
+    ratio = max(len(axis.workdays) / len(c.workdays) for c in own.values())
+    limit = math.ceil(instance.horizon * ratio * 1.2) + 64
+    dates = axis.dates(limit)
+    calendars: list[WorkCalendar] = []
+    index: dict[str, int] = {}
+    for key, calendar in own.items():
+        off = [
+            day
+            for day, d in enumerate(dates)
+            if d.weekday() not in calendar.workdays or d in calendar.holidays
+        ]
+        if off:
+            index[key] = len(calendars)
+            calendars.append(WorkCalendar(key, off, limit))
+    tasks = tuple(
+        replace(task, calendar=index.get(calendar_key(plan, task, own), -1))
+        if task.duration > 0
+        else task
+        for task in instance.tasks
+    )
+    timed = replace(instance, tasks=tasks, calendars=tuple(calendars))
+    spans = sum(timed.longest_span(i) for i in range(timed.num_tasks))
+    extra = spans - sum(t.duration for t in tasks)
+    return replace(timed, horizon=timed.horizon + extra)
 
 
 def build_travel(plan: Plan) -> Travel:

@@ -14,7 +14,9 @@ must end before it. Every task then has an upper bound on its start: the program
 (``e <= makespan``), each milestone's day (``e - 1 <= max(day, target)``: late days do not
 change), deadlines, a pinned start (a replan's progress), the end of the powered days its
 gate runs in. The latest starts are the largest solution of these difference constraints
-(a backward pass, repeated until nothing changes): ``LS_i = min(U_i, LS_k - c)``.
+(a backward pass, repeated until nothing changes): ``LS_i = min(U_i, LS_k - c)``; a task
+on a calendar of its own reads each end through its calendar (`_latest`), so its latest
+start is one of its workdays and its span the one that start gives it.
 ``total_float = LS - s``; ``free_float = min(U_i, s_k - c) - s`` (no successor moves);
 ``critical``: total float 0 on a chain of tight constraints that ends at the finish or a
 milestone's target. Delaying a task by its total float, and its successors as these
@@ -42,7 +44,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.instance import Gate, Instance, Solution, SupplyKind
+from scheduler.instance import Gate, Instance, Link, LinkType, Solution, SupplyKind
 
 if TYPE_CHECKING:  # schedule.py builds on this module
     from scheduler.schedule import PoolRow
@@ -115,19 +117,20 @@ def explain(
 ) -> Explanation:
     """Float, driver and why-chains of a valid plan (see the module's docstring)."""
     starts = [int(s) for s in solution.starts]
-    ends = [s + t.duration for s, t in zip(starts, instance.tasks, strict=True)]
+    ends = instance.ends(starts)
     horizon = max(ends, default=0)
     crews = [tuple(c) for c in solution.crews]
     cumulatives = _cumulatives(instance, starts, ends, crews, horizon)
     edges, bounds, critical_bounds = _constraints(
         instance, starts, ends, crews, cumulatives, horizon
     )
-    late = _latest_starts(starts, edges, bounds)
+    late = _latest_starts(instance, starts, edges, bounds)
     critical = _critical(instance, starts, late, edges, critical_bounds)
     drivers = _Drivers(instance, starts, ends, crews, cumulatives, day_text, status_day)
     rows = []
     for i in range(instance.num_tasks):
-        free = min([bounds[i], *(starts[k] - c for k, c in edges[i])]) - starts[i]
+        keeps = [_latest(instance, i, k, t, lag, starts[k]) for k, t, lag in edges[i]]
+        free = min([bounds[i], *keeps]) - starts[i]
         driver, kind, task = drivers.of(i)
         rows.append(
             TaskExplanation(late[i], late[i] - starts[i], free, critical[i], driver, kind, task)
@@ -220,7 +223,22 @@ def _capacity_on(cumulative: _Cumulative, day: int) -> int:
 
 # ----------------------------------------------------------------------------- constraints
 
-Edges = list[list[tuple[int, int]]]  # task -> [(successor, c)]: s_succ >= s_task + c
+# task i -> [(successor k, type, lag)]: the link inequality of that type between i and k
+# (a crew's or a capacity's hand-off is FS with the travel days, or 0, as lag)
+Edges = list[list[tuple[int, LinkType, int]]]
+
+
+def _latest(instance: Instance, i: int, k: int, kind: LinkType, lag: int, start_k: int) -> int:
+    """The latest start of ``i`` that the edge to ``k`` allows when ``k`` starts on
+    ``start_k``: ends read through each task's calendar (``start_k - c`` without one)."""
+    if kind == LinkType.FS:
+        return instance.start_for(i, start_k - lag)
+    if kind == LinkType.SS:
+        return instance.last_start(i, start_k - lag)
+    end_k = instance.end_of(k, start_k)
+    if kind == LinkType.FF:
+        return instance.start_for(i, end_k - lag)
+    return instance.last_start(i, end_k - lag)
 
 
 def _constraints(
@@ -235,32 +253,33 @@ def _constraints(
     part of that bound that comes from the finish or a milestone's target."""
     tasks = instance.tasks
     n = len(tasks)
+    latest = instance.start_for  # the latest start that ends by a day
     edges: Edges = [[] for _ in range(n)]
     for link in instance.links:
-        edges[link.pred].append((link.succ, link.start_distance(tasks)))
+        edges[link.pred].append((link.succ, link.type, link.lag))
     travel = instance.travel
     for sequence in _crew_sequences(starts, ends, crews).values():
         for a, b in itertools.pairwise(sequence):  # the crew's next task, after any travel
-            edges[a].append((b, tasks[a].duration + travel.days(tasks[a].site, tasks[b].site)))
-    critical = [horizon - t.duration for t in tasks]
+            edges[a].append((b, LinkType.FS, travel.days(tasks[a].site, tasks[b].site)))
+    critical = [latest(i, horizon) for i in range(n)]
     bounds = list(critical)
     for cumulative in cumulatives:
-        for a, b in _flow(cumulative, starts, ends, bounds):
-            edges[a].append((b, tasks[a].duration))
+        for a, b in _flow(instance, cumulative, starts, ends, bounds):
+            edges[a].append((b, LinkType.FS, 0))
     for m in instance.milestones:
         if not m.tasks:
             continue
         day = max(ends[i] for i in m.tasks) - 1
         for i in m.tasks:
             if m.target is not None:
-                bound = max(day, m.target) + 1 - tasks[i].duration
+                bound = latest(i, max(day, m.target) + 1)
                 critical[i] = min(critical[i], bound)
                 bounds[i] = min(bounds[i], bound)
             if m.deadline is not None:
-                bounds[i] = min(bounds[i], m.deadline + 1 - tasks[i].duration)
+                bounds[i] = min(bounds[i], latest(i, m.deadline + 1))
     for i, t in enumerate(tasks):
         if t.deadline is not None:
-            bounds[i] = min(bounds[i], t.deadline - t.duration)
+            bounds[i] = min(bounds[i], latest(i, t.deadline))
         if t.fixed_start is not None:
             bounds[i] = min(bounds[i], starts[i])
     _gate_bounds(instance, starts, ends, horizon, bounds)
@@ -282,6 +301,7 @@ def _crew_sequences(
 
 
 def _flow(
+    instance: Instance,
     cumulative: _Cumulative,
     starts: list[int],
     ends: list[int],
@@ -307,7 +327,7 @@ def _flow(
             if holder >= 0 and task >= 0:
                 pairs.append((holder, task))
             elif holder >= 0:  # hands its units to a blocker: must end before it
-                bounds[holder] = min(bounds[holder], start - (ends[holder] - starts[holder]))
+                bounds[holder] = min(bounds[holder], instance.start_for(holder, start))
             if units > used:
                 seq += 1
                 heapq.heappush(free, (released, seq, units - used, holder))
@@ -343,7 +363,7 @@ def _gate_bounds(
             supply, _ = _site_power(instance, starts, t.site, horizon)
             dark[key] = _next_dark(supply[t.gate], horizon)
         if ends[i] < horizon:
-            bounds[i] = min(bounds[i], dark[key][ends[i]] - t.duration)
+            bounds[i] = min(bounds[i], instance.start_for(i, dark[key][ends[i]]))
 
 
 def _next_dark(supply: list[int], horizon: int) -> list[int]:
@@ -354,7 +374,9 @@ def _next_dark(supply: list[int], horizon: int) -> list[int]:
     return found
 
 
-def _latest_starts(starts: list[int], edges: Edges, bounds: list[int]) -> list[int]:
+def _latest_starts(
+    instance: Instance, starts: list[int], edges: Edges, bounds: list[int]
+) -> list[int]:
     """The largest starts with ``s_i <= bounds[i]`` and every edge kept: a backward pass
     in the plan's order, repeated until nothing changes (links of negative distance may
     point back in time). The plan itself meets them all, so this ends."""
@@ -364,7 +386,9 @@ def _latest_starts(starts: list[int], edges: Edges, bounds: list[int]) -> list[i
     while changed:
         changed = False
         for i in order:
-            best = min([late[i], *(late[k] - c for k, c in edges[i])])
+            best = min(
+                [late[i], *(_latest(instance, i, k, t, lag, late[k]) for k, t, lag in edges[i])]
+            )
             if best < late[i]:
                 late[i], changed = best, True
     return late
@@ -381,15 +405,16 @@ def _critical(
     milestone's target."""
     n = len(starts)
     critical = [late[i] == starts[i] and critical_bounds[i] == starts[i] for i in range(n)]
-    back: Edges = [[] for _ in range(n)]
+    back: list[list[tuple[int, LinkType, int]]] = [[] for _ in range(n)]
     for i in range(n):
-        for k, c in edges[i]:
-            back[k].append((i, c))
+        for k, kind, lag in edges[i]:
+            back[k].append((i, kind, lag))
     stack = [i for i in range(n) if critical[i]]
     while stack:
         k = stack.pop()
-        for i, c in back[k]:
-            if not critical[i] and late[i] == starts[i] and starts[i] + c == starts[k]:
+        for i, kind, lag in back[k]:
+            tight = _latest(instance, i, k, kind, lag, starts[k]) == starts[i]
+            if not critical[i] and late[i] == starts[i] and tight:
                 critical[i] = True
                 stack.append(i)
     for i, t in enumerate(instance.tasks):  # progress is no float
@@ -416,13 +441,11 @@ class _Drivers:
     ) -> None:
         self.instance, self.starts, self.ends, self.crews = instance, starts, ends, crews
         self.day_text, self.status_day = day_text, status_day
-        self.preds: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        self.preds: dict[int, list[tuple[int, Link, str]]] = defaultdict(list)
         for link in instance.links:
             token = link.type if link.type != "FS" or link.lag else ""
             token += f"{link.lag:+d}" if link.lag else ""
-            self.preds[link.succ].append(
-                (link.pred, link.start_distance(instance.tasks), f":{token}" if token else "")
-            )
+            self.preds[link.succ].append((link.pred, link, f":{token}" if token else ""))
         self.crew_before: dict[tuple[str, int], int] = {}  # (crew, task) -> its last task
         for crew, sequence in _crew_sequences(starts, ends, crews).items():
             for a, b in itertools.pairwise(sequence):
@@ -481,9 +504,9 @@ class _Drivers:
         return None
 
     def _link(self, i: int) -> tuple[str, str, int] | None:
-        s = self.starts[i]
-        for pred, distance, suffix in self.preds.get(i, ()):
-            if self.starts[pred] + distance == s:
+        s, instance = self.starts[i], self.instance
+        for pred, link, suffix in self.preds.get(i, ()):
+            if instance.first_start(i, instance.link_bound(link, self.starts[pred])) == s:
                 return f"link:{self.instance.tasks[pred].id}{suffix}", "link", pred
         return None
 
@@ -495,7 +518,7 @@ class _Drivers:
             if holder is None:
                 continue
             free = self.ends[holder] + travel.days(tasks[holder].site, tasks[i].site)
-            if free == self.starts[i]:
+            if self.instance.first_start(i, free) == self.starts[i]:
                 return f"crew:{crew}<-{tasks[holder].id}", "crew", holder
         return None
 

@@ -2,8 +2,9 @@
 
 Every link, whatever its type, bounds the successor's start from the predecessor's start:
 ``s_b >= s_a + distance`` with FS: ``d_a + l``, SS: ``l``, FF: ``d_a + l - d_b`` and
-SF: ``l - d_b``. Earliest starts are longest paths from the releases; latest starts run
-backwards from the critical-path length (or a task's deadline, if tighter).
+SF: ``l - d_b`` (a lower bound when a task works by a calendar of its own). Earliest starts
+are longest paths from the releases, read exactly through `Instance.link_bound`; latest
+starts run backwards from the critical-path length (or a task's deadline, if tighter).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ def precedence_graph(instance: Instance) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(range(instance.num_tasks))
     for link in instance.links:
-        distance = link.start_distance(instance.tasks)
+        distance = instance.start_distance(link)
         old = graph.get_edge_data(link.pred, link.succ)
-        if old is None or old["distance"] < distance:
-            graph.add_edge(link.pred, link.succ, distance=distance)
+        if old is None:
+            graph.add_edge(link.pred, link.succ, distance=distance, links=[link])
+        else:
+            old["distance"] = max(old["distance"], distance)
+            old["links"].append(link)
     return graph
 
 
@@ -74,18 +78,31 @@ def critical_path(instance: Instance, graph: nx.DiGraph | None = None) -> Critic
     tasks = instance.tasks
     carried = energised_before(instance, graph)
     earliest = [_earliest_own(instance, t, carried.get(i, {})) for i, t in enumerate(tasks)]
+    exact = instance.has_calendars
     for node in order:
+        if exact and tasks[node].fixed_start is None:
+            earliest[node] = instance.first_start(node, earliest[node])
         for succ, data in graph.succ[node].items():
-            earliest[succ] = max(earliest[succ], earliest[node] + data["distance"])
-    length = max((e + t.duration for e, t in zip(earliest, tasks, strict=True)), default=0)
-    latest = [length - t.duration for t in tasks]
+            if exact:
+                bound = max(instance.link_bound(link, earliest[node]) for link in data["links"])
+            else:
+                bound = earliest[node] + data["distance"]
+            earliest[succ] = max(earliest[succ], bound)
+    ends = instance.ends(earliest)
+    length = max(ends, default=0)
+    latest = [instance.start_for(i, length) for i in range(len(tasks))]
     for i, task in enumerate(tasks):
         if task.deadline is not None:
-            latest[i] = min(latest[i], task.deadline - task.duration)
+            latest[i] = min(latest[i], instance.start_for(i, task.deadline))
     for node in reversed(order):
         for succ, data in graph.succ[node].items():
-            latest[node] = min(latest[node], latest[succ] - data["distance"])
-    return CriticalPath(earliest, latest, length, _chain(graph, tasks, earliest, length))
+            if exact:
+                bound = min(instance.link_latest(link, latest[succ]) for link in data["links"])
+                bound = instance.last_start(node, bound)
+            else:
+                bound = latest[succ] - data["distance"]
+            latest[node] = min(latest[node], bound)
+    return CriticalPath(earliest, latest, length, _chain(instance, graph, earliest, length))
 
 
 def _earliest_own(instance: Instance, task: Task, carried: dict[int, int]) -> int:
@@ -152,7 +169,7 @@ def _fits(supplies: list, level: int, start: int, task: Task, base: int, cuts: l
             if s.kind >= level and s.start <= day and (s.end is None or day < s.end)
         )
 
-    run_end = start + task.duration
+    run_end = start + task.duration  # a lower bound on its end (a calendar only adds days)
     for day in [start, *(c for c in cuts if c > start)]:
         need = base + task.energise_kw + (task.power_kw if day < run_end else 0)
         if supply(day) < need and (day < run_end or task.energise_kw > 0 or need > base):
@@ -160,11 +177,10 @@ def _fits(supplies: list, level: int, start: int, task: Task, base: int, cuts: l
     return True
 
 
-def _chain(
-    graph: nx.DiGraph, tasks: tuple[Task, ...], earliest: list[int], length: int
-) -> list[int]:
+def _chain(instance: Instance, graph: nx.DiGraph, earliest: list[int], length: int) -> list[int]:
     """Walk back from a task ending at ``length`` along links that are tight."""
-    ends = [e + t.duration for e, t in zip(earliest, tasks, strict=True)]
+    tasks = instance.tasks
+    ends = instance.ends(earliest)
     if not tasks:
         return []
     node = max(range(len(tasks)), key=lambda i: (ends[i] == length, -i))
@@ -173,7 +189,10 @@ def _chain(
         tight = [
             p
             for p, data in graph.pred[node].items()
-            if earliest[p] + data["distance"] == earliest[node]
+            if instance.first_start(
+                node, max(instance.link_bound(link, earliest[p]) for link in data["links"])
+            )
+            == earliest[node]
         ]
         if not tight:
             return chain[::-1]

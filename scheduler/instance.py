@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
+from typing import Any
+
+import numpy as np
 
 
 class LinkType(StrEnum):
@@ -159,6 +162,139 @@ class Travel:
         return max([self.default, *self.between.values()])
 
 
+class WorkCalendar:
+    """The days of the day axis one calendar works (a site's or a factory's, DESIGN.md,
+    Time): every day except ``off``. Days before 0 and from ``limit`` on are all worked
+    (``off`` lies inside ``[0, limit)``).
+
+    A task of ``d`` working days started on day ``s`` works the first ``d`` workdays from
+    ``s`` on and ends the day after the last of them; it holds its crews and resources on
+    every day in between (a weekend inside a task is not given to anyone else).
+    """
+
+    def __init__(self, id: str, off: Sequence[int] | frozenset[int], limit: int) -> None:
+        self.id = id
+        self.off = frozenset(off)
+        self.limit = max([limit, *(d + 1 for d in self.off)])
+        off_array = np.zeros(self.limit, dtype=bool)
+        off_array[sorted(d for d in self.off if d >= 0)] = True
+        self._workdays = np.flatnonzero(~off_array)  # ascending days of [0, limit) worked
+        self._count = len(self._workdays)
+        self._off = np.array(sorted(self.off), dtype=np.int64)
+        self._spans: dict[int, int] = {}
+
+    def __repr__(self) -> str:
+        return f"WorkCalendar({self.id!r}, {len(self.off)} days off)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WorkCalendar) and (self.id, self.off) == (other.id, other.off)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.off))
+
+    def works(self, day: int) -> bool:
+        return day not in self.off
+
+    def index(self, day: int) -> int:
+        """Workdays before ``day`` (counted from day 0; negative before it)."""
+        if day <= 0:
+            return day
+        if day >= self.limit:
+            return self._count + day - self.limit
+        return int(np.searchsorted(self._workdays, day))
+
+    def day(self, index: int) -> int:
+        """The day of workday number ``index`` (inverse of ``index`` on workdays)."""
+        if index < 0:
+            return index
+        if index >= self._count:
+            return self.limit + index - self._count
+        return int(self._workdays[index])
+
+    def days(self, first: int, last: int) -> np.ndarray:
+        """The days of workdays ``first .. last - 1`` (vectorised `day`)."""
+        index = np.arange(first, last, dtype=np.int64)
+        inside = np.clip(index, 0, max(self._count - 1, 0))
+        found = self._workdays[inside] if self._count else index
+        beyond = self.limit + index - self._count
+        return np.where(index < 0, index, np.where(index >= self._count, beyond, found))
+
+    def first_workday(self, day: int) -> int:
+        """``day`` if worked, else the next workday."""
+        return self.day(self.index(day))
+
+    def last_workday(self, day: int) -> int:
+        """``day`` if worked, else the workday before it."""
+        return day if self.works(day) else self.day(self.index(day) - 1)
+
+    def end(self, start: int, duration: int) -> int:
+        if duration <= 0:
+            return start
+        return self.day(self.index(start) + duration - 1) + 1
+
+    def start_for(self, end: int, duration: int) -> int:
+        """The latest workday start with ``end(start, duration) <= end``."""
+        if duration <= 0:
+            return end
+        return self.day(self.index(end) - duration)
+
+    def workdays_within(self, domain: Any) -> Any:
+        """The days of a CP-SAT ``Domain`` this calendar works, as a Domain."""
+        from ortools.sat.python import cp_model
+
+        flat = domain.flattened_intervals()
+        runs: list[list[int]] = []
+        for a, b in zip(flat[::2], flat[1::2], strict=True):
+            lo = a
+            k = int(np.searchsorted(self._off, a))
+            while k < len(self._off) and self._off[k] <= b:
+                if self._off[k] > lo:
+                    runs.append([lo, int(self._off[k]) - 1])
+                lo = int(self._off[k]) + 1
+                k += 1
+            if lo <= b:
+                runs.append([lo, b])
+        return cp_model.Domain.from_intervals(runs)
+
+    def longest_span(self, duration: int) -> int:
+        """The most days of the axis ``duration`` workdays can take, over every start."""
+        if duration <= 0:
+            return 0
+        if duration not in self._spans:
+            starts = self._workdays
+            if not len(starts):
+                self._spans[duration] = duration
+            else:
+                self._spans[duration] = int((self.ends(starts, duration) - starts).max())
+        return self._spans[duration]
+
+    def ends(self, starts: np.ndarray, duration: int) -> np.ndarray:
+        """``end`` of each start (vectorised)."""
+        if duration <= 0:
+            return starts.copy()
+        index = np.where(
+            starts <= 0,
+            starts,
+            np.where(
+                starts >= self.limit,
+                self._count + starts - self.limit,
+                np.searchsorted(self._workdays, np.clip(starts, 0, self.limit)),
+            ),
+        )
+        last = index + duration - 1
+        inside = np.clip(last, 0, max(self._count - 1, 0))
+        days = np.where(
+            last < 0,
+            last,
+            np.where(
+                last >= self._count,
+                self.limit + last - self._count,
+                self._workdays[inside] if self._count else last,
+            ),
+        )
+        return days + 1
+
+
 @dataclass(frozen=True)
 class Supply:
     """A power supply of one site: ``kw`` available on days ``[start, end)``."""
@@ -201,6 +337,7 @@ class Task:
     module_type: str = ""
     name: str = ""
     phase: str = ""
+    calendar: int = -1  # index into Instance.calendars; -1: works every day of the axis
 
     def __post_init__(self) -> None:
         # drawing or energising power implies at least the ANY gate (DESIGN.md, Catalog):
@@ -219,9 +356,10 @@ class Link:
     lag: int = 0
 
     def start_distance(self, tasks: Sequence[Task]) -> int:
-        """``c`` such that the link states ``s_succ >= s_pred + c``: every solver, CPM and
-        the window search read a link through this (the validator reads LinkType's
-        inequalities itself, to stay independent)."""
+        """``c`` such that the link states ``s_succ >= s_pred + c`` when both tasks work
+        every day of the axis. A task on a calendar of its own lasts at least its duration
+        on the axis, so for FS and SS links this is still a valid (looser) bound; the exact
+        reading is `Instance.link_bound`."""
         d_a, d_b = tasks[self.pred].duration, tasks[self.succ].duration
         if self.type == LinkType.FS:
             return d_a + self.lag
@@ -263,6 +401,7 @@ class Instance:
     milestones: tuple[Milestone, ...] = ()
     horizon: int = 0
     travel: Travel = field(default_factory=Travel)
+    calendars: tuple[WorkCalendar, ...] = ()
 
     @property
     def num_tasks(self) -> int:
@@ -271,15 +410,100 @@ class Instance:
     def task_index(self) -> dict[str, int]:
         return {task.id: i for i, task in enumerate(self.tasks)}
 
+    def calendar_of(self, i: int) -> WorkCalendar | None:
+        """The calendar task ``i`` works by; None: every day of the axis."""
+        k = self.tasks[i].calendar
+        return self.calendars[k] if k >= 0 else None
+
     def end_of(self, i: int, start: int) -> int:
-        """The end day of task ``i`` started on day ``start``. Every solver, the
-        validator's caller and the reports ask this rather than adding the duration, so
-        that a task's working days can come from its own calendar (issue 24)."""
-        return start + self.tasks[i].duration
+        """The end day of task ``i`` started on day ``start``: its duration counts the
+        workdays of its calendar. Every solver and report asks this rather than adding
+        the duration."""
+        task = self.tasks[i]
+        if task.calendar < 0:
+            return start + task.duration
+        return self.calendars[task.calendar].end(start, task.duration)
 
     def start_for(self, i: int, end: int) -> int:
         """The latest start on which task ``i`` ends no later than day ``end``."""
-        return end - self.tasks[i].duration
+        task = self.tasks[i]
+        if task.calendar < 0:
+            return end - task.duration
+        return self.calendars[task.calendar].start_for(end, task.duration)
+
+    def first_start(self, i: int, day: int) -> int:
+        """The first day ``>= day`` task ``i`` may start on (a workday of its calendar)."""
+        task = self.tasks[i]
+        if task.calendar < 0 or task.duration <= 0:
+            return day
+        return self.calendars[task.calendar].first_workday(day)
+
+    def last_start(self, i: int, day: int) -> int:
+        """The last day ``<= day`` task ``i`` may start on."""
+        task = self.tasks[i]
+        if task.calendar < 0 or task.duration <= 0:
+            return day
+        return self.calendars[task.calendar].last_workday(day)
+
+    def longest_span(self, i: int) -> int:
+        """The most days of the axis task ``i`` can last (its duration without a
+        calendar)."""
+        task = self.tasks[i]
+        if task.calendar < 0 or task.duration <= 0:
+            return task.duration
+        return self.calendars[task.calendar].longest_span(task.duration)
+
+    def start_distance(self, link: Link) -> int:
+        """``c`` with ``s_succ >= s_pred + c`` in every plan: `Link.start_distance` with
+        each task's shortest span (its duration) where the link reads an end as a lower
+        bound, and the longest where it reads the successor's end."""
+        a = self.tasks[link.pred]
+        if link.type == LinkType.FS:
+            return a.duration + link.lag
+        if link.type == LinkType.SS:
+            return link.lag
+        if link.type == LinkType.FF:
+            return a.duration + link.lag - self.longest_span(link.succ)
+        return link.lag - self.longest_span(link.succ)
+
+    def may_start(self, i: int, day: int) -> bool:
+        task = self.tasks[i]
+        return task.calendar < 0 or task.duration <= 0 or self.calendars[task.calendar].works(day)
+
+    def link_bound(self, link: Link, pred_start: int) -> int:
+        """The earliest start of ``link.succ`` the link allows when ``link.pred`` starts on
+        ``pred_start`` (exact with calendars)."""
+        a, b, lag = link.pred, link.succ, link.lag
+        if link.type == LinkType.FS:
+            return self.end_of(a, pred_start) + lag
+        if link.type == LinkType.SS:
+            return pred_start + lag
+        floor = self.end_of(a, pred_start) + lag if link.type == LinkType.FF else pred_start + lag
+        return self.first_end_start(b, floor)  # e_b >= floor
+
+    def first_end_start(self, i: int, end: int) -> int:
+        """The earliest start of task ``i`` whose end is ``>= end``."""
+        start = self.start_for(i, end)
+        return start if self.end_of(i, start) >= end else self.first_start(i, start + 1)
+
+    def link_latest(self, link: Link, succ_start: int) -> int:
+        """The latest start of ``link.pred`` the link allows when ``link.succ`` starts on
+        ``succ_start`` (the backward reading of `link_bound`)."""
+        a, b, lag = link.pred, link.succ, link.lag
+        if link.type == LinkType.FS:
+            return self.start_for(a, succ_start - lag)
+        if link.type == LinkType.SS:
+            return succ_start - lag
+        ceiling = self.end_of(b, succ_start) - lag
+        return self.start_for(a, ceiling) if link.type == LinkType.FF else ceiling
+
+    def ends(self, starts: Sequence[int]) -> list[int]:
+        return [self.end_of(i, s) for i, s in enumerate(starts)]
+
+    @property
+    def has_calendars(self) -> bool:
+        """True when some task's length on the axis depends on its start."""
+        return any(t.calendar >= 0 for t in self.tasks)
 
     def resource(self, resource_id: str) -> Resource:
         for resource in self.resources:
@@ -338,7 +562,7 @@ class Solution:
 
 def objective_terms(instance: Instance, starts: list[int]) -> tuple[int, int]:
     """(weighted tardiness, makespan) of the given starts."""
-    ends = [s + t.duration for s, t in zip(starts, instance.tasks, strict=True)]
+    ends = instance.ends(starts)
     makespan = max(ends, default=0)
     tardiness = 0
     for milestone in instance.milestones:
@@ -372,6 +596,8 @@ def mirrored(instance: Instance) -> Instance | None:
     of the other with the same makespan; some proofs come much faster one way than the
     other (PSPLIB j3045_6: not proven forwards in 10 s, proven backwards in 6.5 s)."""
     if instance.supplies or any(r.windows for r in instance.resources):
+        return None
+    if instance.has_calendars:
         return None
     if any(pool.windows for pool in instance.pools):
         return None

@@ -174,6 +174,8 @@ def solver_json(solver: SolverInfo) -> dict[str, Any]:
         "workers": solver.workers,
         "seed": solver.seed,
         "interrupted": solver.interrupted,
+        "tardiness_bound": solver.tardiness_bound,
+        "tardiness_gap": solver.tardiness_gap,
     }
 
 
@@ -193,6 +195,8 @@ def milestone_json(m: MilestoneKpi) -> dict[str, Any]:
     if m.variance_days is not None or m.baseline is not None:
         document["baseline"] = m.baseline.isoformat() if m.baseline is not None else None
         document["variance_days"] = m.variance_days
+    if m.late_days_bound is not None:
+        document["late_days_bound"] = m.late_days_bound
     return document
 
 
@@ -204,6 +208,8 @@ def kpis_json(kpis: Kpis) -> dict[str, Any]:
         "weighted_tardiness": kpis.weighted_tardiness,
         "milestones": {name: milestone_json(m) for name, m in kpis.milestones.items()},
     }
+    if kpis.critical_path_days is not None:  # before a replan's keys, which end the object
+        document = {"critical_path_days": kpis.critical_path_days, **document}
     if kpis.moved_tasks is not None:
         document["moved_tasks"] = kpis.moved_tasks
     if kpis.crew_changes is not None:
@@ -537,6 +543,8 @@ def _solver(record: object, f: _Field) -> SolverInfo:
         workers=whole("workers") or 1,
         seed=whole("seed") or 0,
         interrupted=bool(record.get("interrupted", False)),
+        tardiness_bound=whole("tardiness_bound"),
+        tardiness_gap=number("tardiness_gap"),
     )
 
 
@@ -573,6 +581,7 @@ def _kpis(record: object, f: _Field) -> Kpis:
             tuple(step(s) for s in why),
             optional_day("baseline", m.get("baseline")),
             f.optional_whole("variance_days", m.get("variance_days")),
+            f.optional_whole("late_days_bound", m.get("late_days_bound")),
         )
 
     def optional(key: str) -> int | None:
@@ -601,6 +610,7 @@ def _kpis(record: object, f: _Field) -> Kpis:
         baseline_finish=optional_day("baseline_finish", record.get("baseline_finish")),
         finish_variance_days=optional("finish_variance_days"),
         travel={name: travel(name, t) for name, t in travels.items()},
+        critical_path_days=optional("critical_path_days"),
     )
 
 

@@ -34,6 +34,11 @@ OUTPUT_FILES = frozenset(
         "changes.csv",
         "comparison.csv",
         "comparison.html",
+        # modsched risk (scheduler/risk/report.py)
+        "risk.csv",
+        "samples.csv",
+        "criticality.csv",
+        "risk.html",
         # --export (scheduler/interop/formats.py, EXPORT_FILES)
         "schedule.mspdi.xml",
         "schedule.pmxml.xml",

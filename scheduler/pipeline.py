@@ -15,9 +15,9 @@ from scheduler.domain.load import Plan, load_project
 from scheduler.errors import InputError, Problem
 from scheduler.expand import expand
 from scheduler.graph import CriticalPath, critical_path, find_cycle, precedence_graph
-from scheduler.instance import Instance
+from scheduler.instance import Instance, objective_terms
 from scheduler.io import write_csv, write_json
-from scheduler.schedule import Schedule, SolverInfo, build_schedule
+from scheduler.schedule import Schedule, SolverInfo, build_schedule, tardiness_gap
 from scheduler.solvers.budget import Budget, Progress, SolveOptions
 from scheduler.solvers.result import Engine, Result
 from scheduler.solving import solve_plan
@@ -82,6 +82,7 @@ def make_schedule(
     replan's, which the explanation names as a driver)."""
     assert result.solution is not None
     assert_valid(instance, result.solution)
+    tardiness = objective_terms(instance, result.solution.starts)[0]
     info = SolverInfo(
         name=str(result.engine),
         method=str(result.method),
@@ -94,9 +95,17 @@ def make_schedule(
         workers=result.workers,
         seed=result.seed,
         interrupted=result.interrupted,
+        tardiness_bound=result.tardiness_bound,
+        tardiness_gap=tardiness_gap(tardiness, result.tardiness_bound),
     )
     return build_schedule(
-        plan.project.program.name, plan.calendar, instance, result.solution, info, status_day
+        plan.project.program.name,
+        plan.calendar,
+        instance,
+        result.solution,
+        info,
+        status_day,
+        dict(result.late_bounds),
     )
 
 

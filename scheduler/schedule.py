@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from scheduler.domain.calendar import Calendar
 from scheduler.explain import Explanation, TaskExplanation, WhyStep, explain
+from scheduler.graph import critical_path
 from scheduler.instance import (
     Gate,
     Instance,
@@ -175,6 +176,17 @@ class SolverInfo:
     first_solution_seconds: float | None = None
     workers: int = 1
     seed: int = 0
+    # proven minimum of the weighted late days within the search horizon, and
+    # (found - bound) / found (0 when both are 0); None when not computed
+    tardiness_bound: int | None = None
+    tardiness_gap: float | None = None
+
+
+def tardiness_gap(found: int, bound: int | None) -> float | None:
+    """``(found - bound) / found``, 0 when both are 0."""
+    if bound is None:
+        return None
+    return 0.0 if found <= 0 else max(0.0, (found - bound) / found)
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,7 @@ class MilestoneKpi:
     why: tuple[WhyStep, ...] = ()
     baseline: dt.date | None = None
     variance_days: int | None = None
+    late_days_bound: int | None = None  # proven least late days (a milestone with a target)
 
 
 @dataclass(frozen=True)
@@ -212,6 +225,8 @@ class Kpis:
     finish_variance_days: int | None = None
     # per travelling pool (only when the project has travel): moves and travel days
     travel: Mapping[str, PoolTravel] = field(default_factory=dict)
+    # the finish's floor from the links, releases and power alone (resources ignored)
+    critical_path_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -248,15 +263,22 @@ def build_schedule(
     solution: Solution,
     solver: SolverInfo,
     status_day: int | None = None,
+    late_bounds: Mapping[str, int] | None = None,
 ) -> Schedule:
     """Dates, names, KPIs and the explanation (float, drivers, why late) of a plan; the
-    solution must have passed the validator. ``status_day``: a replan's status day."""
+    solution must have passed the validator. ``status_day``: a replan's status day;
+    ``late_bounds``: proven least late days per milestone id."""
     scales = {r.id: r.scale for r in instance.resources}
     explained = explain(instance, solution, calendar.iso_of, status_day)
     tasks = tuple(
-        _explained_row(calendar, _task_row(calendar, t, s, c, scales), x)
-        for t, s, c, x in zip(
-            instance.tasks, solution.starts, solution.crews, explained.tasks, strict=True
+        _explained_row(
+            calendar,
+            _task_row(calendar, t, s, instance.end_of(i, s), c, scales),
+            x,
+            instance.end_of(i, x.late_start),
+        )
+        for i, (t, s, c, x) in enumerate(
+            zip(instance.tasks, solution.starts, solution.crews, explained.tasks, strict=True)
         )
     )
     milestones = tuple(
@@ -284,15 +306,19 @@ def build_schedule(
         supplies,
         pools,
         solver,
-        compute_kpis(milestones, calendar, instance, solution),
+        compute_kpis(milestones, calendar, instance, solution, late_bounds),
         instance.travel,
     )
 
 
 def _task_row(
-    calendar: Calendar, task: Task, start: int, crews: tuple[str, ...], scales: dict[str, int]
+    calendar: Calendar,
+    task: Task,
+    start: int,
+    end: int,
+    crews: tuple[str, ...],
+    scales: dict[str, int],
 ) -> TaskRow:
-    end = start + task.duration
     return TaskRow(
         task.id,
         task.module,
@@ -316,8 +342,7 @@ def _task_row(
     )
 
 
-def _explained_row(calendar: Calendar, row: TaskRow, x: TaskExplanation) -> TaskRow:
-    late_end = x.late_start + row.duration
+def _explained_row(calendar: Calendar, row: TaskRow, x: TaskExplanation, late_end: int) -> TaskRow:
     return replace(
         row,
         late_start=calendar.date_of(x.late_start),
@@ -348,7 +373,7 @@ def _milestone_row(
     instance: Instance,
     explained: Explanation,
 ) -> MilestoneRow:
-    ends = [starts[i] + instance.tasks[i].duration for i in milestone.tasks]
+    ends = [instance.end_of(i, starts[i]) for i in milestone.tasks]
     day = max(ends) - 1 if ends else None
     late = max(0, day - milestone.target) if day is not None and milestone.target is not None else 0
 
@@ -389,11 +414,19 @@ def compute_kpis(
     calendar: Calendar,
     instance: Instance,
     solution: Solution,
+    late_bounds: Mapping[str, int] | None = None,
 ) -> Kpis:
     tardiness, makespan = objective_terms(instance, solution.starts)
+    bounds = late_bounds or {}
     per_milestone = {
         m.milestone_id: MilestoneKpi(
-            m.date, m.target, m.late_days, m.why, m.baseline, m.variance_days
+            m.date,
+            m.target,
+            m.late_days,
+            m.why,
+            m.baseline,
+            m.variance_days,
+            bounds.get(m.milestone_id),
         )
         for m in milestones
     }
@@ -406,7 +439,24 @@ def compute_kpis(
         tardiness,
         per_milestone,
         travel=travel_kpis(instance, solution),
+        critical_path_days=critical_path(instance).length,
     )
+
+
+def headline(schedule: Schedule) -> tuple[str, str]:
+    """What a planner reads first, in words: the weighted late days against their
+    proven minimum ("weighted late days 176, proven minimum 176: optimal"), and the
+    finish against the critical path ("finish 674, critical path 674"), in working days."""
+    s, k = schedule.solver, schedule.kpis
+    late = f"weighted late days {k.weighted_tardiness}"
+    if s.tardiness_bound is not None:
+        late += f", proven minimum {s.tardiness_bound}"
+        if s.tardiness_gap is not None:
+            late += ": optimal" if s.tardiness_gap == 0 else f": gap {s.tardiness_gap:.1%}"
+    finish = f"finish {k.makespan_days}"
+    if k.critical_path_days is not None:
+        finish += f", critical path {k.critical_path_days}"
+    return late, finish
 
 
 def travel_kpis(instance: Instance, solution: Solution) -> dict[str, PoolTravel]:

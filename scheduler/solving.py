@@ -27,6 +27,7 @@ from scheduler.instance import (
     objective_value,
 )
 from scheduler.solvers import cpsat, windows
+from scheduler.solvers.bounds import Bounds, floors, prove, weighted
 from scheduler.solvers.budget import Budget, SolveOptions, searching
 from scheduler.solvers.cpsat.stability import changes
 from scheduler.solvers.greedy import PRIORITY_RULES, best_greedy, greedy
@@ -34,6 +35,12 @@ from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
 log = logging.getLogger(__name__)
+
+# of the search's time, what the deadline probes may take first (solvers/bounds.py); they
+# end sooner once every bound meets the known plan or a round settles nothing. At 60 s on
+# 2 workers (docs/BENCHMARKS.md, "Lateness bounds"): three-sites before site calendars
+# proved 176, the optimum, in 5.9-15.3 s; the plans found were the same without probes
+PROBE_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,11 @@ def solve_plan(
     if engine == Engine.GREEDY:
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
+        fresh = with_lateness(instance, fresh, floors(instance))
         return Solved(instance, fresh, fresh)
     with searching(budget.stop):
-        result = _cp_sat(instance, options, hint, budget, cpm, stability)
+        bounds = lateness_bounds(instance, options, hint, budget, stability)
+        result = _cp_sat(instance, options, hint, budget, cpm, stability, bounds)
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, budget, day_text))
     if result.solution is None and hint is not None:
@@ -138,7 +147,43 @@ def solve_plan(
                 "try a longer --time-limit"
             ]
         )
-    return Solved(instance, left_justify(instance, result, stability), fresh)
+    result = with_bounds(instance, left_justify(instance, result, stability), bounds, cpm)
+    return Solved(instance, result, fresh)
+
+
+def lateness_bounds(
+    instance: Instance,
+    options: SolveOptions,
+    hint: Solution | None,
+    budget: Budget,
+    stability: Stability | None,
+) -> Bounds:
+    """Deadline probes for ``PROBE_SHARE`` of the time (a replan keeps its time for the
+    fewest changes: the critical path's floors only)."""
+    if stability is not None or not weighted(instance):
+        return floors(instance)
+    limits = budget.take(PROBE_SHARE)
+    bounds = prove(instance, hint, options, limits, budget.stop)
+    budget.give_back(limits, bounds.work)
+    return bounds
+
+
+def with_lateness(instance: Instance, result: Result, bounds: Bounds) -> Result:
+    """The result with the proven lateness bounds."""
+    late = tuple((instance.milestones[m].id, k) for m, k in sorted(bounds.late.items()))
+    return replace(result, tardiness_bound=bounds.tardiness, late_bounds=late)
+
+
+def with_bounds(instance: Instance, result: Result, bounds: Bounds, cpm: CriticalPath) -> Result:
+    """The result with the proven lateness bounds, and the scalar objective's bound
+    lifted to them; a plan on both bounds is optimal."""
+    result = with_lateness(instance, result, bounds)
+    if result.solution is None or result.bound is None:
+        return result
+    bound = max(result.bound, bounds.objective_bound(instance, cpm.length))
+    if result.objective is not None and result.objective <= bound:
+        return replace(result, bound=result.objective, status=Status.OPTIMAL)
+    return replace(result, bound=bound)
 
 
 def _cp_sat(
@@ -148,6 +193,7 @@ def _cp_sat(
     budget: Budget,
     cpm: CriticalPath,
     stability: Stability | None,
+    bounds: Bounds | None = None,
 ) -> Result:
     """CP-SAT on the whole model, or, from ``LARGE_PROGRAM_TASKS`` tasks on, window by
     window from the hint. At 120 s on generated programs (docs/BENCHMARKS.md, "Scale")
@@ -162,8 +208,8 @@ def _cp_sat(
         prefer = list(stability.baseline.crews)
         return cpsat.solve(instance, options, hint, budget, prefer, stability.baseline, cpm)
     if hint is None or instance.num_tasks < LARGE_PROGRAM_TASKS:
-        return cpsat.solve(instance, options, hint, budget, cpm=cpm)
-    return windows.solve(instance, options, hint, budget, cpm)
+        return cpsat.solve(instance, options, hint, budget, cpm=cpm, bounds=bounds)
+    return windows.solve(instance, options, hint, budget, cpm, bounds)
 
 
 def left_justify(instance: Instance, result: Result, stability: Stability | None) -> Result:

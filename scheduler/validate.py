@@ -3,14 +3,16 @@
 The validator shares no code with the solvers (DESIGN.md, Layers): it reads the Instance
 and the Solution, walks the days with plain loops and recomputes the objective itself, so
 that a modelling bug cannot hide in both. A task runs on days ``[s, e)`` with
-``e = s + duration``; a task of duration 0 runs on no day but obeys links, release and
-deadline.
+``e = s + duration``, or, for a task on a calendar of its own, ``e`` the day after its
+``duration``-th workday from ``s`` (counted here by walking the days); a task of duration
+0 runs on no day but obeys links, release and deadline.
 
 Rules (``Violation.rule``), each with the inequality it checks:
 
 - ``tasks``: the solution has one start (a whole day) and one crew list per task, and
   every end day is below ``MAX_DAY``; if not, nothing else is checked.
 - ``start``: ``s >= 0``.
+- ``calendar``: a task on a calendar of its own starts on a day that calendar works.
 - ``release``: ``s >= release`` (a release of 0 or less is left to ``start``).
 - ``deadline``: ``e <= deadline`` (the deadline is an end day, exclusive).
 - ``link``: FS ``s_b >= e_a + l``; SS ``s_b >= s_a + l``; FF ``e_b >= e_a + l``;
@@ -61,6 +63,7 @@ from scheduler.instance import Gate, Instance, LinkType, Solution, Task
 RULES = (
     "tasks",
     "start",
+    "calendar",
     "release",
     "deadline",
     "link",
@@ -130,7 +133,7 @@ def recompute_objective(instance: Instance, solution: Solution) -> tuple[int, in
         raise ValueError(
             f"solution has {len(solution.starts)} starts for {instance.num_tasks} tasks"
         )
-    ends = [s + t.duration for s, t in zip(solution.starts, instance.tasks, strict=True)]
+    ends = [_end(instance, i, s) for i, s in enumerate(solution.starts)]
     makespan = max(ends, default=0)
     tardiness = 0
     for milestone in instance.milestones:
@@ -158,7 +161,7 @@ class _Plan:
     @classmethod
     def build(cls, instance: Instance, solution: Solution) -> _Plan:
         starts = [int(s) for s in solution.starts]
-        ends = [s + t.duration for s, t in zip(starts, instance.tasks, strict=True)]
+        ends = [_end(instance, i, s) for i, s in enumerate(starts)]
         crews = [tuple(c) for c in solution.crews]
         crew_pool = {c: p for p, pool in enumerate(instance.pools) for c in pool.crew_ids()}
         plan = cls(instance, starts, ends, crews, crew_pool)
@@ -243,6 +246,38 @@ def _check_start(plan: _Plan) -> Iterator[Violation]:
         if s < 0:
             tid = plan.task_id(i)
             yield _v("start", tid, s, f"task '{tid}' starts on day {s} before day 0")
+
+
+def _end(instance: Instance, i: int, start: int) -> int:
+    """The day after the task's ``duration``-th workday from ``start`` (its calendar's
+    days off skipped; every day worked without a calendar)."""
+    task = instance.tasks[i]
+    if task.calendar < 0 or task.duration <= 0:
+        return start + task.duration
+    off, day, left = instance.calendars[task.calendar].off, start, task.duration
+    while True:
+        if day not in off:
+            left -= 1
+            if left == 0:
+                return day + 1
+        day += 1
+
+
+def _check_calendar(plan: _Plan) -> Iterator[Violation]:
+    """A task on a calendar of its own starts on one of its workdays."""
+    for i, task in enumerate(plan.instance.tasks):
+        if task.calendar < 0 or task.duration <= 0:
+            continue
+        calendar = plan.instance.calendars[task.calendar]
+        s = plan.starts[i]
+        if s in calendar.off:
+            yield _v(
+                "calendar",
+                task.id,
+                s,
+                f"task '{task.id}' starts on day {s}, a day its calendar "
+                f"'{calendar.id}' does not work",
+            )
 
 
 def _check_release(plan: _Plan) -> Iterator[Violation]:
@@ -665,6 +700,7 @@ def _check_milestones(plan: _Plan) -> Iterator[Violation]:
 
 _CHECKS = (
     _check_start,
+    _check_calendar,
     _check_release,
     _check_deadline,
     _check_links,

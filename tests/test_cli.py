@@ -137,6 +137,12 @@ def test_schedule_writes_contract_files(tmp_path):
     assert isinstance(document["tasks"][2]["crews"], list)
     assert "plotly" in (out / "gantt.html").read_text()[:10_000_000]
     assert "s1-rfs" in result.output and "wrote" in result.output
+    # the headline in words: no late day, proven the least; the finish against the CPM
+    assert (document["solver"]["tardiness_bound"], document["solver"]["tardiness_gap"]) == (0, 0)
+    cpm = document["kpis"]["critical_path_days"]
+    assert "weighted late days 0, proven minimum 0: optimal" in result.output
+    assert f"finish 31, critical path {cpm} working days" in result.output
+    assert all(m["late_days_bound"] == 0 for m in document["kpis"]["milestones"].values())
 
 
 def test_schedule_refuses_to_mix_runs(tmp_path):

@@ -6,12 +6,20 @@ keeps the objective; one day more does not."""
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from scheduler.explain import ROOT_KINDS, chain_root, explain, why_summary
+from scheduler.explain import (
+    ROOT_KINDS,
+    _constraints,
+    _cumulatives,
+    chain_root,
+    explain,
+    why_summary,
+)
 from scheduler.instance import (
     CrewPool,
     Gate,
@@ -57,10 +65,11 @@ def floats(instance, solution, status_day=None):
 def delayed(instance: Instance, solution: Solution, j: int, delta: int) -> Solution:
     """Task ``j`` ``delta`` days later and only what must follow it: successors along
     links, each crew's next task, and, where the validator finds a capacity exceeded on a
-    day, the task that came last in the plan among those running then (right-shifted to
-    the next day), until nothing breaks or nothing can be pushed."""
+    day, a task running then (right-shifted to the next day): on a resource, the first to
+    start after a moved user's planned end (the one that took its unit over), else the
+    task that came last in the plan; until nothing breaks or nothing can be pushed."""
     starts = list(solution.starts)
-    starts[j] += delta
+    starts[j] = instance.first_start(j, starts[j] + delta)  # a workday of its calendar
     order = {i: (solution.starts[i], i) for i in range(instance.num_tasks)}
     moved = {j}
     for _ in range(5000):
@@ -72,18 +81,29 @@ def delayed(instance: Instance, solution: Solution, j: int, delta: int) -> Solut
         d = over[0].day
         assert d is not None
         running = [
-            i for i, t in enumerate(instance.tasks) if starts[i] <= d < starts[i] + t.duration
+            i for i in range(instance.num_tasks) if starts[i] <= d < instance.end_of(i, starts[i])
         ]
+        named = re.match(r"resource '([^']+)'", over[0].message)
+        if named:  # only a user of the full resource can make room on it
+            running = [i for i in running if named.group(1) in instance.tasks[i].resources]
         candidates = [i for i in running if i != j] or running
         last = max(candidates, key=order.__getitem__)
-        starts[last] = d + 1
+        if named:
+            # the plan's hand-off: a unit a moved task held longer is the one the first
+            # task to start after that task's planned end took over
+            ends = [instance.end_of(i, solution.starts[i]) for i in running if i in moved]
+            takers = [i for i in candidates if ends and solution.starts[i] >= min(ends)]
+            last = min(takers, key=order.__getitem__) if takers else last
+        starts[last] = instance.first_start(last, d + 1)
         moved.add(last)
     return Solution(starts, solution.crews)
 
 
 def _push_links_and_crews(instance, solution, starts, moved) -> None:
+    """Push successors along links and each crew's next task (ends read through each
+    task's calendar, starts moved to a workday of it)."""
     tasks = instance.tasks
-    pairs = [(lk.pred, lk.succ, lk.start_distance(tasks)) for lk in instance.links]
+    pairs = [(lk.pred, lk.succ, lk) for lk in instance.links]
     by_crew: dict[str, list[int]] = {}
     for i, crews in enumerate(solution.crews):
         for c in crews:
@@ -91,16 +111,42 @@ def _push_links_and_crews(instance, solution, starts, moved) -> None:
     for seq in by_crew.values():
         seq.sort(key=lambda i: (solution.starts[i], i))
         pairs += [
-            (a, b, tasks[a].duration + instance.travel.days(tasks[a].site, tasks[b].site))
+            (a, b, Link(a, b, lag=instance.travel.days(tasks[a].site, tasks[b].site)))
             for a, b in itertools.pairwise(seq)
         ]
     changed = True
     while changed:
         changed = False
-        for a, b, c in pairs:
-            if starts[b] < starts[a] + c:
-                starts[b], changed = starts[a] + c, True
+        for a, b, link in pairs:
+            bound = instance.first_start(b, instance.link_bound(link, starts[a]))
+            if starts[b] < bound:
+                starts[b], changed = bound, True
                 moved.add(b)
+
+
+def handed_off(instance: Instance, solution: Solution, j: int, delta: int) -> Solution:
+    """Task ``j`` ``delta`` days later and every task pushed along the links, crew
+    sequences and capacity hand-offs the explanation read from the plan: a witness plan
+    that the validator then judges on its own (where units are interchangeable, the
+    right-shift of `delayed` may pick another task than the one that took the unit)."""
+    starts = list(solution.starts)
+    ends = instance.ends(starts)
+    crews = [tuple(c) for c in solution.crews]
+    horizon = max(ends, default=0)
+    cumulatives = _cumulatives(instance, starts, ends, crews, horizon)
+    edges, _, _ = _constraints(instance, starts, ends, crews, cumulatives, horizon)
+    starts[j] = instance.first_start(j, starts[j] + delta)
+    changed = True
+    while changed:
+        changed = False
+        for a, out in enumerate(edges):
+            for k, kind, lag in out:
+                bound = instance.first_start(
+                    k, instance.link_bound(Link(a, k, kind, lag), starts[a])
+                )
+                if starts[k] < bound:
+                    starts[k], changed = bound, True
+    return Solution(starts, solution.crews)
 
 
 def check_float(
@@ -119,6 +165,8 @@ def check_float(
             assert tf == 0
             continue
         ok = delayed(instance, solution, j, tf)
+        if validate(instance, ok) or recompute_objective(instance, ok) != objective:
+            ok = handed_off(instance, solution, j, tf)
         assert validate(instance, ok) == [], instance.tasks[j].id
         assert recompute_objective(instance, ok) == objective, instance.tasks[j].id
         if over:

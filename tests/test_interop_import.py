@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from scheduler.cli import app
 from scheduler.interop.java import start_jvm
+from scheduler.interop.mpxj_import import DAY_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLIDAY = date(2027, 1, 18)
@@ -34,9 +35,10 @@ def at(jv: Any, day: date, hour: int = 8) -> Any:
 
 def build(jv: Any) -> Any:
     """A small schedule: mon-fri with a holiday; summary 'Area 1' over A (5 d), B (3 d,
-    2 crews of Electricians, start no earlier than 2027-01-25), C (2 d, cost, a material);
-    A -FS+2-> B, A -SS+1-> C, B -FF+0-> C; milestone M after C with a deadline; a link on
-    the summary; a 1-elapsed-day lag A -> D."""
+    2 crews of Electricians, start no earlier than 2027-01-25, on a calendar "Four days"
+    of Monday to Thursday that works the holiday), C (2 d, cost, a material); A -FS+2-> B,
+    A -SS+1-> C, B -FF+0-> C; milestone M after C with a deadline; a link on the summary;
+    a 1-elapsed-day lag A -> D."""
     mpxj = jv.JPackage("org").mpxj
     days = lambda n: mpxj.Duration.getInstance(float(n), mpxj.TimeUnit.DAYS)  # noqa: E731
     project = mpxj.ProjectFile()
@@ -87,6 +89,10 @@ def build(jv: Any) -> Any:
     tasks["B"].setConstraintType(mpxj.ConstraintType.START_NO_EARLIER_THAN)
     tasks["B"].setConstraintDate(at(jv, date(2027, 1, 25)))
     tasks["B"].addResourceAssignment(crew).setUnits(200.0)
+    four = project.addDefaultBaseCalendar()
+    four.setName("Four days")
+    four.setCalendarDayType(jv.JPackage("java").time.DayOfWeek.FRIDAY, mpxj.DayType.NON_WORKING)
+    tasks["B"].setCalendar(four)
     tasks["C"].addResourceAssignment(steel).setUnits(100.0)
     tasks["C"].setCost(jv.JClass("java.lang.Double")(1500.0))
     milestone = project.addTask()
@@ -182,6 +188,13 @@ def test_import_hand_built(jv, tmp_path, fmt):
         ("B", "C", "FF", 0),
     }
     assert deployments["B"]["release"] == date(2027, 1, 25)
+    # B works by "Four days": a site of that calendar, B's task of phase site
+    assert project["sites"] == [
+        {"id": "imported"},
+        {"id": "Four-days", "calendar": {"workdays": ["mon", "tue", "wed", "thu"]}},
+    ]
+    assert deployments["B"]["site"] == "Four-days"
+    assert catalog["B"]["tasks"][0]["phase"] == "site"
     assert project["crews"] == [{"id": "Electricians", "skills": ["Electricians"], "count": 2}]
     assert catalog["B"]["tasks"][0]["needs"] == {"Electricians": 2}
     assert project["milestones"] == [
@@ -190,6 +203,14 @@ def test_import_hand_built(jv, tmp_path, fmt):
     notes = (out / "import-notes.txt").read_text().splitlines()
     assert any("Steel" in n for n in notes)
     assert any("summary" in n and "(Area 1)" in n for n in notes)
+    assert (
+        "calendar 'Four days' works 1 holiday(s) of the default calendar (the first "
+        "2027-01-18): its site keeps them off"
+    ) in notes
+    assert (
+        "lags into activities at site 'Four-days' count days of modsched's day axis "
+        "(DESIGN.md, Time), not that site's calendar"
+    ) in notes
     if fmt == "mspdi":  # P6 writers keep neither elapsed lags nor task cost in this form
         assert any(f"{name['A']} -> {name['D']}" in n for n in notes)
     assert all(f"not carried: {n}" in result.output for n in notes)
@@ -267,3 +288,42 @@ def test_round_trip_quickstart_greedy(jv, tmp_path):
             date(2027, 3, 15),
         ]
         assert imported["milestones"][2]["deadline"] == date(2027, 12, 17)
+
+
+def test_round_trip_of_site_and_factory_calendars(jv, tmp_path):
+    """Calendars other than the default come back as sites' own calendars: the exports
+    of tests/data/calendars (s4 on Monday to Thursday; f1 on Monday to Saturday), read
+    back as MSPDI and PMXML, give a site a calendar whose activities work by it, and,
+    scheduled again with --hold-dates, every task's start and finish of the original."""
+    data = Path(__file__).parent / "data" / "calendars"
+    expected_sites = {
+        "four-and-five": [
+            {"id": "imported"},
+            {"id": "Site-s4", "calendar": {"workdays": ["mon", "tue", "wed", "thu"]}},
+        ],
+        "factory-six": [
+            {"id": "imported"},
+            {"id": "Factory-f1", "calendar": {"workdays": list(DAY_NAMES[:6])}},
+        ],
+    }
+    for name, sites in expected_sites.items():
+        plan = tmp_path / name
+        args = ["schedule", str(data / f"{name}.yaml"), "--out", str(plan), "--solver", "greedy"]
+        result = run(*args, "--export", "mspdi,pmxml")
+        assert result.exit_code == 0, result.output
+        original = {k.replace("/", "-"): v for k, v in dates(plan).items()}
+        for fmt in ("mspdi", "pmxml"):
+            out = tmp_path / f"{name}-{fmt}"
+            args = ["import", str(plan / f"schedule.{fmt}.xml"), "--out", str(out)]
+            result = run(*args, "--hold-dates")
+            assert result.exit_code == 0, result.output
+            assert (out / "import-notes.txt").read_text().startswith("nothing"), name
+            imported = yaml.safe_load((out / "project.yaml").read_text())
+            assert imported["sites"] == sites
+            again = tmp_path / f"again-{name}-{fmt}"
+            result = run(
+                "schedule", str(out / "project.yaml"), "--out", str(again), "--solver", "greedy"
+            )
+            assert result.exit_code == 0, result.output
+            found = {k.split("/")[0]: v for k, v in dates(again).items()}
+            assert found == original, (name, fmt)

@@ -210,3 +210,90 @@ def test_an_unknown_export_format_is_refused_before_the_solve(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "--export: unknown export format 'mpp'" in result.output
     assert not (tmp_path / "p").exists()
+
+
+CALENDARS = Path(__file__).parent / "data" / "calendars"
+# tests/data/calendars, hand-checked in tests/test_calendars.py: each task's calendar as
+# written, its start and its finish (the last day worked)
+CALENDAR_PLANS = {
+    "four-and-five": {
+        # s4 works Monday to Thursday: 5 days from Monday 01-04 end on Monday 01-11
+        "a4/1/hookup": ("Site s4", date(2027, 1, 4), date(2027, 1, 11)),
+        "a5/1/hookup": ("modsched program", date(2027, 1, 4), date(2027, 1, 8)),
+    },
+    "factory-six": {
+        "k/1/design": ("modsched program", date(2027, 1, 4), date(2027, 1, 8)),
+        # f1 works Saturdays: 6 days from Saturday 01-09 end on Friday 01-15
+        "k/1/fabricate": ("Factory f1", date(2027, 1, 9), date(2027, 1, 15)),
+        "k/1/ship": ("modsched program", date(2027, 1, 18), date(2027, 1, 18)),
+        "k/1/hookup": ("modsched program", date(2027, 1, 19), date(2027, 1, 25)),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def calendar_plans(tmp_path_factory) -> dict[str, Path]:
+    """Each calendar project scheduled (greedy) with its MSPDI and PMXML exports."""
+    found = {}
+    for name in CALENDAR_PLANS:
+        out = tmp_path_factory.mktemp("calendars") / name
+        args = ["schedule", str(CALENDARS / f"{name}.yaml"), "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, "--solver", "greedy", "--export", "mspdi,pmxml"])
+        assert result.exit_code == 0, result.output
+        found[name] = out
+    return found
+
+
+def test_site_and_factory_calendars_give_the_tools_modscheds_finish(mpxj, calendar_plans):
+    """Each own calendar is written as a calendar of the file and set on the tasks that
+    work by it; MPXJ's own reading of start + duration on a task's calendar is
+    modsched's finish (17:00 of the last day worked)."""
+    for name, expected in CALENDAR_PLANS.items():
+        rows = {t.task_id: t for t in read_schedule_csv(calendar_plans[name] / "schedule.csv")}
+        for fmt in FORMATS:
+            project = read(mpxj, calendar_plans[name] / f"schedule.{fmt}.xml")
+            assert str(project.getDefaultCalendar().getName()) == "modsched program"
+            tasks = leaf_tasks(project, fmt)
+            assert set(tasks) == set(expected) == set(rows)
+            for task_id, task in tasks.items():
+                calendar = task.getEffectiveCalendar()
+                want, start, finish = expected[task_id]
+                assert (name, fmt, task_id, str(calendar.getName())) == (name, fmt, task_id, want)
+                assert (rows[task_id].start, rows[task_id].finish) == (start, finish)
+                assert as_date(task.getStart()) == start and as_date(task.getFinish()) == finish
+                end = calendar.getDate(task.getStart(), task.getDuration())
+                assert (as_date(end), end.getHour()) == (finish, 17)
+                assert in_days(mpxj, task.getDuration(), project) == rows[task_id].duration
+            # MPXJ's MS Project and P6 schedulers, run on the file from the project's start,
+            # give every task modsched's dates from the logic and the task calendars
+            early = cpm_dates(mpxj, project, fmt)
+            assert {k: early[k] for k in tasks} == {
+                k: (start, finish) for k, (_, start, finish) in expected.items()
+            }
+    # s4's calendar: Monday to Thursday, and the program's holiday 2027-01-18 as well
+    project = read(mpxj, calendar_plans["four-and-five"] / "schedule.mspdi.xml")
+    s4 = next(c for c in project.getCalendars() if str(c.getName()) == "Site s4")
+    import jpype
+
+    weekday = jpype.JPackage("java").time.DayOfWeek
+    week = [s4.isWorkingDay(getattr(weekday, d)) for d in ("MONDAY", "THURSDAY", "FRIDAY")]
+    assert week == [True, True, False]
+    assert [str(e.getFromDate()) for e in s4.getCalendarExceptions()] == ["2027-01-18"]
+
+
+def cpm_dates(mpxj: Any, project: Any, fmt: str) -> dict[str, tuple[date, date]]:
+    """Early start and finish of each task by MPXJ's MicrosoftScheduler (MSPDI) or
+    PrimaveraScheduler (PMXML). They want each task's actual and remaining duration,
+    which MS Project and P6 compute on opening: none done, all remaining."""
+    for task in project.getTasks():
+        if task.getDuration() is not None:
+            if task.getActualDuration() is None:
+                task.setActualDuration(mpxj.Duration.getInstance(0.0, mpxj.TimeUnit.DAYS))
+            if task.getRemainingDuration() is None:
+                task.setRemainingDuration(task.getDuration())
+    scheduler = mpxj.cpm.MicrosoftScheduler() if fmt == "mspdi" else mpxj.cpm.PrimaveraScheduler()
+    scheduler.schedule(project, project.getProjectProperties().getStartDate())
+    return {
+        key: (as_date(task.getEarlyStart()), as_date(task.getEarlyFinish()))
+        for key, task in leaf_tasks(project, fmt).items()
+    }

@@ -138,3 +138,23 @@ def test_export_refuses_an_unknown_format_and_an_existing_file(baseline, tmp_pat
     result = CliRunner().invoke(app, [*args, "--format", "xlsx"])
     assert result.exit_code == 2 and "pass --force" in result.output
     assert out.read_text() == "mine"
+
+
+def test_a_task_on_a_site_calendar_shows_its_span_and_calendar(tmp_path):
+    """tests/data/calendars/four-and-five.yaml (hand-checked in test_calendars.py): the
+    hook-up at s4 (Monday to Thursday) works 5 days from Monday 2027-01-04 and finishes
+    Monday 2027-01-11; at s5 (the program's week) it finishes Friday 2027-01-08."""
+    project = Path(__file__).parent / "data" / "calendars" / "four-and-five.yaml"
+    args = ["schedule", str(project), "--out", str(tmp_path / "p"), "--solver", "greedy"]
+    result = CliRunner().invoke(app, [*args, "--export", "xlsx"])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(tmp_path / "p" / "schedule.xlsx")["Schedule"].values)
+    assert rows[0][-1] == "calendar"
+    column = {name: k for k, name in enumerate(rows[0])}
+    found = {
+        r[0]: (as_date(r[column["start"]]), as_date(r[column["finish"]]), r[-1]) for r in rows[1:]
+    }
+    assert found == {
+        "a4/1/hookup": (date(2027, 1, 4), date(2027, 1, 11), "site:s4"),
+        "a5/1/hookup": (date(2027, 1, 4), date(2027, 1, 8), "program"),
+    }

@@ -223,3 +223,17 @@ def test_an_invalid_window_plan_is_never_handed_on(monkeypatch):
     result = lns.solve(instance, SolveOptions(time_limit=1, workers=1), start, Budget(1.0, True))
     assert result.solution is start
     assert result.objective == objective_value(instance, start.starts)
+
+
+def test_a_milestone_on_its_proven_bound_is_no_target():
+    """Two 5-day tasks on one crew, each its own milestone of target day 4: the one that
+    waits is 5 days late. With a proven bound of 5 on it, it is no target of a window;
+    with a bound of 3, it is one for the 2 days above the bound (x its weight 3)."""
+    pool = CrewPool("rig", frozenset({"rig"}), 1)
+    tasks = [Task(k, 5, site="s", skills={"rig": 1}) for k in "ab"]
+    milestones = [Milestone("a", (0,), target=4), Milestone("b", (1,), target=4, weight=3)]
+    instance = make(tasks, pools=[pool], milestones=milestones)
+    plan = Solution([0, 5], [("rig#1",), ("rig#1",)])
+    assert lns.WindowSearch(instance, plan).late_milestones() == [(1, 15)]
+    assert lns.WindowSearch(instance, plan, late_bounds={1: 5}).late_milestones() == []
+    assert lns.WindowSearch(instance, plan, late_bounds={1: 3}).late_milestones() == [(1, 6)]

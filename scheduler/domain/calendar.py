@@ -47,6 +47,12 @@ class Calendar:
         self._extend_to_index(index)
         return self._dates[index]
 
+    def dates(self, count: int) -> list[date]:
+        """The dates of working days ``0 .. count - 1``."""
+        if count > 0:
+            self._extend_to_index(count - 1)
+        return self._dates[:count]
+
     def iso_of(self, index: int) -> str:
         return self.date_of(index).isoformat()
 

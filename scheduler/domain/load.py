@@ -36,13 +36,52 @@ class Plan:
     document: Document
 
     @property
-    def calendar(self) -> Calendar:
+    def program_calendar(self) -> Calendar:
         spec = self.project.program.calendar
         return Calendar(
             self.project.program.start,
             frozenset(WEEKDAYS.index(d) for d in spec.workdays),
             frozenset(spec.holidays),
         )
+
+    def own_calendars(self) -> dict[str, Calendar]:
+        """The calendars sites and factories keep of their own, by ``site:{id}`` and
+        ``factory:{id}``: their workdays (default the program's) and the program's
+        holidays plus their own."""
+        program = self.program_calendar
+        found = {}
+        owners = [("site", s.id, s.calendar) for s in self.project.sites]
+        owners += [("factory", f.id, f.calendar) for f in self.project.factories]
+        for kind, owner, spec in owners:
+            if spec is None:
+                continue
+            workdays = (
+                frozenset(WEEKDAYS.index(d) for d in spec.workdays)
+                if spec.workdays is not None
+                else program.workdays
+            )
+            found[f"{kind}:{owner}"] = Calendar(
+                program.start, workdays, program.holidays | frozenset(spec.holidays)
+            )
+        return found
+
+    @property
+    def calendar(self) -> Calendar:
+        """The day axis: the days the program calendar or any site's or factory's own
+        calendar works (the program calendar itself when none has one)."""
+        program = self.program_calendar
+        own = list(self.own_calendars().values())
+        if not own:
+            return program
+        every = [program, *own]
+        workdays = frozenset().union(*(c.workdays for c in every))
+        candidates = frozenset().union(*(c.holidays for c in every))
+        holidays = frozenset(
+            d
+            for d in candidates
+            if d.weekday() in workdays and not any(c.is_workday(d) for c in every)
+        )
+        return Calendar(program.start, workdays, holidays)
 
 
 def load_project(path: str | Path) -> Plan:
@@ -358,8 +397,19 @@ def check_dates(plan: Plan) -> list[Problem]:
     dated: list[tuple[Place, date | None]] = []
     bounds: list[tuple[Place, date | None]] = []
     for i, site in enumerate(p.sites):
+        if site.calendar is not None:
+            bounds += [
+                (("sites", i, "calendar", "holidays", j), h)
+                for j, h in enumerate(site.calendar.holidays)
+            ]
         bounds += [(("sites", i, "power", j, "from"), s.from_) for j, s in enumerate(site.power)]
         bounds += [(("sites", i, "power", j, "until"), s.until) for j, s in enumerate(site.power)]
+    for i, factory in enumerate(p.factories):
+        if factory.calendar is not None:
+            bounds += [
+                (("factories", i, "calendar", "holidays", j), h)
+                for j, h in enumerate(factory.calendar.holidays)
+            ]
     for i, crew in enumerate(p.crews):
         bounds += [
             (("crews", i, "unavailable", j, "from"), u.from_)

@@ -7,9 +7,9 @@ documents are checked by `scheduler.domain.load`. Nothing here knows about solve
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from scheduler.instance import PHASES, Gate, LinkType, SupplyKind
 
@@ -77,6 +77,101 @@ class Window(Strict):
         return self
 
 
+# ---------------------------------------------------------------- uncertainty (issue 25)
+# Optional everywhere: a project without them plans as before, and `modsched risk` samples
+# them (scheduler/risk). Days are whole days; the plan itself uses a duration's mode, a
+# supply's written date and no delivery delay or retest.
+
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+
+
+class Spread(Strict):
+    """Three-point days ``min <= mode <= max``, drawn from a triangular (default) or a
+    uniform distribution; ``group`` names a project's correlation group."""
+
+    dist: Literal["triangular", "uniform"] = "triangular"
+    min: Days
+    mode: Days
+    max: Days
+    group: Id | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Spread:
+        if not self.min <= self.mode <= self.max:
+            raise ValueError(
+                f"needs min <= mode <= max, got min {self.min}, mode {self.mode}, max {self.max}"
+            )
+        return self
+
+
+class Slip(Strict):
+    """Days later than written: ``{p50_days, p90_days}`` (a lognormal with that median and
+    90th percentile) or a three-point ``{min, mode, max}`` (see `Spread`)."""
+
+    p50_days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] | None = None
+    p90_days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] | None = None
+    dist: Literal["triangular", "uniform"] = "triangular"
+    min: Days | None = None
+    mode: Days | None = None
+    max: Days | None = None
+    group: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Slip:
+        points = (self.min, self.mode, self.max)
+        quantiles = (self.p50_days, self.p90_days)
+        if all(q is not None for q in quantiles) and all(p is None for p in points):
+            if self.p90_days < self.p50_days:  # type: ignore[operator]
+                raise ValueError(f"p90_days {self.p90_days:g} is below p50_days {self.p50_days:g}")
+            return self
+        if all(p is not None for p in points) and all(q is None for q in quantiles):
+            Spread(dist=self.dist, min=self.min, mode=self.mode, max=self.max)  # type: ignore[arg-type]
+            return self
+        raise ValueError("give either {p50_days, p90_days} or {min, mode, max}")
+
+    def spread(self) -> Spread | None:
+        """The three-point form, or None for the p50/p90 form."""
+        if self.min is None or self.mode is None or self.max is None:
+            return None
+        return Spread(dist=self.dist, min=self.min, mode=self.mode, max=self.max, group=self.group)
+
+
+class Retest(Strict):
+    """A test that fails with ``probability`` and is run again: ``days`` more."""
+
+    probability: float = Field(ge=0, le=1, allow_inf_nan=False)
+    days: int = Field(ge=1, le=MAX_DAYS)
+    group: Id | None = None
+
+
+class DeliveryDelay(Slip):
+    """Working days a deployment's delivery ``task`` (e.g. ship) takes longer, one draw for
+    every module of the deployment."""
+
+    task: str
+
+
+class CorrelationGroup(Strict):
+    """Inputs naming this group move together: their draws share a normal factor with this
+    correlation (1: the same quantile, 0: independent)."""
+
+    id: Id
+    correlation: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
+
+
+def _planned_duration(value: Any) -> Any:
+    """``duration: {min, mode, max}`` plans on its mode; the spread is read beside it."""
+    if not isinstance(value, dict):
+        return value
+    mode = value.get("mode")
+    valid = isinstance(mode, int) and not isinstance(mode, bool) and 1 <= mode <= MAX_DAYS
+    return mode if valid else 1  # a bad mode is reported once, by the spread
+
+
+def _spread_only(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
+
+
 # ---------------------------------------------------------------- catalog
 
 
@@ -91,7 +186,12 @@ class TaskTemplate(Strict):
 
     id: Id
     name: str | None = None
-    duration: int = Field(ge=1, le=MAX_DAYS)
+    duration: Annotated[int, BeforeValidator(_planned_duration), Field(ge=1, le=MAX_DAYS)]
+    # the same key read as a spread: `duration: {min, mode, max}` (issue 25)
+    duration_spread: Annotated[
+        Spread | None, BeforeValidator(_spread_only), Field(alias="duration")
+    ] = None
+    retest: Retest | None = None
     after: list[str | TaskLinkSpec] = []
     needs: dict[str, Annotated[int, Field(ge=1, le=MAX_COUNT)]] = {}
     uses: dict[
@@ -109,6 +209,16 @@ class TaskTemplate(Strict):
         for resource, amount in self.uses.items():
             if amount <= 0:
                 raise ValueError(f"uses '{resource}' must be > 0, got {amount}")
+        return self
+
+    @model_validator(mode="after")
+    def _uncertainty(self) -> TaskTemplate:
+        if self.duration_spread is not None and self.duration_spread.min < 1:
+            raise ValueError(f"duration min must be at least 1, got {self.duration_spread.min}")
+        if self.retest is not None and self.gate() == Gate.NONE:
+            raise ValueError(
+                "retest is only for test tasks (L3-L5: power_gate any, temporary or permanent)"
+            )
         return self
 
     def links(self) -> list[TaskLinkSpec]:
@@ -138,6 +248,14 @@ class CalendarSpec(Strict):
     holidays: list[date] = []
 
 
+class SiteCalendarSpec(Strict):
+    """A site's or a factory's own calendar: its workdays (default: the program's) and
+    holidays kept on top of the program's (DESIGN.md, Time)."""
+
+    workdays: list[DayName] | None = Field(default=None, min_length=1)
+    holidays: list[date] = []
+
+
 class Program(Strict):
     name: str
     start: date = Field(ge=EARLIEST_START, le=LATEST_START)
@@ -148,6 +266,7 @@ class PowerSupply(Window):
     name: str
     kind: KindName
     mw: Amount
+    slip: Slip | None = None  # calendar days its `from` may come later (issue 25)
 
 
 class Site(Strict):
@@ -155,12 +274,14 @@ class Site(Strict):
     name: str | None = None
     power: list[PowerSupply] = []
     resources: dict[Id, Amount] = {}
+    calendar: SiteCalendarSpec | None = None
 
 
 class Factory(Strict):
     id: Id
     name: str | None = None
     slots: Count
+    calendar: SiteCalendarSpec | None = None
 
 
 class Unavailability(Window):
@@ -192,6 +313,7 @@ class Deployment(Strict):
     factory: str | None = None
     release: date | None = None
     after: list[DeploymentLink] = []
+    delivery_delay: DeliveryDelay | None = None  # issue 25
 
 
 class MilestoneSpec(Strict):
@@ -227,6 +349,7 @@ class Project(Strict):
     deployments: list[Deployment] = Field(min_length=1)
     milestones: list[MilestoneSpec] = []
     travel: TravelSpec = TravelSpec()
+    correlation_groups: list[CorrelationGroup] = []  # issue 25
 
 
 LINK_TYPES = {name: LinkType(name) for name in ("FS", "SS", "FF", "SF")}

@@ -4,11 +4,14 @@ One MPXJ ``ProjectFile`` is built from an `ExportPlan` (`build_project`) and han
 MPXJ's ``MSPDIWriter`` or ``PrimaveraPMFileWriter``:
 
 - the program calendar (its workdays, 08:00-12:00 and 13:00-17:00, and its holidays as
-  exceptions), the project's default;
+  exceptions), the project's default; each site's or factory's own calendar likewise
+  ("Site s3", "Factory f1"), the task calendar (P6: activity calendar) of the tasks that
+  work by it, so that start + duration on it gives modsched's finish;
 - a WBS of summary tasks site / deployment / module, each task under its module, with its
   planned start (08:00 of its first day) and finish (17:00 of its last), duration in
-  working days, and no constraint: the logic alone (every link with its type and lag in
-  working days) gives the dates when the receiving tool schedules without levelling;
+  working days of its calendar, and no constraint: the logic alone (every link with its
+  type and lag in working days) gives the dates when the receiving tool schedules
+  without levelling (lags: see docs/INTEROP.md);
 - each crew pool as a work resource with max units = its count (100 % a crew), a task's
   crews as one assignment a pool (units = 100 % x crews), the named crews in a field;
 - each milestone as a zero-duration milestone after the last tasks of its deployments,
@@ -23,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from scheduler.domain.calendar import Calendar
 from scheduler.interop.formats import ExportFormat
 from scheduler.interop.java import start_jvm
-from scheduler.interop.plan import ExportPlan
+from scheduler.interop.plan import PROGRAM, ExportPlan
 from scheduler.io import write_bytes
 from scheduler.schedule import MilestoneRow, PoolRow, Schedule, TaskRow
 
@@ -51,10 +55,10 @@ LINK_TYPES = {
     "SF": "START_FINISH",
 }
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+# a working day is 08:00-17:00 with an hour's lunch: 8 hours
 DAY_START, DAY_END = 8, 17
-EARLIEST = date(
-    1984, 1, 1
-)  # MS Project's first date  # a working day is 08:00-17:00 with an hour's lunch: 8 hours
+EARLIEST = date(1984, 1, 1)  # MS Project's first date
+OWNERS = {"site": "Site", "factory": "Factory"}
 
 
 @dataclass
@@ -106,16 +110,20 @@ def build_project(plan: ExportPlan, java: _Java, fmt: ExportFormat) -> Any:
     targets of milestones go where each tool keeps them (`_milestone_dates`)."""
     schedule = plan.schedule
     project = java.mpxj.ProjectFile()
-    calendar = _calendar(project, schedule, java)
+    calendars = _calendars(project, plan, java)
     properties = project.getProjectProperties()
     properties.setName(schedule.project)
     properties.setStartDate(java.at(schedule.program_start, DAY_START))
-    properties.setDefaultCalendar(calendar)
+    properties.setDefaultCalendar(calendars[PROGRAM])
+    # P6 counts lags on the project's default calendar (its own default: the
+    # predecessor's); MS Project counts them on the successor's task calendar (as MPXJ's
+    # org.mpxj.cpm scheduler does for it), docs/INTEROP.md
+    properties.setRelationshipLagCalendar(java.mpxj.RelationshipLagCalendar.PROJECT_DEFAULT)
     if schedule.kpis.status_date is not None:
         properties.setStatusDate(java.at(schedule.kpis.status_date, DAY_START))
     _custom_fields(project, java)
     resources = _resources(project, schedule, java)
-    tasks = _tasks(project, schedule, resources, java)
+    tasks = _tasks(project, plan, calendars, resources, java)
     for link in plan.links:
         tasks[link.succ].addPredecessor(
             java.mpxj.Relation.Builder()
@@ -127,13 +135,30 @@ def build_project(plan: ExportPlan, java: _Java, fmt: ExportFormat) -> Any:
     return project
 
 
-def _calendar(project: Any, schedule: Schedule, java: _Java) -> Any:
-    calendar = project.addDefaultBaseCalendar()
-    calendar.setName("modsched program")
+def calendar_name(key: str) -> str:
+    """The name a calendar is written under: ``site:s3`` -> "Site s3"."""
+    if key == PROGRAM:
+        return "modsched program"
+    kind, owner = key.split(":", 1)
+    return f"{OWNERS[kind]} {owner}"
+
+
+def _calendars(project: Any, plan: ExportPlan, java: _Java) -> dict[str, Any]:
+    """Every calendar of the plan by key, the program's the default base calendar."""
+    found = {}
+    for key, spec in plan.calendars.items():
+        calendar = project.addDefaultBaseCalendar() if key == PROGRAM else project.addCalendar()
+        _fill_calendar(calendar, calendar_name(key), spec, java)
+        found[key] = calendar
+    return found
+
+
+def _fill_calendar(calendar: Any, name: str, spec: Calendar, java: _Java) -> None:
+    calendar.setName(name)
     day_type = java.mpxj.DayType
-    for number, name in enumerate(WEEKDAYS):
-        weekday = getattr(java.time.DayOfWeek, name)
-        working = number in schedule.workdays
+    for number, weekday_name in enumerate(WEEKDAYS):
+        weekday = getattr(java.time.DayOfWeek, weekday_name)
+        working = number in spec.workdays
         calendar.setCalendarDayType(weekday, day_type.WORKING if working else day_type.NON_WORKING)
         hours = calendar.getCalendarHours(weekday) or calendar.addCalendarHours(weekday)
         hours.clear()
@@ -144,9 +169,8 @@ def _calendar(project: Any, schedule: Schedule, java: _Java) -> Any:
                         java.time.LocalTime.of(a, 0), java.time.LocalTime.of(b, 0)
                     )
                 )
-    for holiday in schedule.holidays:
+    for holiday in sorted(spec.holidays):
         calendar.addCalendarException(java.day(holiday)).setName("holiday")
-    return calendar
 
 
 def _custom_fields(project: Any, java: _Java) -> None:
@@ -208,9 +232,14 @@ def _summary(parent: Any, name: str, wbs: str) -> Any:
 
 
 def _tasks(
-    project: Any, schedule: Schedule, resources: dict[str, Any], java: _Java
+    project: Any,
+    plan: ExportPlan,
+    calendars: dict[str, Any],
+    resources: dict[str, Any],
+    java: _Java,
 ) -> dict[str, Any]:
     """Every task under its site / deployment / module summary; the Java task by id."""
+    schedule = plan.schedule
     summaries: dict[tuple[str, ...], Any] = {}
     spans: dict[tuple[str, ...], list[TaskRow]] = {}
     found = {}
@@ -226,7 +255,13 @@ def _tasks(
                 summaries[key] = _summary(parent, key[-1], ".".join(key))
             parent = summaries[key]
             spans.setdefault(key, []).append(row)
-        found[row.task_id] = _task(parent, row, schedule, resources, java)
+        task = _task(parent, row, resources, java)
+        works_by = plan.calendar_of(row.task_id)
+        if works_by != PROGRAM:
+            task.setCalendar(calendars[works_by])
+        if row.baseline_start_day is not None:
+            _progress(task, row, schedule, plan.calendars[works_by], java)
+        found[row.task_id] = task
     for key, rows in spans.items():
         summary = summaries[key]
         summary.setStart(java.at(min(r.start for r in rows), DAY_START))
@@ -236,9 +271,7 @@ def _tasks(
     return found
 
 
-def _task(
-    parent: Any, row: TaskRow, schedule: Schedule, resources: dict[str, Any], java: _Java
-) -> Any:
+def _task(parent: Any, row: TaskRow, resources: dict[str, Any], java: _Java) -> Any:
     task = parent.addTask()
     task.setName(f"{row.module_id} {row.task_name}")
     task.setWBS(row.task_id)
@@ -271,19 +304,26 @@ def _task(
             assignment.setWork(
                 java.mpxj.Duration.getInstance(8.0 * count * row.duration, java.mpxj.TimeUnit.HOURS)
             )
-    if row.baseline_start_day is not None:
-        _progress(task, row, schedule, java)
     return task
 
 
-def _progress(task: Any, row: TaskRow, schedule: Schedule, java: _Java) -> None:
-    """A replanned task's baseline dates, and its actuals when it has begun."""
+def _workdays(calendar: Calendar, first: date, last: date) -> int:
+    """The workdays of ``calendar`` from ``first`` to ``last``, both included."""
+    return sum(
+        calendar.is_workday(first + timedelta(days=k)) for k in range((last - first).days + 1)
+    )
+
+
+def _progress(task: Any, row: TaskRow, schedule: Schedule, own: Calendar, java: _Java) -> None:
+    """A replanned task's baseline dates, and its actuals when it has begun; durations
+    and elapsed days count ``own``, the calendar the task works by."""
     calendar = schedule.calendar
     start, end = row.baseline_start_day, row.baseline_end_day
     assert start is not None and end is not None
-    task.setBaselineStart(java.at(calendar.date_of(start), DAY_START))
-    task.setBaselineFinish(java.at(calendar.finish_date(end, end - start), DAY_END))
-    task.setBaselineDuration(java.days(end - start))
+    first, last = calendar.date_of(start), calendar.finish_date(end, end - start)
+    task.setBaselineStart(java.at(first, DAY_START))
+    task.setBaselineFinish(java.at(last, DAY_END))
+    task.setBaselineDuration(java.days(_workdays(own, first, last) if end > start else 0))
     if row.status == "done":
         task.setActualStart(java.at(row.start, DAY_START))
         task.setActualFinish(java.at(row.finish, DAY_END))
@@ -291,8 +331,8 @@ def _progress(task: Any, row: TaskRow, schedule: Schedule, java: _Java) -> None:
     elif row.status == "in_progress":
         task.setActualStart(java.at(row.start, DAY_START))
         status = schedule.kpis.status_date
-        status_day = calendar.day_of(status) if status is not None else row.start_day
-        elapsed = min(max(status_day - row.start_day, 0), row.duration)
+        before = status - timedelta(days=1) if status is not None else row.start
+        elapsed = min(_workdays(own, row.start, before) if before >= row.start else 0, row.duration)
         task.setPercentageComplete(round(100.0 * elapsed / max(row.duration, 1), 1))
     else:
         task.setPercentageComplete(0.0)

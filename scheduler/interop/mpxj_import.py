@@ -6,9 +6,13 @@ The mapping (DESIGN.md, "Exports and imports"; docs/INTEROP.md says what is not 
 - the default calendar: its working weekdays; its non-working exceptions on workdays as
   holidays; the project's start date (else the first activity's start) as program start;
 - each activity (a leaf task that is not a milestone) a module type of one task and a
-  deployment of one module at the one site ``imported``: a deployment a task, so that a
+  deployment of one module at the site ``imported``: a deployment a task, so that a
   link between any two activities is a deployment link with its type and lag, and an
   activity's start-no-earlier constraint is its deployment's release;
+- activities that work by another calendar (MS Project's task calendar, P6's activity
+  calendar) at a site of that calendar instead, named after it, which keeps the calendar
+  as its own (``sites[].calendar``: workdays, holidays beyond the default calendar's);
+  their tasks are of phase ``site``, so that they work by it (DESIGN.md, Time);
 - each link between activities with its type and lag in working days; a link through a
   milestone is composed across it (the milestone has no duration, so pred -> M -> succ is
   exact as one link whose type takes the predecessor's side of the first link and the
@@ -137,11 +141,9 @@ class _Importer:
 
     # ------------------------------------------------------------------ calendar
 
-    def calendar(self, start: date, end: date) -> dict[str, Any]:
-        calendar = self.project.getDefaultCalendar()
-        if calendar is None:
-            self.note("no default calendar: mon-fri without holidays")
-            return {"workdays": list(DAY_NAMES[:5]), "holidays": []}
+    def calendar(self, calendar: Any, start: date, end: date, label: str) -> dict[str, Any]:
+        """``calendar``'s working weekdays and its holidays (non-working exceptions on
+        them) from a year before ``start`` to ``end``; ``label`` names it in notes."""
         day_of_week = self.mpxj_time.DayOfWeek
         workdays = [
             DAY_NAMES[i]
@@ -149,7 +151,7 @@ class _Importer:
             if calendar.isWorkingDay(getattr(day_of_week, name))
         ]
         if not workdays:
-            self.note("the default calendar has no working weekday: mon-fri used")
+            self.note(f"{label} has no working weekday: mon-fri used")
             workdays = list(DAY_NAMES[:5])
         holidays: set[date] = set()
         for exception in calendar.getCalendarExceptions():
@@ -159,13 +161,13 @@ class _Importer:
             last = last or first
             if exception.getWorking():
                 self.note(
-                    f"calendar exception {first}..{last} ({_text(exception.getName())}): "
+                    f"{label}: exception {first}..{last} ({_text(exception.getName())}): "
                     "working days off the weekly pattern are not carried"
                 )
                 continue
             if exception.getRecurring() is not None:
                 self.note(
-                    f"calendar exception from {first} ({_text(exception.getName())}) recurs: "
+                    f"{label}: exception from {first} ({_text(exception.getName())}) recurs: "
                     f"carried only from {start} to {end}"
                 )
                 last = max(last, end)
@@ -179,12 +181,65 @@ class _Importer:
                 ):
                     holidays.add(day)
                 day += timedelta(days=1)
-        for other in self.project.getCalendars():
-            if other != calendar and not other.isDerived():
-                self.note(
-                    f"calendar '{_text(other.getName())}': only the default calendar is carried"
-                )
         return {"workdays": workdays, "holidays": sorted(holidays)}
+
+    def calendars(
+        self, leaves: list[Any], start: date, end: date
+    ) -> tuple[dict[str, Any], dict[int, str], list[dict[str, Any]]]:
+        """The program calendar (the default calendar's), the site of each activity by
+        unique id, and the sites: ``imported`` for the activities on the default calendar,
+        one site a calendar for those on another, with that calendar as its own."""
+        default = self.project.getDefaultCalendar()
+        if default is None:
+            self.note("no default calendar: mon-fri without holidays")
+            program: dict[str, Any] = {"workdays": list(DAY_NAMES[:5]), "holidays": []}
+        else:
+            program = self.calendar(default, start, end, "the default calendar")
+        default_id = None if default is None else default.getUniqueID()
+        used_ids: set[str] = {SITE}
+        own: dict[Any, dict[str, Any]] = {}  # calendar unique id -> site
+        site_of: dict[int, str] = {}
+        for task in leaves:
+            calendar = task.getEffectiveCalendar()
+            if calendar is None or calendar.getUniqueID() == default_id:
+                site_of[int(task.getUniqueID())] = SITE
+                continue
+            key = calendar.getUniqueID()
+            if key not in own:
+                own[key] = self.calendar_site(calendar, program, used_ids, start, end)
+            site_of[int(task.getUniqueID())] = own[key]["id"]
+        for other in self.project.getCalendars():
+            key = other.getUniqueID()
+            if key != default_id and key not in own and not other.isDerived():
+                self.note(f"calendar '{_text(other.getName())}': no activity works by it")
+        sites = [{"id": SITE}] if SITE in site_of.values() else []
+        return program, site_of, sites + list(own.values())
+
+    def calendar_site(
+        self, calendar: Any, program: dict[str, Any], used: set[str], start: date, end: date
+    ) -> dict[str, Any]:
+        """A site keeping ``calendar`` as its own: its holidays beyond the program's. A
+        site's calendar adds to the program's holidays (DESIGN.md, Time): a program
+        holiday it works is noted, the site keeps it off."""
+        name = _text(calendar.getName()) or f"calendar-{calendar.getUniqueID()}"
+        label = f"calendar '{name}'"
+        spec = self.calendar(calendar, start, end, label)
+        kept = set(program["holidays"])
+        worked = [
+            d
+            for d in sorted(kept)
+            if DAY_NAMES[d.weekday()] in spec["workdays"] and d not in spec["holidays"]
+        ]
+        if worked:
+            self.note(
+                f"{label} works {len(worked)} holiday(s) of the default calendar (the first "
+                f"{worked[0]}): its site keeps them off"
+            )
+        own: dict[str, Any] = {"workdays": spec["workdays"]}
+        holidays = [d for d in spec["holidays"] if d not in kept]
+        if holidays:
+            own["holidays"] = holidays
+        return {"id": self._unique(plain_id(name), used), "calendar": own}
 
     # ------------------------------------------------------------------ resources
 
@@ -276,7 +331,7 @@ class _Importer:
         if program_start is None:
             raise ImportError_(f"{path}: neither the project nor any activity has a start date")
         end = max([*starts, program_start]) + timedelta(days=3 * 366)
-        calendar = self.calendar(program_start, end)
+        calendar, site_of, sites = self.calendars(leaves, program_start, end)
         pools = self.pools()
 
         used: set[str] = {"milestones"}
@@ -286,6 +341,7 @@ class _Importer:
         milestone_ids = {int(t.getUniqueID()) for t in milestones}
 
         catalog, deployments, source_ids = [], [], {}
+        lagged: set[str] = set()
         for task in leaves:
             uid = int(task.getUniqueID())
             dep_id = ids[uid]
@@ -298,8 +354,11 @@ class _Importer:
             needs = self.needs(task, pools, label)
             if needs:
                 template["needs"] = needs
+            site = site_of[uid]
+            if site != SITE:
+                template["phase"] = "site"  # works by its site's calendar
             catalog.append({"id": dep_id, "name": name or dep_id, "tasks": [template]})
-            deployment: dict[str, Any] = {"id": dep_id, "site": SITE, "module": dep_id}
+            deployment: dict[str, Any] = {"id": dep_id, "site": site, "module": dep_id}
             release = self.release(task, label)
             if release is not None:
                 deployment["release"] = release
@@ -319,6 +378,12 @@ class _Importer:
                 )
             if after:
                 deployment["after"] = after
+            if site != SITE and site not in lagged and any(a["lag"] for a in after):
+                lagged.add(site)
+                self.note(
+                    f"lags into activities at site '{site}' count days of modsched's day axis "
+                    "(DESIGN.md, Time), not that site's calendar"
+                )
             deployments.append(deployment)
             source_ids[dep_id] = self.source_id(task)
             self.dropped(task, label)
@@ -337,7 +402,7 @@ class _Importer:
                 "calendar": calendar,
             },
             "catalog": "catalog.yaml",
-            "sites": [{"id": SITE}],
+            "sites": sites,
         }
         if pools:
             project["crews"] = list(pools.values())

@@ -1,17 +1,23 @@
 """What an export writes from: a Schedule and the project's logic.
 
-schedule.json holds dates, crews and KPIs but not the links between tasks, the calendar's
-holidays, the pools or the supplies: those come from the project (DESIGN.md, Exports).
+schedule.json holds dates, crews and KPIs but not the links between tasks, the calendars
+(the program's, and each site's or factory's own, DESIGN.md, Time), which calendar each
+task works by, the pools or the supplies: those come from the project (DESIGN.md,
+Exports).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scheduler.domain.calendar import Calendar
+from scheduler.domain.load import Plan
 from scheduler.errors import InputError, Problem
+from scheduler.expand import calendar_key
 from scheduler.instance import Instance, Solution
 from scheduler.io import ScheduleFileError, read_schedule_json
 from scheduler.schedule import Schedule, TaskRow, build_schedule
@@ -27,12 +33,24 @@ class LinkRow:
     lag: int
 
 
+PROGRAM = "program"
+
+
 @dataclass(frozen=True)
 class ExportPlan:
-    """A plan with its logic: every task of ``schedule`` and every link between them."""
+    """A plan with its logic: every task of ``schedule``, every link between them, the
+    calendars (``program`` first, then each own calendar by ``site:ID`` / ``factory:ID``)
+    and the key of the calendar each task works by (DESIGN.md, Time; a task that works
+    no day keeps the program's)."""
 
     schedule: Schedule
     links: tuple[LinkRow, ...]
+    calendars: Mapping[str, Calendar]
+    task_calendars: Mapping[str, str]
+
+    def calendar_of(self, task_id: str) -> str:
+        """The key of the calendar task ``task_id`` works by."""
+        return self.task_calendars.get(task_id, PROGRAM)
 
     def predecessors(self) -> dict[str, list[LinkRow]]:
         """Each task's incoming links, in the project's order."""
@@ -47,9 +65,18 @@ def links_of(instance: Instance) -> tuple[LinkRow, ...]:
     return tuple(LinkRow(ids[k.pred], ids[k.succ], str(k.type), k.lag) for k in instance.links)
 
 
-def export_plan(schedule: Schedule, instance: Instance) -> ExportPlan:
-    """The plan a run just made (``schedule`` built from ``instance``)."""
-    return ExportPlan(schedule, links_of(instance))
+def calendars_of(project: Plan, instance: Instance) -> tuple[dict[str, Calendar], dict[str, str]]:
+    """The project's calendars by key and each task's key, as `expand` ties them."""
+    own = project.own_calendars()
+    tasks = {
+        t.id: calendar_key(project, t, own) if t.duration > 0 else PROGRAM for t in instance.tasks
+    }
+    return {PROGRAM: project.program_calendar, **own}, tasks
+
+
+def export_plan(schedule: Schedule, project: Plan, instance: Instance) -> ExportPlan:
+    """The plan a run just made (``schedule`` built from ``instance``, of ``project``)."""
+    return ExportPlan(schedule, links_of(instance), *calendars_of(project, instance))
 
 
 def read_export_plan(project: str | Path, schedule_json: str | Path) -> ExportPlan:
@@ -74,7 +101,7 @@ def read_export_plan(project: str | Path, schedule_json: str | Path) -> ExportPl
     built = build_schedule(saved.project, plan.calendar, instance, solution, saved.solver)
     tasks = tuple(rows[t.id] for t in instance.tasks)
     schedule = dataclasses.replace(built, tasks=tasks, kpis=saved.kpis)
-    return ExportPlan(schedule, links_of(instance))
+    return ExportPlan(schedule, links_of(instance), *calendars_of(plan, instance))
 
 
 def _check_same_tasks(

@@ -1,7 +1,8 @@
 """The plan as an Excel workbook (openpyxl): four sheets a planner filters and sorts.
 
 - **Schedule**: one row a task, the logic as ``predecessors`` in P6's notation
-  (``id FS+lag``, links ``, ``-separated), a replan's status and baseline dates;
+  (``id FS+lag``, links ``, ``-separated), a replan's status and baseline dates, and
+  last the calendar the task works by (``program``, ``site:ID`` or ``factory:ID``);
 - **Milestones**: each milestone's date against its target and deadline;
 - **Crews**: per pool and week (Monday), busy crews (mean, peak) against the fewest
   crews available on a working day of that week;
@@ -46,6 +47,7 @@ SCHEDULE_HEADER = [
     "energise_mw",
 ]
 STATUS_HEADER = ["status", "baseline_start", "baseline_finish"]
+CALENDAR_HEADER = ["calendar"]  # last, after a replan's columns too
 MILESTONE_HEADER = [
     "milestone",
     "date",
@@ -105,6 +107,7 @@ def schedule_rows(plan: ExportPlan) -> list[list[Any]]:
                 if start is not None and end is not None
                 else None,
             ]
+        row.append(plan.calendar_of(t.task_id))
         rows.append(row)
     return rows
 
@@ -167,7 +170,7 @@ def workbook_bytes(plan: ExportPlan) -> bytes:
 
     schedule = plan.schedule
     book = Workbook()
-    header = SCHEDULE_HEADER + (STATUS_HEADER if schedule.replanned else [])
+    header = SCHEDULE_HEADER + (STATUS_HEADER if schedule.replanned else []) + CALENDAR_HEADER
     _sheet(book.active, "Schedule", header, schedule_rows(plan))
     _sheet(book.create_sheet(), "Milestones", MILESTONE_HEADER, milestone_rows(schedule))
     _sheet(book.create_sheet(), "Crews", CREW_HEADER, crew_rows(schedule))

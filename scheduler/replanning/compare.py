@@ -88,15 +88,18 @@ def compare(
     options: SolveOptions | None = None,
     processes: int = 2,
     unlisted: Unlisted = Unlisted.AS_PLANNED,
+    dask: str | None = None,
 ) -> Comparison:
-    """Replan every scenario (in parallel processes) and tabulate them with the baseline.
-    Every scenario is checked against the project first (`check_scenarios`): a bad one
-    stops the what-if before any solve."""
+    """Replan every scenario (in parallel processes, or on the Dask cluster at ``dask``)
+    and tabulate them with the baseline. Every scenario is checked against the project
+    first (`check_scenarios`): a bad one stops the what-if before any solve."""
     options = options or SolveOptions()
     check_scenarios(project, scenarios, status_date)
     jobs = [(project, baseline_path, actuals, s, status_date, options, unlisted) for s in scenarios]
     processes = min(processes, len(jobs))  # never a process with no scenario to solve
-    if processes > 1:
+    if dask is not None:
+        results = _on_cluster(dask, jobs)
+    elif processes > 1:
         # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
         # Ctrl-C ends every scenario at once (the executor would still run queued ones);
         # the workers ignore SIGINT and leave it to this process
@@ -106,6 +109,15 @@ def compare(
         results = [_replan_one(job) for job in jobs]
     base = load_baseline_schedule(project, baseline_path)
     return Comparison(base, results, comparison_table(base, results))
+
+
+def _on_cluster(address: str, jobs: list[tuple]) -> list[ScenarioResult]:
+    """Each scenario a task on the Dask cluster at ``address`` (issue 25); a scenario
+    whose worker is lost is run again by the scheduler."""
+    from scheduler.risk.executors import connect
+
+    with connect(address) as client:
+        return client.gather(client.map(_replan_one, jobs, pure=False))  # type: ignore[no-any-return]
 
 
 def check_scenarios(

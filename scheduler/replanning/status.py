@@ -364,7 +364,7 @@ def pin_status(
     held: dict[str, str] = {}  # crew -> the task in progress that keeps it
     reach = instance.travel.most
     kept: dict[str, list[tuple[int, int]]] = defaultdict(list)  # crew -> done days kept
-    for task in instance.tasks:
+    for i, task in enumerate(instance.tasks):
         actual = actuals.get(task.id)
         if actual is None:
             tasks.append(replace(task, release=max(task.release, status_day)))
@@ -382,6 +382,7 @@ def pin_status(
                 replace(
                     done,
                     duration=actual.end - actual.start,
+                    calendar=-1,  # its days are facts now: every one of them counts
                     fixed_start=actual.start,
                     resources={},
                     power_kw=0,
@@ -391,7 +392,7 @@ def pin_status(
             )
             statuses.append(TaskStatus.DONE)
         else:
-            end = _in_progress_end(task, baseline, actual, status_day)
+            end = _in_progress_end(instance, i, baseline, actual, status_day)
             crews = baseline.crews.get(task.id) or None
             if crews and not _free(kept, crews, actual.start, end):
                 crews = None  # a done task kept for travel holds one of them meanwhile
@@ -411,6 +412,7 @@ def pin_status(
                 replace(
                     task,
                     duration=end - actual.start,
+                    calendar=-1,  # its end is known: the days from its start to it
                     fixed_start=actual.start,
                     fixed_crews=crews,
                     release=0,
@@ -428,17 +430,22 @@ def _free(kept: dict[str, list[tuple[int, int]]], crews: Sequence[str], a: int, 
     return all(not (s < b and a < e) for crew in crews for s, e in kept[crew])
 
 
-def _in_progress_end(task: Task, baseline: Baseline, actual: Actual, status_day: int) -> int:
-    """Without remaining days reported, the baseline's end, moved by what the scenario
-    changed in the task's duration (a delay announced while it runs lengthens it)."""
+def _in_progress_end(
+    instance: Instance, i: int, baseline: Baseline, actual: Actual, status_day: int
+) -> int:
+    """Without remaining days reported, the baseline's start plus the task's duration
+    (so what a scenario changed in the duration moves it: a delay announced while it
+    runs lengthens it); remaining days and durations count the task's calendar."""
+    task = instance.tasks[i]
+    calendar = instance.calendar_of(i)
+
+    def after(start: int, days: int) -> int:
+        return start + days if calendar is None else calendar.end(start, days)
+
     if actual.remaining is not None:
-        return status_day + actual.remaining
-    if task.id in baseline.ends:
-        start, end = baseline.starts[task.id], baseline.ends[task.id]
-        planned = end + task.duration - (end - start)
-    else:
-        planned = actual.start + task.duration
-    return max(planned, status_day + 1)
+        return after(status_day, actual.remaining)
+    start = baseline.starts.get(task.id, actual.start)
+    return max(after(start, task.duration), status_day + 1)
 
 
 def broken_link(link: Link, a: Task, b: Task) -> str | None:

@@ -27,7 +27,7 @@ from scheduler.reports.gantt import Ghost, gantt_data
 from scheduler.reports.power import power_view
 from scheduler.reports.style import TEMPLATE
 from scheduler.reports.tables import sites, task_frame, unique
-from scheduler.schedule import Schedule, TaskRow
+from scheduler.schedule import Schedule, TaskRow, headline
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
@@ -186,7 +186,8 @@ def _crew_moves_section(schedule: Schedule) -> str:
 
 def _solver_text(schedule: Schedule) -> str:
     s = schedule.solver
-    text = f"{s.name} {s.status}".strip()
+    late, finish = headline(schedule)
+    text = f"{late} · {finish} working days · {s.name} {s.status}".strip()
     if s.method:
         text += f" ({s.method})"
     text += f" · objective {'' if s.objective is None else s.objective}"

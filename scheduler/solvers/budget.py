@@ -137,3 +137,9 @@ class Budget:
         nominal = max(0.0, self.limit - self.nominal_spent) * fraction
         self.nominal_spent += nominal
         return Limits(max(wall, nominal * BACKSTOP), nominal)
+
+    def give_back(self, limits: Limits, used: float) -> None:
+        """A stage that ended early hands back the nominal seconds it did not use (as
+        measured on CP-SAT's deterministic clock, so a seed still gives one plan)."""
+        if self.deterministic and limits.nominal is not None:
+            self.nominal_spent -= max(0.0, limits.nominal - used)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scheduler.instance import Instance, Solution, Task, objective_value
+from scheduler.instance import Instance, Link, Solution, Task, WorkCalendar, objective_value
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,7 @@ class _Network:
     earliest: list[int] = field(default_factory=list)  # forward CPM start
     latest: list[int] = field(default_factory=list)  # backward CPM start, targets included
     hard_latest: list[int] = field(default_factory=list)  # backward CPM start, deadlines only
+    pred_links: list[list[Link]] = field(default_factory=list)  # per task: its links in
 
     @classmethod
     def build(cls, instance: Instance) -> _Network:
@@ -167,19 +168,17 @@ class _Network:
         tasks = instance.tasks
         preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        pred_links: list[list[Link]] = [[] for _ in range(n)]
         for link in instance.links:
-            offset = link.start_distance(tasks)
+            offset = instance.start_distance(link)
             preds[link.succ].append((link.pred, offset))
             succs[link.pred].append((link.succ, offset))
+            pred_links[link.succ].append(link)
         free = [t.fixed_start is None for t in tasks]
         network = cls(instance, preds, succs, _topological(n, preds, free))
+        network.pred_links = pred_links
         network.earliest = network._forward()
-        horizon = max(
-            [
-                instance.horizon,
-                *(s + t.duration for s, t in zip(network.earliest, tasks, strict=True)),
-            ]
-        )
+        horizon = max([instance.horizon, *instance.ends(network.earliest)])
         network.latest = network._backward(network._due(targets=True, horizon=horizon))
         network.hard_latest = network._backward(network._due(targets=False, horizon=None))
         return network
@@ -190,7 +189,14 @@ class _Network:
         earliest = [
             t.fixed_start if t.fixed_start is not None else max(0, t.release) for t in tasks
         ]
+        instance = self.instance
+        exact = instance.has_calendars
         for b in self.order:
+            if exact:
+                for link in self.pred_links[b]:
+                    earliest[b] = max(earliest[b], instance.link_bound(link, earliest[link.pred]))
+                earliest[b] = instance.first_start(b, earliest[b])
+                continue
             for a, offset in self.preds[b]:
                 earliest[b] = max(earliest[b], earliest[a] + offset)
         return earliest
@@ -214,12 +220,22 @@ class _Network:
         return [
             t.fixed_start
             if t.fixed_start is not None
-            else (end if end < _NEVER else fallback) - t.duration
-            for t, end in zip(tasks, due_end, strict=True)
+            else self.instance.start_for(i, end if end < _NEVER else fallback)
+            for i, (t, end) in enumerate(zip(tasks, due_end, strict=True))
         ]
 
     def _backward(self, latest: list[int]) -> list[int]:
         """Propagate latest starts backwards through the links (pinned tasks stay)."""
+        instance = self.instance
+        if instance.has_calendars:
+            succ_links: list[list[Link]] = [[] for _ in range(instance.num_tasks)]
+            for link in instance.links:
+                succ_links[link.pred].append(link)
+            for a in reversed(self.order):
+                for link in succ_links[a]:
+                    bound = instance.link_latest(link, latest[link.succ])
+                    latest[a] = min(latest[a], instance.last_start(a, bound))
+            return latest
         for a in reversed(self.order):
             for b, offset in self.succs[a]:
                 latest[a] = min(latest[a], latest[b] - offset)
@@ -268,7 +284,7 @@ class _Network:
         if rule == "lst":
             return [(latest[i], earliest[i], i) for i in range(n)]
         if rule == "lft":
-            return [(latest[i] + tasks[i].duration, earliest[i], i) for i in range(n)]
+            return [(latest[i] + tasks[i].duration, earliest[i], i) for i in range(n)]  # a rank
         if rule == "est":
             return [(earliest[i], latest[i], i) for i in range(n)]
         if rule == "target":
@@ -298,6 +314,13 @@ class _Need:
     energise_kw: int
     place: int = -1  # the task's site among ``Instance.sites()`` (travel), -1 without one
     prefer: frozenset[tuple[int, int]] = frozenset()  # (pool, crew row) to take first
+    calendar: WorkCalendar | None = None  # the task's own calendar (None: every day)
+
+    def end(self, s: int) -> int:
+        """The end of a start on ``s``: ``duration`` workdays of its calendar later."""
+        if self.calendar is None:
+            return s + self.duration
+        return self.calendar.end(s, self.duration)
 
 
 def _eligible(
@@ -345,8 +368,18 @@ def _need(
     if gate and site < 0:
         raise _Infeasible(f"task {task.id}: needs power but its site has no supply")
     place = places.get(task.site, -1) if task.site is not None and task.duration > 0 else -1
+    calendar = instance.calendars[task.calendar] if task.calendar >= 0 and task.duration else None
     return _Need(
-        task.duration, resources, skills, union, site, gate, task.power_kw, task.energise_kw, place
+        task.duration,
+        resources,
+        skills,
+        union,
+        site,
+        gate,
+        task.power_kw,
+        task.energise_kw,
+        place,
+        calendar=calendar,
     )
 
 
@@ -467,6 +500,8 @@ class _Days:
         tail after ``stable``; an energised load first moves the start past its last
         short day (the load stays, so a start on or before that day fails).
         """
+        if need.calendar is not None:
+            return self._first_fit_calendar(need, s)
         d = need.duration
         limit = max(s, self.stable) + d + 1  # a start after max(s, stable) repeats it
         self.ensure(limit)
@@ -477,6 +512,33 @@ class _Days:
             fit = _first_run(self._day_mask(need, s, hi), d, earliest - s, s)
             if fit is not None or hi == limit:
                 return fit
+            span *= 4
+
+    def _first_fit_calendar(self, need: _Need, s: int) -> int | None:
+        """`first_fit` for a task on its own calendar: the first workday start ``c`` whose
+        days ``[c, end(c))`` are all good."""
+        calendar, d = need.calendar, need.duration
+        assert calendar is not None
+        longest = calendar.longest_span(d)
+        limit = calendar.first_workday(max(s, self.stable)) + longest + 1
+        self.ensure(limit)
+        earliest = self._energise_bound(need, s, limit) if need.energise_kw else s
+        span = max(64, 4 * longest)
+        while True:
+            hi = min(limit, max(s + span, earliest + longest + 1))
+            mask = self._day_mask(need, s, hi)
+            first, last = calendar.index(earliest), calendar.index(hi)
+            starts = calendar.days(first, last)
+            if starts.size:
+                ends = calendar.ends(starts, d)
+                inside = ends <= hi
+                starts, ends = starts[inside], ends[inside]
+                bad = np.concatenate(([0], np.cumsum(~mask)))
+                clear = np.flatnonzero(bad[ends - s] - bad[starts - s] == 0)
+                if clear.size:
+                    return int(starts[clear[0]])
+            if hi == limit:
+                return None
             span *= 4
 
     def _day_mask(self, need: _Need, s: int, hi: int) -> np.ndarray:
@@ -518,7 +580,7 @@ class _Days:
         else ``(next, None)`` with a later day before which no start can find crews."""
         if not need.skills:
             return s, []
-        e = s + need.duration
+        e = need.end(s)
         self.ensure(e + self.reach)
         caps: dict[int, int] = {}
         free_rows: dict[int, np.ndarray] = {}
@@ -562,7 +624,7 @@ class _Days:
             window = self.busy[p][:, s:e]
             busy_any = window.any(axis=1)
             if busy_any.any():
-                last = need.duration - 1 - window[busy_any][:, ::-1].argmax(axis=1)
+                last = (e - s) - 1 - window[busy_any][:, ::-1].argmax(axis=1)
                 jump = min(jump, s + int(last.min()) + 1)
         return s + 1 if jump == _NEVER else jump
 
@@ -597,8 +659,8 @@ class _Days:
     # -- recording -----------------------------------------------------------------------
 
     def place(self, need: _Need, s: int, crews: list[tuple[int, int]]) -> None:
-        """Take what a task uses on ``[s, s + d)`` (clipped to days >= 0)."""
-        e = s + need.duration
+        """Take what a task uses on ``[s, end)`` (clipped to days >= 0)."""
+        e = need.end(s)
         self.ensure(max(e, 0))
         lo, hi = max(s, 0), max(e, 0)
         for row, amount in need.resources:
@@ -616,8 +678,8 @@ class _Days:
         self.stable = max(self.stable, e + self.reach)
 
     def overloads(self, need: _Need, s: int, crews: list[tuple[int, int]]) -> list[str]:
-        """What is over capacity on ``[s, s + d)`` (for pinned tasks, placed unchecked)."""
-        lo, hi = max(s, 0), max(s + need.duration, 0)
+        """What is over capacity on ``[s, end)`` (for pinned tasks, placed unchecked)."""
+        lo, hi = max(s, 0), max(need.end(s), 0)
         found = [
             self.instance.resources[row].id
             for row, _ in need.resources
@@ -706,7 +768,7 @@ def _stable_day(instance: Instance) -> int:
 def _initial_length(instance: Instance, network: _Network) -> int:
     """Array length: past every window, supply change, pin, release and CPM finish (the
     arrays grow when the schedule runs further)."""
-    ends = [s + t.duration for s, t in zip(network.earliest, instance.tasks, strict=True)]
+    ends = instance.ends(network.earliest)
     days = [_stable_day(instance), *ends, *(t.release for t in instance.tasks)]
     return max(days) + 2  # not instance.horizon: it may be a loose bound (sum of durations)
 
@@ -781,14 +843,14 @@ class _Scheduler:
             task, need = tasks[i], self.needs[i]
             s = task.fixed_start
             assert s is not None
-            self.days.ensure(max(s + task.duration, 0))
+            self.days.ensure(max(need.end(s), 0))
             if task.fixed_crews is not None:
                 rows = [self._crew_row(task, c) for c in task.fixed_crews]
                 crews = [c for c in rows if c is not None]
                 self.crews[i] = tuple(task.fixed_crews)
             else:
                 crews = self._pinned_crews(i, s)
-            lo, hi = max(s, 0), max(s + task.duration, 0)
+            lo, hi = max(s, 0), max(need.end(s), 0)
             if any(self.days.busy[p][k, lo:hi].any() for p, k in crews):
                 log.warning(
                     "greedy: pinned task %s at day %d shares a crew with another pinned task",
@@ -818,7 +880,7 @@ class _Scheduler:
         lo = max(s, 0)
         need = self.needs[i]
         shifted = _Need(
-            max(s + need.duration, 0) - lo,
+            max(need.end(s), 0) - lo,
             need.resources,
             need.skills,
             need.pools,
@@ -845,7 +907,7 @@ class _Scheduler:
                     a in pinned_set
                     and start_a is not None
                     and start_b is not None
-                    and start_b < start_a + offset
+                    and start_b < start_a + offset  # a lower bound with calendars
                 ):
                     log.warning(
                         "greedy: pinned tasks %s and %s violate their link",
@@ -863,8 +925,14 @@ class _Scheduler:
 
     def _lower_bound(self, i: int) -> int:
         """Earliest start allowed by release, day 0 and the placed predecessors."""
-        task = self.instance.tasks[i]
-        lb = max(0, task.release)
+        instance = self.instance
+        lb = max(0, instance.tasks[i].release)
+        if instance.has_calendars:
+            for link in self.network.pred_links[i]:
+                start = self.starts[link.pred]
+                assert start is not None
+                lb = max(lb, instance.link_bound(link, start))
+            return instance.first_start(i, lb)
         for a, offset in self.network.preds[i]:
             start = self.starts[a]
             assert start is not None

@@ -49,6 +49,10 @@ class Result:
     seed: int = 0
     history: tuple[tuple[float, int, int], ...] = ()
     interrupted: bool = False
+    # proven minimum of the weighted late days (within the search horizon), and per
+    # milestone id the proven least late days (solvers/bounds.py)
+    tardiness_bound: int | None = None
+    late_bounds: tuple[tuple[str, int], ...] = ()
 
     @property
     def gap(self) -> float | None:

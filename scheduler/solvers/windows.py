@@ -38,6 +38,7 @@ from ortools.sat.python import cp_model
 from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath, critical_path
 from scheduler.instance import Instance, Milestone, Solution, Task, objective_value, pool_of
+from scheduler.solvers.bounds import Bounds
 from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
 from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, read_solution, run
 from scheduler.solvers.result import Engine, Method, Result, Status
@@ -86,8 +87,15 @@ class Stats:
 class WindowSearch:
     """The incumbent and the neighbourhoods of one instance."""
 
-    def __init__(self, instance: Instance, solution: Solution, seed: int = 0):
+    def __init__(
+        self,
+        instance: Instance,
+        solution: Solution,
+        seed: int = 0,
+        late_bounds: dict[int, int] | None = None,
+    ):
         self.instance = instance
+        self.late_bounds = late_bounds or {}  # proven least late days (solvers/bounds.py)
         self.starts = list(solution.starts)
         self.crews = list(solution.crews)
         self.objective = objective_value(instance, self.starts)
@@ -119,19 +127,21 @@ class WindowSearch:
         }
 
     def end(self, i: int) -> int:
-        return self.starts[i] + self.instance.tasks[i].duration
+        return self.instance.end_of(i, self.starts[i])
 
     # ------------------------------------------------------------ neighbourhoods
 
     def late_milestones(self) -> list[tuple[int, int]]:
-        """(milestone, weighted late days) of the late ones."""
+        """(milestone, weighted late days above its proven bound) of the late ones: a
+        milestone on its bound is no target any more (issue 20, item 4)."""
         found = []
         for m, milestone in enumerate(self.instance.milestones):
             if milestone.target is None or not milestone.tasks:
                 continue
             day = max(self.end(i) for i in milestone.tasks) - 1
-            if day > milestone.target:
-                found.append((m, milestone.weight * (day - milestone.target)))
+            above = day - milestone.target - self.late_bounds.get(m, 0)
+            if above > 0:
+                found.append((m, milestone.weight * above))
         return found
 
     def pick(self, size: int) -> Window:
@@ -241,15 +251,15 @@ class WindowSearch:
 
     def freed(self, i: int, window: Window, free: set[int]) -> Task:
         """Task ``i`` kept inside the window and after / before its pinned neighbours: every
-        link bounds the later start from the earlier one (``Link.start_distance``)."""
-        tasks = self.instance.tasks
-        task = tasks[i]
+        link bounds the later start from the earlier one (``Instance.link_bound``)."""
+        instance = self.instance
+        task = instance.tasks[i]
         release = max(
             [
                 task.release,
                 window.lo,
                 *(
-                    self.starts[link.pred] + link.start_distance(tasks)
+                    instance.link_bound(link, self.starts[link.pred])
                     for link in self.preds[i]
                     if link.pred not in free
                 ),
@@ -257,15 +267,15 @@ class WindowSearch:
         )
         latest_start = min(
             [
-                window.hi - task.duration,
+                instance.start_for(i, window.hi),
                 *(
-                    self.starts[link.succ] - link.start_distance(tasks)
+                    instance.last_start(i, instance.link_latest(link, self.starts[link.succ]))
                     for link in self.succs[i]
                     if link.succ not in free
                 ),
             ]
         )
-        deadline = latest_start + task.duration
+        deadline = instance.end_of(i, latest_start)
         if task.deadline is not None:
             deadline = min(deadline, task.deadline)
         if window.keep_crews and any(pool_of(c) in self.travelling for c in self.crews[i]):
@@ -388,17 +398,21 @@ def improve(
     limits: Limits,
     on_improve: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
+    bounds: Bounds | None = None,
+    bound: int = 0,
 ) -> tuple[Solution, Stats]:
-    """Improve ``solution`` window by window within ``limits``; returns the best plan.
+    """Improve ``solution`` window by window within ``limits``, or until its objective
+    meets the proven ``bound``; ``bounds``, proven lateness bounds, steer the windows to
+    the milestones still above theirs. Returns the best plan.
     In deterministic mode (``limits.nominal`` set) the search ends after a deterministic
     amount of CP-SAT work and each window's limit comes from the work left, so that a
     seed gives the same plan run after run; the wall clock is then only a backstop."""
     started = time.perf_counter()
-    search = WindowSearch(instance, solution, options.seed)
+    search = WindowSearch(instance, solution, options.seed, bounds.late if bounds else None)
     first = TRAVEL_FIRST_SIZE if search.travelling else FIRST_SIZE
     stats, size = Stats(), min(first, len(search.movable))
     work = math.inf if limits.nominal is None else limits.nominal * ONE_WORKER_SHARE
-    while size > 0 and not (stop is not None and stop.is_set()):
+    while size > 0 and search.objective > bound and not (stop is not None and stop.is_set()):
         wall_left = limits.wall - (time.perf_counter() - started)
         if limits.nominal is None:
             step = Limits(min(STEP_SECONDS, wall_left))
@@ -434,19 +448,32 @@ def improve(
     return search.solution(), stats
 
 
+def objective_bound(
+    instance: Instance, bounds: Bounds | None, cpm: CriticalPath | None = None
+) -> int:
+    """The scalar objective's proven floor: the critical path's, lifted by ``bounds``."""
+    cpm = cpm or critical_path(instance)
+    bound = CpSatModel.path_bound(instance, cpm)
+    if bounds is not None:
+        bound = max(bound, bounds.objective_bound(instance, cpm.length))
+    return bound
+
+
 def solve(
     instance: Instance,
     options: SolveOptions,
     hint: Solution,
     budget: Budget,
     cpm: CriticalPath | None = None,
+    bounds: Bounds | None = None,
 ) -> Result:
     """`improve` as a solver, for what is left of ``budget``: the hint (the greedy plan)
-    is the first plan; the bound is the critical path's (no model of the whole program
-    is solved, so none better)."""
+    is the first plan; the bound is the critical path's, lifted by proven lateness
+    ``bounds`` (no model of the whole program is solved); the search ends once a plan
+    meets it."""
     started = budget.elapsed()
     history: list[tuple[float, int, int]] = []
-    bound = CpSatModel.path_bound(instance, cpm or critical_path(instance))
+    bound = objective_bound(instance, bounds, cpm)
 
     def improved(objective: int) -> None:
         entry = (budget.elapsed(), objective, bound)
@@ -456,7 +483,7 @@ def solve(
 
     improved(objective_value(instance, hint.starts))
     limits = budget.take(reserve=VALIDATION_SECONDS)
-    solution, stats = improve(instance, hint, options, limits, improved, budget.stop)
+    solution, stats = improve(instance, hint, options, limits, improved, budget.stop, bounds, bound)
     violations = validate(instance, solution)
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid
         log.error("the window search broke a rule (%s); keeping the plan", violations[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath
@@ -21,6 +22,9 @@ from scheduler.solvers.cpsat.search import STATUS, ProgressLogger, found, run
 from scheduler.solvers.cpsat.search import search as staged_search
 from scheduler.solvers.cpsat.stability import stabilise
 from scheduler.solvers.result import Engine, Method, Result, Status
+
+if TYPE_CHECKING:
+    from scheduler.solvers.bounds import Bounds
 
 __all__ = [
     "CpSatModel",
@@ -43,11 +47,13 @@ def solve(
     prefer_crews: list[tuple[str, ...]] | None = None,
     baseline: Solution | None = None,
     cpm: CriticalPath | None = None,
+    bounds: Bounds | None = None,
 ) -> Result:
     """Solve with CP-SAT within ``budget`` (by default ``options.time_limit`` from now);
     its stop event, set from another thread (a signal), ends the search with the best
     plan so far. With a ``baseline`` (replanning) the time is split: two thirds for the
-    objective, then, holding it, the fewest changes to the baseline."""
+    objective, then, holding it, the fewest changes to the baseline. ``bounds``, proven
+    lateness bounds (`solvers.bounds`), are added to the model as cuts."""
     options = options or SolveOptions()
     budget = budget or Budget.of(options)
     started = budget.elapsed()
@@ -63,6 +69,8 @@ def solve(
     except InfeasibleModel as error:
         log.info("infeasible while building: %s", error)
         return replace(result, status=Status.INFEASIBLE, seconds=budget.elapsed() - started)
+    if bounds is not None:
+        bounds.post(built)
     if hint is not None:
         built.add_hint(hint)
     logger = ProgressLogger(budget.on_progress, budget.started)  # times count the building

@@ -24,7 +24,7 @@ from ortools.graph.python.max_flow import SimpleMaxFlow
 from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleModel
-from scheduler.instance import CrewPool, Window, gaps, pool_of
+from scheduler.instance import CrewPool, LinkType, Window, gaps, pool_of
 
 if TYPE_CHECKING:
     from scheduler.solvers.cpsat.model import CpSatModel
@@ -38,11 +38,18 @@ def most_crews(pool: CrewPool) -> int:
 
 
 def links(m: CpSatModel) -> None:
-    """Each link as ``s_b >= s_a + c`` (durations are fixed: `Link.start_distance`)."""
-    tasks = m.instance.tasks
+    """Each link as its inequality on starts and ends (LinkType), lag ``l``:
+    FS ``s_b >= e_a + l``, SS ``s_b >= s_a + l``, FF ``e_b >= e_a + l``, SF ``e_b >= s_a + l``
+    (with fixed durations, the same as ``s_b >= s_a + Link.start_distance``)."""
     for link in m.instance.links:
         a, b = m.tasks[link.pred], m.tasks[link.succ]
-        m.model.add(b.start >= a.start + link.start_distance(tasks))
+        before = a.end if link.type in (LinkType.FS, LinkType.FF) else a.start
+        after = b.start if link.type in (LinkType.FS, LinkType.SS) else b.end
+        if m.explain and after is b.end and m.instance.tasks[link.succ].calendar >= 0:
+            # the explaining model sizes a calendar task at its duration (a relaxation):
+            # its end here is the latest its start can give, so the link still relaxes
+            after = b.start + m.instance.longest_span(link.succ)
+        m.model.add(after >= before + link.lag)
 
 
 def crews(m: CpSatModel) -> None:
@@ -117,9 +124,7 @@ def _named_crews(m: CpSatModel, p: int, users: list[int]) -> None:
         m.crews.named[i, p] = on
     for k in range(pool.count):
         worked = [i for i in users if tasks[i].duration > 0 and not _never(m.crews.named[i, p][k])]
-        cores = {
-            i: _crew_interval(m, i, m.crews.named[i, p][k], 0, tasks[i].duration) for i in worked
-        }
+        cores = {i: _crew_interval(m, i, m.crews.named[i, p][k]) for i in worked}
         m.model.add_no_overlap(list(cores.values()))
         if TRAVEL_ENCODING == "pairs":
             _travel_pairs(m, p, k, worked)
@@ -132,13 +137,18 @@ def _never(on: cp_model.IntVar | int) -> bool:
 
 
 def _crew_interval(
-    m: CpSatModel, i: int, present: cp_model.IntVar | int, offset: int, size: int
+    m: CpSatModel, i: int, present: cp_model.IntVar | int, tail: int | None = None
 ) -> cp_model.IntervalVar:
-    """``[s_i + offset, s_i + offset + size)``, present when ``present`` (1: always)."""
-    start = m.tasks[i].start + offset
+    """The task's days ``[s_i, e_i)``, or with ``tail`` the days ``[e_i, e_i + tail)``
+    after it; present when ``present`` (1: always)."""
+    t = m.tasks[i]
+    if tail is not None:
+        if isinstance(present, int):
+            return m.model.new_fixed_size_interval_var(t.end, tail, "")
+        return m.model.new_optional_fixed_size_interval_var(t.end, tail, present, "")
     if isinstance(present, int):
-        return m.model.new_fixed_size_interval_var(start, size, "")
-    return m.model.new_optional_fixed_size_interval_var(start, size, present, "")
+        return t.interval
+    return m.model.new_optional_interval_var(t.start, t.size, t.end, present, "")
 
 
 def _travel_tails(
@@ -163,10 +173,7 @@ def _travel_tails(
                 if not tails or not against:
                     continue
                 n = len(tails)
-                intervals = [
-                    _crew_interval(m, i, m.crews.named[i, p][k], tasks[i].duration, days)
-                    for i in tails
-                ]
+                intervals = [_crew_interval(m, i, m.crews.named[i, p][k], days) for i in tails]
                 m.model.add_cumulative(
                     intervals + [cores[j] for j in against],
                     [1] * n + [n] * len(against),
@@ -309,9 +316,7 @@ def _single_crew(m: CpSatModel, p: int, users: list[tuple[int, cp_model.LinearEx
         present = m.model.new_bool_var(f"T{i}_on_P{p}")
         m.model.add(use == present)
         t = m.tasks[i]
-        intervals.append(
-            m.model.new_optional_fixed_size_interval_var(t.start, t.duration, present, f"T{i}_P{p}")
-        )
+        intervals.append(m.model.new_optional_interval_var(t.start, t.size, t.end, present, ""))
     pool = m.instance.pools[p]
     blocked = _blockers(m, 1, pool.windows, f"pool{p}", m.switch("crew-window", pool.id))
     m.model.add_no_overlap(intervals + [b for b, _ in blocked])

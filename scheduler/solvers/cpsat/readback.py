@@ -79,7 +79,7 @@ def name_crews(
 
     order = sorted(users, key=lambda u: (tasks[u[0]].fixed_crews is None, starts[u[0]], u[0]))
     for i, count in order:
-        a, b = starts[i], starts[i] + tasks[i].duration
+        a, b = starts[i], instance.end_of(i, starts[i])
         pinned = [c for c in (tasks[i].fixed_crews or ()) if c in busy]
         wished = [c for c in (prefer[i] if prefer else ()) if c in busy and c not in pinned]
         chosen = pinned[:count]

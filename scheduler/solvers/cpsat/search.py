@@ -245,6 +245,12 @@ def run(
     handlers run at once and ``stop`` can end the search."""
     solver = cp_model.CpSolver()
     configure(solver, options, limits)
+    if any(t.spans for t in built.tasks):
+        # tasks whose span depends on their start (site calendars): probing their span
+        # literals is most of presolve. The quickstart with a 4-day site week, one worker,
+        # greedy hint, to the optimum: 10.0 s of CPU at probing level 2 (the default) or
+        # 1, 3.6 s at 0 (docs/BENCHMARKS.md, "Calendars per site").
+        solver.parameters.cp_model_probing_level = 0
     if options.workers == 2 and built.prefers_complete_search():
         solver.parameters.num_full_subsolvers = 2  # default_lp + fixed, instead of LNS
     solver.parameters.use_lns_only = lns_only

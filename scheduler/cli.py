@@ -460,7 +460,9 @@ def whatif_command(
     project: ProjectArg,
     baseline: BaselineOpt,
     scenarios: Annotated[list[Path], typer.Option("--scenario", help="Scenario YAML; repeat.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for comparison.csv/html.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for comparison.csv/html, a folder a scenario.")
+    ],
     actuals: ActualsOpt = None,
     status_date: StatusOpt = None,
     unlisted: UnlistedOpt = Unlisted.AS_PLANNED,
@@ -477,7 +479,7 @@ def whatif_command(
     store: StoreOpt = None,
 ) -> None:
     """Solve every scenario from the baseline and compare them side by side."""
-    from scheduler.replanning.compare import compare, write_comparison
+    from scheduler.replanning.compare import compare, status_dates_text, write_comparison
 
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     unwritten = "no comparison written (a what-if compares whole scenarios only)"
@@ -497,6 +499,15 @@ def whatif_command(
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))
+    differ = status_dates_text(comparison)
+    if differ:
+        errors.print(
+            f"warning: the scenarios are replanned from different status dates ({differ}); "
+            "give --status-date to replan all from one",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     columns = ["scenario", "finish", "weighted_tardiness", "late_days", "moved_tasks"]
     table = Table(title="what-if")
     for column in columns:
@@ -698,6 +709,27 @@ def diff_command(
         days = "" if row.days is None else f"{row.days:+d}"
         table.add_row(Text(row.milestone), row.a or "-", row.b or "-", days)
     console.print(table)
+
+
+@app.command("report")
+def report_command(
+    page: Annotated[Path, typer.Argument(help="A gantt.html or comparison.html modsched wrote.")],
+    pdf: Annotated[Path, typer.Option("--pdf", help="The PDF to write.")],
+    paper: Annotated[
+        str, typer.Option("--paper", help="Landscape paper: a3, letter or tabloid.")
+    ] = "a3",
+) -> None:
+    """Print a page to PDF through headless Chromium: landscape pages, the header on each,
+    the Gantt split by site."""
+    from scheduler.reports.pdf import ReportError, print_pdf
+
+    try:
+        with console.status(f"printing {page}..."):
+            print_pdf(page, pdf, paper.lower())
+    except (ReportError, OSError) as error:
+        errors.print(f"report: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"wrote {pdf}", highlight=False)
 
 
 @app.command("status-template")

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-# Every file a modsched command writes into --out; anything else there is not ours to
-# replace, and a folder holding it is refused.
+# Every file a modsched command writes into --out (`whatif` also into one folder a
+# scenario, DIR/<scenario>/); anything else there is not ours to replace, and a folder
+# holding it is refused.
 OUTPUT_FILES = frozenset(
     {
         "schedule.csv",
@@ -118,7 +119,7 @@ class OutputFolder:
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old folder
         _sync(target.parent)
-        return [target / p.name for p in written]
+        return [target / p.relative_to(staging) for p in written]
 
     def _check_path(self) -> None:
         out = self.out
@@ -147,7 +148,7 @@ class OutputFolder:
         if not target.is_dir():
             return
         names = sorted(p.name for p in target.iterdir())
-        foreign = [n for n in names if n not in OUTPUT_FILES]
+        foreign = [p.name for p in sorted(target.iterdir()) if not _ours(p)]
         if foreign:
             shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
             raise OutputError(
@@ -159,6 +160,16 @@ class OutputFolder:
                 f"{self.out}: already holds {', '.join(names)}; choose another --out or "
                 "pass --force to replace them"
             )
+
+
+def _ours(path: Path) -> bool:
+    """A file modsched writes, or a what-if's scenario folder (``DIR/<scenario>/``) that
+    holds only such files."""
+    if path.is_symlink():
+        return False
+    if path.is_dir():
+        return all(p.name in OUTPUT_FILES and p.is_file() for p in path.iterdir())
+    return path.name in OUTPUT_FILES
 
 
 def _take_lock(path: Path) -> IO[bytes] | None:

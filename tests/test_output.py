@@ -122,6 +122,22 @@ def test_a_folder_with_other_files_is_never_replaced(tmp_path):
     assert (out / "notes.txt").read_text() == "mine"
 
 
+def test_a_subfolder_is_ours_only_when_it_holds_only_our_files(tmp_path):
+    """A what-if writes DIR/<scenario>/: such a folder is replaced with --force; one that
+    also holds something else is never."""
+    out = tmp_path / "out"
+    (out / "slip").mkdir(parents=True)
+    (out / "slip" / "schedule.csv").write_text("old")
+    assert schedule(out, "--force").exit_code == 0
+    assert not (out / "slip").exists()
+    (out / "mine").mkdir()
+    (out / "mine" / "notes.txt").write_text("mine")
+    result = schedule(out, "--force")
+    assert result.exit_code == 2
+    assert "holds files modsched does not write (mine)" in result.output
+    assert (out / "mine" / "notes.txt").read_text() == "mine"
+
+
 def test_a_dangling_symlink_out_is_refused_before_solving(tmp_path):
     out = tmp_path / "link"
     out.symlink_to(tmp_path / "gone")
@@ -168,4 +184,5 @@ def test_whatif_refuses_an_earlier_comparison_without_force(tmp_path, baseline):
     assert "already holds comparison.csv" in result.output
     forced = runner.invoke(app, [*args, "--out", str(out), "--processes", "1", "--force"])
     assert forced.exit_code == 0, forced.output
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.html"]
+    # the comparison and the scenario's own folder (named after its file, s.yaml)
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.html", "s"]

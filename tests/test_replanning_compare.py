@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from scheduler.cli import app
+from scheduler.errors import InputError
 
 DATA = Path(__file__).parent / "data"
 PROJECT = str(DATA / "complete.yaml")
@@ -56,3 +58,121 @@ def test_whatif_compares_scenarios(tmp_path):
     assert list(table["s1-rfs_date"]) == ["2027-02-16", "2027-03-16", "2027-02-17"]
     assert table.moved_tasks[0] == 0
     assert (out / "comparison.html").exists()
+    # each scenario's files, so any can be adopted: under DIR/<scenario file's stem>/
+    for stem in ("power-slip", "crew-out"):
+        folder = out / stem
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "changes.csv",
+            "gantt.html",
+            "schedule.csv",
+            "schedule.json",
+        ]
+        check = runner.invoke(app, ["check", PROJECT, str(folder / "schedule.csv")])
+        assert check.exit_code == 0, check.output
+    slip = pd.read_csv(out / "power-slip" / "schedule.csv")
+    assert slip.loc[slip.task_id.str.startswith("s1-"), "finish"].max() == "2027-03-16"
+    page = (out / "comparison.html").read_text()
+    assert "finish vs baseline (wd)" in page and "s1-rfs_vs_baseline_days" not in page
+    assert "<a href='power-slip/gantt.html'>Gantt</a>" in page
+    # a second run into the same folder replaces it whole (the scenario folders are ours)
+    again = runner.invoke(
+        app,
+        [
+            "whatif",
+            PROJECT,
+            "--baseline",
+            str(base / "schedule.json"),
+            "--scenario",
+            scenarios[0],
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+            "--force",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    assert not (out / "crew-out").exists()
+
+
+def _no_solve(*_):
+    raise AssertionError("a scenario was solved")
+
+
+def test_whatif_checks_every_scenario_before_any_solve(tmp_path, monkeypatch):
+    """A typo in one scenario stops the what-if at once, naming the valid pools; the good
+    scenario beside it is not solved."""
+    import scheduler.replanning.compare as compare
+
+    monkeypatch.setattr(compare, "_replan_one", _no_solve)
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(
+        "name: typo\nstatus_date: 2027-01-11\nchanges:\n"
+        "  - crews: {pool: cxx, count: 0, from: 2027-01-25, until: 2027-02-08}\n"
+    )
+    good = DATA / "scenarios" / "power-slip.yaml"
+    with pytest.raises(InputError) as caught:
+        compare.compare(PROJECT, "unused.json", [good, bad], processes=1)
+    (problem,) = caught.value.problems
+    assert str(problem) == (
+        f"{bad}: changes[0].crews (line 4, column 12): unknown crew pool 'cxx' "
+        "(valid crew pools: 'cx', 'elec', 'rig')"
+    )
+
+
+def test_whatif_flags_scenarios_with_different_status_dates(tmp_path):
+    """Scenarios of different status dates are compared (each replanned from its own, as
+    docs/WHATIF.md does) and flagged: on the page, in comparison.csv, by the command."""
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        (DATA / "scenarios" / "crew-out.yaml").read_text().replace("2027-01-11", "2027-01-13")
+    )
+    scenario = str(DATA / "scenarios" / "power-slip.yaml")
+    out = tmp_path / "whatif"
+    result = runner.invoke(
+        app,
+        [
+            "whatif",
+            PROJECT,
+            "--baseline",
+            str(base / "schedule.json"),
+            "--scenario",
+            scenario,
+            "--scenario",
+            str(later),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    warning = (  # the console wraps long lines anywhere: compared without white space
+        "warning: the scenarios are replanned from different status dates (s1 utility "
+        "slips 4 weeks 2027-01-11, cx crew out for two weeks 2027-01-13)"
+    )
+    assert "".join(warning.split()) in "".join(result.output.split())
+    table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
+    assert list(table.status_date) == ["", "2027-01-11", "2027-01-13"]
+    page = (out / "comparison.html").read_text()
+    assert "DIFFERENT STATUS DATES" in page and "<b>Different status dates</b>" in page
+
+
+def test_whatif_refuses_scenario_files_whose_folders_would_clash(tmp_path):
+    import scheduler.replanning.compare as compare
+
+    text = (DATA / "scenarios" / "crew-out.yaml").read_text()
+    (tmp_path / "a").mkdir()
+    twice = [tmp_path / "crew-out.yaml", tmp_path / "a" / "crew-out.yaml"]
+    clash = tmp_path / "comparison.csv.yaml"
+    for path in [*twice, clash]:
+        path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        compare.check_scenarios(PROJECT, [*twice, clash], None)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{twice[1]}: has the file name of {twice[0]}: each scenario's files go to "
+        "DIR/crew-out/, so give the scenario files different names",
+        f"{clash}: its files would go to DIR/comparison.csv/: rename the file",
+    ]

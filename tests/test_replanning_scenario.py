@@ -22,7 +22,7 @@ from scheduler.errors import InputError
 from scheduler.io import write_json
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import TaskStatus
-from scheduler.reports import gantt
+from scheduler.reports import gantt_data
 
 
 def scenario(tmp_path: Path, *changes: str, status: str = "2027-01-11") -> Path:
@@ -121,13 +121,15 @@ def test_delay_one_task_and_a_deployment(baseline, tmp_path):
     tasks = table(outcome).set_index("task_id")
     b, e = tasks.loc["s2-skid/1/ship", ["baseline_start_day", "baseline_end_day"]]
     assert e - b == 2
-    fig = gantt(outcome.schedule, baseline=True)
-    ghost = next(t for t in fig.data if t.name == "baseline")
-    k = list(ghost.customdata[:, 0]).index("s2-skid/1/ship")
+    data = gantt_data(outcome.schedule, baseline=True)
+    rows, names = data["tasks"]["row"], data["tasks"]["task"]
+    ids = [f"{data['rows'][r][0]}/{t}" for r, t in zip(rows, names, strict=True)]
+    ghost = data["tasks"]["ghost"][ids.index("s2-skid/1/ship")]
     cal = outcome.plan.calendar
-    assert ghost.x[k] == ((cal.finish_date(e, e - b) - cal.date_of(b)).days + 1) * 86_400_000
+    t0 = cal.start
+    assert ghost == [(cal.date_of(b) - t0).days, (cal.finish_date(e, e - b) - t0).days]
     assert outcome.schedule.kpis.status_date == date(2027, 1, 4)
-    assert [s.x0 for s in fig.layout.shapes if s.line.color == "#d62728"] == ["2027-01-04"]
+    assert data["status"] == (date(2027, 1, 4) - t0).days
 
 
 def test_delay_of_a_task_in_progress_carries_over(baseline, tmp_path):
@@ -185,25 +187,37 @@ def test_milestone_target_moved(baseline, tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("power: {site: s1, supply: gas, from: 2027-03-15}", "site 's1' has no power supply 'gas'"),
+        (
+            "power: {site: s1, supply: gas, from: 2027-03-15}",
+            "site 's1' has no power supply 'gas' "
+            "(valid supplies of 's1': 'backfeed', 'turbines', 'utility')",
+        ),
         (
             "crews: {pool: nope, count: 1, from: 2027-02-01, until: 2027-02-08}",
-            "unknown crew pool 'nope'",
+            "unknown crew pool 'nope' (valid crew pools: 'cx', 'elec', 'rig')",
         ),
         (
             "factory: {id: f9, slots: 1, from: 2027-02-01, until: 2027-02-08}",
-            "unknown factory 'f9'",
+            "unknown factory 'f9' (valid factories: 'f1')",
         ),
-        ("delay: {task: s1-skid/7/ship, days: 3}", "unknown task 's1-skid/7/ship'"),
+        (
+            "delay: {task: s1-skid/7/ship, days: 3}",
+            "unknown task 's1-skid/7/ship' (a task id is 'deployment/module/task')",
+        ),
         (
             "delay: {deployment: s1-skid, task: fly, days: 3}",
-            "deployment 's1-skid' has no task 'fly'",
+            "deployment 's1-skid' has no task 'fly' (valid tasks of 's1-skid': "
+            "'energise', 'fabricate', 'hookup', 'loadbank', 'set', 'ship')",
         ),
         (
             "duration: {module: skid, task: paint, factor: 2}",
-            "no deployed module 'skid' has a task 'paint'",
+            "no deployed module 'skid' has a task 'paint' (valid tasks of 'skid': "
+            "'energise', 'fabricate', 'hookup', 'loadbank', 'set', 'ship')",
         ),
-        ("milestone: {id: m9, target: 2027-03-01}", "unknown milestone 'm9'"),
+        (
+            "milestone: {id: m9, target: 2027-03-01}",
+            "unknown milestone 'm9' (valid milestones: 's1-rfs', 's2-rfs')",
+        ),
     ],
 )
 def test_unknown_ids_in_scenarios_are_errors(baseline, tmp_path, change, message):

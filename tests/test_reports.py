@@ -19,15 +19,15 @@ from scheduler.pipeline import plan_project
 from scheduler.reports import (
     crew_table,
     crew_weeks,
-    gantt,
+    gantt_data,
     gantt_html,
     power_table,
     power_view,
     resource_view,
     write_gantt_html,
 )
-from scheduler.reports.crewview import CrewTravel, crew_moves, crew_view
-from scheduler.reports.style import BASELINE_COLOR, KIND_COLORS, MS_PER_DAY, PHASE_COLORS
+from scheduler.reports.crewview import CrewTask, CrewTravel, crew_moves, crew_view, merge_stays
+from scheduler.reports.style import MS_PER_DAY, PHASE_COLORS
 from scheduler.reports.tables import task_frame
 from scheduler.schedule import (
     Kpis,
@@ -256,114 +256,86 @@ def trace_named(fig: go.Figure, name: str, site: str):
 # --------------------------------------------------------------------------- gantt
 
 
-def test_gantt_bars_hold_exactly_the_tasks_coloured_by_phase(fixture):
-    fig = gantt(fixture)
-    bars = bar_traces(fig)
-    assert [b.name for b in bars] == [p for p in PHASES if p in {t[2] for t in FIXTURE_TASKS}]
-    ids = [c[0] for b in bars for c in b.customdata]
-    assert sorted(ids) == sorted(task_frame(fixture.tasks)["task_id"])
-    for b in bars:
-        assert b.marker.color == PHASE_COLORS[b.name]
-        assert b.orientation == "h"
-        phase_of = {t.task_id: t.phase for t in fixture.tasks}
-        assert {phase_of[c[0]] for c in b.customdata} == {b.name}
-    # y is the module id
-    module_of = {t.task_id: t.module_id for t in fixture.tasks}
-    for b in bars:
-        assert [module_of[c[0]] for c in b.customdata] == list(b.y)
+def task_rows(data: dict) -> list[dict]:
+    """The tasks of `gantt_data`, one dict each, with their task id."""
+    fields = data["tasks"]
+    rows = [dict(zip(fields, values, strict=True)) for values in zip(*fields.values(), strict=True)]
+    for row in rows:
+        row["id"] = f"{data['rows'][row['row']][0]}/{row['task']}"
+    return rows
 
 
-def test_gantt_bar_runs_from_start_to_finish_plus_one_day(fixture):
-    fig = gantt(fixture)
-    ist = next(
-        (b, i)
-        for b in bar_traces(fig)
-        for i, c in enumerate(b.customdata)
-        if c[0] == "s1-power/1/ist"
-    )
-    bar, i = ist
-    # ist: days 8-9 = Fri 2027-01-15 and Mon 2027-01-18 (finish); bar ends 2027-01-19
-    assert bar.base[i] == "2027-01-15"
-    assert bar.x[i] == 4 * 86_400_000
-    assert list(bar.customdata[i][1:5]) == ["ist", "2027-01-15", "2027-01-18", "2"]
-    assert bar.customdata[i][5] == "cx#1" and bar.customdata[i][7] == "temporary"
+def test_gantt_data_holds_exactly_the_tasks_by_phase(fixture):
+    data = gantt_data(fixture)
+    rows = task_rows(data)
+    assert sorted(r["id"] for r in rows) == sorted(task_frame(fixture.tasks)["task_id"])
+    phases = [p for p, _ in data["phases"]]
+    assert phases == [*PHASES, "other"]
+    assert [c for _, c in data["phases"][:-1]] == [PHASE_COLORS[p] for p in PHASES]
+    phase_of = {t.task_id: t.phase for t in fixture.tasks}
+    assert all(phases[r["phase"]] == phase_of[r["id"]] for r in rows)
+    # sorted by row, phase and start: the order the browser merges runs in
+    keys = [(r["row"], r["phase"], r["sd"]) for r in rows]
+    assert keys == sorted(keys)
+    assert [data["phases"][k][0] for k in data["lead"]] == ["design", "procurement", "factory"]
 
 
-def test_gantt_rows_grouped_by_site_with_power_and_milestone_rows(fixture):
-    fig = gantt(fixture)
-    rows = list(fig.layout.yaxis.categoryarray)
-    assert rows == ["◆ s1-rfs", "⚡ s1", "s1-power/1", "s1-power/2", "⚡ s2", "s2-cool/1"]
-    assert list(fig.layout.yaxis.range) == [5.5, -0.5]  # first row on top
-    assert fig.layout.xaxis.type == "date"
-    supply = {t.name: t for t in fig.data if t.name and t.name.endswith(" power")}
-    assert set(supply) == {"temporary power", "permanent power"}
-    assert list(supply["temporary power"].x) == ["2027-01-13"]
-    assert list(supply["temporary power"].y) == ["⚡ s1"]
-    assert supply["temporary power"].marker.color == KIND_COLORS["temporary"]
-    assert list(supply["permanent power"].y) == ["⚡ s2"]
+def test_gantt_data_days_are_calendar_days_from_the_start(fixture):
+    ist = next(r for r in task_rows(gantt_data(fixture)) if r["id"] == "s1-power/1/ist")
+    # ist: working days 8-9 = Fri 2027-01-15 and Mon 2027-01-18 (2027-01-04 + 11 and + 14)
+    assert (ist["first"], ist["last"], ist["sd"], ist["ed"]) == (11, 14, 8, 10)
+    assert (ist["crews"], ist["gate"], ist["mw"]) == ("cx#1", "temporary", "1.5")
+    assert ist["pools"] == [gantt_data(fixture)["pools"].index("cx")]
 
 
-def test_gantt_milestone_markers(fixture):
-    fig = gantt(fixture)
-    finish = next(t for t in fig.data if t.name == "milestone finish")
-    target = next(t for t in fig.data if t.name == "milestone target")
-    # drawn at the end of the day, as the bars
-    assert list(finish.x) == ["2027-01-19"] and list(target.x) == ["2027-01-16"]
-    assert list(finish.y) == ["◆ s1-rfs"]
-    assert "1 wd late" in finish.text[0] and "2027-01-18" in finish.text[0]
-    assert finish.marker.color[0] == "#d62728"
+def test_gantt_data_rows_grouped_by_site_and_deployment(fixture):
+    data = gantt_data(fixture)
+    assert data["sites"] == ["s1", "s2"]
+    assert data["deps"] == [["s1-power", 0], ["s2-cool", 1]]
+    assert data["rows"] == [["s1-power/1", 0], ["s1-power/2", 0], ["s2-cool/1", 1]]
+    assert data["start"] == "2027-01-04" and data["status"] is None
+    assert data["supplies"] == [
+        [0, "temporary", "gas turbines", "4", 9, None],
+        [1, "permanent", "utility", "1", 8, None],
+    ]
+    assert data["workdays"] == [0, 1, 2, 3, 4] and data["holidays"] == [7]
 
 
-def test_gantt_one_deployment(fixture):
-    fig = gantt(fixture, "s1-power")
-    ids = sorted(c[0] for b in bar_traces(fig) for c in b.customdata)
-    assert ids == sorted(
-        t for t in task_frame(fixture.tasks)["task_id"] if t.startswith("s1-power/")
-    )
-    assert list(fig.layout.yaxis.categoryarray) == ["◆ s1-rfs", "⚡ s1", "s1-power/1", "s1-power/2"]
-    cool = gantt(fixture, "s2-cool")
-    assert list(cool.layout.yaxis.categoryarray) == ["⚡ s2", "s2-cool/1"]
-    with pytest.raises(ValueError):
-        gantt(fixture, "nope")
-
-
-def test_deployment_view_shows_the_milestones_that_follow_it(fixture):
-    """With the milestones' deployments known, a view shows the milestones that come after
-    its deployment, whatever their ids (it went by the site prefix of the id)."""
-    # s1-rfs, named for s1, follows s2's skid here
+def test_gantt_data_milestones_know_the_deployments_they_follow(fixture):
+    """A deployment's view shows the milestones that come after it, whatever their ids:
+    with the milestones' deployments known it goes by those, else by the id's site."""
+    (m,) = gantt_data(fixture)["milestones"]
+    # s1-rfs: finish Mon 2027-01-18 (+14), target Fri 2027-01-15 (+11), 1 day late
+    assert m == ["s1-rfs", 14, 11, None, 1, [0]]
     milestones = tuple(replace(m, deployments=("s2-cool",)) for m in fixture.milestones)
-    moved = replace(fixture, milestones=milestones)
-    assert "◆ s1-rfs" not in list(gantt(moved, "s1-power").layout.yaxis.categoryarray)
-    assert "◆ s1-rfs" in list(gantt(moved, "s2-cool").layout.yaxis.categoryarray)
+    moved = gantt_data(replace(fixture, milestones=milestones))
+    assert moved["milestones"][0][5] == [1]
 
 
-def test_gantt_baseline_ghost_bars_behind(fixture):
-    base = fixture.tasks
+def test_gantt_data_baseline_ghosts(fixture):
     replanned = replanned_fixture()  # s1-power/2/ship moves two working days later
-    for baseline in (base, True):
-        fig = gantt(replanned, baseline=baseline)
-        ghost = fig.data[0]
-        assert ghost.name == "baseline" and ghost.type == "bar"
-        assert ghost.marker.color == BASELINE_COLOR
-        assert len(ghost.y) == 8
-        k = list(ghost.customdata[:, 0]).index("s1-power/2/ship")
-        assert ghost.base[k] == "2027-01-14" and ghost.x[k] == 2 * 86_400_000
-        ship = next(b for b in bar_traces(fig) if b.name == "transport")
-        assert ship.base[0] == "2027-01-18"
-        assert "+2 wd vs baseline" in ship.customdata[0][8]
-    done = next(b for b in bar_traces(fig) if b.name == "factory")
-    hatch = dict(zip(done.customdata[:, 0], done.marker.pattern.shape, strict=True))
-    assert hatch == {"s1-power/1/fabricate": "/", "s1-power/2/fabricate": ""}  # done: hatched
-    assert done.customdata[0][0] == "s1-power/2/fabricate"  # the legend shows a plain bar
+    for baseline in (fixture.tasks, True):
+        data = gantt_data(replanned, baseline)
+        rows = {r["id"]: r for r in task_rows(data)}
+        assert sum(r["ghost"] is not None for r in rows.values()) == 8
+        ship = rows["s1-power/2/ship"]
+        # baseline: Thu 2027-01-14 and Fri 01-15; now Mon 01-18 and Tue 01-19
+        assert ship["ghost"] == [10, 11] and (ship["first"], ship["last"]) == (14, 15)
+        assert rows["s1-power/1/fabricate"]["status"] == "done"
+    assert data["status"] == 8  # 2027-01-12
+    assert all(g is None for g in gantt_data(fixture)["tasks"]["ghost"])
 
 
-def test_gantt_merged_runs(fixture):
-    fig = gantt(fixture, merge_runs=True)
-    commissioning = next(b for b in bar_traces(fig) if b.name == "commissioning")
-    # s1-power/1 energise + ist are back to back: one bar from 2027-01-14 to 2027-01-18
-    merged = [c for c in commissioning.customdata if c[1] == "energise → ist"]
-    assert len(merged) == 1 and list(merged[0][2:5]) == ["2027-01-14", "2027-01-18", "3"]
-    assert sum(len(b.y) for b in bar_traces(fig)) == 7
+def test_gantt_data_drivers_and_chains(fixture):
+    ist = replace(fixture.tasks[3], driver="link:s1-power/1/energise", driver_kind="link")
+    crew = replace(fixture.tasks[7], driver="crew:elec#2<-s2-cool/1/hookup", driver_kind="crew")
+    tasks = (*fixture.tasks[:3], ist, *fixture.tasks[4:7], crew)
+    data = gantt_data(replace(fixture, tasks=tasks))
+    rows = task_rows(data)
+    by_id = {r["id"]: r for r in rows}
+    assert rows[by_id["s1-power/1/ist"]["driver"]]["id"] == "s1-power/1/energise"
+    assert rows[by_id["s2-cool/1/energise"]["driver"]]["id"] == "s2-cool/1/hookup"
+    assert by_id["s1-power/1/set"]["driver"] == -1
 
 
 # --------------------------------------------------------------------------- power
@@ -498,10 +470,10 @@ def test_write_gantt_html(fixture, tmp_path):
     assert "<script src=" not in page  # nothing fetched: works offline
     assert "Fixture campus &lt;test&gt;" in page
     assert "<title>Fixture campus &lt;test&gt;" in page
-    for div in ("program-gantt", "dep-gantt", "crews", "power", "dep-select"):
-        assert f'id="{div}"' in page or f"id='{div}'" in page
-    for dep in ("s1-power", "s2-cool"):
-        assert f"<option value='{dep}'>" in page
+    for div in ("gantt", "gantt-data", "crews", "power", "crew-view"):
+        assert f"id='{div}'" in page
+    # one copy of the plan: the Gantt's data, its figures drawn in the browser
+    assert page.count('"s1-power/2"') == 1
     assert "2027-01-15" in page and "s1-rfs" in page  # milestone table
 
 
@@ -519,16 +491,6 @@ def test_html_escapes_script_breakers(fixture):
     assert "</script><script>alert(1)" not in page
 
 
-def test_user_text_in_the_figures_is_no_link(fixture):
-    """A supply named like a link was a clickable link in gantt.html (plotly renders <a>
-    in labels and hovers): its name is escaped wherever the figure shows it."""
-    link = '<a href="https://evil.example/login">click me</a>'
-    supply = replace(fixture.supplies[0], name=link)
-    fig = gantt(replace(fixture, supplies=(supply, *fixture.supplies[1:])))
-    shown = fig.to_json()
-    assert "<a href" not in shown and "&lt;a href" in shown
-
-
 # --------------------------------------------------------------------------- large
 
 
@@ -540,12 +502,8 @@ def large() -> Schedule:
 def test_large_schedule_few_traces(large):
     assert len(large.tasks) == 10_000
     assert len({t.module_id for t in large.tasks}) == 700
-    fig = gantt(large)
-    assert len(fig.data) < 50
-    assert sum(len(b.y) for b in bar_traces(fig)) == 10_000
-    merged = gantt(large, merge_runs=True)
-    assert len(merged.data) < 50
-    assert sum(len(b.y) for b in bar_traces(merged)) < 10_000
+    data = gantt_data(large)
+    assert len(data["tasks"]["row"]) == 10_000 and len(data["rows"]) == 700
     assert len(power_view(large).data) < 10 * 7
     assert len(resource_view(large).data) == 1
 
@@ -554,7 +512,8 @@ def test_large_schedule_html(large, tmp_path):
     out = write_gantt_html(large, tmp_path / "big.html")
     page = out.read_text(encoding="utf-8")
     assert page.count(get_plotlyjs()[:400]) == 1
-    assert page.count("<option value=") == 70
+    # the plan once, in a few flat lists: well under 200 bytes a task
+    assert len(page) - len(get_plotlyjs()) < 10_000 * 200
 
 
 def test_large_power_matches_a_day_by_day_sum(large):
@@ -575,7 +534,7 @@ def replanned_fixture() -> Schedule:
     fixture = make_fixture()
     statuses = ["done", "in_progress"] + ["planned"] * 6
     moved = [
-        replace(t, status=status, baseline_start_day=t.start_day)
+        replace(t, status=status, baseline_start_day=t.start_day, baseline_end_day=t.end_day)
         for t, status in zip(fixture.tasks, statuses, strict=True)
     ]
     i = next(k for k, t in enumerate(moved) if t.task_id == "s1-power/2/ship")
@@ -589,26 +548,11 @@ def replanned_fixture() -> Schedule:
 def test_html_of_a_replan_ghosts_the_baseline(tmp_path):
     sched = replanned_fixture()
     page = write_gantt_html(sched, tmp_path / "g.html").read_text(encoding="utf-8")
-    assert page.count('"name":"baseline"') == 3  # program view and both deployments
+    assert page.count('"ghost":[[0,4],') == 1  # fabricate of module 1, days 0 to 4
+    assert "status date 2027-01-12" in page
     explicit = gantt_html(make_fixture(), baseline=make_fixture().tasks)
-    assert explicit.count('"name":"baseline"') == 3
-    assert '"name":"baseline"' not in gantt_html(make_fixture())
-
-
-def test_close_supply_events_share_one_label(fixture):
-    backfeed = _supply(CAL, "s1", "backfeed", "backfeed", 2.0, 7)  # from 2027-01-14
-    fig = gantt(replace(fixture, supplies=(*fixture.supplies, backfeed)))
-    temp = next(t for t in fig.data if t.name == "temporary power")
-    back = next(t for t in fig.data if t.name == "backfeed power")
-    assert list(temp.text) == ["gas turbines +4 MW (+1 more)"]
-    assert list(back.text) == [""] and list(back.x) == ["2027-01-14"]
-
-
-def test_deployment_selector_grouped_by_site(fixture):
-    page = gantt_html(fixture)
-    assert page.index("<optgroup label='s1'>") < page.index("<option value='s1-power'>")
-    assert page.index("<optgroup label='s2'>") < page.index("<option value='s2-cool'>")
-    assert "s2-cool (1 module, 2 tasks)" in page
+    assert explicit.count('"ghost":[[0,4],') == 1
+    assert '"ghost":[null,' in gantt_html(make_fixture())
 
 
 # --------------------------------------------------------------------------- crew view
@@ -729,3 +673,21 @@ def test_crew_view_of_a_plan_with_travel_across_a_weekend():
     (trip,) = moves.travels
     assert (trip.start.isoformat(), trip.finish.isoformat()) == ("2027-01-11", "2027-01-12")
     assert moves.moves == schedule.kpis.travel == {"cx": PoolTravel(1, 2)}
+
+
+def test_crew_view_of_many_tasks_draws_a_stay_as_one_bar():
+    """Over CREW_MERGE_ABOVE tasks a crew's back-to-back tasks at one site are one bar;
+    a free working day between two tasks, or another site, starts a new one."""
+    tasks = [  # cx#1 at s1: Mon-Tue, Wed (back to back), Fri (Thu free), then s2 Mon
+        CrewTask("cx#1", "a", "s1", date(2027, 1, 4), date(2027, 1, 5)),
+        CrewTask("cx#1", "b", "s1", date(2027, 1, 6), date(2027, 1, 6)),
+        CrewTask("cx#1", "c", "s1", date(2027, 1, 8), date(2027, 1, 8)),
+        CrewTask("cx#1", "d", "s2", date(2027, 1, 12), date(2027, 1, 12)),  # Mon 11th: holiday
+        CrewTask("cx#1", "e", "s2", date(2027, 1, 13), date(2027, 1, 13)),
+    ]
+    merged = merge_stays(tasks, CAL.is_workday)
+    assert [(t.task_id, t.start, t.finish) for t in merged] == [
+        ("2 tasks: a … b", date(2027, 1, 4), date(2027, 1, 6)),
+        ("c", date(2027, 1, 8), date(2027, 1, 8)),
+        ("2 tasks: d … e", date(2027, 1, 12), date(2027, 1, 13)),
+    ]

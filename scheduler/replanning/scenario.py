@@ -4,7 +4,7 @@ its changes to an Instance. An id that names nothing is an error, never a no-op.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,6 +27,9 @@ from scheduler.instance import (
     Window,
     gaps,
 )
+
+#: valid names an error lists, at most
+NAMES_SHOWN = 20
 
 
 class PowerChange(Strict):
@@ -160,6 +163,17 @@ def check_scenario_dates(scenario: Scenario, document: Document, calendar: Calen
     return problems
 
 
+def _valid(names: Sequence[str], what: str) -> str:
+    """`` (valid <what>: a, b, c)``: the names a scenario may use, the first
+    ``NAMES_SHOWN`` of them."""
+    found = sorted(set(names))
+    if not found:
+        return f" (the project has no {what})"
+    shown = ", ".join(f"'{n}'" for n in found[:NAMES_SHOWN])
+    more = f" and {len(found) - NAMES_SHOWN} more" if len(found) > NAMES_SHOWN else ""
+    return f" (valid {what}: {shown}{more})"
+
+
 def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Instance:
     index = next(
         (
@@ -170,7 +184,14 @@ def _power(instance: Instance, change: PowerChange, calendar: Calendar) -> Insta
         None,
     )
     if index is None:
-        raise LookupError(f"site '{change.site}' has no power supply '{change.supply}'")
+        names = [x.name for x in instance.supplies if x.site == change.site]
+        raise LookupError(
+            f"site '{change.site}' has no power supply '{change.supply}'"
+            + _valid(names, f"supplies of '{change.site}'")
+            if names
+            else f"site '{change.site}' has no power supply"
+            + _valid([x.site for x in instance.supplies], "sites with supplies")
+        )
     supplies = list(instance.supplies)
     if change.remove:
         del supplies[index]
@@ -215,7 +236,8 @@ def _raise_base(windows: tuple[Window, ...], old: int, far: int) -> tuple[Window
 def _crews(instance: Instance, change: CrewChange, calendar: Calendar) -> Instance:
     index = next((k for k, p in enumerate(instance.pools) if p.id == change.pool), None)
     if index is None:
-        raise LookupError(f"unknown crew pool '{change.pool}'")
+        names = [p.id for p in instance.pools]
+        raise LookupError(f"unknown crew pool '{change.pool}'" + _valid(names, "crew pools"))
     pool: CrewPool = instance.pools[index]
     window = Window(calendar.day_of(change.from_), calendar.day_of(change.until), change.count)
     windows, count = pool.windows, pool.count
@@ -233,7 +255,10 @@ def _factory(instance: Instance, change: FactoryChange, calendar: Calendar) -> I
     rid = f"factory/{change.id}"
     index = next((k for k, r in enumerate(instance.resources) if r.id == rid), None)
     if index is None:
-        raise LookupError(f"unknown factory '{change.id}'")
+        factories = [
+            r.id.removeprefix("factory/") for r in instance.resources if r.id.startswith("factory/")
+        ]
+        raise LookupError(f"unknown factory '{change.id}'" + _valid(factories, "factories"))
     resource: Resource = instance.resources[index]
     window = Window(calendar.day_of(change.from_), calendar.day_of(change.until), change.slots)
     windows, capacity = resource.windows, resource.capacity
@@ -258,14 +283,19 @@ def _template_id(task: Task) -> str:
 def _delay(instance: Instance, change: DelayChange, calendar: Calendar) -> Instance:
     if change.deployment is None:
         chosen = [k for k, t in enumerate(instance.tasks) if t.id == change.task]
-        what = f"unknown task '{change.task}'"
+        what = f"unknown task '{change.task}' (a task id is 'deployment/module/task')"
     else:
         chosen = [
             k
             for k, t in enumerate(instance.tasks)
             if t.deployment == change.deployment and _template_id(t) == change.task
         ]
-        what = f"deployment '{change.deployment}' has no task '{change.task}'"
+        here = [_template_id(t) for t in instance.tasks if t.deployment == change.deployment]
+        what = f"deployment '{change.deployment}' has no task '{change.task}'" + (
+            _valid(here, f"tasks of '{change.deployment}'")
+            if here
+            else _valid([t.deployment for t in instance.tasks], "deployments")
+        )
     if not chosen:
         raise LookupError(what)
     return _lengthen(instance, chosen, lambda d: d + change.days)
@@ -278,7 +308,18 @@ def _duration(instance: Instance, change: DurationChange, calendar: Calendar) ->
         if t.module_type == change.module and _template_id(t) == change.task
     ]
     if not chosen:
-        raise LookupError(f"no deployed module '{change.module}' has a task '{change.task}'")
+        types = [t.module_type for t in instance.tasks]
+        valid = (
+            _valid(
+                [_template_id(t) for t in instance.tasks if t.module_type == change.module],
+                f"tasks of '{change.module}'",
+            )
+            if change.module in types
+            else _valid(types, "deployed modules")
+        )
+        raise LookupError(
+            f"no deployed module '{change.module}' has a task '{change.task}'" + valid
+        )
     return _lengthen(instance, chosen, lambda d: max(1, math.ceil(round(d * change.factor, 6))))
 
 
@@ -301,7 +342,8 @@ def _lengthen(instance: Instance, chosen: list[int], new_duration) -> Instance: 
 def _milestone(instance: Instance, change: MilestoneChange, calendar: Calendar) -> Instance:
     index = next((k for k, m in enumerate(instance.milestones) if m.id == change.id), None)
     if index is None:
-        raise LookupError(f"unknown milestone '{change.id}'")
+        names = [m.id for m in instance.milestones]
+        raise LookupError(f"unknown milestone '{change.id}'" + _valid(names, "milestones"))
     old: Milestone = instance.milestones[index]
     milestones = list(instance.milestones)
     milestones[index] = replace(

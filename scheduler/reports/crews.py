@@ -69,7 +69,7 @@ def resource_view(schedule: Schedule) -> go.Figure:
             texttemplate="%{text}" if small else None,
             textfont={"size": 10},
             colorbar={
-                "title": {"text": "utilisation (avg busy / crews)", "side": "right"},
+                "title": {"text": "utilisation (mean busy / crews)", "side": "right"},
                 "tickformat": ".0%",
             },
             hovertemplate="<b>%{y}</b> week of %{x}<br>busy crews: avg %{customdata[0]}, peak "
@@ -80,7 +80,8 @@ def resource_view(schedule: Schedule) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         title={
-            "text": "<b>Crews</b>: busy crews per pool and week (cells: peak / crews in pool)",
+            "text": "<b>Crews</b> per pool and week: colour = utilisation (mean busy crews / "
+            "crews available)" + ("; number = peak busy / crews available" if small else ""),
             "x": 0.01,
         },
         height=max(260, 140 + 34 * len(pools)),

@@ -1,7 +1,9 @@
-"""The HTML page of a `Schedule`: header, KPIs, milestones, the program Gantt, a
-per-deployment Gantt (selector), crews, crew moves (one row per named crew) and power,
-self-contained (plotly.js embedded once, works offline); `write_gantt_html` writes it as
-gantt.html."""
+"""The HTML page of a `Schedule`: header, KPIs, milestones, the Gantt (filters by site,
+deployment, phase and crew pool; date presets; drawn in the browser from `gantt_data`),
+crews, crew moves (one row per named crew) and power; self-contained (plotly.js embedded
+once, works offline). Figures below the first screen are drawn when scrolled near
+(page.js); printing lays the page out on landscape pages, the Gantt split by site.
+`write_gantt_html` writes it as gantt.html."""
 
 from __future__ import annotations
 
@@ -15,25 +17,26 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.json import to_json_plotly
+from plotly.offline import get_plotlyjs
 
 from scheduler.explain import why_summary
 from scheduler.io import write_text
 from scheduler.reports.crews import resource_view
 from scheduler.reports.crewview import crew_moves, crew_view, moves_text
-from scheduler.reports.gantt import PROGRAM_MERGE_ABOVE, Ghost, gantt
+from scheduler.reports.gantt import Ghost, gantt_data
 from scheduler.reports.power import power_view
-from scheduler.reports.style import PLOTLY_CONFIG, TEMPLATE
-from scheduler.reports.tables import layout_rows, sites, task_frame, unique
+from scheduler.reports.style import TEMPLATE
+from scheduler.reports.tables import sites, task_frame, unique
 from scheduler.schedule import Schedule, TaskRow, headline
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
  color:#1d2433;background:#eef1f6}
+.frame,.frame>thead,.frame>tbody,.frame>*>tr,.frame>*>tr>td{display:block;padding:0;border:0}
 header{background:#1d2b4f;color:#fff;padding:18px 28px}
 header h1{margin:0 0 4px;font-size:26px} header .sub{opacity:.8;font-size:14px}
 nav{margin-top:10px;font-size:14px} nav a{color:#cfe0ff;margin-right:16px;text-decoration:none}
 nav a:hover{text-decoration:underline}
-.scroll{max-height:1150px;overflow-y:auto;border:1px solid #e3e6ec;border-radius:6px}
 main{padding:16px 28px 40px} section{background:#fff;border-radius:8px;padding:14px 18px;
  margin:0 0 18px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{font-size:18px;margin:2px 0 8px} .note{color:#5b6478;font-size:13px;margin:0 0 8px}
@@ -43,11 +46,34 @@ h2{font-size:18px;margin:2px 0 8px} .note{color:#5b6478;font-size:13px;margin:0 
 .kpi .v{font-size:24px;font-weight:600} .kpi .l{font-size:12px;color:#5b6478;
  text-transform:uppercase;letter-spacing:.04em}
 .kpi.bad .v{color:#c62828} .kpi.good .v{color:#2e7d32}
-table{border-collapse:collapse;font-size:14px} th,td{padding:5px 12px;text-align:left;
- border-bottom:1px solid #e3e6ec} th{color:#5b6478;font-weight:600}
+table.t{border-collapse:collapse;font-size:14px} .t th,.t td{padding:5px 12px;text-align:left;
+ border-bottom:1px solid #e3e6ec} .t th{color:#5b6478;font-weight:600}
+.t td.num,.t th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.late{color:#c62828;font-weight:600} td.ok{color:#2e7d32}
-select{font-size:14px;padding:4px 8px;margin:0 8px 8px 0}
+select,button,input{font-size:13px;padding:3px 6px;margin:0 8px 4px 0}
 .moves{font-size:14px;margin:0 0 6px}
+section.warn{background:#fff4e5;border-left:5px solid #e65100;font-size:14px}
+.g-sticky{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid #d0d5df;
+ padding-top:6px}
+.g-controls{font-size:13px;display:flex;flex-wrap:wrap;align-items:center;gap:2px 10px}
+.g-phase{white-space:nowrap} .g-phase input{margin:0 3px 0 0}
+.g-phase i{display:inline-block;width:10px;height:10px;margin-right:3px;border-radius:2px}
+.g-count{color:#5b6478} #gantt-print{display:none}
+@media print{
+ body{background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ .frame{display:table;width:100%;border-collapse:collapse}
+ .frame>thead{display:table-header-group} .frame>tbody{display:table-row-group}
+ .frame>*>tr{display:table-row} .frame>*>tr>td{display:table-cell}
+ header{padding:4px 0 6px;background:#fff;color:#1d2433;border-bottom:2px solid #1d2b4f}
+ header h1{font-size:16px;display:inline;margin-right:12px} header .sub{display:inline;
+ font-size:11px} nav,button,.g-sticky,.g-plot,.g-empty,.no-print{display:none!important}
+ main{padding:0} section{box-shadow:none;border-radius:0;padding:6px 0;margin:0}
+ .kpi{box-shadow:none;border:1px solid #d0d5df;padding:4px 10px} .kpi .v{font-size:16px}
+ #gantt-print{display:block} .g-print-page{break-inside:avoid;break-before:page}
+ .g-print-page h3{font-size:13px;margin:4px 0}
+ .lazy-fig,.fig{break-inside:avoid} tr{break-inside:avoid}
+ details{display:block} details>*{display:block}
+}
 """
 
 
@@ -85,7 +111,7 @@ def _milestone_table(schedule: Schedule) -> str:
             f"<tr><td>{html.escape(m.milestone_id)}</td><td>{done or '-'}</td>"
             f"<td>{target or '-'}</td>{late_cell}{dead_cell}<td>{m.weight}</td>{against}</tr>"
         )
-    return f"<table>{head}{''.join(body)}</table>"
+    return f"<table class='t'>{head}{''.join(body)}</table>"
 
 
 def _why_section(schedule: Schedule, deployments: dict[str, str]) -> str:
@@ -117,7 +143,7 @@ def _why_section(schedule: Schedule, deployments: dict[str, str]) -> str:
             f"<h3>{html.escape(m.milestone_id)}: {m.late_days} working days late{button}</h3>"
             f"<p>Would have to change: <b>{html.escape(why_summary(m.why, schedule.pools))}</b></p>"
             "<details><summary>the chain, root first "
-            f"({len(m.why)} tasks)</summary><table><tr><th>Task</th><th>Driver kind</th>"
+            f"({len(m.why)} tasks)</summary><table class='t'><tr><th>Task</th><th>Driver kind</th>"
             f"<th>Waits for</th><th>Working days</th></tr>{rows}</table></details>"
         )
     parts.append("</section>")
@@ -151,10 +177,7 @@ def _crew_moves_section(schedule: Schedule) -> str:
             "a crew's next task at another site; with travel (DESIGN.md, Travel) each would "
             "need travel days, drawn as grey hatched bars."
         )
-    fig = crew_view(schedule, moves)
-    div = _div(fig, False, "crew-view")
-    if (fig.layout.height or 0) > 1200:
-        div = f"<div class='scroll'>{div}</div>"
+    div = lazy_figure(crew_view(schedule, moves), "crew-view")
     return (
         f"{head}<p class='moves'><b>Moves per pool</b>: {html.escape(moves_text(moves))}</p>"
         f"<p class='note'>{html.escape(note)}</p>{div}</section>"
@@ -177,23 +200,47 @@ def _solver_text(schedule: Schedule) -> str:
 
 def _fig_json(fig: go.Figure) -> dict[str, Any]:
     data = json.loads(fig.to_json())
-    data["layout"].pop("template", None)
+    data["layout"].pop("template", None)  # one shared copy: page.js puts it back
     return data
 
 
-def _script_json(value: Any) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\!--")
+def script_json(value: Any, element_id: str) -> str:
+    """``value`` as a JSON data island, safe inside the page."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return f"<script type='application/json' id='{element_id}'>{text}</script>"
 
 
-def _div(fig: go.Figure, include_plotlyjs: bool, div_id: str) -> str:
-    return pio.to_html(
-        fig,
-        include_plotlyjs=include_plotlyjs,
-        full_html=False,
-        config=PLOTLY_CONFIG,
-        default_height=f"{int(fig.layout.height or 500)}px",
-        div_id=div_id,
+def lazy_figure(fig: go.Figure, div_id: str) -> str:
+    """A figure drawn by page.js when it comes near the screen (its height is kept, so the
+    page does not jump)."""
+    height = int(fig.layout.height or 450)
+    return (
+        f"<div class='lazy-fig' id='{div_id}' data-fig='{div_id}-data' "
+        f"style='min-height:{height}px'></div>{script_json(_fig_json(fig), f'{div_id}-data')}"
+    )
+
+
+def _asset(name: str) -> str:
+    return (Path(__file__).parent / name).read_text(encoding="utf-8")
+
+
+def html_page(title: str, header: str, main: str) -> str:
+    """A self-contained page: ``header`` (repeated on every printed page) over ``main``,
+    with plotly.js, the shared figure template, the Gantt and page.js."""
+    template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
+    return "\n".join(
+        [
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style>",
+            f"<script>{get_plotlyjs()}</script></head><body>",
+            f"<table class='frame'><thead><tr><td><header>{header}</header></td></tr></thead>",
+            f"<tbody><tr><td><main>{main}</main></td></tr></tbody></table>",
+            script_json(template, "plotly-template"),
+            f"<script>{_asset('gantt.js')}</script><script>{_asset('page.js')}</script>",
+            "</body></html>",
+        ]
     )
 
 
@@ -205,7 +252,6 @@ def gantt_html(schedule: Schedule, baseline: Sequence[TaskRow] | None = None) ->
     with_target = sum(m.target is not None for m in schedule.milestones)
     shown_sites = sites(schedule, tasks)
     modules = unique(tasks["module_id"])
-    merge = len(tasks) > PROGRAM_MERGE_ABOVE
 
     def card(label: str, value: Any, cls: str = "") -> str:
         return (
@@ -234,108 +280,53 @@ def gantt_html(schedule: Schedule, baseline: Sequence[TaskRow] | None = None) ->
     sub = f"Program start {schedule.program_start.isoformat()}" + (
         f" · solver: {solver_text}" if solver_text else ""
     )
+    if k.status_date is not None:
+        sub += f" · status date {k.status_date.isoformat()}"
 
     ghost: Ghost = baseline
     if ghost is None and schedule.replanned:
         ghost = True  # a replanned schedule: ghost its baseline start days
-    program = gantt(schedule, baseline=None if merge else ghost, merge_runs=merge)
-    program_div = _div(program, True, "program-gantt")
-    tall = (program.layout.height or 0) > 1200
-    dep_figs: dict[str, Any] = {}
-    options = []  # grouped by site, in the Gantt's order
-    for site, site_deployments, _ in layout_rows(tasks, shown_sites):
-        options.append(f"<optgroup label='{html.escape(site, quote=True)}'>")
-        for dep in site_deployments:
-            here = tasks[tasks["deployment"] == dep]
-            n_mod = len(unique(here["module_id"]))
-            dep_figs[dep] = _fig_json(gantt(schedule, dep, baseline=ghost))
-            plural = "module" if n_mod == 1 else "modules"
-            label = f"{dep} ({n_mod} {plural}, {len(here)} tasks)"
-            value = html.escape(dep, quote=True)
-            options.append(f"<option value='{value}'>{html.escape(label)}</option>")
-        options.append("</optgroup>")
     replan_note = (
-        (
-            " Replanned: in the deployment views below, grey ghost bars are the baseline and"
-            " hatched bars are done; the red line is the status date."
-            if merge
-            else " Replanned: grey ghost bars are the baseline, hatched bars are done, the red line"
-            " is the status date."
-        )
+        " Replanned: grey ghost bars are the baseline, hatched bars are done, the red line is"
+        " the status date."
         if ghost is not None
         else ""
     )
-    template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
     task_deployment = {t.task_id: t.deployment for t in schedule.tasks}
-    worst = max(schedule.milestones, key=lambda m: m.late_days * bool(m.why), default=None)
-    first_why = task_deployment.get(worst.why[0].task, "") if worst and worst.why else ""
-    merge_note = (
-        "Each bar is a run of a module's back-to-back tasks in one phase (the program has "
-        f"{len(tasks)} tasks); pick a deployment below to see every task."
-        if merge
-        else "Every task of the program; one row per module, grouped by site."
+    header = (
+        f"<h1>{html.escape(schedule.project)}</h1><div class='sub'>{html.escape(sub)}</div>"
+        "<nav><a href='#milestones'>Milestones</a><a href='#program'>Gantt</a>"
+        "<a href='#why'>Why late</a><a href='#crews-section'>Crews</a>"
+        "<a href='#crew-moves'>Crew moves</a><a href='#power-section'>Power</a></nav>"
     )
-    dep_script = f"""<script>
-(function(){{
-const FIGS = {_script_json(dep_figs)};
-const TEMPLATE = {_script_json(template)};
-const CONFIG = {_script_json(PLOTLY_CONFIG)};
-const FIRST = {_script_json(first_why)};
-const sel = document.getElementById('dep-select');
-function show(id){{
-  const f = FIGS[id]; if(!f) return;
-  const layout = Object.assign({{}}, f.layout, {{template: TEMPLATE}});
-  const div = document.getElementById('dep-gantt');
-  div.style.height = (layout.height || 500) + 'px';
-  Plotly.react(div, f.data, layout, CONFIG);
-}}
-sel.addEventListener('change', function(){{ show(sel.value); }});
-document.querySelectorAll('button.why-show').forEach(function(b){{
-  b.addEventListener('click', function(){{
-    sel.value = b.dataset.dep; show(sel.value);
-    document.getElementById('deployment').scrollIntoView();
-  }});
-}});
-if(FIRST && FIGS[FIRST]) sel.value = FIRST;
-if(sel.value) show(sel.value);
-}})();
-</script>"""
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{html.escape(schedule.project)} · modsched plan</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<header><h1>{html.escape(schedule.project)}</h1>",
-        f"<div class='sub'>{html.escape(sub)}</div>",
-        "<nav><a href='#milestones'>Milestones</a><a href='#program'>Program Gantt</a>"
-        "<a href='#why'>Why late</a><a href='#deployment'>Deployment</a>"
-        "<a href='#crews-section'>Crews</a><a href='#crew-moves'>Crew moves</a>"
-        "<a href='#power-section'>Power</a></nav></header><main>",
-        f"<section class='kpis'>{''.join(cards)}</section>",
-        f"<section id='milestones'><h2>Milestones</h2>{_milestone_table(schedule)}</section>",
-        _why_section(schedule, task_deployment),
-        "<section id='program'><h2>Program Gantt</h2>",
-        f"<p class='note'>{html.escape(merge_note)} Bars run from the start date to the end "
-        "of the finish date; ⚡ rows show each site's power supplies (▲ start, ▽ end); "
-        f"◆ rows show milestones (| target, ✕ deadline).{replan_note}</p>",
-        f"<div class='scroll'>{program_div}</div>" if tall else program_div,
-        "</section><section id='deployment'><h2>Deployment</h2>",
-        "<label for='dep-select'>Deployment:</label> "
-        f"<select id='dep-select'>{''.join(options)}</select>",
-        "<div id='dep-gantt'></div>",
-        dep_script,
-        "</section><section id='crews-section'><h2>Crews</h2>",
-        _div(resource_view(schedule), False, "crews"),
-        "</section>",
-        _crew_moves_section(schedule),
-        "<section id='power-section'><h2>Power</h2>",
-        "<p class='note'>Stacked areas: permanent, + temporary, + backfeed supply, so the "
-        "top of each area is the MW a gate of that level may draw; lines: load of running "
-        "and energised tasks at each gate level.</p>",
-        _div(power_view(schedule), False, "power"),
-        "</section></main></body></html>",
-    ]
-    return "\n".join(parts)
+    main = "".join(
+        [
+            f"<section class='kpis'>{''.join(cards)}</section>",
+            f"<section id='milestones'><h2>Milestones</h2>{_milestone_table(schedule)}</section>",
+            _why_section(schedule, task_deployment),
+            "<section id='program'><h2>Gantt</h2>",
+            "<p class='note'>One row per module, grouped by site and deployment; pick a site, "
+            "a deployment, phases or a crew pool to narrow it, and a date window (the "
+            "lookaheads start at the status date). Bars run from the start date to the end "
+            "of the finish date; with many tasks in view a module's back-to-back tasks of "
+            "one phase are merged into one bar. ⚡ rows show each site's power supplies "
+            "(▲ start, ▽ end); ◆ rows show milestones (| target, ✕ deadline); red outlines "
+            f"are the driving chains of late milestones.{replan_note}</p>",
+            "<div id='gantt'></div><div id='gantt-print'></div>",
+            script_json(gantt_data(schedule, ghost), "gantt-data"),
+            "</section><section id='crews-section'><h2>Crews</h2>",
+            lazy_figure(resource_view(schedule), "crews"),
+            "</section>",
+            _crew_moves_section(schedule),
+            "<section id='power-section'><h2>Power</h2>",
+            "<p class='note'>Stacked areas: permanent, + temporary, + backfeed supply, so the "
+            "top of each area is the MW a gate of that level may draw; lines: load of running "
+            "and energised tasks at each gate level.</p>",
+            lazy_figure(power_view(schedule), "power"),
+            "</section>",
+        ]
+    )
+    return html_page(f"{schedule.project} · modsched plan", header, main)
 
 
 def write_gantt_html(

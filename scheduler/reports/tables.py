@@ -1,8 +1,7 @@
 """The tables the figures are drawn from, built from a typed `Schedule`.
 
-- `task_frame`: the tasks (of one deployment) as a DataFrame, dates as ISO text, phases and
-  gates normalised for colouring; `merge_runs` folds a module's back-to-back tasks of one
-  phase into one row.
+- `task_frame`: the tasks as a DataFrame, dates as ISO text, phases and
+  gates normalised for colouring.
 - `power_table`: per site and working day, supply by kind, supply at each gate level and
   the load drawn at each level.
 - `crew_table` / `crew_weeks`: busy crews per pool and working day / calendar week, against
@@ -49,11 +48,11 @@ def crews_available(count: int, windows: Sequence[PoolWindow], days: int) -> np.
     return found
 
 
-def task_frame(tasks: Sequence[TaskRow], deployment: str | None = None) -> pd.DataFrame:
-    """The tasks (of one deployment) for drawing: ``start``/``finish`` ISO text, ``crews``
+def task_frame(tasks: Sequence[TaskRow]) -> pd.DataFrame:
+    """The tasks for drawing: ``start``/``finish`` ISO text, ``crews``
     tuples, ``phase`` one of PHASE_COLORS or "other", ``gate`` never empty; a replan's
     status and baseline days when the rows carry them."""
-    rows = [t for t in tasks if deployment is None or t.deployment == deployment]
+    rows = list(tasks)
     replanned = any(t.baseline_start_day is not None for t in rows)
     columns = FRAME_COLUMNS + (STATUS_COLUMNS if replanned else [])
     data: dict[str, list[Any]] = {c: [getattr(t, c) for t in rows] for c in columns}
@@ -93,50 +92,6 @@ def layout_rows(tasks: pd.DataFrame, sites: list[str]) -> list[tuple[str, list[s
             modules += sorted(ids, key=module_index)
         out.append((site, deployments, modules))
     return out
-
-
-def merge_runs(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Per module and phase, merge tasks that follow each other without an idle working
-    day into one row (``task`` lists them, ``task_id`` counts them)."""
-    rows: list[dict[str, Any]] = []
-    ordered = tasks.sort_values(["module_id", "phase", "start_day", "end_day"])
-    run: list[dict[str, Any]] = []
-    run_end = 0
-    for task in ordered.to_dict("records"):
-        if run and (
-            task["module_id"] != run[0]["module_id"]
-            or task["phase"] != run[0]["phase"]
-            or task["start_day"] > run_end
-        ):
-            rows.append(_run_row(run))
-            run = []
-        run_end = task["end_day"] if not run else max(run_end, task["end_day"])
-        run.append(task)
-    if run:
-        rows.append(_run_row(run))
-    return pd.DataFrame(rows)
-
-
-def _run_row(run: list[dict[str, Any]]) -> dict[str, Any]:
-    first = run[0]
-    start_day = min(t["start_day"] for t in run)
-    end_day = max(t["end_day"] for t in run)
-    return {
-        "task_id": f"{len(run)} task{'s' if len(run) > 1 else ''}",
-        "module_id": first["module_id"],
-        "deployment": first["deployment"],
-        "site": first["site"],
-        "task": " → ".join(t["task"] for t in run),
-        "phase": first["phase"],
-        "start_day": start_day,
-        "end_day": end_day,
-        "start": min(t["start"] for t in run),
-        "finish": max(t["finish"] for t in run),
-        "duration": end_day - start_day,
-        "crews": tuple(unique(c for t in run for c in t["crews"])),
-        "power_mw": max(t["power_mw"] for t in run),
-        "gate": max((t["gate"] for t in run), key=lambda g: GATE_LEVEL.get(g, 0)),
-    }
 
 
 # ------------------------------------------------------------------------------ power

@@ -502,8 +502,10 @@ class Instance:
 
     @property
     def has_calendars(self) -> bool:
-        """True when some task's length on the axis depends on its start."""
-        return any(t.calendar >= 0 for t in self.tasks)
+        """True when tasks may work by calendars of their own (their length on the axis
+        then depends on their start). Read from ``calendars``, not the tasks: the greedy
+        asks it for every task it places (a scan made atlas-27's greedy 5 times slower)."""
+        return bool(self.calendars)
 
     def resource(self, resource_id: str) -> Resource:
         for resource in self.resources:

@@ -44,7 +44,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.instance import Gate, Instance, Link, LinkType, Solution, SupplyKind
+from scheduler.instance import (
+    Gate,
+    Instance,
+    Link,
+    LinkType,
+    Solution,
+    SupplyKind,
+    late_last_tasks,
+)
 
 if TYPE_CHECKING:  # schedule.py builds on this module
     from scheduler.schedule import PoolRow
@@ -590,12 +598,7 @@ def _why_chains(
     instance: Instance, starts: list[int], ends: list[int], rows: list[TaskExplanation]
 ) -> dict[str, tuple[WhyStep, ...]]:
     chains = {}
-    for m in instance.milestones:
-        if m.target is None or not m.tasks:
-            continue
-        last = max(m.tasks, key=lambda i: (ends[i], -i))
-        if ends[last] - 1 <= m.target:
-            continue
+    for m, last in late_last_tasks(instance, ends):
         steps: list[WhyStep] = []
         seen: set[int] = set()
         task: int | None = last

@@ -13,7 +13,7 @@ Conventions (see DESIGN.md, Time):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -355,20 +355,6 @@ class Link:
     type: LinkType = LinkType.FS
     lag: int = 0
 
-    def start_distance(self, tasks: Sequence[Task]) -> int:
-        """``c`` such that the link states ``s_succ >= s_pred + c`` when both tasks work
-        every day of the axis. A task on a calendar of its own lasts at least its duration
-        on the axis, so for FS and SS links this is still a valid (looser) bound; the exact
-        reading is `Instance.link_bound`."""
-        d_a, d_b = tasks[self.pred].duration, tasks[self.succ].duration
-        if self.type == LinkType.FS:
-            return d_a + self.lag
-        if self.type == LinkType.SS:
-            return self.lag
-        if self.type == LinkType.FF:
-            return d_a + self.lag - d_b
-        return self.lag - d_b  # SF
-
 
 @dataclass(frozen=True)
 class Milestone:
@@ -454,9 +440,10 @@ class Instance:
         return self.calendars[task.calendar].longest_span(task.duration)
 
     def start_distance(self, link: Link) -> int:
-        """``c`` with ``s_succ >= s_pred + c`` in every plan: `Link.start_distance` with
-        each task's shortest span (its duration) where the link reads an end as a lower
-        bound, and the longest where it reads the successor's end."""
+        """``c`` with ``s_succ >= s_pred + c`` in every plan (FS ``d_a + l``, SS ``l``, FF
+        ``d_a + l - d_b``, SF ``l - d_b`` without calendars): each task's shortest span
+        (its duration) where the link reads the predecessor's end, the longest where it
+        reads the successor's. Exact without calendars; `link_bound` is exact always."""
         a = self.tasks[link.pred]
         if link.type == LinkType.FS:
             return a.duration + link.lag
@@ -573,6 +560,17 @@ def objective_terms(instance: Instance, starts: list[int]) -> tuple[int, int]:
         day = max(ends[i] for i in milestone.tasks) - 1
         tardiness += milestone.weight * max(0, day - milestone.target)
     return tardiness, makespan
+
+
+def late_last_tasks(instance: Instance, ends: Sequence[int]) -> Iterator[tuple[Milestone, int]]:
+    """Each milestone reached after its target, with its last task (the one that ends
+    last; the first such task on a tie): where its driving chain starts."""
+    for milestone in instance.milestones:
+        if milestone.target is None or not milestone.tasks:
+            continue
+        last = max(milestone.tasks, key=lambda i: (ends[i], -i))
+        if ends[last] - 1 > milestone.target:
+            yield milestone, last
 
 
 def objective_value(instance: Instance, starts: list[int]) -> int:

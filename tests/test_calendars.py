@@ -236,31 +236,27 @@ def test_a_replan_counts_remaining_days_on_the_site_calendar(tmp_path):
     baseline = tmp_path / "schedule.json"
     write_json(outcome.schedule, baseline)
     actuals = tmp_path / "actuals.csv"
-    actuals.write_text(
-        "task_id,actual_start,actual_finish,remaining_days\na4/1/hookup,2027-01-04,,2\n"
-    )
-    again = replan(
-        DATA / "four-and-five.yaml",
-        baseline,
-        actuals,
-        status_date=date(2027, 1, 7),
-        options=SolveOptions(time_limit=5, workers=1),
-    )
+
+    def replanned(remaining: int):  # type: ignore[no-untyped-def]
+        actuals.write_text(
+            "task_id,actual_start,actual_finish,remaining_days\n"
+            f"a4/1/hookup,2027-01-04,,{remaining}\n"
+        )
+        return replan(
+            DATA / "four-and-five.yaml",
+            baseline,
+            actuals,
+            status_date=date(2027, 1, 7),
+            options=SolveOptions(time_limit=5, workers=1),
+        )
+
+    again = replanned(2)
     assert validate(again.instance, again.result.solution) == []
     assert rows(again) == {
         "a4/1/hookup": (0, 6, date(2027, 1, 4), date(2027, 1, 11)),
         "a5/1/hookup": (0, 5, date(2027, 1, 4), date(2027, 1, 8)),
     }
-    actuals.write_text(
-        "task_id,actual_start,actual_finish,remaining_days\na4/1/hookup,2027-01-04,,3\n"
-    )
-    again = replan(
-        DATA / "four-and-five.yaml",
-        baseline,
-        actuals,
-        status_date=date(2027, 1, 7),
-        options=SolveOptions(time_limit=5, workers=1),
-    )
+    again = replanned(3)
     assert rows(again)["a4/1/hookup"] == (0, 7, date(2027, 1, 4), date(2027, 1, 12))
 
 

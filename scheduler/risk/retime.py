@@ -284,22 +284,3 @@ def _pass(instance: Instance, sequence: Sequence, length: int) -> Retimed:
         starts[i], ends[i], drivers[i] = s, instance.end_of(i, s), driver
         profiles.place(i, s, ends[i])
     return Retimed(starts, ends, drivers)
-
-
-def driving_chains(instance: Instance, retimed: Retimed) -> dict[str, list[int]]:
-    """Each late milestone's driving chain: its last task, that task's driver, and so on."""
-    chains = {}
-    ends, drivers = retimed.ends, retimed.drivers
-    for m in instance.milestones:
-        if m.target is None or not m.tasks:
-            continue
-        last = max(m.tasks, key=lambda i: (ends[i], -i))
-        if ends[last] - 1 <= m.target:
-            continue
-        chain, task, seen = [], last, set()
-        while task >= 0 and task not in seen:
-            seen.add(task)
-            chain.append(task)
-            task = drivers[task]
-        chains[m.id] = chain
-    return chains

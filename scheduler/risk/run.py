@@ -25,7 +25,7 @@ import numpy as np
 from scheduler.domain.calendar import Calendar
 from scheduler.errors import Infeasible, InputError, Problem
 from scheduler.explain import explain
-from scheduler.instance import Instance, Solution
+from scheduler.instance import Instance, Solution, late_last_tasks
 from scheduler.pipeline import load_instance
 from scheduler.replanning.replan import check_baseline_fits
 from scheduler.replanning.status import read_baseline
@@ -151,12 +151,7 @@ def run_sample(problem: RiskProblem, k: int, values: np.ndarray) -> SampleResult
 def _chains(instance: Instance, ends: list[int], drivers: list[int]) -> tuple[int, ...]:
     """The tasks on the driving chain of any late milestone (each task once)."""
     found: dict[int, None] = {}
-    for m in instance.milestones:
-        if m.target is None or not m.tasks:
-            continue
-        task = max(m.tasks, key=lambda i: (ends[i], -i))
-        if ends[task] - 1 <= m.target:
-            continue
+    for _, task in late_last_tasks(instance, ends):
         while task >= 0 and task not in found:
             found[task] = None
             task = drivers[task]

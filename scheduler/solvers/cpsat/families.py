@@ -40,7 +40,7 @@ def most_crews(pool: CrewPool) -> int:
 def links(m: CpSatModel) -> None:
     """Each link as its inequality on starts and ends (LinkType), lag ``l``:
     FS ``s_b >= e_a + l``, SS ``s_b >= s_a + l``, FF ``e_b >= e_a + l``, SF ``e_b >= s_a + l``
-    (with fixed durations, the same as ``s_b >= s_a + Link.start_distance``)."""
+    (with fixed durations, the same as ``s_b >= s_a + Instance.start_distance``)."""
     for link in m.instance.links:
         a, b = m.tasks[link.pred], m.tasks[link.succ]
         before = a.end if link.type in (LinkType.FS, LinkType.FF) else a.start
@@ -458,7 +458,7 @@ def gates(m: CpSatModel) -> None:
             literal = m.switch("power", task.site or "")
             if literal is not None:
                 m.model.add_linear_expression_in_domain(
-                    m.tasks[i].start, m.gate_domain(task)
+                    m.tasks[i].start, m.gate_domain(i)
                 ).only_enforce_if(literal)
 
 

@@ -78,7 +78,6 @@ class CpSatModel:
         self.literals: dict[tuple[str, str], cp_model.IntVar] = {}
         self._milestone_deadlines: dict[str, list[int]] | None = None
         self._ends_before: dict[int, set[int]] | None = None
-        self._index: dict[int, int] | None = None
         self.add_variables()
         for family in families:
             family(self)
@@ -99,7 +98,7 @@ class CpSatModel:
 
     def add_variables(self) -> None:
         for i, task in enumerate(self.instance.tasks):
-            domain = self.start_domain(task, self.cpm.earliest[i])
+            domain = self.start_domain(i, self.cpm.earliest[i])
             calendar = self.instance.calendar_of(i)
             if self.explain:
                 # a relaxation: each task at its shortest span (its duration) from any
@@ -164,12 +163,12 @@ class CpSatModel:
         interval = self.model.new_interval_var(start, size, end, f"T{i}")
         return TaskVars(start, interval, duration, end, size, choice)
 
-    def start_domain(self, task: Task, earliest: int) -> cp_model.Domain:
-        """Starts in ``[earliest, latest]`` on which the task's gate is open every day.
-        Explaining, only the task's own deadline: the rest are switched families."""
+    def start_domain(self, i: int, earliest: int) -> cp_model.Domain:
+        """Starts of task ``i`` in ``[earliest, latest]`` on which its gate is open every
+        day. Explaining, only the task's own deadline: the rest are switched families."""
+        task = self.instance.tasks[i]
         if task.fixed_start is not None:
-            return self.fixed_domain(task)  # a pin that breaks a rule is the reason itself
-        i = self.index_of(task)
+            return self.fixed_domain(i)  # a pin that breaks a rule is the reason itself
         if self.explain:
             latest = self.instance.start_for(i, self.horizon)
             if task.deadline is not None:
@@ -180,41 +179,36 @@ class CpSatModel:
             latest = min(latest, self.instance.start_for(i, deadline))
         domain = cp_model.Domain(earliest, latest) if earliest <= latest else cp_model.Domain(1, 0)
         if task.gate > 0 and task.duration > 0:
-            domain = domain.intersection_with(self.gate_domain(task))
+            domain = domain.intersection_with(self.gate_domain(i))
         return domain
 
-    def fixed_domain(self, task: Task) -> cp_model.Domain:
+    def fixed_domain(self, i: int) -> cp_model.Domain:
         """A pinned task's one start, checked against the rules the validator checks on
         it (a scenario may slip a supply or a deadline to before what already happened)."""
+        task = self.instance.tasks[i]
         day = task.fixed_start
         assert day is not None
         for deadline in self.deadlines_of(task):
-            if self.instance.end_of(self.index_of(task), day) > deadline:
+            if self.instance.end_of(i, day) > deadline:
                 raise InfeasibleModel(
                     f"task '{task.id}' is fixed to start on day {day} and "
                     "so ends after a deadline it must meet"
                 )
-        if task.gate > 0 and task.duration > 0 and not self.gate_domain(task).contains(day):
+        if task.gate > 0 and task.duration > 0 and not self.gate_domain(i).contains(day):
             raise InfeasibleModel(
                 f"task '{task.id}' is fixed to start on day {day}, but its "
                 "power supply is not there every day it runs"
             )
         return cp_model.Domain(day, day)
 
-    def gate_domain(self, task: Task) -> cp_model.Domain:
-        """Starts whose every day has supply of a kind that passes the task's gate."""
-        i = self.index_of(task)
+    def gate_domain(self, i: int) -> cp_model.Domain:
+        """Starts of task ``i`` whose every day has supply of a kind that passes its gate."""
         allowed = [
             [a, self.instance.start_for(i, b)]
-            for a, b in self.open_segments(task)
+            for a, b in self.open_segments(self.instance.tasks[i])
             if self.instance.start_for(i, b) >= a
         ]
         return cp_model.Domain.from_intervals(allowed)
-
-    def index_of(self, task: Task) -> int:
-        if self._index is None:
-            self._index = {id(t): i for i, t in enumerate(self.instance.tasks)}
-        return self._index[id(task)]
 
     def deadlines_of(self, task: Task) -> list[int]:
         """Latest end days: the task's own and those of its milestones (day <= deadline

@@ -10,12 +10,14 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import Plan
 from scheduler.domain.models import KINDS, LINK_TYPES, CrewPoolSpec, Deployment, TaskTemplate
+from scheduler.errors import InputError
 from scheduler.instance import (
     CrewPool,
     Instance,
@@ -80,12 +82,13 @@ def expand(plan: Plan) -> Instance:
 # site (the site's); design, procurement and transport keep the program calendar.
 FACTORY_PHASES = ("factory", "fat")
 SITE_PHASES = ("site", "commissioning")
+PROGRAM = "program"
 
 
-def calendar_key(plan: Plan, task: Task, own: dict[str, Calendar]) -> str:
-    """Whose calendar a task works by: ``site:{id}`` or ``factory:{id}`` where that site
-    or factory has one of its own, else ``program``."""
-    key = "program"
+def place_key(plan: Plan, task: Task, own: Mapping[str, Calendar]) -> str:
+    """Whose calendar a task's place keeps: ``site:{id}`` or ``factory:{id}`` where that
+    site or factory has one of its own, else ``program``."""
+    key = PROGRAM
     if task.phase in SITE_PHASES and task.site is not None:
         key = f"site:{task.site}"
     elif task.phase in FACTORY_PHASES:
@@ -94,21 +97,92 @@ def calendar_key(plan: Plan, task: Task, own: dict[str, Calendar]) -> str:
             factory = _factory_of(plan, task.deployment)
         if factory is not None:
             key = f"factory:{factory.removeprefix('factory/')}"
-    return key if key in own else "program"
+    return key if key in own else PROGRAM
 
 
 def _factory_of(plan: Plan, deployment: str) -> str | None:
     return next((d.factory for d in plan.project.deployments if d.id == deployment), None)
 
 
+def narrowed(place: Calendar, pool: Calendar) -> Calendar | None:
+    """The days both calendars work, or None when that is every day ``place`` works."""
+    workdays = place.workdays & pool.workdays
+    holidays = place.holidays | pool.holidays
+    if workdays == place.workdays and all(
+        h in place.holidays or h.weekday() not in workdays for h in holidays
+    ):
+        return None
+    return Calendar(place.start, workdays, holidays)
+
+
+class TaskCalendars:
+    """Whose calendar each task works by (DESIGN.md, Time), as a key into `known`: its
+    place's (`place_key`), joined by ``+`` with ``crew:{id}`` for each pool of its own
+    calendar whose crews it needs and which leaves out some day of the place's. Pools
+    that could take the same need keep one calendar (load.check_crew_calendars), so the
+    first of them in the project names it."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.own = plan.own_calendars()
+        self.known: dict[str, Calendar] = {**self.own, PROGRAM: plan.program_calendar}
+        self.pools = plan.pool_calendars()
+        self._pool_of: dict[tuple[str, str | None], str | None] = {}
+
+    def _pool(self, skill: str, site: str | None) -> str | None:
+        if (skill, site) not in self._pool_of:
+            self._pool_of[skill, site] = next(
+                (
+                    f"crew:{c.id}"
+                    for c in self.plan.project.crews
+                    if c.calendar is not None
+                    and skill in c.skills
+                    and (c.sites is None or site is None or site in c.sites)
+                ),
+                None,
+            )
+        return self._pool_of[skill, site]
+
+    def key(self, task: Task) -> str:
+        key = place_key(self.plan, task, self.own)
+        if not self.pools:
+            return key
+        calendar = self.known[key]
+        needed = sorted({p for s in task.skills if (p := self._pool(s, task.site)) is not None})
+        for pool in needed:
+            both = narrowed(calendar, self.pools[pool])
+            if both is None:
+                continue
+            if not both.workdays:
+                self._refuse(task, key, pool)
+            key, calendar = f"{key}+{pool}", both
+            self.known.setdefault(key, calendar)
+        return key
+
+    def _refuse(self, task: Task, key: str, pool: str) -> None:
+        p = self.plan.project
+        j = next(j for j, c in enumerate(p.crews) if f"crew:{c.id}" == pool)
+        place = key.split("+")[0]
+        where = "the program calendar" if place == PROGRAM else place.replace(":", " '", 1) + "'"
+        raise InputError(
+            [
+                self.plan.document.problem(
+                    ("crews", j, "calendar", "workdays"),
+                    f"crew pool '{p.crews[j].id}' works none of the workdays of {where}, "
+                    f"by which task '{task.id}' that needs its crews works",
+                )
+            ]
+        )
+
+
 def with_calendars(instance: Instance, plan: Plan) -> Instance:
     """Tie each task to the calendar it works by, as days of the axis it does not work
     (DESIGN.md, Time); tasks whose calendar works every day of the axis keep none."""
-    own = plan.own_calendars()
-    if not own:
+    works_by = TaskCalendars(plan)
+    if not works_by.own and not works_by.pools:
         return instance
-    axis, program = plan.calendar, plan.program_calendar
-    own["program"] = program
+    keys = [works_by.key(task) if task.duration > 0 else PROGRAM for task in instance.tasks]
+    axis, own = plan.calendar, works_by.known
     # the axis days a task can reach: the safe horizon stretched by the most axis days a
     # calendar takes per workday of its own (a 4-day week on a 6-day axis: 1.5), with a
     # fifth more for holidays
@@ -127,10 +201,8 @@ def with_calendars(instance: Instance, plan: Plan) -> Instance:
             index[key] = len(calendars)
             calendars.append(WorkCalendar(key, off, limit))
     tasks = tuple(
-        replace(task, calendar=index.get(calendar_key(plan, task, own), -1))
-        if task.duration > 0
-        else task
-        for task in instance.tasks
+        replace(task, calendar=index.get(key, -1)) if task.duration > 0 else task
+        for task, key in zip(instance.tasks, keys, strict=True)
     )
     timed = replace(instance, tasks=tasks, calendars=tuple(calendars))
     spans = sum(timed.longest_span(i) for i in range(timed.num_tasks))

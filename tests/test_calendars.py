@@ -278,3 +278,94 @@ def test_an_infeasible_project_on_calendars_is_explained(tmp_path):
     assert "these cannot all hold: the deadline of milestone 's4-done' (2027-01-11)" in " ".join(
         result.output.split()
     )
+
+
+# ----------------------------------------------------------------------------- crew pools
+
+
+def _variant(tmp_path, old: str, new: str) -> Path:
+    text = (DATA / "vendor-week.yaml").read_text()
+    assert old in text
+    text = text.replace(old, new).replace("catalog.yaml", str((DATA / "catalog.yaml").resolve()))
+    project = tmp_path / "variant.yaml"
+    project.write_text(text)
+    return project
+
+
+def test_a_pool_on_its_own_week_narrows_the_days_its_tasks_work():
+    """ABL works the program's six days, its OEM pool five and not Thursday 2027-01-07:
+    the 6-day start-up works Mon-Wed, Fri, Mon, Tue (vendor-week.yaml says why)."""
+    _, instance, _ = load_instance(DATA / "vendor-week.yaml")
+    assert [instance.calendars[t.calendar].id for t in instance.tasks] == [
+        "program+crew:oem-a",
+        "site:nal",  # NAL's pool works every day NAL does: no narrowing, no new calendar
+    ]
+    assert instance.end_of(0, 0) == 8 and instance.end_of(1, 0) == 8
+    outcome = plan_project(DATA / "vendor-week.yaml", SolveOptions(time_limit=10, workers=1))
+    assert rows(outcome) == {
+        "a/1/startup": (0, 8, date(2027, 1, 4), date(2027, 1, 12)),
+        "n/1/startup": (0, 8, date(2027, 1, 4), date(2027, 1, 12)),
+    }
+    plan = greedy(instance)
+    assert plan is not None and plan.starts == [0, 0] and validate(instance, plan) == []
+    # the pool's Thursday off: a start there is refused, as is the Saturday
+    for day in (3, 5):
+        moved = Solution([day, 0], [("oem-a#1",), ("oem-n#1",)])
+        assert [str(v) for v in validate(instance, moved)] == [
+            f"calendar: task 'a/1/startup' starts on day {day}, a day its calendar "
+            "'program+crew:oem-a' does not work"
+        ]
+
+
+def test_a_pool_calendar_holds_after_a_release_in_cp_sat_and_greedy(tmp_path):
+    """A release on Wednesday 2027-01-06 (day 2): the next day is the pool's holiday, so
+    the start-up runs Wednesday, Friday, Monday to Thursday: end_day 10 (Thu 01-14)."""
+    project = _variant(
+        tmp_path,
+        "{id: a, site: abl, module: vendor}",
+        "{id: a, site: abl, module: vendor, release: 2027-01-06}",
+    )
+    outcome = plan_project(project, SolveOptions(time_limit=10, workers=1))
+    assert rows(outcome)["a/1/startup"] == (2, 10, date(2027, 1, 6), date(2027, 1, 14))
+    _, instance, _ = load_instance(project)
+    plan = greedy(instance)
+    assert plan is not None and plan.starts[0] == 2
+
+
+def test_pools_that_can_take_one_task_keep_one_calendar(tmp_path):
+    project = _variant(
+        tmp_path,
+        "  - {id: oem-n, skills: [oem], count: 1, sites: [nal],",
+        "  - {id: oem-x, skills: [oem], count: 1}\n"
+        "  - {id: oem-n, skills: [oem], count: 1, sites: [nal],",
+    )
+    result = runner.invoke(app, ["schedule", str(project), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"{project}: crews[1].calendar (line 21, column 5): crew pools 'oem-a' and 'oem-x' "
+        "can both take skill 'oem' at site 'abl' (task 'startup' of module 'vendor') but keep "
+        "a calendar of its own (mon, tue, wed, thu, fri) and the calendar of the task: pools "
+        "that can take the same task keep one calendar",
+        f"{project}: crews[2].calendar (line 23, column 16): crew pools 'oem-x' and 'oem-n' "
+        "can both take skill 'oem' at site 'nal' (task 'startup' of module 'vendor') but keep "
+        "the calendar of the task and a calendar of its own (mon, tue, wed, thu, fri): pools "
+        "that can take the same task keep one calendar",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_pool_that_works_none_of_a_sites_days_is_refused(tmp_path):
+    project = _variant(
+        tmp_path,
+        "  - {id: oem-n, skills: [oem], count: 1, sites: [nal],\n"
+        "     calendar: {workdays: [mon, tue, wed, thu, fri]}}",
+        "  - {id: oem-n, skills: [oem], count: 1, sites: [nal],\n"
+        "     calendar: {workdays: [fri, sat]}}",
+    )
+    result = runner.invoke(app, ["check", str(project), str(tmp_path / "none.csv")])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"{project}: crews[1].calendar.workdays (line 22, column 27): crew pool 'oem-n' works "
+        "none of the workdays of site 'nal', by which task 'n/1/startup' that needs its crews "
+        "works"
+    ]

@@ -292,7 +292,8 @@ def test_round_trip_quickstart_greedy(jv, tmp_path):
 
 def test_round_trip_of_site_and_factory_calendars(jv, tmp_path):
     """Calendars other than the default come back as sites' own calendars: the exports
-    of tests/data/calendars (s4 on Monday to Thursday; f1 on Monday to Saturday), read
+    of tests/data/calendars (s4 on Monday to Thursday; f1 on Monday to Saturday; ABL's
+    start-ups on the days both the program and the OEM pool work), read
     back as MSPDI and PMXML, give a site a calendar whose activities work by it, and,
     scheduled again with --hold-dates, every task's start and finish of the original."""
     data = Path(__file__).parent / "data" / "calendars"
@@ -304,6 +305,13 @@ def test_round_trip_of_site_and_factory_calendars(jv, tmp_path):
         "factory-six": [
             {"id": "imported"},
             {"id": "Factory-f1", "calendar": {"workdays": list(DAY_NAMES[:6])}},
+        ],
+        "vendor-week": [  # the OEM pool's days at ABL come back as a site of their own
+            {
+                "id": "modsched-program-+-Crew-oem-a",
+                "calendar": {"workdays": list(DAY_NAMES[:5]), "holidays": [date(2027, 1, 7)]},
+            },
+            {"id": "Site-nal", "calendar": {"workdays": ["mon", "tue", "wed", "thu"]}},
         ],
     }
     for name, sites in expected_sites.items():

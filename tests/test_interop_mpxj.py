@@ -228,6 +228,12 @@ CALENDAR_PLANS = {
         "k/1/ship": ("modsched program", date(2027, 1, 18), date(2027, 1, 18)),
         "k/1/hookup": ("modsched program", date(2027, 1, 19), date(2027, 1, 25)),
     },
+    "vendor-week": {
+        # ABL's start-up works by the program's days that its OEM pool works too (Monday to
+        # Friday, Thursday 01-07 off): 6 days from Monday 01-04 end on Tuesday 01-12
+        "a/1/startup": ("modsched program + Crew oem-a", date(2027, 1, 4), date(2027, 1, 12)),
+        "n/1/startup": ("Site nal", date(2027, 1, 4), date(2027, 1, 12)),
+    },
 }
 
 

@@ -18,7 +18,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from scheduler.domain.calendar import WEEKDAYS, Calendar
-from scheduler.domain.models import ModuleType, Project
+from scheduler.domain.models import ModuleType, Project, SiteCalendarSpec
 from scheduler.domain.yamlio import Document, Place, place_text, read_document
 from scheduler.errors import InputError, Problem
 
@@ -48,10 +48,21 @@ class Plan:
         """The calendars sites and factories keep of their own, by ``site:{id}`` and
         ``factory:{id}``: their workdays (default the program's) and the program's
         holidays plus their own."""
-        program = self.program_calendar
-        found = {}
         owners = [("site", s.id, s.calendar) for s in self.project.sites]
         owners += [("factory", f.id, f.calendar) for f in self.project.factories]
+        return self._calendars(owners)
+
+    def pool_calendars(self) -> dict[str, Calendar]:
+        """The calendars crew pools keep of their own, by ``crew:{id}``, read as
+        `own_calendars` reads a site's. A task worked by such a pool's crews works the
+        days both its place and the pool work (DESIGN.md, Time)."""
+        return self._calendars([("crew", c.id, c.calendar) for c in self.project.crews])
+
+    def _calendars(
+        self, owners: list[tuple[str, str, SiteCalendarSpec | None]]
+    ) -> dict[str, Calendar]:
+        program = self.program_calendar
+        found = {}
         for kind, owner, spec in owners:
             if spec is None:
                 continue
@@ -257,6 +268,7 @@ def check_plan(plan: Plan) -> list[Problem]:
         check_deployments,
         check_deployment_links,
         check_crews,
+        check_crew_calendars,
         check_travel,
         check_skills,
         check_resources,
@@ -411,6 +423,11 @@ def check_dates(plan: Plan) -> list[Problem]:
                 for j, h in enumerate(factory.calendar.holidays)
             ]
     for i, crew in enumerate(p.crews):
+        if crew.calendar is not None:
+            bounds += [
+                (("crews", i, "calendar", "holidays", j), h)
+                for j, h in enumerate(crew.calendar.holidays)
+            ]
         bounds += [
             (("crews", i, "unavailable", j, "from"), u.from_)
             for j, u in enumerate(crew.unavailable)
@@ -510,6 +527,46 @@ def check_crews(plan: Plan) -> Iterator[Problem]:
                     ("crews", i, "unavailable", j, "count"),
                     f"{out.count} crews unavailable but pool '{crew.id}' has {crew.count}",
                 )
+
+
+def check_crew_calendars(plan: Plan) -> Iterator[Problem]:
+    """Pools that could take the same need of a task keep one calendar: a pool of its own
+    calendar beside one without, or two different ones, would make the days a task works
+    depend on which crews it gets (DESIGN.md, Time). Each pair is named once."""
+    p, doc = plan.project, plan.document
+    own = plan.pool_calendars()
+    seen: set[tuple[int, int]] = set()
+    for dep in p.deployments:
+        module = plan.modules.get(dep.module)
+        if module is None or dep.quantity == 0:
+            continue
+        for task in module.tasks:
+            for skill in task.needs:
+                able = [
+                    j
+                    for j, c in enumerate(p.crews)
+                    if skill in c.skills and (c.sites is None or dep.site in c.sites)
+                ]
+                for first, j in ((able[0], j) for j in able[1:]):
+                    a, b = p.crews[first].id, p.crews[j].id
+                    if own.get(f"crew:{a}") == own.get(f"crew:{b}") or (first, j) in seen:
+                        continue
+                    seen.add((first, j))
+                    yield doc.problem(
+                        ("crews", j, "calendar"),
+                        f"crew pools '{a}' and '{b}' can both take skill '{skill}' at site "
+                        f"'{dep.site}' (task '{task.id}' of module '{dep.module}') but keep "
+                        f"{_calendar_words(own, a)} and {_calendar_words(own, b)}: pools "
+                        "that can take the same task keep one calendar",
+                    )
+
+
+def _calendar_words(own: dict[str, Calendar], pool: str) -> str:
+    calendar = own.get(f"crew:{pool}")
+    if calendar is None:
+        return "the calendar of the task"
+    days = ", ".join(WEEKDAYS[d] for d in sorted(calendar.workdays))
+    return f"a calendar of its own ({days})"
 
 
 def check_travel(plan: Plan) -> Iterator[Problem]:

@@ -249,8 +249,8 @@ class CalendarSpec(Strict):
 
 
 class SiteCalendarSpec(Strict):
-    """A site's or a factory's own calendar: its workdays (default: the program's) and
-    holidays kept on top of the program's (DESIGN.md, Time)."""
+    """A site's, a factory's or a crew pool's own calendar: its workdays (default: the
+    program's) and holidays kept on top of the program's (DESIGN.md, Time)."""
 
     workdays: list[DayName] | None = Field(default=None, min_length=1)
     holidays: list[date] = []
@@ -295,6 +295,7 @@ class CrewPoolSpec(Strict):
     count: Count
     sites: list[str] | None = None
     unavailable: list[Unavailability] = []
+    calendar: SiteCalendarSpec | None = None
 
 
 class DeploymentLink(Strict):

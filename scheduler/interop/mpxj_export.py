@@ -5,7 +5,8 @@ MPXJ's ``MSPDIWriter`` or ``PrimaveraPMFileWriter``:
 
 - the program calendar (its workdays, 08:00-12:00 and 13:00-17:00, and its holidays as
   exceptions), the project's default; each site's or factory's own calendar likewise
-  ("Site s3", "Factory f1"), the task calendar (P6: activity calendar) of the tasks that
+  ("Site s3", "Factory f1"; narrowed by a crew pool's own calendar: "Site s3 + Crew oem"),
+  the task calendar (P6: activity calendar) of the tasks that
   work by it, so that start + duration on it gives modsched's finish;
 - a WBS of summary tasks site / deployment / module, each task under its module, with its
   planned start (08:00 of its first day) and finish (17:00 of its last), duration in
@@ -58,7 +59,7 @@ WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", 
 # a working day is 08:00-17:00 with an hour's lunch: 8 hours
 DAY_START, DAY_END = 8, 17
 EARLIEST = date(1984, 1, 1)  # MS Project's first date
-OWNERS = {"site": "Site", "factory": "Factory"}
+OWNERS = {"site": "Site", "factory": "Factory", "crew": "Crew"}
 
 
 @dataclass
@@ -136,11 +137,17 @@ def build_project(plan: ExportPlan, java: _Java, fmt: ExportFormat) -> Any:
 
 
 def calendar_name(key: str) -> str:
-    """The name a calendar is written under: ``site:s3`` -> "Site s3"."""
-    if key == PROGRAM:
-        return "modsched program"
-    kind, owner = key.split(":", 1)
-    return f"{OWNERS[kind]} {owner}"
+    """The name a calendar is written under: ``site:s3`` -> "Site s3",
+    ``site:s3+crew:oem`` -> "Site s3 + Crew oem", ``program+crew:oem`` -> "modsched
+    program + Crew oem"."""
+    names = []
+    for part in key.split("+"):
+        if part == PROGRAM:
+            names.append("modsched program")
+        else:
+            kind, owner = part.split(":", 1)
+            names.append(f"{OWNERS[kind]} {owner}")
+    return " + ".join(names)
 
 
 def _calendars(project: Any, plan: ExportPlan, java: _Java) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import Plan
 from scheduler.errors import InputError, Problem
-from scheduler.expand import calendar_key
+from scheduler.expand import PROGRAM, TaskCalendars
 from scheduler.instance import Instance, Solution
 from scheduler.io import ScheduleFileError, read_schedule_json
 from scheduler.schedule import Schedule, TaskRow, build_schedule
@@ -33,13 +33,11 @@ class LinkRow:
     lag: int
 
 
-PROGRAM = "program"
-
-
 @dataclass(frozen=True)
 class ExportPlan:
     """A plan with its logic: every task of ``schedule``, every link between them, the
-    calendars (``program`` first, then each own calendar by ``site:ID`` / ``factory:ID``)
+    calendars (``program`` first, then each own calendar by ``site:ID`` / ``factory:ID``,
+    and those narrowed by a crew pool's, ``site:ID+crew:ID``)
     and the key of the calendar each task works by (DESIGN.md, Time; a task that works
     no day keeps the program's)."""
 
@@ -67,11 +65,10 @@ def links_of(instance: Instance) -> tuple[LinkRow, ...]:
 
 def calendars_of(project: Plan, instance: Instance) -> tuple[dict[str, Calendar], dict[str, str]]:
     """The project's calendars by key and each task's key, as `expand` ties them."""
-    own = project.own_calendars()
-    tasks = {
-        t.id: calendar_key(project, t, own) if t.duration > 0 else PROGRAM for t in instance.tasks
-    }
-    return {PROGRAM: project.program_calendar, **own}, tasks
+    works_by = TaskCalendars(project)
+    tasks = {t.id: works_by.key(t) if t.duration > 0 else PROGRAM for t in instance.tasks}
+    known = works_by.known
+    return {PROGRAM: known[PROGRAM], **{k: c for k, c in known.items() if k != PROGRAM}}, tasks
 
 
 def export_plan(schedule: Schedule, project: Plan, instance: Instance) -> ExportPlan:

@@ -2,7 +2,8 @@
 
 - **Schedule**: one row a task, the logic as ``predecessors`` in P6's notation
   (``id FS+lag``, links ``, ``-separated), a replan's status and baseline dates, and
-  last the calendar the task works by (``program``, ``site:ID`` or ``factory:ID``);
+  last the calendar the task works by (``program``, ``site:ID`` or ``factory:ID``, with
+  ``+crew:ID`` when a crew pool's calendar narrows it);
 - **Milestones**: each milestone's date against its target and deadline;
 - **Crews**: per pool and week (Monday), busy crews (mean, peak) against the fewest
   crews available on a working day of that week;

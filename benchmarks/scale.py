@@ -45,14 +45,21 @@ def peak_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def run_one(project: str, time_limit: float, workers: int, log_search: bool) -> dict:
+def run_one(
+    project: str, time_limit: float, workers: int, log_search: bool, promotion: bool = True
+) -> dict:
     """Load, greedy, CP-SAT warm-started from greedy; the figures of one program. Times
-    are from the start of this function (the process is already up, imports done)."""
+    are from the start of this function (the process is already up, imports done).
+    ``promotion=False`` leaves milestone promotion out of the window search."""
     from scheduler.instance import objective_terms
     from scheduler.pipeline import load_instance
+    from scheduler.solvers import windows
     from scheduler.solvers.budget import Budget, SolveOptions
     from scheduler.solving import run_greedy, solve_plan
     from scheduler.validate import validate
+
+    if not promotion:
+        windows.PROMOTE_SHARE = 0.0
 
     started = time.perf_counter()
     _, instance, cpm = load_instance(project)
@@ -421,9 +428,12 @@ def main() -> None:
     )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--log-search", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-promotion", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        row = run_one(args.one, args.time_limit, args.workers, args.log_search)
+        row = run_one(
+            args.one, args.time_limit, args.workers, args.log_search, not args.no_promotion
+        )
         print(json.dumps(row), flush=True)
         return
     if args.plot_only:

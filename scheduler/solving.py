@@ -30,7 +30,7 @@ from scheduler.solvers import cpsat, windows
 from scheduler.solvers.bounds import Bounds, floors, prove, weighted
 from scheduler.solvers.budget import Budget, SolveOptions, searching
 from scheduler.solvers.cpsat.stability import changes
-from scheduler.solvers.greedy import PRIORITY_RULES, best_greedy, greedy
+from scheduler.solvers.greedy import PRIORITY_RULES, best_rule, greedy
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
@@ -66,10 +66,11 @@ def run_greedy(instance: Instance, options: SolveOptions | None = None) -> Resul
     """Every priority rule of the serial scheme; the best plan."""
     options = options or SolveOptions()
     started = time.perf_counter()
-    solution = best_greedy(instance)
+    found = best_rule(instance)
     seconds = time.perf_counter() - started
-    if solution is None:
+    if found is None:
         return Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN, seconds=seconds)
+    rule, solution = found
     return Result(
         Engine.GREEDY,
         Method.PRIORITY_RULES,
@@ -80,6 +81,7 @@ def run_greedy(instance: Instance, options: SolveOptions | None = None) -> Resul
         first_solution_seconds=seconds,
         workers=options.workers,
         seed=options.seed,
+        rule=rule,
     )
 
 
@@ -126,7 +128,8 @@ def solve_plan(
         return Solved(instance, fresh, fresh)
     with searching(budget.stop):
         bounds = lateness_bounds(instance, options, hint, budget, stability)
-        result = _cp_sat(instance, options, hint, budget, cpm, stability, bounds)
+        rule = fresh.rule if fresh.solution is hint else None
+        result = _cp_sat(instance, options, hint, budget, cpm, stability, bounds, rule)
     if result.status == Status.INFEASIBLE:
         raise Infeasible(explain_infeasible(instance, budget, day_text))
     if result.solution is None and hint is not None:
@@ -194,6 +197,7 @@ def _cp_sat(
     cpm: CriticalPath,
     stability: Stability | None,
     bounds: Bounds | None = None,
+    rule: str | None = None,
 ) -> Result:
     """CP-SAT on the whole model, or, from ``LARGE_PROGRAM_TASKS`` tasks on, window by
     window from the hint. At 120 s on generated programs (docs/BENCHMARKS.md, "Scale")
@@ -209,7 +213,7 @@ def _cp_sat(
         return cpsat.solve(instance, options, hint, budget, prefer, stability.baseline, cpm)
     if hint is None or instance.num_tasks < LARGE_PROGRAM_TASKS:
         return cpsat.solve(instance, options, hint, budget, cpm=cpm, bounds=bounds)
-    return windows.solve(instance, options, hint, budget, cpm, bounds)
+    return windows.solve(instance, options, hint, budget, cpm, bounds, rule)
 
 
 def left_justify(instance: Instance, result: Result, stability: Stability | None) -> Result:

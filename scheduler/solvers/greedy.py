@@ -13,7 +13,8 @@ It is the baseline every CP-SAT result is compared with and the warm start of CP
 is built for size: per-day numpy arrays for every resource, pool, crew and site power level,
 grown when a start runs past their end, and a jump-ahead search over start days.
 
-Public API: ``greedy(instance, rule)``, ``best_greedy(instance)``, ``PRIORITY_RULES``.
+Public API: ``greedy(instance, rule)``, ``best_greedy(instance)``, ``best_rule(instance)``,
+``PRIORITY_RULES``, and ``rule_order(instance, rule)`` for searches over the order.
 """
 
 from __future__ import annotations
@@ -109,7 +110,13 @@ def greedy(
 
 def best_greedy(instance: Instance) -> Solution | None:
     """Run every rule of ``PRIORITY_RULES`` and keep the lowest ``objective_value``."""
-    best: Solution | None = None
+    found = best_rule(instance)
+    return None if found is None else found[1]
+
+
+def best_rule(instance: Instance) -> tuple[str, Solution] | None:
+    """`best_greedy`, with the rule that gave its plan (the first of equals)."""
+    best: tuple[str, Solution] | None = None
     best_value = 0
     for rule in PRIORITY_RULES:
         solution = greedy(instance, rule)
@@ -117,8 +124,24 @@ def best_greedy(instance: Instance) -> Solution | None:
             continue
         value = objective_value(instance, solution.starts)
         if best is None or value < best_value:
-            best, best_value = solution, value
+            best, best_value = (rule, solution), value
     return best
+
+
+# Rules whose first key is a day (a latest start, a target, ...): moving a task earlier in
+# their order by some days means something (solvers/promote.py)
+DAY_RULES: tuple[str, ...] = ("lst", "lft", "est", "target")
+DAY_SCALE = 1 << 62  # above every second key, so that one number keeps the rule's order
+
+
+def rule_order(instance: Instance, rule: str) -> list[int]:
+    """The order of ``rule`` (one of ``DAY_RULES``) as one number a task, for
+    ``greedy(order=...)``: its first key (a day) times ``DAY_SCALE`` plus its second; the
+    scheme places tasks in the same order as under ``rule``."""
+    if rule not in DAY_RULES:
+        raise ValueError(f"rule {rule!r} does not order by days; those that do: {DAY_RULES}")
+    keys = _Network.build(instance).priority(rule)
+    return [first * DAY_SCALE + second for first, second, _ in keys]
 
 
 # ---------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ class Result:
     # milestone id the proven least late days (solvers/bounds.py)
     tardiness_bound: int | None = None
     late_bounds: tuple[tuple[str, int], ...] = ()
+    rule: str | None = None  # the greedy engine's priority rule that gave the plan
 
     @property
     def gap(self) -> float | None:

@@ -41,6 +41,7 @@ from scheduler.instance import Instance, Milestone, Solution, Task, objective_va
 from scheduler.solvers.bounds import Bounds
 from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
 from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, read_solution, run
+from scheduler.solvers.promote import promote
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
@@ -65,6 +66,10 @@ SLACK = 0.25  # the window reaches this share of its span before its first freed
 # their travelling crews; in the others they keep them and only move in time, a model
 # without crew choices (docs/BENCHMARKS.md, "Travel").
 CREW_CHOICE_SHARE = 0.5
+# Of the search's time, the most milestone promotion may take before the windows (it ends
+# sooner when a dozen steps in a row find nothing better; docs/BENCHMARKS.md, "Milestone
+# promotion")
+PROMOTE_SHARE = 0.5
 
 
 @dataclass
@@ -466,11 +471,14 @@ def solve(
     budget: Budget,
     cpm: CriticalPath | None = None,
     bounds: Bounds | None = None,
+    rule: str | None = None,
 ) -> Result:
     """`improve` as a solver, for what is left of ``budget``: the hint (the greedy plan)
-    is the first plan; the bound is the critical path's, lifted by proven lateness
-    ``bounds`` (no model of the whole program is solved); the search ends once a plan
-    meets it."""
+    is the first plan; given the priority ``rule`` that made it, milestone promotion
+    (solvers/promote.py) first re-divides the shared crews, with up to ``PROMOTE_SHARE``
+    of the time, then the windows take the rest. The bound is the critical path's, lifted
+    by proven lateness ``bounds`` (no model of the whole program is solved); the search
+    ends once a plan meets it."""
     started = budget.elapsed()
     history: list[tuple[float, int, int]] = []
     bound = objective_bound(instance, bounds, cpm)
@@ -482,12 +490,28 @@ def solve(
             budget.on_progress(*entry)
 
     improved(objective_value(instance, hint.starts))
+    start = hint
+    if rule is not None and PROMOTE_SHARE > 0 and objective_value(instance, hint.starts) > bound:
+        limits = budget.take(PROMOTE_SHARE, reserve=VALIDATION_SECONDS)
+        late = bounds.late if bounds else None
+        start, promoted = promote(
+            instance, hint, rule, limits, options.seed, budget.stop, improved, late
+        )
+        budget.give_back(limits, promoted.nominal_used)
+        log.info(
+            "promotion: %d steps, %d improving, %.1f s",
+            promoted.steps,
+            promoted.improved,
+            promoted.seconds,
+        )
     limits = budget.take(reserve=VALIDATION_SECONDS)
-    solution, stats = improve(instance, hint, options, limits, improved, budget.stop, bounds, bound)
+    solution, stats = improve(
+        instance, start, options, limits, improved, budget.stop, bounds, bound
+    )
     violations = validate(instance, solution)
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid
         log.error("the window search broke a rule (%s); keeping the plan", violations[0])
-        solution = hint
+        solution = start if not validate(instance, start) else hint
     objective = objective_value(instance, solution.starts)
     log.info(
         "windows: %d steps, %d improving, %d proven", stats.steps, stats.improved, stats.proven

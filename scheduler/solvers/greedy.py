@@ -608,18 +608,25 @@ class _Days:
         caps: dict[int, int] = {}
         free_rows: dict[int, np.ndarray] = {}
         pool_bound = False
+        away: dict[int, np.ndarray] = {}  # crews free but too far away, by pool
         for p in need.pools:
             free_rows[p] = np.flatnonzero(~self.busy[p][:, s:e].any(axis=1))
             if p in self.at_site and need.place >= 0 and free_rows[p].size:
                 near = self._travel_ok(p, free_rows[p], need.place, s, e)
-                pool_bound |= not near.all()  # a crew away may be near a day later
+                if not near.all():
+                    away[p] = free_rows[p][~near]
                 free_rows[p] = free_rows[p][near]
             pool_min = int(self.pool_free[p, s:e].min()) if e > s else self.busy[p].shape[0]
             caps[p] = min(pool_min, free_rows[p].size)
             pool_bound |= pool_min < free_rows[p].size
         used = _match(need.skills, caps)
         if used is None:
-            return (s + 1 if pool_bound else self._crew_jump(need, s, e)), None
+            if pool_bound:
+                return s + 1, None
+            jump = self._crew_jump(need, s, e)
+            for p, rows in away.items():
+                jump = min(jump, self._travel_next(p, rows, need.place, s, e))
+            return (s + 1 if jump >= _NEVER else jump), None
         per_pool: dict[int, int] = {}
         for share in used:
             for p, k in share.items():
@@ -631,17 +638,41 @@ class _Days:
         """Per crew of ``rows``: no day of work at another site B in ``[s - t, s)`` or in
         ``[e, e + t)``, ``t`` the travel days between B and the task's site: a crew that
         ends at B on day ``x - 1`` starts here on ``x + t`` at the earliest, and back."""
+        before, after, gap_before, gap_after = self._travel_gaps(p, rows, place, s, e)
+        close = (before >= gap_before).any(axis=1) | (after >= gap_after).any(axis=1)
+        return np.logical_not(close)
+
+    def _travel_next(self, p: int, rows: np.ndarray, place: int, s: int, e: int) -> int:
+        """The first start after ``s`` at which one of ``rows``, crews too far away for a
+        start at ``s``, may be near: past ``x + t`` for each day ``x`` it works too close
+        before, and past each day it works too close after (a later start only brings
+        that work nearer, or into the task)."""
+        before, after, gap_before, gap_after = self._travel_gaps(p, rows, place, s, e)
+        day_before = s - gap_before
+        clear = np.maximum(
+            np.where(before >= gap_before, day_before + before + 1, s + 1).max(axis=1),
+            np.where(after >= gap_after, e + gap_after, s + 1).max(axis=1),
+        )
+        return int(clear.min())
+
+    def _travel_gaps(
+        self, p: int, rows: np.ndarray, place: int, s: int, e: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Travel days from the site each crew of ``rows`` works at on the days before
+        ``s`` and from ``e`` on (within the longest trip), and each day's distance to the
+        task in days (``s - day`` before; ``day - e + 1`` after)."""
         days = self.travel_days[place]  # by site row; index -1 (no site) gives 0
         lo = max(0, s - self.reach)
         before = days[self.at_site[p][rows, lo:s]]
         after = days[self.at_site[p][rows, e : e + self.reach]]
         gap_before = s - np.arange(lo, s)  # day t is s - gap: needs gap > travel
         gap_after = np.arange(1, after.shape[1] + 1)  # day t is e + gap - 1
-        return ~((before >= gap_before).any(axis=1) | (after >= gap_after).any(axis=1))
+        return before, after, gap_before, gap_after
 
     def _crew_jump(self, need: _Need, s: int, e: int) -> int:
         """The first start after ``s`` at which a crew busy in ``[s, e)`` could be free:
-        before it, no crew is free that was not free at ``s``."""
+        before it, no crew is free that was not free at ``s`` (``_NEVER`` when none is
+        busy)."""
         jump = _NEVER
         for p in need.pools:
             window = self.busy[p][:, s:e]
@@ -649,7 +680,7 @@ class _Days:
             if busy_any.any():
                 last = (e - s) - 1 - window[busy_any][:, ::-1].argmax(axis=1)
                 jump = min(jump, s + int(last.min()) + 1)
-        return s + 1 if jump == _NEVER else jump
+        return jump
 
     def _best_fit(self, p: int, rows: np.ndarray, k: int, s: int, e: int, need: _Need) -> list[int]:
         """The ``k`` free crews of pool ``p`` whose idle gap around ``[s, e)`` is smallest:

@@ -130,6 +130,41 @@ def test_a_travelling_crews_task_within_the_travel_days_enters():
     assert [instance.tasks[j].id for j in order] == ["f", "near-before", "near-after"]
 
 
+def test_a_keep_window_pins_only_the_crews_its_model_names():
+    """Crew pool c (2 crews) travels between s and o (2 days). f (late: milestone target
+    day 3) and g, at s, both on crew c#1: g on [0, 4), f after it on [4, 8). A window that
+    frees f and keeps its travelling crews holds c's tasks at s only (the task at o, on
+    day 14, is beyond its travel days), so its model counts c's crews rather than naming
+    them: f may not be pinned to c#1 there, or the model moves it onto g's days and the
+    plan names c#1 on both (atlas-27's crew-overlap). Freed with its crews to choose, f
+    moves to day 0 with c#2, on time. With the task at o on day 11, within the travel
+    days of the window, c travels in it too and is named in the model: f keeps c#1 and
+    stays after g."""
+    pool = CrewPool("c", frozenset({"x"}), 2)
+    tasks = [
+        Task("f", 4, skills={"x": 1}, site="s"),
+        Task("g", 4, skills={"x": 1}, site="s"),
+        Task("at-o", 2, skills={"x": 1}, site="o"),
+    ]
+    late = [Milestone("m", (0,), 3, None, 1)]
+    for o_start, kept, f_start in ((14, None, 0), (11, ("c#1",), 4)):
+        instance = with_horizon(
+            replace(make(tasks, pools=[pool], milestones=late), travel=Travel(2))
+        )
+        plan = Solution([4, 0, o_start], [("c#1",), ("c#1",), ("c#1",)])
+        assert validate(instance, plan) == []
+        search = lns.WindowSearch(instance, plan)
+        window = lns.Window([0], 0, 10, "test-keep", keep_crews=True)
+        sub, _ = search.sub_instance(window)
+        taken, proven, _ = search.step(
+            window, SolveOptions(workers=1, seed=0), Limits(60.0, 20.0), None
+        )
+        assert taken and proven
+        assert validate(instance, search.solution()) == []
+        assert search.solution().starts == [f_start, 0, o_start]
+        assert sub.tasks[0].fixed_crews == kept
+
+
 def random_order_plan(path: Path, seed: int, travel: int = 0) -> tuple[Instance, Solution]:
     """A project and its serial scheme in a random order: a valid plan (on the busy
     project 358-376 weighted late days, against 132 for the best greedy rule)."""

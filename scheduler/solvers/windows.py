@@ -62,8 +62,9 @@ ONE_WORKER_SHARE = DETERMINISTIC_SHARE / 3
 LATE_SHARE = 0.8  # of windows anchored on a late milestone
 SLACK = 0.25  # the window reaches this share of its span before its first freed start
 # Of the windows of a program whose crews travel, the share in which freed tasks may change
-# their travelling crews; in the others they keep them and only move in time, a model
-# without crew choices (docs/BENCHMARKS.md, "Travel").
+# their travelling crews; in the others they keep them (where the window's model names
+# them: `WindowSearch.keep_crews`) and only move in time, a model without crew choices
+# (docs/BENCHMARKS.md, "Travel").
 CREW_CHOICE_SHARE = 0.5
 
 
@@ -218,6 +219,8 @@ class WindowSearch:
             links=tuple(links),
             milestones=tuple(milestones),
         )
+        if window.keep_crews:
+            sub = self.keep_crews(sub, window.free)
         return sub, order
 
     def meets(
@@ -278,9 +281,23 @@ class WindowSearch:
         deadline = instance.end_of(i, latest_start)
         if task.deadline is not None:
             deadline = min(deadline, task.deadline)
-        if window.keep_crews and any(pool_of(c) in self.travelling for c in self.crews[i]):
-            return replace(task, release=release, deadline=deadline, fixed_crews=self.crews[i])
         return replace(task, release=release, deadline=deadline)
+
+    def keep_crews(self, sub: Instance, free: list[int]) -> Instance:
+        """The window with its freed tasks (the first of ``sub``'s) pinned to their crews
+        (``fixed_crews``) where the window's model names every travelling pool among
+        them: a pool travels in the window only where its tasks there lie at two sites
+        (`Instance.travelling_pools` of ``sub``). Elsewhere the model counts the pool's
+        crews, and a task pinned to a crew by name could move onto days another task
+        holds that crew (a crew-overlap once named): such a task's crews are the model's
+        choice, named in start order within the window (`named_in_window`)."""
+        named = {sub.pools[p].id for p in sub.travelling_pools()}
+        tasks = list(sub.tasks)
+        for k, i in enumerate(free):
+            pools = {pool_of(c) for c in self.crews[i]} & self.travelling
+            if pools and pools <= named:
+                tasks[k] = replace(tasks[k], fixed_crews=self.crews[i])
+        return replace(sub, tasks=tuple(tasks))
 
     def freed_milestone(
         self, milestone: Milestone, free: set[int], new_index: dict[int, int]

@@ -83,10 +83,11 @@ def random_program(rng: random.Random) -> Instance:
             skills = {rng.choice(SKILLS): 1}
             if rng.random() < 0.3:
                 skills[rng.choice(SKILLS)] = 1
-            release = rng.randint(0, 10) if rng.random() < 0.3 else 0
+            duration = rng.randint(1, 5)
+            release = rng.choice([0, 0, rng.randint(0, 10)])
             task = Task(
                 f"{site}-m{m}-t{k}",
-                rng.randint(1, 5),
+                duration,
                 release=release,
                 site=site,
                 skills=skills,

@@ -17,7 +17,8 @@ of the window alone (`CpSatModel` on a sub-instance, no second model):
   last day its pinned tasks work: its late days are then the incumbent's constant part plus
   what the window adds.
 
-The window's plan replaces the incumbent's when the whole plan's objective is no worse.
+The window's plan replaces the incumbent's when the whole plan's objective is no worse
+and the validator accepts it (a plan it rejects is a bug, logged and dropped).
 Windows are centred on the late milestones' last weeks half of the time; their size grows
 while CP-SAT proves them optimal and shrinks when it cannot.
 """
@@ -532,6 +533,7 @@ def solve(
     limits = budget.take(reserve=VALIDATION_SECONDS)
     solution, stats = improve(instance, hint, options, limits, improved, budget.stop, bounds, bound)
     violations = validate(instance, solution)
+    # every window plan taken was checked (`breaks_a_rule`): this is the last net
     if violations:  # a modsched bug: never hand it on; the plan it started from is valid
         log.error("the window search broke a rule (%s); keeping the plan", violations[0])
         solution = hint

@@ -4,6 +4,7 @@ it improves a poor plan."""
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -128,6 +129,73 @@ def test_a_travelling_crews_task_within_the_travel_days_enters():
     assert validate(instance, plan) == []
     _, order = lns.WindowSearch(instance, plan).sub_instance(lns.Window([0], 10, 16, "test"))
     assert [instance.tasks[j].id for j in order] == ["f", "near-before", "near-after"]
+
+
+def shared_crew(o_start: int) -> tuple[Instance, Solution]:
+    """Crew pool c (2 crews) travels between s and o (2 days). f (late: milestone target
+    day 3) and g, at s, both on crew c#1: g on [0, 4), f after it on [4, 8); a task at o
+    on ``o_start`` on c#1 too."""
+    pool = CrewPool("c", frozenset({"x"}), 2)
+    tasks = [
+        Task("f", 4, skills={"x": 1}, site="s"),
+        Task("g", 4, skills={"x": 1}, site="s"),
+        Task("at-o", 2, skills={"x": 1}, site="o"),
+    ]
+    late = [Milestone("m", (0,), 3, None, 1)]
+    instance = with_horizon(replace(make(tasks, pools=[pool], milestones=late), travel=Travel(2)))
+    plan = Solution([4, 0, o_start], [("c#1",), ("c#1",), ("c#1",)])
+    assert validate(instance, plan) == []
+    return instance, plan
+
+
+KEEP_F = lns.Window([0], 0, 10, "test-keep", keep_crews=True)  # frees f, keeps its crews
+
+
+def test_a_keep_window_pins_only_the_crews_its_model_names():
+    """`shared_crew`: a window that frees f and keeps its travelling crews holds c's tasks
+    at s only (the task at o, on day 14, is beyond its travel days), so its model counts
+    c's crews rather than naming them: f may not be pinned to c#1 there, or the model
+    moves it onto g's days and the plan names c#1 on both (atlas-27's crew-overlap).
+    Freed with its crews to choose, f moves to day 0 with c#2, on time. With the task at
+    o on day 11, within the travel days of the window, c travels in it too and is named
+    in the model: f keeps c#1 and stays after g."""
+    for o_start, kept, f_start in ((14, None, 0), (11, ("c#1",), 4)):
+        instance, plan = shared_crew(o_start)
+        search = lns.WindowSearch(instance, plan)
+        sub, _ = search.sub_instance(KEEP_F)
+        taken, proven, _ = search.step(
+            KEEP_F, SolveOptions(workers=1, seed=0), Limits(60.0, 20.0), None
+        )
+        assert taken and proven
+        assert validate(instance, search.solution()) == []
+        assert search.solution().starts == [f_start, 0, o_start]
+        assert sub.tasks[0].fixed_crews == kept
+
+
+def test_a_window_plan_that_breaks_a_rule_is_dropped_and_logged(monkeypatch, caplog):
+    """Should a window's plan break a rule (a bug; here the keep windows as they were,
+    pinning every kept crew by name where the model counts the pool), the step does not
+    take it and logs the window and the rule; the search goes on from the incumbent."""
+
+    def pin_every_kept_crew(self, sub, free):
+        tasks = list(sub.tasks)
+        for k, i in enumerate(free):
+            tasks[k] = replace(tasks[k], fixed_crews=self.crews[i])
+        return replace(sub, tasks=tuple(tasks))
+
+    monkeypatch.setattr(lns.WindowSearch, "keep_crews", pin_every_kept_crew)
+    instance, plan = shared_crew(14)
+    search = lns.WindowSearch(instance, plan)
+    with caplog.at_level(logging.ERROR, logger=lns.__name__):
+        taken, proven, _ = search.step(
+            KEEP_F, SolveOptions(workers=1, seed=0), Limits(60.0, 20.0), None
+        )
+    assert not taken and proven
+    assert search.solution() == plan and search.broken == 1
+    assert caplog.messages == [
+        "window test-keep (1 tasks, days [0, 10)) broke 1 rule(s), its plan is dropped: "
+        "crew-overlap: crew 'c#1' works on tasks 'f', 'g' on day 0"
+    ]
 
 
 def random_order_plan(path: Path, seed: int, travel: int = 0) -> tuple[Instance, Solution]:

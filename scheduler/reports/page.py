@@ -1,9 +1,9 @@
 """The HTML page of a `Schedule`: header, KPIs, milestones, the Gantt (filters by site,
 deployment, phase and crew pool; date presets; drawn in the browser from `gantt_data`),
 crews, crew moves (one row per named crew) and power; self-contained (plotly.js embedded
-once, works offline). Figures below the first screen are drawn when scrolled near
-(page.js); printing lays the page out on landscape pages, the Gantt split by site.
-`write_gantt_html` writes it as gantt.html."""
+once, the cartesian bundle `PLOTLY_JS`; works offline). Figures below the first screen are
+drawn when scrolled near (page.js); printing lays the page out on landscape pages, the
+Gantt split by site. `write_gantt_html` writes it as gantt.html."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.json import to_json_plotly
-from plotly.offline import get_plotlyjs
 
 from scheduler.explain import why_summary
 from scheduler.io import write_text
@@ -225,16 +224,25 @@ def _asset(name: str) -> str:
     return (Path(__file__).parent / name).read_text(encoding="utf-8")
 
 
+#: plotly.js as the pages embed it: the cartesian bundle (bar, heatmap, scatter and a few
+#: more trace types; 1.5 MB against the full bundle's 4.8 MB, which took the browser
+#: 0.8 s more to parse: docs/BENCHMARKS.md, Pages) of the plotly.js version the Python
+#: plotly package bundles, from the npm package plotly.js-cartesian-dist-min (MIT licence:
+#: vendor/plotly.js-LICENSE). tests/test_reports.py checks the versions match.
+PLOTLY_JS = "vendor/plotly-cartesian.min.js"
+
+
 def html_page(title: str, header: str, main: str) -> str:
     """A self-contained page: ``header`` (repeated on every printed page) over ``main``,
-    with plotly.js, the shared figure template, the Gantt and page.js."""
+    with plotly.js (`PLOTLY_JS`: figures of the trace types it holds only), the shared
+    figure template, the Gantt and page.js."""
     template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
     return "\n".join(
         [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
             f"<title>{html.escape(title)}</title><style>{_CSS}</style>",
-            f"<script>{get_plotlyjs()}</script></head><body>",
+            f"<script>{_asset(PLOTLY_JS)}</script></head><body>",
             f"<table class='frame'><thead><tr><td><header>{header}</header></td></tr></thead>",
             f"<tbody><tr><td><main>{main}</main></td></tr></tbody></table>",
             script_json(template, "plotly-template"),

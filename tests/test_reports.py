@@ -20,6 +20,7 @@ from scheduler.pipeline import plan_project
 from scheduler.reports import (
     crew_table,
     crew_weeks,
+    crewview,
     gantt_data,
     gantt_html,
     power_table,
@@ -689,6 +690,31 @@ def test_crew_view_of_a_plan_with_travel_across_a_weekend():
     (trip,) = moves.travels
     assert (trip.start.isoformat(), trip.finish.isoformat()) == ("2027-01-11", "2027-01-12")
     assert moves.moves == schedule.kpis.travel == {"cx": PoolTravel(1, 2)}
+
+
+def test_crew_view_of_many_tasks_draws_bars_as_lines(monkeypatch):
+    """Over CREW_MERGE_ABOVE crew tasks the bars are thick line segments (one trace a
+    site, a segment a bar: from its start to the end of its last day) and travel a dotted
+    grey line; the hover of each end is the bar's."""
+    schedule = make_travelling()
+    bars = crew_view(schedule)
+    monkeypatch.setattr(crewview, "CREW_MERGE_ABOVE", 0)
+    lines = crew_view(schedule)
+    assert [t.name for t in lines.data] == [t.name for t in bars.data]
+    assert "travel dotted" in lines.layout.title.text
+    for bar, line in zip(bars.data, lines.data, strict=True):
+        assert line.type == "scatter" and line.mode == "lines"
+        assert line.hovertemplate == bar.hovertemplate
+        n = len(line.y) // 3  # a segment a bar (stays merged: fewer than the bars)
+        assert list(line.y[::3]) == list(line.y[1::3]) and list(line.y[2::3]) == [None] * n
+        assert list(line.customdata[::3]) == list(line.customdata[1::3])
+        assert list(line.x[2::3]) == [None] * n
+    travel = next(t for t in lines.data if t.name == "travel")
+    # the bar of the travel test above: Friday 8th to the end of Tuesday 12th
+    assert list(travel.x) == ["2027-01-08", "2027-01-13", None]
+    assert travel.line.dash == "dot" and travel.line.width == round(0.62 * 24)
+    s2 = next(t for t in lines.data if t.name == "s2")
+    assert list(s2.x) == ["2027-01-13", "2027-01-15", None]
 
 
 def test_crew_view_of_many_tasks_draws_a_stay_as_one_bar():

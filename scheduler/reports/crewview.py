@@ -153,8 +153,12 @@ def _span(start: date, finish: date) -> tuple[str, int]:
 
 
 #: above this many crew tasks the view draws a crew's back-to-back tasks at one site as one
-#: bar (drawing a bar costs the browser about 0.3 ms: 7,000 took 2 s, atlas-27)
+#: bar (drawing a bar costs the browser about 0.3 ms: 7,000 took 2 s, atlas-27), and draws
+#: the bars as thick line segments, one path a site (`_as_lines`)
 CREW_MERGE_ABOVE = 1500
+
+#: the travel bars' hatching colour, and the colour of travel drawn as lines
+TRAVEL_LINE = "#757575"
 
 
 def merge_stays(tasks: Sequence[CrewTask], is_workday: Callable[[date], bool]) -> list[CrewTask]:
@@ -197,9 +201,38 @@ def _free_between(run: list[CrewTask], task: CrewTask, is_workday: Callable[[dat
     return False
 
 
+def _as_lines(bar: go.Bar, width: int, dash: str = "solid") -> go.Scatter:
+    """A bar trace as one path of line segments ``width`` px thick (hover on both ends of
+    each; no text, no hatching). Each bar is an SVG element of its own, each label a text
+    the browser measures: atlas-27's 2,800 crew bars and 930 travel labels took 0.5 s
+    more to draw than the lines (Chromium, docs/BENCHMARKS.md, Pages)."""
+    x: list[str | None] = []
+    y: list[str | None] = []
+    custom: list[Any] = []
+    for base, length, row, data in zip(bar.base, bar.x, bar.y, bar.customdata, strict=True):
+        end = date.fromisoformat(base) + timedelta(milliseconds=length)
+        x += [base, end.isoformat(), None]
+        y += [row, row, None]
+        custom += [data, data, None]
+    color = bar.marker.color if bar.name != "travel" else TRAVEL_LINE
+    return go.Scatter(
+        mode="lines",
+        name=bar.name,
+        legendgroup=bar.legendgroup,
+        x=x,
+        y=y,
+        customdata=custom,
+        hovertemplate=bar.hovertemplate,
+        line={"color": color, "width": width, "dash": dash},
+        connectgaps=False,
+    )
+
+
 def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
     """One row per named crew (grouped by pool, each pool under a header row with its
-    moves), a bar per task coloured by site, a grey hatched bar per travel."""
+    moves), a bar per task coloured by site, a grey hatched bar per travel (over
+    `CREW_MERGE_ABOVE` crew tasks: a crew's stay at a site one bar, the bars drawn as
+    thick lines, travel dotted)."""
     moves = moves if moves is not None else crew_moves(schedule)
     rows: list[str] = []
     ticktext: list[str] = []
@@ -222,7 +255,8 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
     colors = site_colors(site_order)
     traces: list[Any] = []
     shown: Sequence[CrewTask] = moves.tasks
-    if len(shown) > CREW_MERGE_ABOVE:
+    many = len(shown) > CREW_MERGE_ABOVE
+    if many:
         shown = merge_stays(shown, schedule.calendar.is_workday)
     for k, site in enumerate([*site_order, ""]):
         mine = [t for t in shown if t.site == site]
@@ -266,10 +300,10 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
                 width=0.62,
                 marker={
                     "color": TRAVEL_COLOR,
-                    "line": {"color": "#757575", "width": 1},
+                    "line": {"color": TRAVEL_LINE, "width": 1},
                     "pattern": {
                         "shape": "/",
-                        "fgcolor": "#757575",
+                        "fgcolor": TRAVEL_LINE,
                         "fgopacity": 0.6,
                         "solidity": 0.3,
                     },
@@ -300,6 +334,11 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
                 "before %{customdata[6]}<extra></extra>",
             )
         )
+    n = len(rows)
+    row_px = 24 if n <= 40 else 18 if n <= 150 else 12
+    if many:
+        width = max(1, round(0.62 * row_px))
+        traces = [_as_lines(t, width, "dot" if t.name == "travel" else "solid") for t in traces]
     fig = go.Figure(traces)
     x_range = _x_range(traces)
     shapes: list[dict[str, Any]] = []
@@ -319,14 +358,16 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
             }
         )
     shapes += _off_days(schedule, x_range)
-    n = len(rows)
-    row_px = 24 if n <= 40 else 18 if n <= 150 else 12
     height = max(300, 130 + row_px * n)
     fig.update_layout(
         template=TEMPLATE,
         title={
             "text": "<b>Crew moves</b>: one row per named crew, tasks coloured by site, "
-            "travel hatched",
+            + (
+                "a crew's back-to-back tasks at one site as one bar, travel dotted"
+                if many
+                else "travel hatched"
+            ),
             "x": 0.01,
             "yref": "container",
             "y": 1 - 12 / height,
@@ -334,7 +375,8 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
         },
         barmode="overlay",
         height=height,
-        margin={"l": 10, "r": 10, "t": 100, "b": 30},
+        # room for two lines of date labels on top (a short plan): drawn once (page.js)
+        margin={"l": 10, "r": 10, "t": 112, "b": 30},
         hovermode="closest",
         uniformtext={"minsize": 7, "mode": "hide"},  # a label too long for its bar: hover
         legend=top_legend(height),

@@ -21,7 +21,7 @@ from plotly.io.json import to_json_plotly
 from scheduler.explain import why_summary
 from scheduler.io import write_text
 from scheduler.reports.crews import resource_view
-from scheduler.reports.crewview import crew_moves, crew_view, moves_text
+from scheduler.reports.crewview import CREW_MERGE_ABOVE, crew_moves, crew_view, moves_text
 from scheduler.reports.gantt import Ghost, gantt_data
 from scheduler.reports.power import power_view
 from scheduler.reports.style import TEMPLATE
@@ -175,6 +175,12 @@ def _crew_moves_section(schedule: Schedule) -> str:
             "at more than one site in this plan; bars are tasks, coloured by site. A move is "
             "a crew's next task at another site; with travel (DESIGN.md, Travel) each would "
             "need travel days, drawn as grey hatched bars."
+        )
+    if len(moves.tasks) > CREW_MERGE_ABOVE:
+        note += (
+            f" Over {CREW_MERGE_ABOVE:,} crew tasks a crew's back-to-back tasks at one site are"
+            " one bar, bars are drawn as thick lines (hover on either end) and travel as a"
+            " dotted grey line."
         )
     div = lazy_figure(crew_view(schedule, moves), "crew-view")
     return (

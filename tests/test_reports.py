@@ -692,29 +692,31 @@ def test_crew_view_of_a_plan_with_travel_across_a_weekend():
     assert moves.moves == schedule.kpis.travel == {"cx": PoolTravel(1, 2)}
 
 
-def test_crew_view_of_many_tasks_draws_bars_as_lines(monkeypatch):
-    """Over CREW_MERGE_ABOVE crew tasks the bars are thick line segments (one trace a
-    site, a segment a bar: from its start to the end of its last day) and travel a dotted
-    grey line; the hover of each end is the bar's."""
+def test_crew_view_of_many_tasks_draws_a_site_as_one_path(monkeypatch):
+    """Over CREW_MERGE_ABOVE crew tasks the bars of a site are one SVG path (a rectangle
+    a bar: from its start to the end of its last day, 0.62 rows high), with an undrawn
+    trace on both ends of each bar for the hover and a legend entry."""
     schedule = make_travelling()
     bars = crew_view(schedule)
     monkeypatch.setattr(crewview, "CREW_MERGE_ABOVE", 0)
-    lines = crew_view(schedule)
-    assert [t.name for t in lines.data] == [t.name for t in bars.data]
-    assert "travel dotted" in lines.layout.title.text
-    for bar, line in zip(bars.data, lines.data, strict=True):
-        assert line.type == "scatter" and line.mode == "lines"
-        assert line.hovertemplate == bar.hovertemplate
-        n = len(line.y) // 3  # a segment a bar (stays merged: fewer than the bars)
-        assert list(line.y[::3]) == list(line.y[1::3]) and list(line.y[2::3]) == [None] * n
-        assert list(line.customdata[::3]) == list(line.customdata[1::3])
-        assert list(line.x[2::3]) == [None] * n
-    travel = next(t for t in lines.data if t.name == "travel")
-    # the bar of the travel test above: Friday 8th to the end of Tuesday 12th
-    assert list(travel.x) == ["2027-01-08", "2027-01-13", None]
-    assert travel.line.dash == "dot" and travel.line.width == round(0.62 * 24)
-    s2 = next(t for t in lines.data if t.name == "s2")
-    assert list(s2.x) == ["2027-01-13", "2027-01-15", None]
+    fig = crew_view(schedule)
+    assert "travel grey" in fig.layout.title.text
+    paths = [s for s in fig.layout.shapes if s.type == "path"]
+    assert [p.fillcolor for p in paths] == [b.marker.color for b in bars.data]
+    assert all(p.layer == "between" and p.xref == "x" and p.yref == "y" for p in paths)
+    rows = list(fig.layout.yaxis.categoryarray)  # ▸ cx, cx#1, cx#2, cx#3
+    travel = paths[-1]  # cx#1: Friday 8th to the end of Tuesday 12th (Monday: holiday)
+    assert travel.path == "M2027-01-08,0.69H2027-01-13V1.31H2027-01-08Z" and rows[1] == "cx#1"
+    hover = [t for t in fig.data if t.mode == "none"]
+    assert [t.name for t in hover] == [b.name for b in bars.data]
+    for bar, trace in zip(bars.data, hover, strict=True):
+        assert trace.hovertemplate == bar.hovertemplate and not trace.showlegend
+        assert list(trace.y[::2]) == list(trace.y[1::2])
+        assert list(trace.customdata[::2]) == list(trace.customdata[1::2])
+    assert list(hover[-1].x) == ["2027-01-08", "2027-01-13"]
+    assert list(hover[-1].customdata[0][:2]) == ["s1", "s2"]
+    legend = [t.name for t in fig.data if t.mode == "markers"]
+    assert legend == [b.name for b in bars.data]
 
 
 def test_crew_view_of_many_tasks_draws_a_stay_as_one_bar():

@@ -154,10 +154,10 @@ def _span(start: date, finish: date) -> tuple[str, int]:
 
 #: above this many crew tasks the view draws a crew's back-to-back tasks at one site as one
 #: bar (drawing a bar costs the browser about 0.3 ms: 7,000 took 2 s, atlas-27), and draws
-#: the bars as thick line segments, one path a site (`_as_lines`)
+#: the bars as one SVG path a site (`_as_path`)
 CREW_MERGE_ABOVE = 1500
 
-#: the travel bars' hatching colour, and the colour of travel drawn as lines
+#: the travel bars' outline and hatching colour
 TRAVEL_LINE = "#757575"
 
 
@@ -201,38 +201,63 @@ def _free_between(run: list[CrewTask], task: CrewTask, is_workday: Callable[[dat
     return False
 
 
-def _as_lines(bar: go.Bar, width: int, dash: str = "solid") -> go.Scatter:
-    """A bar trace as one path of line segments ``width`` px thick (hover on both ends of
-    each; no text, no hatching). Each bar is an SVG element of its own, each label a text
-    the browser measures: atlas-27's 2,800 crew bars and 930 travel labels took 0.5 s
-    more to draw than the lines (Chromium, docs/BENCHMARKS.md, Pages)."""
-    x: list[str | None] = []
-    y: list[str | None] = []
+def _as_path(bar: go.Bar, row_of: dict[str, int]) -> tuple[dict[str, Any], list[go.Scatter]]:
+    """A bar trace as one SVG path of rectangles (a layout shape between the grid and the
+    traces, no text, no hatching), an undrawn trace on both ends of each bar for the hover
+    and a legend entry. Each bar is an SVG element of its own, each label a text the
+    browser measures: atlas-27's 2,800 crew bars and 930 travel labels took 0.5 s more to
+    draw (Chromium, docs/BENCHMARKS.md, Pages)."""
+    half = bar.width / 2
+    path: list[str] = []
+    x: list[str] = []
+    y: list[str] = []
     custom: list[Any] = []
     for base, length, row, data in zip(bar.base, bar.x, bar.y, bar.customdata, strict=True):
-        end = date.fromisoformat(base) + timedelta(milliseconds=length)
-        x += [base, end.isoformat(), None]
-        y += [row, row, None]
-        custom += [data, data, None]
-    color = bar.marker.color if bar.name != "travel" else TRAVEL_LINE
-    return go.Scatter(
-        mode="lines",
+        end = (date.fromisoformat(base) + timedelta(milliseconds=length)).isoformat()
+        k = row_of[row]
+        path.append(f"M{base},{k - half}H{end}V{k + half}H{base}Z")
+        x += [base, end]
+        y += [row, row]
+        custom += [data, data]
+    travel = bar.name == "travel"
+    color = bar.marker.color
+    shape = {
+        "type": "path",
+        "path": "".join(path),
+        "xref": "x",
+        "yref": "y",
+        "layer": "between",
+        "fillcolor": color,
+        "line": {"width": 1 if travel else 0, "color": TRAVEL_LINE},
+    }
+    hover = go.Scatter(
+        mode="none",
         name=bar.name,
         legendgroup=bar.legendgroup,
+        showlegend=False,
         x=x,
         y=y,
         customdata=custom,
         hovertemplate=bar.hovertemplate,
-        line={"color": color, "width": width, "dash": dash},
-        connectgaps=False,
+        hoverlabel={"bgcolor": color},
     )
+    legend = go.Scatter(
+        mode="markers",
+        name=bar.name,
+        legendgroup=bar.legendgroup,
+        x=[None],
+        y=[None],
+        marker={"symbol": "square", "size": 12, "color": color, "line": shape["line"]},
+        hoverinfo="skip",
+    )
+    return shape, [hover, legend]
 
 
 def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
     """One row per named crew (grouped by pool, each pool under a header row with its
     moves), a bar per task coloured by site, a grey hatched bar per travel (over
-    `CREW_MERGE_ABOVE` crew tasks: a crew's stay at a site one bar, the bars drawn as
-    thick lines, travel dotted)."""
+    `CREW_MERGE_ABOVE` crew tasks: a crew's stay at a site one bar, the bars of a site
+    one SVG path, travel grey without hatching or label)."""
     moves = moves if moves is not None else crew_moves(schedule)
     rows: list[str] = []
     ticktext: list[str] = []
@@ -336,9 +361,12 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
         )
     n = len(rows)
     row_px = 24 if n <= 40 else 18 if n <= 150 else 12
+    paths: list[dict[str, Any]] = []
     if many:
-        width = max(1, round(0.62 * row_px))
-        traces = [_as_lines(t, width, "dot" if t.name == "travel" else "solid") for t in traces]
+        row_of = {row: k for k, row in enumerate(rows)}
+        drawn = [_as_path(t, row_of) for t in traces]
+        paths = [shape for shape, _ in drawn]
+        traces = [trace for _, pair in drawn for trace in pair]
     fig = go.Figure(traces)
     x_range = _x_range(traces)
     shapes: list[dict[str, Any]] = []
@@ -357,14 +385,17 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
                 "layer": "below",
             }
         )
-    shapes += _off_days(schedule, x_range)
+    shapes += _off_days(schedule, x_range) + paths
     height = max(300, 130 + row_px * n)
+    legend = top_legend(height)
+    if many:  # the bars drawn as paths do not hide with their legend entry
+        legend |= {"itemclick": False, "itemdoubleclick": False}
     fig.update_layout(
         template=TEMPLATE,
         title={
             "text": "<b>Crew moves</b>: one row per named crew, tasks coloured by site, "
             + (
-                "a crew's back-to-back tasks at one site as one bar, travel dotted"
+                "a crew's back-to-back tasks at one site as one bar, travel grey"
                 if many
                 else "travel hatched"
             ),
@@ -379,7 +410,7 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 112, "b": 30},
         hovermode="closest",
         uniformtext={"minsize": 7, "mode": "hide"},  # a label too long for its bar: hover
-        legend=top_legend(height),
+        legend=legend,
         shapes=shapes,
         yaxis=row_axis(rows, ticktext),
         xaxis={

@@ -179,8 +179,8 @@ def _crew_moves_section(schedule: Schedule) -> str:
     if len(moves.tasks) > CREW_MERGE_ABOVE:
         note += (
             f" Over {CREW_MERGE_ABOVE:,} crew tasks a crew's back-to-back tasks at one site are"
-            " one bar, bars are drawn as thick lines (hover on either end) and travel as a"
-            " dotted grey line."
+            " one bar (hover on either end of a bar) and travel bars are grey, without"
+            " hatching or label."
         )
     div = lazy_figure(crew_view(schedule, moves), "crew-view")
     return (

@@ -212,10 +212,13 @@ def main() -> None:
         body = (
             f"## Pages: draw time in headless Chromium\n\n{date.today()} · {machine()} · "
             f"Chromium at {CHROMIUM}, viewport 1600x1000, median of {args.runs} loads each, "
-            f"interleaved with the floor; 1-minute load average {load_before:.1f} before, "
+            f"interleaved with the two floors; 1-minute load average {load_before:.1f} before, "
             f"{load_after:.1f} after (the machine is shared).\n\n`.venv/bin/python "
             "benchmarks/pages.py --make out/pages --shots docs/img --write` (the pages: see "
-            "the script's docstring).\n\n" + table
+            'the script\'s docstring). "x full floor": against a bare page with the full '
+            "plotly.js bundle and one empty figure, the floor issue 23 set the 1.3x target "
+            'against; "x shipped floor": against the same bare page with the cartesian '
+            "bundle the pages embed now (`scheduler/reports/vendor/`).\n\n" + table
         )
         write_section("pages", body, rows)
 

@@ -693,8 +693,8 @@ def test_crew_view_of_a_plan_with_travel_across_a_weekend():
 
 
 def test_crew_view_of_many_tasks_draws_a_site_as_one_path(monkeypatch):
-    """Over CREW_MERGE_ABOVE crew tasks the bars of a site are one SVG path (a rectangle
-    a bar: from its start to the end of its last day, 0.62 rows high), with an undrawn
+    """Over CREW_MERGE_ABOVE crew tasks the bars of a site are one SVG path (a stroke a
+    bar as thick as a bar: from its start to the end of its last day), with an undrawn
     trace on the middle day of each bar for the hover and a legend entry."""
     schedule = make_travelling()
     bars = crew_view(schedule)
@@ -702,11 +702,13 @@ def test_crew_view_of_many_tasks_draws_a_site_as_one_path(monkeypatch):
     fig = crew_view(schedule)
     assert "travel grey" in fig.layout.title.text
     paths = [s for s in fig.layout.shapes if s.type == "path"]
-    assert [p.fillcolor for p in paths] == [b.marker.color for b in bars.data]
+    colors = [b.marker.color for b in bars.data[:-1]] + [crewview.TRAVEL_LINE]
+    assert [p.line.color for p in paths] == colors
     assert all(p.layer == "between" and p.xref == "x" and p.yref == "y" for p in paths)
+    assert all(p.line.width == round(0.62 * 24) for p in paths)  # as thick as a bar
     rows = list(fig.layout.yaxis.categoryarray)  # ▸ cx, cx#1, cx#2, cx#3
-    travel = paths[-1]  # cx#1: Friday 8th to the end of Tuesday 12th (Monday: holiday)
-    assert travel.path == "M2027-01-08,0.69H2027-01-13V1.31H2027-01-08Z" and rows[1] == "cx#1"
+    travel = paths[-1]  # cx#1 (row 1): Friday 8th to the end of Tuesday 12th (Monday: holiday)
+    assert travel.path == "M2027-01-08,1H2027-01-13" and rows[1] == "cx#1"
     hover = [t for t in fig.data if t.mode == "none"]
     assert [t.name for t in hover] == [b.name for b in bars.data]
     for bar, trace in zip(bars.data, hover, strict=True):

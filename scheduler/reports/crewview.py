@@ -201,35 +201,32 @@ def _free_between(run: list[CrewTask], task: CrewTask, is_workday: Callable[[dat
     return False
 
 
-def _as_path(bar: go.Bar, row_of: dict[str, int]) -> tuple[dict[str, Any], list[go.Scatter]]:
-    """A bar trace as one SVG path of rectangles (a layout shape between the grid and the
-    traces, no text, no hatching), an undrawn trace on the middle day of each bar for the
-    hover and a legend entry. Each bar is an SVG element of its own, each label a text the
-    browser measures: atlas-27's 2,800 crew bars and 930 travel labels took 0.5 s more to
-    draw (Chromium, docs/BENCHMARKS.md, Pages)."""
-    half = bar.width / 2
+def _as_path(
+    bar: go.Bar, row_of: dict[str, int], width: int
+) -> tuple[dict[str, Any], list[go.Scatter]]:
+    """A bar trace as one SVG path of strokes ``width`` px thick (a layout shape between
+    the grid and the traces; no text, no hatching; travel dark grey), an undrawn trace on
+    the middle day of each bar for the hover and a legend entry. Each bar is an SVG
+    element of its own, each label a text the browser measures: atlas-27's 2,800 crew bars
+    and 930 travel labels took 0.5 s more to draw (Chromium, docs/BENCHMARKS.md, Pages)."""
     path: list[str] = []
     x: list[str] = []
     y: list[str] = []
     custom: list[Any] = []
     for base, length, row, data in zip(bar.base, bar.x, bar.y, bar.customdata, strict=True):
         start, days = date.fromisoformat(base), length // MS_PER_DAY
-        end = (start + timedelta(days=days)).isoformat()
-        k = row_of[row]
-        path.append(f"M{base},{k - half}H{end}V{k + half}H{base}Z")
+        path.append(f"M{base},{row_of[row]}H{start + timedelta(days=days)}")
         x.append((start + timedelta(days=days // 2)).isoformat())
         y.append(row)
         custom.append(data)
-    travel = bar.name == "travel"
-    color = bar.marker.color
+    color = TRAVEL_LINE if bar.name == "travel" else bar.marker.color
     shape = {
         "type": "path",
         "path": "".join(path),
         "xref": "x",
         "yref": "y",
         "layer": "between",
-        "fillcolor": color,
-        "line": {"width": 1 if travel else 0, "color": TRAVEL_LINE},
+        "line": {"width": width, "color": color},
     }
     hover = go.Scatter(
         mode="none",
@@ -248,7 +245,7 @@ def _as_path(bar: go.Bar, row_of: dict[str, int]) -> tuple[dict[str, Any], list[
         legendgroup=bar.legendgroup,
         x=[None],
         y=[None],
-        marker={"symbol": "square", "size": 12, "color": color, "line": shape["line"]},
+        marker={"symbol": "square", "size": 12, "color": color},
         hoverinfo="skip",
     )
     return shape, [hover, legend]
@@ -365,7 +362,7 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
     paths: list[dict[str, Any]] = []
     if many:
         row_of = {row: k for k, row in enumerate(rows)}
-        drawn = [_as_path(t, row_of) for t in traces]
+        drawn = [_as_path(t, row_of, max(1, round(0.62 * row_px))) for t in traces]
         paths = [shape for shape, _ in drawn]
         traces = [trace for _, pair in drawn for trace in pair]
     fig = go.Figure(traces)

@@ -174,23 +174,24 @@
     return {traces, merged: merge, bars: mode.bars, labels, lines: mode.lines};
   }
 
-  /* Many bars: a bar trace drawn as one SVG path of rectangles (a layout shape between
-     the grid and the traces) and an undrawn trace on both ends of each bar for the hover
+  /* Many bars: a bar trace drawn as one SVG path of strokes as thick as the bars (a layout
+     shape between the grid and the traces) and an undrawn trace on both ends of each bar for the hover
      (no hatching, no labels). A bar is an SVG element of its own, and so is each piece of
      a line broken by gaps: atlas-27's Gantt of 724 rows took 0.55 s drawn as lines, 0.3 s
      as paths (Chromium, docs/BENCHMARKS.md, Pages). */
-  function asPath(bar, rowOf) {
-    const n = bar.y.length, half = bar.width / 2, x = new Array(2 * n), y = new Array(2 * n), customdata = new Array(2 * n);
+  function asPath(bar, rowOf, rowPx) {
+    const n = bar.y.length, x = new Array(2 * n), y = new Array(2 * n), customdata = new Array(2 * n);
     const day = (t) => new Date(t).toISOString().slice(0, 10);
     const path = [];
     for (let k = 0; k < n; k++) {
-      const a = bar.base[k], b = a + bar.x[k], row = rowOf.get(bar.y[k]);
-      path.push('M' + day(a) + ',' + (row - half) + 'H' + day(b) + 'V' + (row + half) + 'H' + day(a) + 'Z');
+      const a = bar.base[k], b = a + bar.x[k];
+      path.push('M' + day(a) + ',' + rowOf.get(bar.y[k]) + 'H' + day(b)); // a stroke as thick as the bar
       x[2 * k] = a; x[2 * k + 1] = b; y[2 * k] = y[2 * k + 1] = bar.y[k];
       customdata[2 * k] = customdata[2 * k + 1] = bar.customdata[k];
     }
     return {
-      shape: {type: 'path', path: path.join(''), xref: 'x', yref: 'y', layer: 'between', fillcolor: bar.marker.color, line: {width: 0}},
+      shape: {type: 'path', path: path.join(''), xref: 'x', yref: 'y', layer: 'between',
+        line: {color: bar.marker.color, width: Math.max(1, Math.round(rowPx * bar.width))}},
       trace: {type: 'scatter', mode: 'none', name: bar.name, x, y, customdata, hovertemplate: bar.hovertemplate,
         hoverlabel: {bgcolor: bar.marker.color}},
     };
@@ -350,7 +351,7 @@
     const paths = [];
     if (bars.lines) {
       const rowOf = new Map(sel.cats.map((c, k) => [c, k]));
-      traces = traces.map((t) => { const p = asPath(t, rowOf); paths.push(p.shape); return p.trace; });
+      traces = traces.map((t) => { const p = asPath(t, rowOf, rowPx); paths.push(p.shape); return p.trace; });
     }
     if (!bars.merged) traces = traces.concat(chainTrace(M, sel, folded));
     if (st.links && !bars.merged) traces = traces.concat(linkTraces(M, sel));
@@ -378,7 +379,9 @@
       xaxis: {type: 'date', range: win, side: 'top', showgrid: true, gridcolor: GRID, showticklabels: axisOn, zeroline: false},
       yaxis: {type: 'category', categoryorder: 'array', categoryarray: sel.cats, tickmode: 'array', tickvals: sel.cats,
         ticktext: sel.ticks, range: [n - 0.5, -0.5], autorange: false, fixedrange: true, showgrid: false,
-        tickfont: {size: rowPx >= 18 ? 12 : 10}, automargin: false},
+        tickfont: {size: rowPx >= 18 ? 12 : 10}, automargin: false,
+        // 'allow': plotly's default ('hide past div') measures every label again as each is placed
+        ticklabeloverflow: 'allow'},
     };
     return {traces, layout, bars, rowPx, left};
   }

@@ -179,7 +179,7 @@ def _crew_moves_section(schedule: Schedule) -> str:
     if len(moves.tasks) > CREW_MERGE_ABOVE:
         note += (
             f" Over {CREW_MERGE_ABOVE:,} crew tasks a crew's back-to-back tasks at one site are"
-            " one bar (hover on either end of a bar) and travel bars are grey, without"
+            " one bar (its hover near its middle) and travel bars are dark grey, without"
             " hatching or label."
         )
     div = lazy_figure(crew_view(schedule, moves), "crew-view")

@@ -28,7 +28,12 @@
     const depSite = D.deps.map((d) => d[1]);
     const rowDep = D.rows.map((r) => r[1]);
     const ms = (day) => t0 + day * DAY;
-    const iso = (day) => new Date(ms(day)).toISOString().slice(0, 10);
+    const isoOf = new Map(); // a plan has a few hundred distinct days, and 10,000 tasks
+    const iso = (day) => {
+      let text = isoOf.get(day);
+      if (text === undefined) { text = new Date(ms(day)).toISOString().slice(0, 10); isoOf.set(day, text); }
+      return text;
+    };
     const taskId = (i) => D.rows[T.row[i]][0] + '/' + T.task[i];
     const sitePhases = new Set(['transport', 'site', 'commissioning'].map((p) => D.phases.findIndex((q) => q[0] === p)));
     return {D, T, n, t0, ms, iso, taskId, leadSet, depSite, rowDep, sitePhases};
@@ -179,9 +184,9 @@
      (no hatching, no labels). A bar is an SVG element of its own, and so is each piece of
      a line broken by gaps: atlas-27's Gantt of 724 rows took 0.55 s drawn as lines, 0.3 s
      as paths (Chromium, docs/BENCHMARKS.md, Pages). */
-  function asPath(bar, rowOf, rowPx) {
+  function asPath(M, bar, rowOf, rowPx) {
     const n = bar.y.length, x = new Array(2 * n), y = new Array(2 * n), customdata = new Array(2 * n);
-    const day = (t) => new Date(t).toISOString().slice(0, 10);
+    const day = (t) => M.iso(Math.round((t - M.t0) / DAY));
     const path = [];
     for (let k = 0; k < n; k++) {
       const a = bar.base[k], b = a + bar.x[k];
@@ -351,7 +356,7 @@
     const paths = [];
     if (bars.lines) {
       const rowOf = new Map(sel.cats.map((c, k) => [c, k]));
-      traces = traces.map((t) => { const p = asPath(t, rowOf, rowPx); paths.push(p.shape); return p.trace; });
+      traces = traces.map((t) => { const p = asPath(M, t, rowOf, rowPx); paths.push(p.shape); return p.trace; });
     }
     if (!bars.merged) traces = traces.concat(chainTrace(M, sel, folded));
     if (st.links && !bars.merged) traces = traces.concat(linkTraces(M, sel));
@@ -376,7 +381,7 @@
       uniformtext: {mode: 'hide', minsize: 8}, plot_bgcolor: '#fff', paper_bgcolor: '#fff',
       shapes: shapes.concat(offDays(M, win[0], win[1]), paths, status.shapes),
       annotations: axisOn ? statusShapes(M, true).annotations : [],
-      xaxis: {type: 'date', range: win, side: 'top', showgrid: true, gridcolor: GRID, showticklabels: axisOn, zeroline: false},
+      xaxis: {type: 'date', range: win, side: 'top', showgrid: true, gridcolor: GRID, showticklabels: axisOn, zeroline: false, ticklabeloverflow: 'allow'},
       yaxis: {type: 'category', categoryorder: 'array', categoryarray: sel.cats, tickmode: 'array', tickvals: sel.cats,
         ticktext: sel.ticks, range: [n - 0.5, -0.5], autorange: false, fixedrange: true, showgrid: false,
         tickfont: {size: rowPx >= 18 ? 12 : 10}, automargin: false,
@@ -389,7 +394,7 @@
   function axisLayout(M, win, left) {
     const status = statusShapes(M, true);
     return {height: 64, margin: {l: left, r: 20, t: 44, b: 2}, showlegend: false, plot_bgcolor: 'rgba(0,0,0,0)', paper_bgcolor: '#fff',
-      xaxis: {type: 'date', range: win, side: 'top', showgrid: false, fixedrange: true, ticks: 'outside'},
+      xaxis: {type: 'date', range: win, side: 'top', showgrid: false, fixedrange: true, ticks: 'outside', ticklabeloverflow: 'allow'},
       yaxis: {visible: false, fixedrange: true, range: [0, 1]}, shapes: status.shapes, annotations: status.annotations};
   }
 

@@ -243,6 +243,11 @@ def html_page(title: str, header: str, main: str) -> str:
     with plotly.js (`PLOTLY_JS`: figures of the trace types it holds only), the shared
     figure template, the Gantt and page.js."""
     template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
+    # plotly's default ("hide past div") measures every tick label of an axis again as
+    # each is placed, each measure a layout of the whole page (Chromium profile of
+    # atlas-27's page: 0.08 s of its figures' draw time)
+    for axis in ("xaxis", "yaxis"):
+        template["layout"].setdefault(axis, {})["ticklabeloverflow"] = "allow"
     return "\n".join(
         [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",

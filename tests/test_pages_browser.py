@@ -219,7 +219,7 @@ def test_every_row_of_10000_tasks_is_reachable_under_a_date_axis_in_view(browser
         "window.scrollTo(0, document.querySelector('#gantt .g-plot')"
         ".getBoundingClientRect().bottom + window.scrollY - 900)"
     )
-    tick = page.tab.locator("#gantt .g-plot .ytick text", has_text="site10-d7/10")
+    tick = page.tab.locator("#gantt .g-plot .g-label", has_text="site10-d7/10")
     tick.wait_for(state="visible")  # its part is drawn as it comes near the screen
     box = page.tab.eval_on_selector(".g-axis", "d => d.getBoundingClientRect().toJSON()")
     assert 0 <= box["top"] < 200

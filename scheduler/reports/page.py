@@ -58,6 +58,10 @@ section.warn{background:#fff4e5;border-left:5px solid #e65100;font-size:14px}
 .g-phase{white-space:nowrap} .g-phase input{margin:0 3px 0 0}
 .g-phase i{display:inline-block;width:10px;height:10px;margin-right:3px;border-radius:2px}
 .g-count{color:#5b6478} #gantt-print{display:none}
+.g-part,.g-print-page>div{position:relative}
+.g-labels{position:absolute;left:0;text-align:right;pointer-events:none;color:#444;
+ font-family:"Open Sans",verdana,arial,sans-serif;white-space:nowrap}
+.g-label{overflow:hidden;text-overflow:ellipsis}
 @media print{
  body{background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .frame{display:table;width:100%;border-collapse:collapse}

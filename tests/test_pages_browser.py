@@ -13,7 +13,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_reports import CAL, _supply, make_fixture, make_large, replanned_fixture
+from test_reports import (
+    CAL,
+    _supply,
+    make_fixture,
+    make_large,
+    make_travelling,
+    replanned_fixture,
+)
 from typer.testing import CliRunner
 
 from scheduler.cli import app
@@ -172,6 +179,23 @@ def test_user_text_is_shown_as_text_never_as_a_link(browser, tmp_path):
     assert page.errors == []
 
 
+# each figure drawn by page.js: did plotly have to widen a margin (and so draw it twice)?
+WIDENED = """() => [...document.querySelectorAll('.lazy-fig')].map(d => {
+  const s = d._fullLayout._size, m = d.layout.margin;
+  return [d.id, ['l', 'r', 't', 'b'].filter(k => s[k] > (m[k] || 0))]; })"""
+
+
+def test_figures_are_drawn_with_margins_that_hold_their_labels(browser, tmp_path):
+    """page.js measures the y labels and makes room for a colour bar before drawing:
+    plotly widens no margin (it would draw the figure a second time to do so)."""
+    page = Page(browser, write_gantt_html(make_travelling(), tmp_path / "g.html"))
+    page.tab.evaluate("window.modschedDrawAll()")
+    widened = page.tab.evaluate(WIDENED)
+    assert [d for d, _ in widened] == ["crews", "crew-view", "power"]
+    assert all(sides == [] for _, sides in widened), widened
+    assert page.errors == []
+
+
 def test_replan_ghosts_the_baseline_and_labels_the_status_date(browser, tmp_path):
     page = Page(browser, write_gantt_html(replanned_fixture(), tmp_path / "g.html"))
     ghost = page.trace("baseline")
@@ -195,7 +219,7 @@ def test_every_row_of_10000_tasks_is_reachable_under_a_date_axis_in_view(browser
         "window.scrollTo(0, document.querySelector('#gantt .g-plot')"
         ".getBoundingClientRect().bottom + window.scrollY - 900)"
     )
-    tick = page.tab.locator("#gantt .g-plot .ytick text", has_text="site10-d7/10")
+    tick = page.tab.locator("#gantt .g-plot .g-label", has_text="site10-d7/10")
     tick.wait_for(state="visible")  # its part is drawn as it comes near the screen
     box = page.tab.eval_on_selector(".g-axis", "d => d.getBoundingClientRect().toJSON()")
     assert 0 <= box["top"] < 200
@@ -308,6 +332,7 @@ def test_comparison_page_fits_1600_px_with_deltas_and_numbers(browser, tmp_path)
     assert heat == "%{z:+d}"
     assert page.tab.locator("a[href='slip/gantt.html']").count() == 1
     assert page.tab.locator("th", has_text="weighted late days").count() == 2
+    assert all(sides == [] for _, sides in page.tab.evaluate(WIDENED))  # drawn once
     assert page.errors == []
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from scheduler.pipeline import plan_project
 from scheduler.reports import (
     crew_table,
     crew_weeks,
+    crewview,
     gantt_data,
     gantt_html,
     power_table,
@@ -26,6 +28,7 @@ from scheduler.reports import (
     resource_view,
     write_gantt_html,
 )
+from scheduler.reports import page as page_module
 from scheduler.reports.crewview import CrewTask, CrewTravel, crew_moves, crew_view, merge_stays
 from scheduler.reports.style import MS_PER_DAY, PHASE_COLORS
 from scheduler.reports.tables import task_frame
@@ -464,9 +467,9 @@ def test_write_gantt_html(fixture, tmp_path):
     assert out == tmp_path / "gantt.html"
     assert [p.name for p in tmp_path.iterdir()] == ["gantt.html"]  # no temporary left
     page = out.read_text(encoding="utf-8")
-    js = get_plotlyjs()
+    js = plotly_js()
     assert page.count(js[:400]) == 1  # plotly.js embedded once
-    assert page.count("plotly.js v") == js.count("plotly.js v")
+    assert "plotly.js v" not in page  # not the full bundle
     assert "<script src=" not in page  # nothing fetched: works offline
     assert "Fixture campus &lt;test&gt;" in page
     assert "<title>Fixture campus &lt;test&gt;" in page
@@ -511,9 +514,23 @@ def test_large_schedule_few_traces(large):
 def test_large_schedule_html(large, tmp_path):
     out = write_gantt_html(large, tmp_path / "big.html")
     page = out.read_text(encoding="utf-8")
-    assert page.count(get_plotlyjs()[:400]) == 1
+    assert page.count(plotly_js()[:400]) == 1
     # the plan once, in a few flat lists: well under 200 bytes a task
-    assert len(page) - len(get_plotlyjs()) < 10_000 * 200
+    assert len(page) - len(plotly_js()) < 10_000 * 200
+
+
+def plotly_js() -> str:
+    return (Path(page_module.__file__).parent / page_module.PLOTLY_JS).read_text(encoding="utf-8")
+
+
+def test_shipped_plotly_js_is_the_python_packages_version():
+    """The pages embed the cartesian bundle of the plotly.js that the Python plotly package
+    bundles (its figures and template are written for that version)."""
+    full = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", get_plotlyjs()[:300])
+    shipped = re.search(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)", plotly_js()[:300])
+    assert full and shipped and shipped.group(1) == full.group(1)
+    licence = Path(page_module.__file__).parent / "vendor" / "plotly.js-LICENSE"
+    assert "MIT License" in licence.read_text(encoding="utf-8")
 
 
 def test_large_power_matches_a_day_by_day_sum(large):
@@ -673,6 +690,33 @@ def test_crew_view_of_a_plan_with_travel_across_a_weekend():
     (trip,) = moves.travels
     assert (trip.start.isoformat(), trip.finish.isoformat()) == ("2027-01-11", "2027-01-12")
     assert moves.moves == schedule.kpis.travel == {"cx": PoolTravel(1, 2)}
+
+
+def test_crew_view_of_many_tasks_draws_a_site_as_one_path(monkeypatch):
+    """Over CREW_MERGE_ABOVE crew tasks the bars of a site are one SVG path (a stroke a
+    bar as thick as a bar: from its start to the end of its last day), with an undrawn
+    trace on the middle day of each bar for the hover and a legend entry."""
+    schedule = make_travelling()
+    bars = crew_view(schedule)
+    monkeypatch.setattr(crewview, "CREW_MERGE_ABOVE", 0)
+    fig = crew_view(schedule)
+    assert "travel grey" in fig.layout.title.text
+    paths = [s for s in fig.layout.shapes if s.type == "path"]
+    colors = [b.marker.color for b in bars.data[:-1]] + [crewview.TRAVEL_LINE]
+    assert [p.line.color for p in paths] == colors
+    assert all(p.layer == "between" and p.xref == "x" and p.yref == "y" for p in paths)
+    assert all(p.line.width == round(0.62 * 24) for p in paths)  # as thick as a bar
+    rows = list(fig.layout.yaxis.categoryarray)  # ▸ cx, cx#1, cx#2, cx#3
+    travel = paths[-1]  # cx#1 (row 1): Friday 8th to the end of Tuesday 12th (Monday: holiday)
+    assert travel.path == "M2027-01-08,1H2027-01-13" and rows[1] == "cx#1"
+    hover = [t for t in fig.data if t.mode == "none"]
+    assert [t.name for t in hover] == [b.name for b in bars.data]
+    for bar, trace in zip(bars.data, hover, strict=True):
+        assert trace.hovertemplate == bar.hovertemplate and not trace.showlegend
+    assert list(hover[-1].x) == ["2027-01-10"]  # the middle of 5 days from the 8th
+    assert list(hover[-1].customdata[0][:2]) == ["s1", "s2"]
+    legend = [t.name for t in fig.data if t.mode == "markers"]
+    assert legend == [b.name for b in bars.data]
 
 
 def test_crew_view_of_many_tasks_draws_a_stay_as_one_bar():

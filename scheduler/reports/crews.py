@@ -87,6 +87,6 @@ def resource_view(schedule: Schedule) -> go.Figure:
         height=max(260, 140 + 34 * len(pools)),
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"type": "date", "title": "weeks (Monday to Sunday)", **weekly_ticks},
-        margin={"l": 10, "r": 10, "t": 60, "b": 50},
+        margin={"l": 10, "r": 10, "t": 60, "b": 60},  # room for the x title: one draw
     )
     return fig

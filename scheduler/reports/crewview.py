@@ -153,8 +153,12 @@ def _span(start: date, finish: date) -> tuple[str, int]:
 
 
 #: above this many crew tasks the view draws a crew's back-to-back tasks at one site as one
-#: bar (drawing a bar costs the browser about 0.3 ms: 7,000 took 2 s, atlas-27)
+#: bar (drawing a bar costs the browser about 0.3 ms: 7,000 took 2 s, atlas-27), and draws
+#: the bars as one SVG path a site (`_as_path`)
 CREW_MERGE_ABOVE = 1500
+
+#: the travel bars' outline and hatching colour
+TRAVEL_LINE = "#757575"
 
 
 def merge_stays(tasks: Sequence[CrewTask], is_workday: Callable[[date], bool]) -> list[CrewTask]:
@@ -197,9 +201,61 @@ def _free_between(run: list[CrewTask], task: CrewTask, is_workday: Callable[[dat
     return False
 
 
+def _as_path(
+    bar: go.Bar, row_of: dict[str, int], width: int
+) -> tuple[dict[str, Any], list[go.Scatter]]:
+    """A bar trace as one SVG path of strokes ``width`` px thick (a layout shape between
+    the grid and the traces; no text, no hatching; travel dark grey), an undrawn trace on
+    the middle day of each bar for the hover and a legend entry. Each bar is an SVG
+    element of its own, each label a text the browser measures: atlas-27's 2,800 crew bars
+    and 930 travel labels took 0.5 s more to draw (Chromium, docs/BENCHMARKS.md, Pages)."""
+    path: list[str] = []
+    x: list[str] = []
+    y: list[str] = []
+    custom: list[Any] = []
+    for base, length, row, data in zip(bar.base, bar.x, bar.y, bar.customdata, strict=True):
+        start, days = date.fromisoformat(base), length // MS_PER_DAY
+        path.append(f"M{base},{row_of[row]}H{start + timedelta(days=days)}")
+        x.append((start + timedelta(days=days // 2)).isoformat())
+        y.append(row)
+        custom.append(data)
+    color = TRAVEL_LINE if bar.name == "travel" else bar.marker.color
+    shape = {
+        "type": "path",
+        "path": "".join(path),
+        "xref": "x",
+        "yref": "y",
+        "layer": "between",
+        "line": {"width": width, "color": color},
+    }
+    hover = go.Scatter(
+        mode="none",
+        name=bar.name,
+        legendgroup=bar.legendgroup,
+        showlegend=False,
+        x=x,
+        y=y,
+        customdata=custom,
+        hovertemplate=bar.hovertemplate,
+        hoverlabel={"bgcolor": color},
+    )
+    legend = go.Scatter(
+        mode="markers",
+        name=bar.name,
+        legendgroup=bar.legendgroup,
+        x=[None],
+        y=[None],
+        marker={"symbol": "square", "size": 12, "color": color},
+        hoverinfo="skip",
+    )
+    return shape, [hover, legend]
+
+
 def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
     """One row per named crew (grouped by pool, each pool under a header row with its
-    moves), a bar per task coloured by site, a grey hatched bar per travel."""
+    moves), a bar per task coloured by site, a grey hatched bar per travel (over
+    `CREW_MERGE_ABOVE` crew tasks: a crew's stay at a site one bar, the bars of a site
+    one SVG path, travel grey without hatching or label)."""
     moves = moves if moves is not None else crew_moves(schedule)
     rows: list[str] = []
     ticktext: list[str] = []
@@ -222,7 +278,8 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
     colors = site_colors(site_order)
     traces: list[Any] = []
     shown: Sequence[CrewTask] = moves.tasks
-    if len(shown) > CREW_MERGE_ABOVE:
+    many = len(shown) > CREW_MERGE_ABOVE
+    if many:
         shown = merge_stays(shown, schedule.calendar.is_workday)
     for k, site in enumerate([*site_order, ""]):
         mine = [t for t in shown if t.site == site]
@@ -266,10 +323,10 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
                 width=0.62,
                 marker={
                     "color": TRAVEL_COLOR,
-                    "line": {"color": "#757575", "width": 1},
+                    "line": {"color": TRAVEL_LINE, "width": 1},
                     "pattern": {
                         "shape": "/",
-                        "fgcolor": "#757575",
+                        "fgcolor": TRAVEL_LINE,
                         "fgopacity": 0.6,
                         "solidity": 0.3,
                     },
@@ -300,6 +357,14 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
                 "before %{customdata[6]}<extra></extra>",
             )
         )
+    n = len(rows)
+    row_px = 24 if n <= 40 else 18 if n <= 150 else 12
+    paths: list[dict[str, Any]] = []
+    if many:
+        row_of = {row: k for k, row in enumerate(rows)}
+        drawn = [_as_path(t, row_of, max(1, round(0.62 * row_px))) for t in traces]
+        paths = [shape for shape, _ in drawn]
+        traces = [trace for _, pair in drawn for trace in pair]
     fig = go.Figure(traces)
     x_range = _x_range(traces)
     shapes: list[dict[str, Any]] = []
@@ -318,15 +383,22 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
                 "layer": "below",
             }
         )
-    shapes += _off_days(schedule, x_range)
-    n = len(rows)
-    row_px = 24 if n <= 40 else 18 if n <= 150 else 12
+    shapes += _off_days(schedule, x_range) + paths
     height = max(300, 130 + row_px * n)
+    legend = top_legend(height)
+    if many:  # the bars drawn as paths do not hide with their legend entry
+        legend |= {"itemclick": False, "itemdoubleclick": False}
+    # the hover of a bar drawn as a path is on its middle day: within 40 px of it
+    hover_px = 40 if many else 20
     fig.update_layout(
         template=TEMPLATE,
         title={
             "text": "<b>Crew moves</b>: one row per named crew, tasks coloured by site, "
-            "travel hatched",
+            + (
+                "a crew's back-to-back tasks at one site as one bar, travel grey"
+                if many
+                else "travel hatched"
+            ),
             "x": 0.01,
             "yref": "container",
             "y": 1 - 12 / height,
@@ -334,10 +406,12 @@ def crew_view(schedule: Schedule, moves: CrewMoves | None = None) -> go.Figure:
         },
         barmode="overlay",
         height=height,
-        margin={"l": 10, "r": 10, "t": 100, "b": 30},
+        # room for two lines of date labels on top (a short plan): drawn once (page.js)
+        margin={"l": 10, "r": 10, "t": 112, "b": 30},
         hovermode="closest",
+        hoverdistance=hover_px,
         uniformtext={"minsize": 7, "mode": "hide"},  # a label too long for its bar: hover
-        legend=top_legend(height),
+        legend=legend,
         shapes=shapes,
         yaxis=row_axis(rows, ticktext),
         xaxis={

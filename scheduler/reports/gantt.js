@@ -9,7 +9,7 @@
   'use strict';
   const DAY = 86400000;
   const LABELS_UP_TO = 1500; // bars; past this labels cost more than they show
-  const LINES_ABOVE = 1500; // bars; past this a trace is drawn as one path (see lines)
+  const LINES_ABOVE = 1500; // bars; past this a trace is drawn as one path (see asPath)
   const PART_ROWS = 120; // rows of one figure at most (see mount)
   const LEAD_COLOR = '#8a93a6';
   const GRID = '#e3e6ec';
@@ -28,7 +28,12 @@
     const depSite = D.deps.map((d) => d[1]);
     const rowDep = D.rows.map((r) => r[1]);
     const ms = (day) => t0 + day * DAY;
-    const iso = (day) => new Date(ms(day)).toISOString().slice(0, 10);
+    const isoOf = new Map(); // a plan has a few hundred distinct days, and 10,000 tasks
+    const iso = (day) => {
+      let text = isoOf.get(day);
+      if (text === undefined) { text = new Date(ms(day)).toISOString().slice(0, 10); isoOf.set(day, text); }
+      return text;
+    };
     const taskId = (i) => D.rows[T.row[i]][0] + '/' + T.task[i];
     const sitePhases = new Set(['transport', 'site', 'commissioning'].map((p) => D.phases.findIndex((q) => q[0] === p)));
     return {D, T, n, t0, ms, iso, taskId, leadSet, depSite, rowDep, sitePhases};
@@ -107,7 +112,7 @@
     return {merge, bars, labels: !merge && bars <= LABELS_UP_TO, lines: merge || bars > LINES_ABOVE};
   }
 
-  function barTraces(M, sel, st, rowPx, mode) {
+  function barTraces(M, sel, st, mode) {
     const T = M.T, D = M.D;
     mode = mode || barMode(M, sel, st);
     const merge = mode.merge;
@@ -171,22 +176,30 @@
         marker: {color: LEAD_COLOR, line: {width: 0}}, customdata,
         hovertemplate: '<b>%{customdata[0]}</b> lead time (%{customdata[2]} tasks)<br>%{customdata[1]}<extra></extra>'});
     }
-    // many bars: each trace drawn as one path of thick line segments (a bar is an SVG
-    // element of its own: 2,000 of them took a second to draw, atlas-27 and three-sites)
-    return {traces: mode.lines ? traces.map((t) => lines(t, rowPx)) : traces, merged: merge, bars: mode.bars, labels};
+    return {traces, merged: merge, bars: mode.bars, labels, lines: mode.lines};
   }
 
-  /* A bar trace as one scatter trace of line segments as thick as the bars (hover on
-     their ends; no hatching, no labels). */
-  function lines(bar, rowPx) {
-    const n = bar.y.length, x = new Array(3 * n), y = new Array(3 * n), customdata = new Array(3 * n);
+  /* Many bars: a bar trace drawn as one SVG path of strokes as thick as the bars (a layout
+     shape between the grid and the traces) and an undrawn trace on both ends of each bar for the hover
+     (no hatching, no labels). A bar is an SVG element of its own, and so is each piece of
+     a line broken by gaps: atlas-27's Gantt of 724 rows took 0.55 s drawn as lines, 0.3 s
+     as paths (Chromium, docs/BENCHMARKS.md, Pages). */
+  function asPath(M, bar, rowOf, rowPx) {
+    const n = bar.y.length, x = new Array(2 * n), y = new Array(2 * n), customdata = new Array(2 * n);
+    const day = (t) => M.iso(Math.round((t - M.t0) / DAY));
+    const path = [];
     for (let k = 0; k < n; k++) {
-      x[3 * k] = bar.base[k]; x[3 * k + 1] = bar.base[k] + bar.x[k]; x[3 * k + 2] = null;
-      y[3 * k] = y[3 * k + 1] = bar.y[k]; y[3 * k + 2] = null;
-      customdata[3 * k] = customdata[3 * k + 1] = bar.customdata[k]; customdata[3 * k + 2] = null;
+      const a = bar.base[k], b = a + bar.x[k];
+      path.push('M' + day(a) + ',' + rowOf.get(bar.y[k]) + 'H' + day(b)); // a stroke as thick as the bar
+      x[2 * k] = a; x[2 * k + 1] = b; y[2 * k] = y[2 * k + 1] = bar.y[k];
+      customdata[2 * k] = customdata[2 * k + 1] = bar.customdata[k];
     }
-    return {type: 'scatter', mode: 'lines', name: bar.name, x, y, customdata, hovertemplate: bar.hovertemplate,
-      line: {color: bar.marker.color, width: Math.max(1, Math.round(rowPx * bar.width))}, connectgaps: false};
+    return {
+      shape: {type: 'path', path: path.join(''), xref: 'x', yref: 'y', layer: 'between',
+        line: {color: bar.marker.color, width: Math.max(1, Math.round(rowPx * bar.width))}},
+      trace: {type: 'scatter', mode: 'none', name: bar.name, x, y, customdata, hovertemplate: bar.hovertemplate,
+        hoverlabel: {bgcolor: bar.marker.color}},
+    };
   }
 
   function ghostTrace(M, sel) {
@@ -338,8 +351,13 @@
     const plotW = Math.max(200, width - left - 20);
     const pxPerMs = plotW / (win[1] - win[0]);
     const folded = (i) => st.lead && M.leadSet.has(M.T.phase[i]);
-    const bars = barTraces(M, sel, st, rowPx, opts.mode);
+    const bars = barTraces(M, sel, st, opts.mode);
     let traces = ghostTrace(M, sel).concat(bars.traces);
+    const paths = [];
+    if (bars.lines) {
+      const rowOf = new Map(sel.cats.map((c, k) => [c, k]));
+      traces = traces.map((t) => { const p = asPath(M, t, rowOf, rowPx); paths.push(p.shape); return p.trace; });
+    }
     if (!bars.merged) traces = traces.concat(chainTrace(M, sel, folded));
     if (st.links && !bars.merged) traces = traces.concat(linkTraces(M, sel));
     traces = traces.concat(supplyTraces(M, sel, pxPerMs, font), milestoneTraces(M, sel, font));
@@ -361,20 +379,31 @@
       height: top + 8 + rowPx * Math.max(n, 1), width: opts.fixedWidth ? width : undefined,
       margin: {l: left, r: 20, t: top, b: 8}, showlegend: false, barmode: 'overlay', hovermode: 'closest',
       uniformtext: {mode: 'hide', minsize: 8}, plot_bgcolor: '#fff', paper_bgcolor: '#fff',
-      shapes: shapes.concat(offDays(M, win[0], win[1]), status.shapes),
+      shapes: shapes.concat(offDays(M, win[0], win[1]), paths, status.shapes),
       annotations: axisOn ? statusShapes(M, true).annotations : [],
-      xaxis: {type: 'date', range: win, side: 'top', showgrid: true, gridcolor: GRID, showticklabels: axisOn, zeroline: false},
-      yaxis: {type: 'category', categoryorder: 'array', categoryarray: sel.cats, tickmode: 'array', tickvals: sel.cats,
-        ticktext: sel.ticks, range: [n - 0.5, -0.5], autorange: false, fixedrange: true, showgrid: false,
-        tickfont: {size: rowPx >= 18 ? 12 : 10}, automargin: false},
+      xaxis: {type: 'date', range: win, side: 'top', showgrid: true, gridcolor: GRID, showticklabels: axisOn, zeroline: false, ticklabeloverflow: 'allow'},
+      // the row labels are HTML beside the plot (rowLabels): plotly measured each of its
+      // tick labels as it placed it, 40 % of a part's draw time (atlas-27, Chromium)
+      yaxis: {type: 'category', categoryorder: 'array', categoryarray: sel.cats, range: [n - 0.5, -0.5],
+        autorange: false, fixedrange: true, showgrid: false, showticklabels: false, automargin: false},
     };
-    return {traces, layout, bars, rowPx, left};
+    return {traces, layout, bars, rowPx, left, ticks: sel.ticks};
+  }
+
+  /* A figure's row labels, right-aligned in its left margin, one a row (the ticks of
+     `select`: escaped text in our own <b>/<i>). */
+  function rowLabels(div, f) {
+    const box = el('div', {class: 'g-labels'});
+    const size = f.rowPx >= 18 ? 12 : 10;
+    box.style.cssText = 'top:' + f.layout.margin.t + 'px;width:' + (f.left - 6) + 'px;font-size:' + size + 'px;line-height:' + f.rowPx + 'px';
+    box.innerHTML = f.ticks.map((t) => '<div class="g-label">' + t + '</div>').join('');
+    div.appendChild(box);
   }
 
   function axisLayout(M, win, left) {
     const status = statusShapes(M, true);
     return {height: 64, margin: {l: left, r: 20, t: 44, b: 2}, showlegend: false, plot_bgcolor: 'rgba(0,0,0,0)', paper_bgcolor: '#fff',
-      xaxis: {type: 'date', range: win, side: 'top', showgrid: false, fixedrange: true, ticks: 'outside'},
+      xaxis: {type: 'date', range: win, side: 'top', showgrid: false, fixedrange: true, ticks: 'outside', ticklabeloverflow: 'allow'},
       yaxis: {visible: false, fixedrange: true, range: [0, 1]}, shapes: status.shapes, annotations: status.annotations};
   }
 
@@ -499,7 +528,7 @@
     function drawPart(part) {
       if (part.drawn) return part.drawn;
       const f = figure(M, part.sel, st, view.win, view.width, {rowPx: view.rowPx, left: view.left, mode: view.mode});
-      part.drawn = Plotly.newPlot(part.div, f.traces, f.layout, CONFIG).then(() => { part.div.on('plotly_relayout', onRelayout); });
+      part.drawn = Plotly.newPlot(part.div, f.traces, f.layout, CONFIG).then(() => { rowLabels(part.div, f); part.div.on('plotly_relayout', onRelayout); });
       return part.drawn;
     }
 
@@ -599,7 +628,7 @@
         box.appendChild(div);
         root.appendChild(box);
         const f = figure(M, cut, st, win, page.width, {axis: true, rowPx, left, fixedWidth: true});
-        drawn.push(Plotly.newPlot(div, f.traces, f.layout, {staticPlot: true, displayModeBar: false}));
+        drawn.push(Plotly.newPlot(div, f.traces, f.layout, {staticPlot: true, displayModeBar: false}).then(() => rowLabels(div, f)));
       }
     }
     return Promise.all(drawn);

@@ -16,11 +16,35 @@
   const templateEl = document.getElementById('plotly-template');
   const TEMPLATE = templateEl ? JSON.parse(templateEl.textContent) : undefined;
 
+  /* Margins wide enough for the y axis labels and a colour bar, measured here: plotly
+     widens a margin that is too narrow for them (automargin) by drawing the figure a
+     second time (the crew view of atlas-27: 0.8 s, drawn once 0.55 s). */
+  const measure = document.createElement('canvas').getContext('2d');
+  const PLOTLY_FONT = '"Open Sans", verdana, arial, sans-serif'; // plotly's default
+  function textPx(text, size, family) {
+    measure.font = (/<b>/.test(text) ? 'bold ' : '') + size + 'px ' + family;
+    return measure.measureText(text.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')).width;
+  }
+  function fitMargins(layout, data) {
+    const font = Object.assign({}, TEMPLATE && TEMPLATE.layout.font, layout.font);
+    const y = Object.assign({}, TEMPLATE && TEMPLATE.layout.yaxis, layout.yaxis);
+    const labels = y.ticktext || [].concat(...data.filter((t) => t.type === 'heatmap' || t.orientation === 'h')
+      .map((t) => (t.y || []).filter((v) => typeof v === 'string')));
+    const size = (y.tickfont && y.tickfont.size) || font.size || 12;
+    const margin = layout.margin = Object.assign({}, layout.margin);
+    let left = 0;
+    const family = (y.tickfont && y.tickfont.family) || font.family || PLOTLY_FONT;
+    for (const text of labels) left = Math.max(left, textPx(String(text), size, family));
+    if (left) margin.l = Math.max(margin.l || 0, Math.ceil(left) + 14);
+    if (data.some((t) => t.type === 'heatmap' && t.showscale !== false)) margin.r = Math.max(margin.r || 0, 150);
+  }
+
   function draw(div, width) {
     if (div.dataset.drawn) return Promise.resolve();
     div.dataset.drawn = '1';
     const fig = JSON.parse(document.getElementById(div.dataset.fig).textContent);
     fig.layout.template = TEMPLATE;
+    fitMargins(fig.layout, fig.data);
     if (width) fig.layout.width = width;
     return Plotly.newPlot(div, fig.data, fig.layout, CONFIG);
   }

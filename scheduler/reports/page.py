@@ -1,9 +1,9 @@
 """The HTML page of a `Schedule`: header, KPIs, milestones, the Gantt (filters by site,
 deployment, phase and crew pool; date presets; drawn in the browser from `gantt_data`),
 crews, crew moves (one row per named crew) and power; self-contained (plotly.js embedded
-once, works offline). Figures below the first screen are drawn when scrolled near
-(page.js); printing lays the page out on landscape pages, the Gantt split by site.
-`write_gantt_html` writes it as gantt.html."""
+once, the cartesian bundle `PLOTLY_JS`; works offline). Figures below the first screen are
+drawn when scrolled near (page.js); printing lays the page out on landscape pages, the
+Gantt split by site. `write_gantt_html` writes it as gantt.html."""
 
 from __future__ import annotations
 
@@ -17,12 +17,11 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.json import to_json_plotly
-from plotly.offline import get_plotlyjs
 
 from scheduler.explain import why_summary
 from scheduler.io import write_text
 from scheduler.reports.crews import resource_view
-from scheduler.reports.crewview import crew_moves, crew_view, moves_text
+from scheduler.reports.crewview import CREW_MERGE_ABOVE, crew_moves, crew_view, moves_text
 from scheduler.reports.gantt import Ghost, gantt_data
 from scheduler.reports.power import power_view
 from scheduler.reports.style import TEMPLATE
@@ -59,6 +58,10 @@ section.warn{background:#fff4e5;border-left:5px solid #e65100;font-size:14px}
 .g-phase{white-space:nowrap} .g-phase input{margin:0 3px 0 0}
 .g-phase i{display:inline-block;width:10px;height:10px;margin-right:3px;border-radius:2px}
 .g-count{color:#5b6478} #gantt-print{display:none}
+.g-part,.g-print-page>div{position:relative}
+.g-labels{position:absolute;left:0;text-align:right;pointer-events:none;color:#444;
+ font-family:"Open Sans",verdana,arial,sans-serif;white-space:nowrap}
+.g-label{overflow:hidden;text-overflow:ellipsis}
 @media print{
  body{background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .frame{display:table;width:100%;border-collapse:collapse}
@@ -177,6 +180,12 @@ def _crew_moves_section(schedule: Schedule) -> str:
             "a crew's next task at another site; with travel (DESIGN.md, Travel) each would "
             "need travel days, drawn as grey hatched bars."
         )
+    if len(moves.tasks) > CREW_MERGE_ABOVE:
+        note += (
+            f" Over {CREW_MERGE_ABOVE:,} crew tasks a crew's back-to-back tasks at one site are"
+            " one bar (its hover near its middle) and travel bars are dark grey, without"
+            " hatching or label."
+        )
     div = lazy_figure(crew_view(schedule, moves), "crew-view")
     return (
         f"{head}<p class='moves'><b>Moves per pool</b>: {html.escape(moves_text(moves))}</p>"
@@ -225,16 +234,30 @@ def _asset(name: str) -> str:
     return (Path(__file__).parent / name).read_text(encoding="utf-8")
 
 
+#: plotly.js as the pages embed it: the cartesian bundle (bar, heatmap, scatter and a few
+#: more trace types; 1.5 MB against the full bundle's 4.8 MB, which took the browser
+#: 0.8 s more to parse: docs/BENCHMARKS.md, Pages) of the plotly.js version the Python
+#: plotly package bundles, from the npm package plotly.js-cartesian-dist-min (MIT licence:
+#: vendor/plotly.js-LICENSE). tests/test_reports.py checks the versions match.
+PLOTLY_JS = "vendor/plotly-cartesian.min.js"
+
+
 def html_page(title: str, header: str, main: str) -> str:
     """A self-contained page: ``header`` (repeated on every printed page) over ``main``,
-    with plotly.js, the shared figure template, the Gantt and page.js."""
+    with plotly.js (`PLOTLY_JS`: figures of the trace types it holds only), the shared
+    figure template, the Gantt and page.js."""
     template = json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
+    # plotly's default ("hide past div") measures every tick label of an axis again as
+    # each is placed, each measure a layout of the whole page (Chromium profile of
+    # atlas-27's page: 0.08 s of its figures' draw time)
+    for axis in ("xaxis", "yaxis"):
+        template["layout"].setdefault(axis, {})["ticklabeloverflow"] = "allow"
     return "\n".join(
         [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
             f"<title>{html.escape(title)}</title><style>{_CSS}</style>",
-            f"<script>{get_plotlyjs()}</script></head><body>",
+            f"<script>{_asset(PLOTLY_JS)}</script></head><body>",
             f"<table class='frame'><thead><tr><td><header>{header}</header></td></tr></thead>",
             f"<tbody><tr><td><main>{main}</main></td></tr></tbody></table>",
             script_json(template, "plotly-template"),

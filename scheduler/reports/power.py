@@ -151,7 +151,8 @@ def power_view(schedule: Schedule) -> go.Figure:
             "x": 0,
             "y": 1 - 40 / height,
         },
-        margin={"l": 60, "r": 20, "t": 100, "b": 40},
+        # room for two lines of date labels (a short plan): drawn once (page.js)
+        margin={"l": 60, "r": 20, "t": 100, "b": 48},
     )
     return fig
 

@@ -34,6 +34,7 @@ from scheduler.graph import critical_path
 from scheduler.importers import best_known, read_benchmark
 from scheduler.instance import Instance, objective_value
 from scheduler.io import write_atomic, write_frame
+from scheduler.reports.page import html_page, lazy_figure
 from scheduler.solvers.budget import MAX_SEED, MAX_TIME_LIMIT, MAX_WORKERS, SolveOptions
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.solving import solve_plan
@@ -361,7 +362,11 @@ def write_results(table: pd.DataFrame, out: Path) -> list[Path]:
     """The CSV at ``out`` and the HTML beside it, each written atomically."""
     write_frame(table, out)
     html = out.with_suffix(".html")
-    page = deviation_figure(table).to_html(include_plotlyjs=True, full_html=True)
+    page = html_page(
+        "modsched bench",
+        f"<h1>modsched bench</h1><div class='sub'>{len(table)} instance(s)</div>",
+        lazy_figure(deviation_figure(table), "deviation"),
+    )
     write_atomic(html, lambda f: f.write(page))
     return [out, html]
 

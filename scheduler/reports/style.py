@@ -38,7 +38,6 @@ LEVEL_NAMES = {int(gate): gate.label for gate in Gate if gate > Gate.NONE}
 
 MS_PER_DAY = 86_400_000
 TEMPLATE = "plotly_white"
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}  # scheduler/risk/report.py
 
 
 def fmt_mw(mw: float) -> str:

@@ -10,10 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from scheduler.io import write_frame, write_text
-from scheduler.reports.style import PLOTLY_CONFIG
 from scheduler.risk.run import RiskProblem, SampleResult
 
 QUANTILES = (10, 50, 80, 90)
@@ -192,6 +190,11 @@ def tornado_figure(table: pd.DataFrame, point: str) -> go.Figure:
 
 
 def risk_html(run: RiskRun) -> str:
+    """The risk page, in the shell of the other pages (`reports.page.html_page`): each
+    milestone's dates at P10-P90 against the plan, then the distribution, the S-curves and
+    a tornado of the inputs that move each milestone most."""
+    from scheduler.reports.page import html_page, lazy_figure
+
     risk = risk_table(run)
     tornado = tornado_table(run)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in risk.columns)
@@ -199,25 +202,32 @@ def risk_html(run: RiskRun) -> str:
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in risk.itertuples(index=False)
     )
-    figures = [distribution_figure(run), s_curve_figure(run)]
-    figures += [tornado_figure(tornado, p) for p in dict.fromkeys(tornado["milestone"])]
-    divs = [
-        pio.to_html(f, include_plotlyjs=(k == 0), full_html=False, config=PLOTLY_CONFIG)
-        for k, f in enumerate(figures)
-    ]
     p = run.problem
     summary = (
         f"{len(run.planned)} of {run.asked} samples planned ({p.mode} mode, seed {p.seed}); "
         f"{len(run.samples) - len(run.planned)} found no plan"
     )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(p.name)}: risk</title></head><body>"
-        f"<h1>{html.escape(p.name)}: schedule risk</h1><p>{html.escape(summary)}</p>"
-        f"<table border='1' cellpadding='4'><tr>{head}</tr>{body}</table>"
-        + "".join(divs)
-        + "</body></html>"
+    header = (
+        f"<h1>{html.escape(p.name)}: schedule risk</h1>"
+        f"<div class='sub'>{html.escape(summary)}</div>"
+        "<nav><a href='#dates'>Dates</a><a href='#distribution'>Distribution</a>"
+        "<a href='#drivers'>Drivers</a></nav>"
     )
+    tornados = "".join(
+        lazy_figure(tornado_figure(tornado, m), f"tornado-{k}")
+        for k, m in enumerate(dict.fromkeys(tornado["milestone"]))
+    )
+    main = (
+        "<section id='dates'><h2>Milestone dates</h2>"
+        f"<table class='t'><tr>{head}</tr>{body}</table></section>"
+        "<section id='distribution'><h2>Distribution</h2>"
+        f"{lazy_figure(distribution_figure(run), 'distribution')}"
+        f"{lazy_figure(s_curve_figure(run), 's-curve')}</section>"
+        "<section id='drivers'><h2>Drivers</h2>"
+        + (tornados or "<p class='note'>No uncertain input moved a milestone.</p>")
+        + "</section>"
+    )
+    return html_page(f"{p.name}: risk", header, main)
 
 
 def write_risk(run: RiskRun, out: Path) -> list[Path]:

@@ -25,19 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import machine, write_section  # noqa: E402
+from benchmarks.scale import one_command  # noqa: E402
 
 
 def run(project: Path, args: argparse.Namespace, promotion: bool) -> dict:
-    command = [
-        sys.executable,
-        str(ROOT / "benchmarks" / "scale.py"),
-        "--one",
-        str(project),
-        "--time-limit",
-        str(args.time_limit),
-        "--workers",
-        str(args.workers),
-    ]
+    command = one_command(project, args.time_limit, args.workers)
     if not promotion:
         command.append("--no-promotion")
     before = os.getloadavg()[0]

@@ -66,7 +66,7 @@ def run_greedy(instance: Instance, options: SolveOptions | None = None) -> Resul
     """Every priority rule of the serial scheme; the best plan."""
     options = options or SolveOptions()
     started = time.perf_counter()
-    found = best_rule(instance)
+    found = best_rule(instance, options.workers)
     seconds = time.perf_counter() - started
     if found is None:
         return Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN, seconds=seconds)

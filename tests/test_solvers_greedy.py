@@ -848,3 +848,25 @@ def test_greedy_plan_is_valid(generated: GeneratedProject):
     _, makespan, objective = recompute_objective(instance, solution)
     assert objective == objective_value(instance, solution.starts)
     assert makespan >= cpm.length  # the critical path ignores resources: a lower bound
+
+
+def test_the_rules_in_parallel_processes_give_the_plan_of_one_process(monkeypatch):
+    """three-sites (3,291 tasks, above PARALLEL_TASKS): the rules forked over two
+    processes give the same rule and plan, crew for crew, as run one after another."""
+    from pathlib import Path
+
+    from scheduler.pipeline import load_instance
+    from scheduler.solvers import greedy as module
+
+    _, instance, _ = load_instance(Path(__file__).parents[1] / "projects" / "three-sites.yaml")
+    assert instance.num_tasks >= module.PARALLEL_TASKS
+    forked = []
+    parallel = module._parallel_rules
+    monkeypatch.setattr(module, "_parallel_rules", lambda *a: forked.append(a[1]) or parallel(*a))
+    one = module.best_rule(instance, 1)
+    assert forked == []
+    two = module.best_rule(instance, 2)
+    assert forked == [2]
+    assert one is not None and two is not None
+    assert one[0] == two[0]
+    assert (one[1].starts, one[1].crews) == (two[1].starts, two[1].crews)

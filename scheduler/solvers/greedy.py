@@ -22,11 +22,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import multiprocessing
+import threading
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from scheduler.instance import Instance, Link, Solution, Task, WorkCalendar, objective_value
+from scheduler.workers import forking, start_worker
 
 log = logging.getLogger(__name__)
 
@@ -114,18 +117,61 @@ def best_greedy(instance: Instance) -> Solution | None:
     return None if found is None else found[1]
 
 
-def best_rule(instance: Instance) -> tuple[str, Solution] | None:
-    """`best_greedy`, with the rule that gave its plan (the first of equals)."""
+# From this many tasks `best_rule` runs the rules in parallel processes when it may
+# (atlas-27, 9,525 tasks with travel and calendars: 31-34 s of CPU for the five rules,
+# docs/BENCHMARKS.md); below it a fork costs more than it saves.
+PARALLEL_TASKS = 2_000
+_SHARED: list[Instance] = []  # the instance forked rule workers read (`_rule_plan`)
+
+
+def best_rule(instance: Instance, processes: int = 1) -> tuple[str, Solution] | None:
+    """`best_greedy`, with the rule that gave its plan (the first of equals in
+    ``PRIORITY_RULES``, so the answer does not depend on ``processes``). With
+    ``processes`` > 1, a program of ``PARALLEL_TASKS`` tasks or more and a process that
+    may have children, the rules run in that many forked processes, slowest first."""
+    if processes > 1 and instance.num_tasks >= PARALLEL_TASKS and _may_fork():
+        plans = _parallel_rules(instance, min(processes, len(PRIORITY_RULES)))
+    else:
+        plans = {rule: greedy(instance, rule) for rule in PRIORITY_RULES}
     best: tuple[str, Solution] | None = None
     best_value = 0
     for rule in PRIORITY_RULES:
-        solution = greedy(instance, rule)
+        solution = plans[rule]
         if solution is None:
             continue
         value = objective_value(instance, solution.starts)
         if best is None or value < best_value:
             best, best_value = (rule, solution), value
     return best
+
+
+def _may_fork() -> bool:
+    """Not in a pool's worker (a what-if scenario: it may not start processes of its
+    own), and in the main thread: a task run on a thread of a Dask worker forks a
+    process whose other threads may hold locks."""
+    return (
+        not multiprocessing.current_process().daemon
+        and threading.current_thread() is threading.main_thread()
+    )
+
+
+def _parallel_rules(instance: Instance, processes: int) -> dict[str, Solution | None]:
+    # a Pool: leaving the block terminates the workers, so Ctrl-C ends every rule at once
+    # (the workers ignore SIGINT and leave it to this process, `workers.start_worker`)
+    _SHARED.append(instance)
+    try:
+        with forking():
+            pool = multiprocessing.get_context("fork").Pool(processes, start_worker)
+        with pool:
+            # the slowest rule first (most total successors: 10-12 s of atlas-27's 31-34)
+            order = ["mts", *(r for r in PRIORITY_RULES if r != "mts")]
+            return dict(pool.map(_rule_plan, order, chunksize=1))
+    finally:
+        _SHARED.clear()
+
+
+def _rule_plan(rule: str) -> tuple[str, Solution | None]:
+    return rule, greedy(_SHARED[-1], rule)
 
 
 # Rules whose first key is a day (a latest start, a target, ...): moving a task earlier in

@@ -247,3 +247,32 @@ def test_whatif_workers_end_with_their_parent(tmp_path, baseline, sig):
     assert all(gone(pid) for pid in workers)
     assert "Traceback" not in stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_rules_run_in_processes_ends_them_all(tmp_path, sig):
+    """three-sites (3,291 tasks) runs the greedy rules in forked processes (2 workers); a
+    signal while they run (each paused in its rule): exit 130, nothing written, and no
+    rule's process left."""
+    out, flag = tmp_path / "out", tmp_path / "paused"
+    project = str(Path(__file__).parents[1] / "projects" / "three-sites.yaml")
+    paused = [sys.executable, "-c", PAUSED, str(flag), "scheduler.solvers.greedy._rule_plan"]
+    process = subprocess.Popen(
+        [*paused, "schedule", project, "--out", str(out), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_search(flag, process)  # a forked process is in its (paused) rule
+    workers = children(process.pid)
+    assert workers
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 130, stderr
+    assert stderr.endswith(f"interrupted: nothing written; {out} is as it was\n")
+    for _ in range(6000):  # a guard against a hang, not a bound on speed
+        if all(gone(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert all(gone(pid) for pid in workers)
+    assert not out.exists()

@@ -30,7 +30,7 @@ from scheduler.solvers import cpsat, windows
 from scheduler.solvers.bounds import Bounds, floors, prove, weighted
 from scheduler.solvers.budget import Budget, SolveOptions, searching
 from scheduler.solvers.cpsat.stability import changes
-from scheduler.solvers.greedy import PRIORITY_RULES, best_rule, greedy
+from scheduler.solvers.greedy import PRIORITY_RULES, best_rule, greedy, rule_processes
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
@@ -119,8 +119,9 @@ def solve_plan(
             objective=objective_value(instance, fresh.solution.starts),
             bound=cpm.length if not instance.milestones else None,
         )
-    # left-justification runs the serial scheme once more, one rule: keep its time
-    budget.tail = fresh.seconds / len(PRIORITY_RULES)
+    # left-justification runs the serial scheme once more, one rule: keep its time (the
+    # rules ran in rule_processes processes at once)
+    budget.tail = fresh.seconds * rule_processes(instance, options.workers) / len(PRIORITY_RULES)
     if engine == Engine.GREEDY:
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])

@@ -870,3 +870,32 @@ def test_the_rules_in_parallel_processes_give_the_plan_of_one_process(monkeypatc
     assert one is not None and two is not None
     assert one[0] == two[0]
     assert (one[1].starts, one[1].crews) == (two[1].starts, two[1].crews)
+
+
+def _dies_on_est(rule):
+    """A forked rule process's work that kills its process on rule ``est``."""
+    import os
+    import signal
+
+    from scheduler.solvers import greedy as module
+
+    if rule == "est":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return rule, module.greedy(module._SHARED[-1], rule)
+
+
+def test_a_rule_process_that_dies_leaves_the_rules_to_this_process(monkeypatch):
+    """One forked rule killed outright (as the out-of-memory killer would): no wait for
+    it forever; the rules run here instead and give the plan of one process."""
+    from pathlib import Path
+
+    from scheduler.pipeline import load_instance
+    from scheduler.solvers import greedy as module
+
+    _, instance, _ = load_instance(Path(__file__).parents[1] / "projects" / "three-sites.yaml")
+    one = module.best_rule(instance, 1)
+    monkeypatch.setattr(module, "_rule_plan", _dies_on_est)
+    assert module._parallel_rules(instance, 2) is None
+    two = module.best_rule(instance, 2)
+    assert one is not None and two is not None and one[0] == two[0]
+    assert (one[1].starts, one[1].crews) == (two[1].starts, two[1].crews)

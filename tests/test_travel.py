@@ -234,3 +234,23 @@ def test_a_replan_knows_where_a_crew_just_finished():
     result = solve(pinned, SolveOptions(time_limit=10, workers=1))
     assert result.solution is not None and validate(pinned, result.solution) == []
     assert result.solution.starts[1] == 3 and result.solution.crews[1] == ("cx#2",)
+
+
+def test_a_crew_too_close_after_a_start_on_day_0_moves_the_start_on():
+    """One crew, 3 travel days: B at site b from day 4 (placed first by its order), then
+    A at site a, released on day 0: a start on day 0 ends on day 2, too close before B;
+    the scheme looks past B (nothing before day 0 to look back at) and places A after it,
+    on day 9 (B ends on day 6, plus 3 days of travel)."""
+    tasks = (
+        Task("B", 2, release=4, site="b", skills={"w": 1}),
+        Task("A", 2, release=0, site="a", skills={"w": 1}),
+    )
+    pool = CrewPool("c", frozenset({"w"}), 1)
+    instance = Instance("t", tasks, pools=(pool,), horizon=60, travel=Travel(3))
+    for plan in (
+        greedy(instance, "target"),
+        greedy(instance, "mts"),
+        greedy(instance, order=[0, 1]),
+    ):
+        assert plan is not None and plan.starts == [4, 9]
+        assert validate(instance, plan) == []

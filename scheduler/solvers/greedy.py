@@ -129,9 +129,10 @@ def best_rule(instance: Instance, processes: int = 1) -> tuple[str, Solution] | 
     ``PRIORITY_RULES``, so the answer does not depend on ``processes``). With
     ``processes`` > 1, a program of ``PARALLEL_TASKS`` tasks or more and a process that
     may have children, the rules run in that many forked processes, slowest first."""
-    if processes > 1 and instance.num_tasks >= PARALLEL_TASKS and _may_fork():
-        plans = _parallel_rules(instance, min(processes, len(PRIORITY_RULES)))
-    else:
+    plans = None
+    if rule_processes(instance, processes) > 1:
+        plans = _parallel_rules(instance, rule_processes(instance, processes))
+    if plans is None:
         plans = {rule: greedy(instance, rule) for rule in PRIORITY_RULES}
     best: tuple[str, Solution] | None = None
     best_value = 0
@@ -145,6 +146,13 @@ def best_rule(instance: Instance, processes: int = 1) -> tuple[str, Solution] | 
     return best
 
 
+def rule_processes(instance: Instance, processes: int) -> int:
+    """How many processes `best_rule` runs its rules in, given ``processes``."""
+    if processes > 1 and instance.num_tasks >= PARALLEL_TASKS and _may_fork():
+        return min(processes, len(PRIORITY_RULES))
+    return 1
+
+
 def _may_fork() -> bool:
     """Not in a pool's worker (a what-if scenario: it may not start processes of its
     own), and in the main thread: a task run on a thread of a Dask worker forks a
@@ -155,7 +163,10 @@ def _may_fork() -> bool:
     )
 
 
-def _parallel_rules(instance: Instance, processes: int) -> dict[str, Solution | None]:
+def _parallel_rules(instance: Instance, processes: int) -> dict[str, Solution | None] | None:
+    """Each rule's plan, the rules run in ``processes`` forked processes; None when one of
+    them died (the out-of-memory killer, a signal): a Pool would wait for its rule
+    forever, so the caller runs the rules here instead."""
     # a Pool: leaving the block terminates the workers, so Ctrl-C ends every rule at once
     # (the workers ignore SIGINT and leave it to this process, `workers.start_worker`)
     _SHARED.append(instance)
@@ -163,9 +174,16 @@ def _parallel_rules(instance: Instance, processes: int) -> dict[str, Solution | 
         with forking():
             pool = multiprocessing.get_context("fork").Pool(processes, start_worker)
         with pool:
+            workers = multiprocessing.active_children()
             # the slowest rule first (most total successors: 10-12 s of atlas-27's 31-34)
             order = ["mts", *(r for r in PRIORITY_RULES if r != "mts")]
-            return dict(pool.map(_rule_plan, order, chunksize=1))
+            done = pool.map_async(_rule_plan, order, chunksize=1)
+            while not done.ready():
+                done.wait(0.5)
+                if not done.ready() and not all(w.is_alive() for w in workers):
+                    log.warning("a process of the greedy rules died; running them here")
+                    return None
+            return dict(done.get())
     finally:
         _SHARED.clear()
 
@@ -695,9 +713,11 @@ class _Days:
         that work nearer, or into the task)."""
         before, after, gap_before, gap_after = self._travel_gaps(p, rows, place, s, e)
         day_before = s - gap_before
-        clear = np.maximum(
-            np.where(before >= gap_before, day_before + before + 1, s + 1).max(axis=1),
-            np.where(after >= gap_after, e + gap_after, s + 1).max(axis=1),
+        clear = np.maximum(  # (either side may hold no day: a start on day 0)
+            np.where(before >= gap_before, day_before + before + 1, s + 1).max(
+                axis=1, initial=s + 1
+            ),
+            np.where(after >= gap_after, e + gap_after, s + 1).max(axis=1, initial=s + 1),
         )
         return int(clear.min())
 

@@ -99,8 +99,9 @@ class Promotion:
         return found
 
     def trial(self, plan: Solution) -> list[int] | None:
-        """The order with one late milestone's chain moved up, or None when none is late."""
-        late = self.late(plan)
+        """The order with one late milestone's chain moved up, or None when none is late
+        (a milestone whose tasks are all pinned, as in a replan, cannot move)."""
+        late = [(m, w) for m, w in self.late(plan) if self.waits_on(m)]
         if not late:
             return None
         m = self.rng.choices([m for m, _ in late], [w for _, w in late])[0]

@@ -18,6 +18,13 @@ PROJECT = str(DATA / "complete.yaml")
 runner = CliRunner()
 
 
+def whatif(base: Path, scenarios: list[str], out: Path, *more: str):
+    """`modsched whatif` of PROJECT against the plan in folder ``base``, 10 s, into ``out``."""
+    args = ["whatif", PROJECT, "--baseline", str(base / "schedule.json")]
+    args += [a for s in scenarios for a in ("--scenario", s)]
+    return runner.invoke(app, [*args, "--out", str(out), "--time-limit", "10", *more])
+
+
 def test_whatif_compares_scenarios(tmp_path):
     """Two scenarios in two processes against an optimal baseline: each only takes power or
     crews away after the status date, so neither can end less late than the baseline."""
@@ -26,23 +33,7 @@ def test_whatif_compares_scenarios(tmp_path):
     assert json.loads((base / "schedule.json").read_text())["solver"]["status"] == "OPTIMAL"
     out = tmp_path / "whatif"
     scenarios = [str(DATA / "scenarios" / n) for n in ("power-slip.yaml", "crew-out.yaml")]
-    result = runner.invoke(
-        app,
-        [
-            "whatif",
-            PROJECT,
-            "--baseline",
-            str(base / "schedule.json"),
-            "--scenario",
-            scenarios[0],
-            "--scenario",
-            scenarios[1],
-            "--out",
-            str(out),
-            "--time-limit",
-            "10",
-        ],
-    )
+    result = whatif(base, scenarios, out)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.scenario) == [
@@ -75,22 +66,7 @@ def test_whatif_compares_scenarios(tmp_path):
     assert "finish vs baseline (wd)" in page and "s1-rfs_vs_baseline_days" not in page
     assert "<a href='power-slip/gantt.html'>Gantt</a>" in page
     # a second run into the same folder replaces it whole (the scenario folders are ours)
-    again = runner.invoke(
-        app,
-        [
-            "whatif",
-            PROJECT,
-            "--baseline",
-            str(base / "schedule.json"),
-            "--scenario",
-            scenarios[0],
-            "--out",
-            str(out),
-            "--time-limit",
-            "10",
-            "--force",
-        ],
-    )
+    again = whatif(base, scenarios[:1], out, "--force")
     assert again.exit_code == 0, again.output
     assert not (out / "crew-out").exists()
 
@@ -131,23 +107,7 @@ def test_whatif_flags_scenarios_with_different_status_dates(tmp_path):
     )
     scenario = str(DATA / "scenarios" / "power-slip.yaml")
     out = tmp_path / "whatif"
-    result = runner.invoke(
-        app,
-        [
-            "whatif",
-            PROJECT,
-            "--baseline",
-            str(base / "schedule.json"),
-            "--scenario",
-            scenario,
-            "--scenario",
-            str(later),
-            "--out",
-            str(out),
-            "--time-limit",
-            "10",
-        ],
-    )
+    result = whatif(base, [scenario, str(later)], out)
     assert result.exit_code == 0, result.output
     warning = (  # the console wraps long lines anywhere: compared without white space
         "warning: the scenarios are replanned from different status dates (s1 utility "

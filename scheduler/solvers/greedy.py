@@ -129,9 +129,8 @@ def best_rule(instance: Instance, processes: int = 1) -> tuple[str, Solution] | 
     ``PRIORITY_RULES``, so the answer does not depend on ``processes``). With
     ``processes`` > 1, a program of ``PARALLEL_TASKS`` tasks or more and a process that
     may have children, the rules run in that many forked processes, slowest first."""
-    plans = None
-    if rule_processes(instance, processes) > 1:
-        plans = _parallel_rules(instance, rule_processes(instance, processes))
+    forks = rule_processes(instance, processes)
+    plans = _parallel_rules(instance, forks) if forks > 1 else None
     if plans is None:
         plans = {rule: greedy(instance, rule) for rule in PRIORITY_RULES}
     best: tuple[str, Solution] | None = None

@@ -537,9 +537,10 @@ def solve(
         if budget.on_progress:
             budget.on_progress(*entry)
 
-    improved(objective_value(instance, hint.starts))
+    first = objective_value(instance, hint.starts)
+    improved(first)
     start = hint
-    if rule is not None and PROMOTE_SHARE > 0 and objective_value(instance, hint.starts) > bound:
+    if rule is not None and PROMOTE_SHARE > 0 and first > bound:
         limits = budget.take(PROMOTE_SHARE, reserve=VALIDATION_SECONDS)
         late = bounds.late if bounds else None
         start, promoted = promote(

@@ -42,6 +42,7 @@ from scheduler.solvers.budget import (
 )
 from scheduler.store import RunSummary
 from scheduler.validate import validate
+from scheduler.workers import WorkerDied
 
 if TYPE_CHECKING:
     from scheduler.risk.report import RiskRun
@@ -120,6 +121,9 @@ def answers() -> Iterator[None]:
         raise fail_infeasible(error) from None
     except ScheduleInvalid as error:
         raise fail_invalid(error) from None
+    except WorkerDied as error:  # a what-if scenario's process killed (out of memory)
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 @contextmanager

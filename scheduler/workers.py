@@ -1,4 +1,5 @@
-"""Local worker processes (what-if scenarios, risk samples): how they are born and end.
+"""Local worker processes (greedy rules, what-if scenarios, risk samples): how they are
+born and end, and `fork_map`, which runs a few items in processes of their own.
 
 A worker leaves Ctrl-C to its parent (which ends the pool), ends at once on SIGTERM (the
 pool's way to end it; a forked worker would otherwise run the parent's handler) and dies
@@ -12,8 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 
@@ -36,3 +43,77 @@ def forking() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class WorkerDied(RuntimeError):
+    """A forked process ended without its result (the out-of-memory killer, a signal);
+    ``index`` is its item's place in the items."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
+    """``[function(item) for item in items]``, each item in a process of its own forked
+    for it, at most ``processes`` at once, in the order of ``items``. An error raised by
+    ``function`` is raised here; `WorkerDied` when a process ends without its result.
+    Leaving (a result, an error, Ctrl-C) kills every process still running.
+
+    Not a multiprocessing Pool: a Pool's worker killed outright loses its task (the Pool
+    waits for it forever), and one killed while it held the Pool's queue lock hangs the
+    Pool's own clean-up. Here each process has a pipe of its own and nothing is shared.
+    """
+    context = multiprocessing.get_context("fork")
+    results: dict[int, R] = {}
+    running: dict[Connection, tuple[int, Any]] = {}  # pipe -> (item's index, its process)
+    waiting = list(range(len(items)))[::-1]
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(processes, 1):
+                index = waiting.pop()
+                receive, send = context.Pipe(duplex=False)
+                with forking():
+                    process = context.Process(
+                        target=_forked, args=(function, items[index], send), daemon=True
+                    )
+                    process.start()
+                send.close()  # this end is the child's: EOF here once it has gone
+                running[receive] = (index, process)
+            sentinels = {process.sentinel: pipe for pipe, (_, process) in running.items()}
+            for ready in wait([*running, *sentinels]):
+                pipe = sentinels.get(ready, ready)  # type: ignore[call-overload]
+                if pipe not in running:
+                    continue  # its pipe and its sentinel were both ready: read once
+                index, process = running.pop(pipe)
+                try:
+                    ok, value = pipe.recv()
+                except (EOFError, OSError) as exc:
+                    process.join()
+                    raise WorkerDied(
+                        f"the process for item {index} ended with code {process.exitcode}"
+                        " and no result",
+                        index,
+                    ) from exc
+                finally:
+                    pipe.close()
+                process.join()
+                if not ok:
+                    raise value  # the function's own error, raised here as if run here
+                results[index] = value
+        return [results[i] for i in range(len(items))]
+    finally:
+        for pipe, (_, process) in running.items():
+            process.kill()
+            process.join()
+            pipe.close()
+
+
+def _forked(function: Callable[[T], R], item: T, pipe: Connection) -> None:
+    start_worker()
+    try:
+        answer: tuple[bool, Any] = (True, function(item))
+    except Exception as exc:
+        answer = (False, exc)
+    pipe.send(answer)
+    pipe.close()

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from scheduler.cli import app
 from scheduler.errors import InputError
+from scheduler.replanning.compare import _replan_one as REPLAN_ONE
 
 DATA = Path(__file__).parent / "data"
 PROJECT = str(DATA / "complete.yaml")
@@ -136,3 +137,34 @@ def test_whatif_refuses_scenario_files_whose_folders_would_clash(tmp_path):
         "DIR/crew-out/, so give the scenario files different names",
         f"{clash}: its files would go to DIR/comparison.csv/: rename the file",
     ]
+
+
+def _killed_on_crew_out(job):
+    """A scenario process's work that dies outright (as the out-of-memory killer would)
+    on the crew-out scenario."""
+    import os
+    import signal
+
+    if str(job[3]).endswith("crew-out.yaml"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return REPLAN_ONE(job)
+
+
+def test_whatif_reports_a_scenario_process_killed_and_writes_nothing(tmp_path, monkeypatch):
+    """A scenario's process killed outright: the what-if says which scenario, exit 1,
+    nothing written; it does not wait for the lost scenario forever."""
+    import scheduler.replanning.compare as compare
+
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
+    monkeypatch.setattr(compare, "_replan_one", _killed_on_crew_out)
+    crew_out = str(DATA / "scenarios" / "crew-out.yaml")
+    scenarios = [str(DATA / "scenarios" / "power-slip.yaml"), crew_out]
+    out = tmp_path / "whatif"
+    result = whatif(base, scenarios, out, "--processes", "2")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == (
+        f"{crew_out}: the process that replanned this scenario ended with no result "
+        "(killed, or out of memory); nothing written"
+    )
+    assert not out.exists()

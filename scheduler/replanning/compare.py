@@ -9,7 +9,6 @@ against its supply, moved tasks.
 from __future__ import annotations
 
 import html
-import multiprocessing
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +27,7 @@ from scheduler.replanning.status import Unlisted
 from scheduler.reports.tables import crews_available, power_table
 from scheduler.schedule import Schedule
 from scheduler.solvers.budget import SolveOptions
-from scheduler.workers import forking, start_worker
+from scheduler.workers import WorkerDied, fork_map
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
 
@@ -83,13 +82,16 @@ def compare(
     if dask is not None:
         results = _on_cluster(dask, jobs)
     elif processes > 1:
-        # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
-        # Ctrl-C ends every scenario at once (the executor would still run queued ones);
-        # the workers ignore SIGINT and leave it to this process
-        with forking():
-            pool = multiprocessing.Pool(processes, start_worker)
-        with pool:
-            results = pool.map(_replan_one, jobs, chunksize=1)
+        # a process a scenario (Ctrl-C ends them all at once; one killed outright is
+        # reported, not waited for: `workers.fork_map`)
+        try:
+            results = fork_map(_replan_one, jobs, processes)
+        except WorkerDied as exc:
+            raise WorkerDied(
+                f"{scenarios[exc.index]}: the process that replanned this scenario ended"
+                " with no result (killed, or out of memory); nothing written",
+                exc.index,
+            ) from None
     else:
         results = [_replan_one(job) for job in jobs]
     base = load_baseline_schedule(project, baseline_path)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scheduler.instance import Instance, Link, Solution, Task, WorkCalendar, objective_value
-from scheduler.workers import forking, start_worker
+from scheduler.workers import WorkerDied, fork_map
 
 log = logging.getLogger(__name__)
 
@@ -163,26 +163,17 @@ def _may_fork() -> bool:
 
 
 def _parallel_rules(instance: Instance, processes: int) -> dict[str, Solution | None] | None:
-    """Each rule's plan, the rules run in ``processes`` forked processes; None when one of
-    them died (the out-of-memory killer, a signal): a Pool would wait for its rule
-    forever, so the caller runs the rules here instead."""
-    # a Pool: leaving the block terminates the workers, so Ctrl-C ends every rule at once
-    # (the workers ignore SIGINT and leave it to this process, `workers.start_worker`)
+    """Each rule's plan, the rules run in up to ``processes`` forked processes (one a
+    rule, the slowest first); None when one of them died (the out-of-memory killer, a
+    signal): the caller then runs the rules here."""
+    # the slowest rule first (most total successors: 10-12 s of atlas-27's 31-34)
+    order = ["mts", *(r for r in PRIORITY_RULES if r != "mts")]
     _SHARED.append(instance)
     try:
-        with forking():
-            pool = multiprocessing.get_context("fork").Pool(processes, start_worker)
-        with pool:
-            workers = multiprocessing.active_children()
-            # the slowest rule first (most total successors: 10-12 s of atlas-27's 31-34)
-            order = ["mts", *(r for r in PRIORITY_RULES if r != "mts")]
-            done = pool.map_async(_rule_plan, order, chunksize=1)
-            while not done.ready():
-                done.wait(0.5)
-                if not done.ready() and not all(w.is_alive() for w in workers):
-                    log.warning("a process of the greedy rules died; running them here")
-                    return None
-            return dict(done.get())
+        return dict(fork_map(_rule_plan, order, processes))
+    except WorkerDied as exc:
+        log.warning("a process of the greedy rules died (%s); running them here", exc)
+        return None
     finally:
         _SHARED.clear()
 

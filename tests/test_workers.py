@@ -1,0 +1,58 @@
+"""`workers.fork_map`: the forked processes of the greedy's rules (and what else runs a
+few items in processes of their own) give every result, in order, and never wait for a
+process that is gone."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from scheduler.workers import WorkerDied, fork_map
+
+
+def _square_and_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+def _fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError(f"no plan for {x}")
+    return x
+
+
+def _killed_on_two(x: int) -> int:
+    if x == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def test_every_result_in_the_order_of_the_items_each_from_its_own_process():
+    got = fork_map(_square_and_pid, [5, 1, 4, 2, 3], 2)
+    assert [value for value, _ in got] == [25, 1, 16, 4, 9]
+    pids = {pid for _, pid in got}
+    assert len(pids) == 5 and os.getpid() not in pids
+
+
+def test_an_error_in_a_process_is_raised_here():
+    with pytest.raises(ValueError, match=r"^no plan for 3$"):
+        fork_map(_fails_on_three, [1, 2, 3, 4], 2)
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_a_process_killed_outright_is_reported_not_waited_for(processes):
+    # a Pool hung here in CI (its worker was killed holding the Pool's queue lock); run it
+    # a few times so that a race of that kind has its chances
+    for _ in range(5):
+        with pytest.raises(WorkerDied, match=r"^the process for item 1 ended with code -9 "):
+            fork_map(_killed_on_two, [1, 2, 3, 4], processes)
+
+
+def test_no_process_is_left_behind():
+    import multiprocessing
+
+    fork_map(_square_and_pid, list(range(6)), 2)
+    with pytest.raises(WorkerDied):
+        fork_map(_killed_on_two, [1, 2, 3, 4], 2)
+    assert multiprocessing.active_children() == []

@@ -572,7 +572,7 @@ def risk_command(
         )
         with bar, searching(stop):
             task = bar.add_task("samples", total=samples)
-            with on_cluster():
+            with on_cluster(), answers():
                 run = sample_risk(
                     problem,
                     samples,

@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Generator, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2  # how often `fork_each` looks at its stop event
 PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 
 
@@ -56,20 +61,35 @@ class WorkerDied(RuntimeError):
 
 def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
     """``[function(item) for item in items]``, each item in a process of its own forked
-    for it, at most ``processes`` at once, in the order of ``items``. An error raised by
-    ``function`` is raised here; `WorkerDied` when a process ends without its result.
-    Leaving (a result, an error, Ctrl-C) kills every process still running.
+    for it, at most ``processes`` at once (`fork_each`, in the order of ``items``)."""
+    results = dict(fork_each(function, items, processes))
+    return [results[i] for i in range(len(items))]
+
+
+def fork_each(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    processes: int,
+    stop: threading.Event | None = None,
+    retries: int = 0,
+) -> Generator[tuple[int, R], None, None]:
+    """``(index, function(items[index]))`` as each item's process finishes; each item in a
+    process of its own forked for it, at most ``processes`` at once. An error raised by
+    ``function`` is raised here; an item whose process ends without its result is forked
+    again up to ``retries`` times, then `WorkerDied`. A set ``stop`` ends the iteration
+    (looked at every ``POLL_SECONDS``). Leaving (the end, an error, Ctrl-C, ``stop``, a
+    consumer that closes the iterator) kills every process still running.
 
     Not a multiprocessing Pool: a Pool's worker killed outright loses its task (the Pool
     waits for it forever), and one killed while it held the Pool's queue lock hangs the
     Pool's own clean-up. Here each process has a pipe of its own and nothing is shared.
     """
     context = multiprocessing.get_context("fork")
-    results: dict[int, R] = {}
     running: dict[Connection, tuple[int, Any]] = {}  # pipe -> (item's index, its process)
     waiting = list(range(len(items)))[::-1]
+    died = dict.fromkeys(range(len(items)), 0)
     try:
-        while waiting or running:
+        while (waiting or running) and not (stop is not None and stop.is_set()):
             while waiting and len(running) < max(processes, 1):
                 index = waiting.pop()
                 receive, send = context.Pipe(duplex=False)
@@ -81,7 +101,8 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> 
                 send.close()  # this end is the child's: EOF here once it has gone
                 running[receive] = (index, process)
             sentinels = {process.sentinel: pipe for pipe, (_, process) in running.items()}
-            for ready in wait([*running, *sentinels]):
+            timeout = None if stop is None else POLL_SECONDS
+            for ready in wait([*running, *sentinels], timeout):
                 pipe = sentinels.get(ready, ready)  # type: ignore[call-overload]
                 if pipe not in running:
                     continue  # its pipe and its sentinel were both ready: read once
@@ -90,6 +111,16 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> 
                     ok, value = pipe.recv()
                 except (EOFError, OSError) as exc:
                     process.join()
+                    died[index] += 1
+                    if died[index] <= retries:
+                        log.warning(
+                            "the process for item %d ended with code %s and no result; "
+                            "forked again",
+                            index,
+                            process.exitcode,
+                        )
+                        waiting.append(index)
+                        continue
                     raise WorkerDied(
                         f"the process for item {index} ended with code {process.exitcode}"
                         " and no result",
@@ -100,8 +131,7 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> 
                 process.join()
                 if not ok:
                     raise value  # the function's own error, raised here as if run here
-                results[index] = value
-        return [results[i] for i in range(len(items))]
+                yield index, value
     finally:
         for pipe, (_, process) in running.items():
             process.kill()

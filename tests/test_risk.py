@@ -214,6 +214,48 @@ def test_same_seed_same_samples_on_any_number_of_processes(tmp_path: Path, basel
     assert len({s.days for s in one}) > 1
 
 
+def _killed_first_time(marker: Path, problem, samples):
+    """A chunk's work that kills its process the first time any chunk holding sample 7
+    runs (``marker`` remembers it across processes), as the out-of-memory killer would."""
+    import os
+    import signal
+
+    from scheduler.risk.run import run_chunk
+
+    if 7 in samples and (marker is None or not marker.exists()):
+        if marker is not None:
+            marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_chunk(problem, samples)
+
+
+def test_a_chunk_whose_process_is_killed_runs_again(
+    tmp_path: Path, baseline: Path, monkeypatch
+) -> None:
+    """Killed once: run again, every sample as in one process. Killed every time: after
+    RESUBMITS more tries, one line naming the samples (the run never waits forever)."""
+    import functools
+
+    import scheduler.risk.executors as executors
+    from scheduler.workers import WorkerDied
+
+    project = write_project(tmp_path, build="{min: 3, mode: 5, max: 12}")
+    problem = prepare_risk(project, baseline, seed=11)
+    one = run_local(problem, chunks(20, 20), 1, threading.Event())
+    once = functools.partial(_killed_first_time, tmp_path / "killed")
+    monkeypatch.setattr(executors, "run_chunk", once)
+    two = run_local(problem, chunks(20, 4), 2, threading.Event())
+    assert (tmp_path / "killed").exists()
+    assert [(s.sample, s.days) for s in one] == [(s.sample, s.days) for s in two]
+    monkeypatch.setattr(executors, "run_chunk", functools.partial(_killed_first_time, None))
+    with pytest.raises(WorkerDied) as caught:
+        run_local(problem, chunks(20, 4), 2, threading.Event())
+    assert str(caught.value) == (
+        f"risk: the samples 4 to 7 killed their process {executors.RESUBMITS + 1} times "
+        "(out of memory?); nothing written"
+    )
+
+
 def test_a_stop_keeps_the_chunks_done(tmp_path: Path, baseline: Path) -> None:
     problem = prepare_risk(write_project(tmp_path), baseline)
     stop = threading.Event()

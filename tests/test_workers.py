@@ -56,3 +56,26 @@ def test_no_process_is_left_behind():
     with pytest.raises(WorkerDied):
         fork_map(_killed_on_two, [1, 2, 3, 4], 2)
     assert multiprocessing.active_children() == []
+
+
+def _slow_after_first(x: int) -> int:
+    import time
+
+    if x > 0:
+        time.sleep(600)  # ended by the stop, never by its own end
+    return x
+
+
+def test_a_stop_ends_the_iteration_and_kills_the_processes_in_flight():
+    import multiprocessing
+    import threading
+
+    from scheduler.workers import fork_each
+
+    stop = threading.Event()
+    got = []
+    for index, value in fork_each(_slow_after_first, [0, 1, 2, 3], 2, stop):
+        got.append((index, value))
+        stop.set()  # as the risk command's Ctrl-C does
+    assert got == [(0, 0)]
+    assert multiprocessing.active_children() == []

@@ -10,8 +10,9 @@ once more), so a lost worker costs only its chunk.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,7 +27,7 @@ from scheduler.risk.run import (
     chunks,
     run_chunk,
 )
-from scheduler.workers import forking, start_worker
+from scheduler.workers import WorkerDied, fork_each
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +39,6 @@ class DaskMissing(Exception):
     """`--dask` without the optional dask extra installed."""
 
 
-_problem: RiskProblem | None = None  # a local worker's problem, set once by its initializer
-
-
-def _worker_start(problem: RiskProblem) -> None:
-    """A sample worker: the problem once, then `workers.start_worker`."""
-    global _problem
-    _problem = problem
-    start_worker()
-
-
-def _local_chunk(samples: list[int]) -> list[SampleResult]:
-    assert _problem is not None
-    return run_chunk(_problem, samples)
-
-
 def run_local(
     problem: RiskProblem,
     chunks: list[list[int]],
@@ -60,7 +46,9 @@ def run_local(
     stop: threading.Event,
     on_progress: Progress | None = None,
 ) -> list[SampleResult]:
-    """Run the chunks on ``processes`` local processes (1: in this process)."""
+    """Run the chunks on ``processes`` local processes (1: in this process); a chunk
+    whose process is killed (the out-of-memory killer) is run again, like a chunk whose
+    Dask worker is lost, up to ``RESUBMITS`` times."""
     total = sum(len(c) for c in chunks)
     done: list[SampleResult] = []
     if processes <= 1:
@@ -70,29 +58,21 @@ def run_local(
             done += run_chunk(problem, chunk)
             _report(on_progress, len(done), total)
         return _ordered(done)
-    # a Pool, not a ProcessPoolExecutor: leaving the block terminates the workers, so
-    # Ctrl-C ends the chunks in flight at once
-    with forking():
-        pool = multiprocessing.Pool(processes, _worker_start, (problem,))
-    with pool:
-        results = pool.imap_unordered(_local_chunk, chunks)
-        for _ in chunks:
-            finished = _next(results, stop)
-            if finished is None:
-                break
-            done += finished
-            _report(on_progress, len(done), total)
+    # each chunk in a process forked for it, which reads the problem as this process has
+    # it (nothing pickled); Ctrl-C or ``stop`` kills the chunks in flight at once
+    work = functools.partial(run_chunk, problem)
+    try:
+        with contextlib.closing(fork_each(work, chunks, processes, stop, RESUBMITS)) as finished:
+            for _, samples in finished:
+                done += samples
+                _report(on_progress, len(done), total)
+    except WorkerDied as exc:
+        raise WorkerDied(
+            f"risk: the samples {chunks[exc.index][0]} to {chunks[exc.index][-1]} killed "
+            f"their process {RESUBMITS + 1} times (out of memory?); nothing written",
+            exc.index,
+        ) from None
     return _ordered(done)
-
-
-def _next(results: Any, stop: threading.Event) -> list[SampleResult] | None:
-    """The next chunk done, or None once ``stop`` is set."""
-    while not stop.is_set():
-        try:
-            return results.next(timeout=POLL_SECONDS)  # type: ignore[no-any-return]
-        except multiprocessing.TimeoutError:
-            continue
-    return None
 
 
 def run_dask(

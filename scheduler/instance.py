@@ -243,18 +243,21 @@ class WorkCalendar:
         from ortools.sat.python import cp_model
 
         flat = domain.flattened_intervals()
-        runs: list[list[int]] = []
+        firsts: list[np.ndarray] = []
+        lasts: list[np.ndarray] = []
         for a, b in zip(flat[::2], flat[1::2], strict=True):
-            lo = a
-            k = int(np.searchsorted(self._off, a))
-            while k < len(self._off) and self._off[k] <= b:
-                if self._off[k] > lo:
-                    runs.append([lo, int(self._off[k]) - 1])
-                lo = int(self._off[k]) + 1
-                k += 1
-            if lo <= b:
-                runs.append([lo, b])
-        return cp_model.Domain.from_intervals(runs)
+            # the runs of workdays between the days off inside [a, b] (vectorised: a safe
+            # horizon of 62,739 days held 26,000 days off per task on three-sites)
+            off = self._off[np.searchsorted(self._off, a) : np.searchsorted(self._off, b, "right")]
+            first = np.concatenate([[a], off + 1])
+            last = np.concatenate([off - 1, [b]])
+            keep = first <= last
+            firsts.append(first[keep])
+            lasts.append(last[keep])
+        if not firsts:
+            return cp_model.Domain.from_intervals([])
+        runs = np.stack([np.concatenate(firsts), np.concatenate(lasts)], axis=1)
+        return cp_model.Domain.from_intervals(runs.tolist())
 
     def longest_span(self, duration: int) -> int:
         """The most days of the axis ``duration`` workdays can take, over every start."""

@@ -26,6 +26,7 @@ from scheduler.instance import (
     LinkType,
     Milestone,
     Task,
+    Window,
     WorkCalendar,
     objective_terms,
 )
@@ -124,15 +125,19 @@ def test_post_adds_late_and_sum_cuts():
 
 @st.composite
 def tight_programs(draw: st.DrawFn) -> Instance:
-    """1-3 sites, 2-7 tasks each with a crew of the site or of a shared pool, links of
-    every type inside a site, sometimes a link between sites, the first site sometimes on
-    a 5-day week (the parts' models drop it where that relaxes), milestones of 1-3 tasks
-    with targets around the tasks' earliest days (so that many are late)."""
+    """1-3 sites, 2-7 tasks each with a crew of the site or of a shared pool (sometimes
+    off for some days), release days, links of every type with lags from -2 to 3 inside a
+    site, sometimes a link between sites; sometimes a 5-day and a Monday-to-Thursday week
+    mixed with the axis's every day, task by task (the parts run on their main
+    calendar's workdays: `on_workdays`); milestones of 1-3 tasks with targets around the
+    tasks' earliest days (so that many are late)."""
     num_sites = draw(st.integers(1, 3))
     week = draw(st.booleans())
     tasks: list[Task] = []
     links: list[Link] = []
-    pools = [CrewPool("shared", frozenset({"cx"}), draw(st.integers(1, 2)))]
+    shared_off = draw(st.one_of(st.none(), st.integers(0, 10)))
+    off = () if shared_off is None else (Window(shared_off, shared_off + 4, 0),)
+    pools = [CrewPool("shared", frozenset({"cx"}), draw(st.integers(1, 2)), windows=off)]
     for s in range(num_sites):
         site = f"s{s}"
         pools.append(CrewPool(f"rig-{site}", frozenset({"rig"}), 1, frozenset({site})))
@@ -140,12 +145,21 @@ def tight_programs(draw: st.DrawFn) -> Instance:
         for k in range(draw(st.integers(2, 7))):
             skill = draw(st.sampled_from(["rig", "cx"]))
             duration = draw(st.integers(1, 6))
-            calendar = 0 if week and s == 0 else -1
-            task = Task(f"{site}-{k}", duration, site=site, skills={skill: 1}, calendar=calendar)
+            calendar = draw(st.sampled_from([-1, 0, 0, 1])) if week else -1
+            release = draw(st.sampled_from([0, 0, 1, 3, 5]))
+            task = Task(
+                f"{site}-{k}",
+                duration,
+                release,
+                site=site,
+                skills={skill: 1},
+                calendar=calendar,
+            )
             tasks.append(task)
             if k and draw(st.booleans()):
                 pred = draw(st.integers(first, len(tasks) - 2))
-                links.append(Link(pred, len(tasks) - 1, draw(st.sampled_from(list(LinkType)))))
+                kind = draw(st.sampled_from(list(LinkType)))
+                links.append(Link(pred, len(tasks) - 1, kind, draw(st.integers(-2, 3))))
     if num_sites > 1 and draw(st.booleans()):
         links.append(Link(0, len(tasks) - 1))
     milestones = []
@@ -155,7 +169,12 @@ def tight_programs(draw: st.DrawFn) -> Instance:
         weight = draw(st.integers(1, 4))
         milestones.append(Milestone(f"m{m}", tuple(sorted(set(members))), target, weight=weight))
     weekends = [d for d in range(400) if d % 7 >= 5]
-    calendars = (WorkCalendar("5-day", weekends, 400),) if week else ()
+    fridays_too = [d for d in range(400) if d % 7 >= 4]
+    calendars = (
+        (WorkCalendar("5-day", weekends, 400), WorkCalendar("4-day", fridays_too, 400))
+        if week
+        else ()
+    )
     instance = with_horizon(
         Instance(
             "tight",

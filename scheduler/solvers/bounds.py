@@ -37,11 +37,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleModel
 from scheduler.graph import critical_path
-from scheduler.instance import Instance, LinkType, Milestone, Solution, Task
+from scheduler.instance import (
+    Instance,
+    LinkType,
+    Milestone,
+    Solution,
+    Travel,
+    Window,
+    WorkCalendar,
+)
 from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Limits, SolveOptions
 from scheduler.solvers.cpsat.model import CpSatModel, late_floor
 from scheduler.solvers.cpsat.search import configure, wait
@@ -66,6 +75,11 @@ ROUNDS = (PROBE_SECONDS, 4.0, 12.0)
 # model costs more than a probe is worth (20,000 tasks: 621 MB and seconds to build,
 # docs/BENCHMARKS.md "Scale"), and the parts are the only relaxations
 WHOLE_PROBE_TASKS = 10_000
+# Nor above this many start days of tasks on calendars of their own: the whole model holds
+# each such task's workdays from its earliest start to the safe horizon, and its build
+# cannot be cut short (three-sites, 895 tasks on NAL's 4x10 week over a 62,739-day
+# horizon, 32 million days: 19-34 s to build, beyond the probes' share of a 60 s run)
+WHOLE_PROBE_CALENDAR_DAYS = 2_000_000
 
 
 class Answer(Enum):
@@ -151,20 +165,150 @@ def parts(instance: Instance) -> list[list[int]]:
     return sorted(found.values(), key=len, reverse=True)
 
 
-def off_calendar(instance: Instance, tasks: list[int]) -> tuple[Task, ...]:
-    """``tasks`` with every day of the axis a workday where that only relaxes: a task on
-    a calendar of its own lasts at least its duration on the axis, so one that works every
-    day ends no later and holds its crews, resources and power no longer. Not for a task
-    whose end an FF or SF link bounds from below (a shorter successor would have to start
-    later). Presolving a site's model with its calendar takes CP-SAT more than 15 s on
-    three-sites (NAL's 4x10 week), where every probe then stays open."""
-    ends_bound = {link.succ for link in instance.links if link.type in (LinkType.FF, LinkType.SF)}
-    return tuple(
-        instance.tasks[i]
-        if instance.tasks[i].calendar < 0 or i in ends_bound
-        else replace(instance.tasks[i], calendar=-1)
-        for i in tasks
+@dataclass
+class Workdays:
+    """One calendar's workdays numbered from 0: the axis a part's probes run on. ``at(d)``
+    is the number of its workdays before day ``d`` (`WorkCalendar.index`; every day
+    without a calendar). A plan of the part, read on this axis, keeps every rule a
+    relaxation keeps (`on_workdays`)."""
+
+    calendar: WorkCalendar | None
+    size: int  # days of the axis numbered in ``table``
+    table: np.ndarray = field(init=False)  # at(d) for d in [0, size]
+    gains: dict[int, int] = field(default_factory=dict)
+    spans: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        days = np.arange(self.size + 1, dtype=np.int64)
+        if self.calendar is None:
+            self.table = days
+        else:
+            self.table = np.array([self.calendar.index(int(d)) for d in days], dtype=np.int64)
+
+    def at(self, day: int) -> int:
+        if 0 <= day <= self.size:
+            return int(self.table[day])
+        return day if self.calendar is None else self.calendar.index(day)
+
+    def gain(self, lag: int) -> int:
+        """The fewest workdays in ``lag`` days of the axis (``lag`` itself below 0: a
+        negative lag spans at most its days)."""
+        if lag <= 0:
+            return lag
+        if lag not in self.gains:
+            reach = min(lag, self.size)
+            self.gains[lag] = int((self.table[reach:] - self.table[: self.size + 1 - reach]).min())
+        return self.gains[lag]
+
+    def span(self, instance: Instance, i: int, horizon: int) -> int:
+        """The fewest workdays task ``i`` covers from its start to its end, over every
+        start it may take before ``horizon``."""
+        task = instance.tasks[i]
+        if task.duration <= 0:
+            return 0
+        own = instance.calendar_of(i)
+        if own is not None and own == self.calendar:
+            return task.duration  # on this axis: exactly its duration
+        key = (task.calendar, task.duration)
+        if key not in self.spans:
+            starts = np.arange(max(horizon, 1), dtype=np.int64)
+            if own is not None:
+                starts = starts[[own.works(int(d)) for d in starts]]
+            ends = starts + task.duration if own is None else own.ends(starts, task.duration)
+            inside = ends <= self.size
+            spans = self.table[ends[inside]] - self.table[starts[inside]]
+            self.spans[key] = int(spans.min()) if len(spans) else task.duration
+        return self.spans[key]
+
+
+def main_calendar(instance: Instance) -> WorkCalendar | None:
+    """The calendar that the most crew days of ``instance``'s tasks go by (None: every
+    day of the axis): where crews are short, the lateness comes from (design, procurement
+    and shipping, on the axis, take most days but no crew)."""
+    days: dict[int, int] = defaultdict(int)
+    crewed = any(task.skills for task in instance.tasks)
+    for task in instance.tasks:
+        if task.skills or not crewed:
+            days[task.calendar] += task.duration
+    if not days:
+        return None
+    k = max(days, key=lambda c: (days[c], -c))
+    return instance.calendars[k] if k >= 0 else None
+
+
+def on_workdays(instance: Instance) -> tuple[Instance, Workdays]:
+    """``instance`` on the workdays of its main calendar (`main_calendar`), a relaxation
+    whose tasks all work every day: the days no task of the main calendar works leave the
+    axis, a task of the main calendar lasts its duration, any other the fewest workdays it
+    can cover (`Workdays.span`), and every day, lag, window and target is read in
+    workdays. A plan of ``instance`` read on this axis (start ``s`` at ``at(s)``) is a plan
+    of the relaxation: each task holds its crews, resources and power on a part of the
+    workdays it held them, a link's lag spans at least `Workdays.gain` workdays, and a
+    milestone that ends ``k`` days after its target ends at most ``cap(target, k)``
+    workdays after it. Travel is dropped; FF and SF links are kept only where the
+    successor's length is exact. On NAL's 4x10 week (three-sites) the nine days of two
+    weeks become the eight worked, where a part on every day of the axis proves less and
+    a part on its own calendars takes CP-SAT more than 15 s to presolve."""
+    calendar = main_calendar(instance)
+    horizon = instance.horizon
+    longest = max((instance.longest_span(i) for i in range(instance.num_tasks)), default=0)
+    lags = max((abs(link.lag) for link in instance.links), default=0)
+    axis = Workdays(calendar, horizon + longest + lags + 2)
+
+    def exact(i: int) -> bool:
+        own = instance.calendar_of(i)
+        return instance.tasks[i].fixed_start is not None or own == calendar
+
+    tasks = []
+    for i, task in enumerate(instance.tasks):
+        if task.fixed_start is not None:
+            first = axis.at(task.fixed_start)
+            length = axis.at(instance.end_of(i, task.fixed_start)) - first
+            tasks.append(replace(task, duration=length, fixed_start=first, release=0, calendar=-1))
+            continue
+        tasks.append(
+            replace(
+                task,
+                duration=axis.span(instance, i, horizon),
+                release=axis.at(task.release),
+                deadline=None if task.deadline is None else axis.at(task.deadline),
+                calendar=-1,
+            )
+        )
+    links = tuple(
+        replace(link, lag=axis.gain(link.lag))
+        for link in instance.links
+        if link.type in (LinkType.FS, LinkType.SS) or exact(link.succ)
     )
+
+    def windows(found: tuple[Window, ...]) -> tuple[Window, ...]:
+        moved = (Window(axis.at(w.start), axis.at(w.end), w.value) for w in found)
+        return tuple(w for w in moved if w.end > w.start)
+
+    compressed = replace(
+        instance,
+        name=f"{instance.name} (workdays)",
+        tasks=tuple(tasks),
+        links=links,
+        resources=tuple(replace(r, windows=windows(r.windows)) for r in instance.resources),
+        pools=tuple(replace(p, windows=windows(p.windows)) for p in instance.pools),
+        supplies=tuple(
+            replace(s, start=axis.at(s.start), end=None if s.end is None else axis.at(s.end))
+            for s in instance.supplies
+        ),
+        milestones=tuple(
+            replace(
+                m,
+                target=None if m.target is None else axis.at(m.target + 1) - 1,
+                deadline=None if m.deadline is None else axis.at(m.deadline + 1) - 1,
+            )
+            for m in instance.milestones
+        ),
+        horizon=axis.at(horizon),
+        travel=Travel(),
+        calendars=(),
+    )
+    return compressed, axis
 
 
 @dataclass
@@ -172,13 +316,17 @@ class Relaxation:
     """The instance restricted to some of its tasks (``instance``), and the milestones it
     keeps: ``milestones`` maps a milestone's index in the whole to its index here. What
     probes found is remembered: caps proven impossible (on the part or, when it left them
-    open, on the whole), late days of the part's probe plans, and caps left open."""
+    open, on the whole), late days of the part's probe plans, and caps left open. A part
+    runs on the workdays of its main calendar (`on_workdays`, ``axis``): caps and late
+    days are given and returned in days of the whole's axis (`cap`, `late`)."""
 
     instance: Instance
     tasks: list[int]  # the whole's index of each task kept
     milestones: dict[int, int]
     whole: bool = False
     sizes: dict[int, int] = field(default_factory=dict)  # the whole's milestones' task counts
+    axis: Workdays | None = None
+    targets: dict[int, int] = field(default_factory=dict)  # the whole's milestones' targets
     built: CpSatModel | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     infeasible: list[dict[int, int]] = field(default_factory=list)  # caps proven impossible
@@ -206,13 +354,33 @@ class Relaxation:
         sub = replace(
             instance,
             name=f"{instance.name} (part)",
-            tasks=off_calendar(instance, tasks),
+            tasks=tuple(instance.tasks[i] for i in tasks),
             links=links,
             supplies=tuple(s for s in instance.supplies if s.site in sites),
             milestones=tuple(kept),
         )
         sizes = {m: len(instance.milestones[m].tasks) for m in milestones}
-        return cls(sub, tasks, milestones, sizes=sizes)
+        compressed, axis = on_workdays(sub)
+        targets = {m: t for m in milestones if (t := instance.milestones[m].target) is not None}
+        return cls(compressed, tasks, milestones, sizes=sizes, axis=axis, targets=targets)
+
+    def cap(self, m: int, k: int) -> int:
+        """The late days on this part's axis that ``k`` late days of milestone ``m`` (the
+        whole's index) on the whole's axis are at most."""
+        if self.axis is None or m not in self.targets:
+            return k
+        target = self.targets[m]
+        return self.axis.at(target + k + 1) - self.axis.at(target + 1)
+
+    def late(self, m: int, days: int) -> int:
+        """The fewest late days on the whole's axis whose `cap` reaches ``days``: a plan of
+        this part with ``days`` late days leaves every cap from there on possible."""
+        if self.axis is None or m not in self.targets or days <= 0:
+            return days
+        k = days
+        while self.cap(m, k) < days:
+            k += 1
+        return k
 
     def model(self) -> CpSatModel | None:
         """The relaxation's model, built once (None when building proves it has no
@@ -313,7 +481,7 @@ class Prover:
         for m, k in caps.items():
             late = built.late.get(part.milestones[m])
             if late is not None:
-                model.add(late <= k)
+                model.add(late <= part.cap(m, k))
         solver = cp_model.CpSolver()
         nominal = None if self.limits.nominal is None else allowed
         probe_limits = Limits(wall if nominal is None else wall * BACKSTOP, nominal)
@@ -344,7 +512,7 @@ class Prover:
             return Answer.UNKNOWN, None
         starts = [int(solver.value(t.start)) for t in built.tasks]
         found = {
-            m: late_days(part.instance, part.instance.milestones[k], starts)
+            m: part.late(m, late_days(part.instance, part.instance.milestones[k], starts))
             for m, k in part.milestones.items()
         }
         return Answer.FEASIBLE, found
@@ -362,12 +530,25 @@ class Prover:
             answer == Answer.UNKNOWN
             and whole
             and not part.whole
-            and self.instance.num_tasks <= WHOLE_PROBE_TASKS
+            and whole_model_affordable(self.instance)
             and self.left() > 0
         ):
             answer, found = self.probe(self.whole, caps)
         part.remember(caps, answer, found)
         return answer, found
+
+
+def whole_model_affordable(instance: Instance) -> bool:
+    """Whether a probe may build the whole model (`WHOLE_PROBE_TASKS`,
+    `WHOLE_PROBE_CALENDAR_DAYS`)."""
+    if instance.num_tasks > WHOLE_PROBE_TASKS:
+        return False
+    days = sum(
+        instance.horizon - task.release
+        for task in instance.tasks
+        if task.calendar >= 0 and task.duration > 0 and task.fixed_start is None
+    )
+    return days <= WHOLE_PROBE_CALENDAR_DAYS
 
 
 def bisect_late(prover: Prover, part: Relaxation, m: int, low: int, high: int) -> int:

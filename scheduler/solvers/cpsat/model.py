@@ -133,9 +133,12 @@ class CpSatModel:
         duration = self.instance.tasks[i].duration
         calendar = self.instance.calendar_of(i)
         assert calendar is not None
-        flat = domain.flattened_intervals()
-        runs = zip(flat[::2], flat[1::2], strict=True)
-        starts = np.concatenate([np.arange(a, b + 1, dtype=np.int64) for a, b in runs])
+        flat = np.array(domain.flattened_intervals(), dtype=np.int64)
+        starts = np.arange(flat[0], flat[-1] + 1, dtype=np.int64)  # then the domain's only
+        inside = np.zeros(len(starts) + 1, dtype=np.int64)
+        np.add.at(inside, flat[::2] - flat[0], 1)
+        np.add.at(inside, flat[1::2] + 1 - flat[0], -1)
+        starts = starts[np.cumsum(inside)[:-1] > 0]
         spans = calendar.ends(starts, duration) - starts
         by_span: dict[int, list[int]] = {
             int(span): starts[spans == span].tolist() for span in np.unique(spans)

@@ -15,6 +15,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -58,6 +59,9 @@ class WorkerDied(RuntimeError):
         super().__init__(message)
         self.index = index
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return WorkerDied, (str(self), self.index)
+
 
 def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
     """``[function(item) for item in items]``, each item in a process of its own forked
@@ -75,10 +79,11 @@ def fork_each(
 ) -> Generator[tuple[int, R], None, None]:
     """``(index, function(items[index]))`` as each item's process finishes; each item in a
     process of its own forked for it, at most ``processes`` at once. An error raised by
-    ``function`` is raised here; an item whose process ends without its result is forked
-    again up to ``retries`` times, then `WorkerDied`. A set ``stop`` ends the iteration
-    (looked at every ``POLL_SECONDS``). Leaving (the end, an error, Ctrl-C, ``stop``, a
-    consumer that closes the iterator) kills every process still running.
+    ``function`` is raised here (one that cannot cross a pipe as a `RuntimeError` naming
+    it); an item whose process ends without its result is forked again up to ``retries``
+    times, then `WorkerDied`. A set ``stop`` ends the iteration (looked at every
+    ``POLL_SECONDS``). Leaving (the end, an error, Ctrl-C, ``stop``, a consumer that
+    closes the iterator) kills every process still running, the one being read too.
 
     Not a multiprocessing Pool: a Pool's worker killed outright loses its task (the Pool
     waits for it forever), and one killed while it held the Pool's queue lock hangs the
@@ -93,24 +98,30 @@ def fork_each(
             while waiting and len(running) < max(processes, 1):
                 index = waiting.pop()
                 receive, send = context.Pipe(duplex=False)
-                with forking():
+                # the child closes every read end it inherits (its own too): once this
+                # process stops reading, a child writing its result gets an error, not a
+                # wait forever
+                readers = [receive, *running]
+                with forking():  # registered before a held SIGTERM can arrive
                     process = context.Process(
-                        target=_forked, args=(function, items[index], send), daemon=True
+                        target=_forked, args=(function, items[index], send, readers), daemon=True
                     )
+                    running[receive] = (index, process)
                     process.start()
-                send.close()  # this end is the child's: EOF here once it has gone
-                running[receive] = (index, process)
+                    send.close()  # this end is the child's: EOF here once it has gone
             sentinels = {process.sentinel: pipe for pipe, (_, process) in running.items()}
             timeout = None if stop is None else POLL_SECONDS
             for ready in wait([*running, *sentinels], timeout):
                 pipe = sentinels.get(ready, ready)  # type: ignore[call-overload]
                 if pipe not in running:
                     continue  # its pipe and its sentinel were both ready: read once
-                index, process = running.pop(pipe)
+                index, process = running[pipe]  # still killed on the way out until read
                 try:
                     ok, value = pipe.recv()
                 except (EOFError, OSError) as exc:
                     process.join()
+                    del running[pipe]
+                    pipe.close()
                     died[index] += 1
                     if died[index] <= retries:
                         log.warning(
@@ -126,24 +137,36 @@ def fork_each(
                         " and no result",
                         index,
                     ) from exc
-                finally:
-                    pipe.close()
                 process.join()
+                del running[pipe]
+                pipe.close()
                 if not ok:
                     raise value  # the function's own error, raised here as if run here
                 yield index, value
     finally:
         for pipe, (_, process) in running.items():
-            process.kill()
-            process.join()
+            if process.pid is not None:
+                process.kill()
+                process.join()
             pipe.close()
 
 
-def _forked(function: Callable[[T], R], item: T, pipe: Connection) -> None:
+def _forked(
+    function: Callable[[T], R], item: T, pipe: Connection, readers: list[Connection]
+) -> None:
     start_worker()
+    for reader in readers:
+        reader.close()
     try:
         answer: tuple[bool, Any] = (True, function(item))
     except Exception as exc:
         answer = (False, exc)
-    pipe.send(answer)
+    try:
+        message = pickle.dumps(answer)
+        if not answer[0]:
+            pickle.loads(message)  # an error whose class cannot be rebuilt from its pickle
+    except Exception as exc:
+        what = answer[1] if not answer[0] else exc
+        message = pickle.dumps((False, RuntimeError(f"{type(what).__name__}: {what}")))
+    pipe.send_bytes(message)
     pipe.close()

@@ -5,6 +5,7 @@ process that is gone."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 
 import pytest
@@ -79,3 +80,55 @@ def test_a_stop_ends_the_iteration_and_kills_the_processes_in_flight():
         stop.set()  # as the risk command's Ctrl-C does
     assert got == [(0, 0)]
     assert multiprocessing.active_children() == []
+
+
+class _TwoArguments(Exception):
+    """An error whose pickle cannot be rebuilt (its __init__ takes two arguments)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _raises_unpicklable(x: int) -> int:
+    error = ValueError(f"no plan for {x}")
+    error.hook = lambda: None  # type: ignore[attr-defined]  # a lambda does not pickle
+    raise error
+
+
+def _raises_two_arguments(x: int) -> int:
+    raise _TwoArguments(f"no plan for {x}", 7)
+
+
+def _returns_a_lambda(x: int):
+    return lambda: x
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        (_raises_unpicklable, r"^ValueError: no plan for 1$"),
+        (_raises_two_arguments, r"^_TwoArguments: no plan for 1$"),
+        (_returns_a_lambda, r"^\w+: Can't pickle .*lambda"),  # the pickler's own words
+    ],
+)
+def test_what_cannot_cross_the_pipe_is_an_error_named_not_a_death(function, message, caplog):
+    """An error or result that cannot be pickled (or rebuilt) is raised here as a
+    RuntimeError naming it, at once: not taken for a killed process and run again."""
+    import multiprocessing
+
+    from scheduler.workers import fork_each
+
+    with pytest.raises(RuntimeError) as caught:
+        list(fork_each(function, [1], 1, retries=3))
+    assert re.match(message, str(caught.value)), str(caught.value)
+    assert not isinstance(caught.value, WorkerDied)
+    assert "forked again" not in caplog.text
+    assert multiprocessing.active_children() == []
+
+
+def test_worker_died_crosses_a_pipe():
+    import pickle
+
+    again = pickle.loads(pickle.dumps(WorkerDied("gone", 3)))
+    assert (str(again), again.index) == ("gone", 3)

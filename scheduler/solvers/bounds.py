@@ -67,9 +67,11 @@ MIN_PROBE_SECONDS = 0.5
 PROOF_FACTOR = 4.0
 # Probes left open are asked again while the stage has time, with these longer limits (the
 # first round's is PROBE_SECONDS at most): on atlas-27 under load one proof needed more
-# than the first round's 0.5 s. A round that settles no probe ends the stage: on the
-# examples with site calendars (issue 24) CP-SAT's presolve of one site's model takes
-# more than 15 s, and every probe stays open
+# than the first round's 0.5 s. A round that settles no probe ends the stage (on the
+# examples with site calendars, issue 24, CP-SAT's presolve of a site's model on its own
+# calendar took more than 15 s and every probe stayed open), as does a later round that
+# proves nothing more; later rounds ask only milestones a probe has lifted (2026-12-03:
+# atlas-27's bound came in the first 5 s, and the other 31 s of its share proved nothing)
 ROUNDS = (PROBE_SECONDS, 4.0, 12.0)
 # Up to this size a probe a part leaves open is tried on the whole model; above, the whole
 # model costs more than a probe is worth (20,000 tasks: 621 MB and seconds to build,
@@ -553,9 +555,14 @@ def whole_model_affordable(instance: Instance) -> bool:
 
 def bisect_late(prover: Prover, part: Relaxation, m: int, low: int, high: int) -> int:
     """The proven least late days of milestone ``m``: ``low`` is proven, a plan of
-    ``part`` with ``high`` late days exists (so no probe can prove more)."""
+    ``part`` with ``high`` late days exists (so no probe can prove more). The first
+    probe asks for ``low`` itself: an open answer there ends the bisection at once, where
+    halving down to it would ask ~log2(high - low) more probes, each open for its whole
+    limit (atlas-27: 96 probes of 0.5 s, 23 s, to prove what its first 5 proved)."""
+    first = True
     while low < high and prover.left() > 0:
-        k = (low + high) // 2
+        k = low if first else (low + high) // 2
+        first = False
         answer, found = prover.probe_or_whole(part, {m: k})
         if answer == Answer.INFEASIBLE:
             low = k + 1
@@ -596,8 +603,10 @@ def bisect_pair(
         milestones[part.milestones[pair[1]]].weight,
     )
     proven = weights[0] * low[0] + weights[1] * low[1]
+    first = True  # the least step first, as in `bisect_late`
     while proven < high and prover.left() > 0:
-        total = (proven + high + 1) // 2
+        total = proven + 1 if first else (proven + high + 1) // 2
+        first = False
         boxes = [{pair[0]: a, pair[1]: b} for a, b in corners(weights, low, total)]
         answer, found = every_box(prover, part, boxes)
         if answer == Answer.INFEASIBLE:
@@ -664,23 +673,38 @@ def prove(
     late = dict(base.late)
     known = {m: _known(instance, m, plan) for m in targets}
     pairs: dict[tuple[int, int], int] = {}
-    for cap in ROUNDS:
+    for round_number, cap in enumerate(ROUNDS):
         prover.begin_round(cap, relaxations)
+        before = (dict(late), dict(pairs))
+        # after the first round, only milestones (and pairs) that a probe has lifted: an
+        # open probe at a milestone's floor has stayed open on every example with longer
+        # limits too, while one just above a proof may still be proven
+        lifted = {m for m in targets if late[m] > base.late[m]} if round_number else set(targets)
         jobs = [
             _late_job(prover, part, m, late, known)
             for part in relaxations
             for m in targets
-            if m in part.milestones
+            if m in part.milestones and m in lifted
         ]
         _run(jobs, options.workers)
         jobs = [
             _pair_job(prover, part, pair, late, known, pairs)
             for part in relaxations
             for pair in _pairs(part, targets)
+            if not round_number or set(pair) & lifted or pairs.get(pair, 0) > 0
         ]
         _run(jobs, options.workers)
+        log.debug(
+            "probes of up to %.1f s done at %.1f s: late %s, pairs %s",
+            cap,
+            time.perf_counter() - prover.started,
+            {m: k for m, k in late.items() if k},
+            pairs,
+        )
         if not prover.open or not prover.settled or prover.left() <= 0:
             break  # nothing open, or a round that settled nothing: longer probes won't
+        if round_number and (late, pairs) == before:
+            break  # a round of longer probes that proved nothing more
     tardiness = sum(instance.milestones[m].weight * late[m] for m in targets)
     for (a, b), proven in pairs.items():
         alone = instance.milestones[a].weight * late[a] + instance.milestones[b].weight * late[b]

@@ -121,7 +121,7 @@ def answers() -> Iterator[None]:
         raise fail_infeasible(error) from None
     except ScheduleInvalid as error:
         raise fail_invalid(error) from None
-    except WorkerDied as error:  # a what-if scenario's process killed (out of memory)
+    except WorkerDied as error:  # a scenario's or risk chunk's process killed (memory)
         errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 

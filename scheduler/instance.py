@@ -271,20 +271,27 @@ class WorkCalendar:
                 self._spans[duration] = int((self.ends(starts, duration) - starts).max())
         return self._spans[duration]
 
+    def indexes(self, days: np.ndarray) -> np.ndarray:
+        """`index` of each day (vectorised)."""
+        return np.where(
+            days <= 0,
+            days,
+            np.where(
+                days >= self.limit,
+                self._count + days - self.limit,
+                np.searchsorted(self._workdays, np.clip(days, 0, self.limit)),
+            ),
+        )
+
+    def works_on(self, days: np.ndarray) -> np.ndarray:
+        """`works` of each day (vectorised)."""
+        return np.isin(days, self._off, invert=True)
+
     def ends(self, starts: np.ndarray, duration: int) -> np.ndarray:
         """``end`` of each start (vectorised)."""
         if duration <= 0:
             return starts.copy()
-        index = np.where(
-            starts <= 0,
-            starts,
-            np.where(
-                starts >= self.limit,
-                self._count + starts - self.limit,
-                np.searchsorted(self._workdays, np.clip(starts, 0, self.limit)),
-            ),
-        )
-        last = index + duration - 1
+        last = self.indexes(starts) + duration - 1
         inside = np.clip(last, 0, max(self._count - 1, 0))
         days = np.where(
             last < 0,

@@ -182,10 +182,7 @@ class Workdays:
 
     def __post_init__(self) -> None:
         days = np.arange(self.size + 1, dtype=np.int64)
-        if self.calendar is None:
-            self.table = days
-        else:
-            self.table = np.array([self.calendar.index(int(d)) for d in days], dtype=np.int64)
+        self.table = days if self.calendar is None else self.calendar.indexes(days)
 
     def at(self, day: int) -> int:
         if 0 <= day <= self.size:
@@ -215,7 +212,7 @@ class Workdays:
         if key not in self.spans:
             starts = np.arange(max(horizon, 1), dtype=np.int64)
             if own is not None:
-                starts = starts[[own.works(int(d)) for d in starts]]
+                starts = starts[own.works_on(starts)]
             ends = starts + task.duration if own is None else own.ends(starts, task.duration)
             inside = ends <= self.size
             spans = self.table[ends[inside]] - self.table[starts[inside]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from generators import make, solved, starts
+from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleModel
 from scheduler.instance import (
@@ -15,6 +16,7 @@ from scheduler.instance import (
     LinkType,
     Milestone,
     Resource,
+    Solution,
     Supply,
     SupplyKind,
     Task,
@@ -23,7 +25,9 @@ from scheduler.instance import (
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat import CpSatModel, solve
 from scheduler.solvers.cpsat.families import crews_cover
+from scheduler.solvers.cpsat.model import skill_split
 from scheduler.solvers.result import Status
+from scheduler.validate import validate
 
 
 def test_link_types_with_lags():
@@ -89,6 +93,32 @@ def test_need_split_across_pools():
     pools = [CrewPool("p1", frozenset({"pipe"}), 2), CrewPool("p2", frozenset({"pipe"}), 1)]
     result = solved(make([Task("a", 4, skills={"pipe": 3})], pools=pools))
     assert sorted(result.solution.crews[0]) == ["p1#1", "p1#2", "p2#1"]
+
+
+def test_a_plan_whose_crews_cover_two_skills_is_a_hint_the_model_takes():
+    """a needs elec 1 and cx 1; pool "multi" (elec and cx, 1 crew) comes first, pool "el"
+    (elec, 1 crew) second. The only plan gives el#1 to elec and multi#1 to cx. The hint
+    splits the crews so (a maximum flow); fixed to its hint, the model has that plan.
+    Given to the first skill each pool has, as the hint once was, multi went to elec
+    beside el, and cx had none: no plan of the model (MSPSP set-1b m40_00)."""
+    pools = [
+        CrewPool("multi", frozenset({"elec", "cx"}), 1),
+        CrewPool("el", frozenset({"elec"}), 1),
+    ]
+    instance = make([Task("a", 2, skills={"elec": 1, "cx": 1})], pools=pools)
+    plan = Solution([0], [("el#1", "multi#1")])
+    assert validate(instance, plan) == []
+    assert skill_split(instance, 0, {0: 1, 1: 1}) == {
+        ("elec", 0): 0,
+        ("elec", 1): 1,
+        ("cx", 0): 1,
+    }
+    built = CpSatModel(instance)
+    built.add_hint(plan)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.solve(built.model) == cp_model.OPTIMAL
 
 
 def test_crane_capacity_and_window():

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from ortools.graph.python.max_flow import SimpleMaxFlow
 from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleModel
@@ -52,6 +53,28 @@ def late_floor(instance: Instance, cpm: CriticalPath, milestone: Milestone) -> i
     """Late days the critical path alone forces on a milestone with a target."""
     day = max(instance.end_of(i, cpm.earliest[i]) for i in milestone.tasks) - 1
     return max(0, day - (milestone.target if milestone.target is not None else day))
+
+
+def skill_split(instance: Instance, i: int, held: dict[int, int]) -> dict[tuple[str, int], int]:
+    """How the crews a plan gives task ``i`` (``held[p]`` of pool ``p``) cover its skills:
+    crews of each pool given to the skills they have, every need met where they can
+    (a maximum flow). Giving each pool's crews to the first skill they have, as the hint
+    once did, can leave a need with none: on MSPSP set-1b m40_00 the greedy plan was no
+    plan of the model, and CP-SAT's first came 7 s later (docs/BENCHMARKS.md)."""
+    task = instance.tasks[i]
+    skills = list(task.skills)
+    flow, source, sink = SimpleMaxFlow(), 0, 1
+    arcs: dict[tuple[str, int], int] = {}
+    for k, skill in enumerate(skills):
+        need = task.skills[skill]
+        flow.add_arc_with_capacity(source, 2 + k, need)
+        for p in instance.eligible_pools(task, skill):
+            arcs[skill, p] = flow.add_arc_with_capacity(2 + k, 2 + len(skills) + p, need)
+    for p, n in held.items():
+        flow.add_arc_with_capacity(2 + len(skills) + p, sink, n)
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        return {}
+    return {key: flow.flow(arc) for key, arc in arcs.items()}
 
 
 class CpSatModel:
@@ -342,19 +365,14 @@ class CpSatModel:
             self.model.add_hint(late, max(0, day - (milestone.target or 0)))
         pool_index = {pool.id: p for p, pool in enumerate(self.instance.pools)}
         for i, crews in enumerate(solution.crews):
-            left: dict[int, int] = defaultdict(int)
+            held: dict[int, int] = defaultdict(int)
             for crew in crews:
-                left[pool_index.get(pool_of(crew), -1)] += 1
-            for skill in self.instance.tasks[i].skills:
-                for p in self.instance.eligible_pools(self.instance.tasks[i], skill):
-                    var = self.crews.split.get((i, skill, p))
-                    if var is None:
-                        continue
-                    need = self.instance.tasks[i].skills[skill]
-                    take = min(left[p], need)
-                    left[p] -= take
-                    if not isinstance(var, int):
-                        self.model.add_hint(var, take)  # type: ignore[call-overload]
+                if pool_of(crew) in pool_index:
+                    held[pool_index[pool_of(crew)]] += 1
+            for (skill, p), n in skill_split(self.instance, i, held).items():
+                var = self.crews.split.get((i, skill, p))
+                if var is not None and not isinstance(var, int):
+                    self.model.add_hint(var, n)  # type: ignore[call-overload]
         self.hint_named(solution)
 
     def hint_named(self, solution: Solution) -> None:

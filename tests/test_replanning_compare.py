@@ -128,14 +128,18 @@ def test_whatif_refuses_scenario_files_whose_folders_would_clash(tmp_path):
     (tmp_path / "a").mkdir()
     twice = [tmp_path / "crew-out.yaml", tmp_path / "a" / "crew-out.yaml"]
     clash = tmp_path / "comparison.csv.yaml"
-    for path in [*twice, clash]:
+    # '...yaml' and '..yaml' would write beside DIR (DIR/../) or among its own files
+    up, here = tmp_path / "a" / "...yaml", tmp_path / "..yaml"
+    for path in [*twice, clash, up, here]:
         path.write_text(text)
     with pytest.raises(InputError) as caught:
-        compare.check_scenarios(PROJECT, [*twice, clash], None)
+        compare.check_scenarios(PROJECT, [*twice, clash, up, here], None)
     assert [str(p) for p in caught.value.problems] == [
         f"{twice[1]}: has the file name of {twice[0]}: each scenario's files go to "
         "DIR/crew-out/, so give the scenario files different names",
         f"{clash}: its files would go to DIR/comparison.csv/: rename the file",
+        f"{up}: its files would go to DIR/../, which is not a folder of its own: rename the file",
+        f"{here}: its files would go to DIR/./, which is not a folder of its own: rename the file",
     ]
 
 

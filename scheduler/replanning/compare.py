@@ -134,6 +134,15 @@ def check_scenarios(
             problems.append(
                 Problem(str(path), "", f"its files would go to DIR/{stem}/: rename the file")
             )
+        elif stem.strip(".") == "":  # '...yaml' is '..': DIR/../, beside DIR or in it
+            problems.append(
+                Problem(
+                    str(path),
+                    "",
+                    f"its files would go to DIR/{stem}/, which is not a folder of its own: "
+                    "rename the file",
+                )
+            )
         elif stem in folders:
             problems.append(
                 Problem(

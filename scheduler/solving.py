@@ -206,11 +206,17 @@ def with_bounds(instance: Instance, result: Result, bounds: Bounds, cpm: Critica
     """The result with the proven lateness bounds, and the scalar objective's bound
     lifted to them; a plan on both bounds is optimal."""
     result = with_lateness(instance, result, bounds)
-    if result.solution is None or result.bound is None:
+    plan = result.solution
+    if plan is None or result.bound is None:
         return result
     bound = max(result.bound, bounds.objective_bound(instance, cpm.length))
     if result.objective is not None and result.objective <= bound:
-        return replace(result, bound=result.objective, status=Status.OPTIMAL)
+        result = replace(result, bound=result.objective, status=Status.OPTIMAL)
+    if result.status == Status.OPTIMAL:
+        # the objective ranks weighted late days first (x the tardiness weight, above any
+        # finish), so a plan proven optimal on it has the fewest weighted late days
+        late = objective_terms(instance, plan.starts)[0]
+        return replace(result, tardiness_bound=max(result.tardiness_bound or 0, late))
     return replace(result, bound=bound)
 
 

@@ -31,7 +31,7 @@ from scheduler.instance import (
     objective_terms,
 )
 from scheduler.pipeline import load_instance, plan_project
-from scheduler.solvers.bounds import Bounds, corners, late_days, parts, prove, weighted
+from scheduler.solvers.bounds import Bounds, corners, floors, late_days, parts, prove, weighted
 from scheduler.solvers.budget import Limits, SolveOptions
 from scheduler.solvers.cpsat import CpSatModel, solve
 from scheduler.solvers.greedy import best_greedy
@@ -243,3 +243,17 @@ def test_quickstart_bound_is_below_its_plan():
     assert_below(instance, bounds, greedy.starts)
     outcome = plan_project(EXAMPLES / "quickstart.yaml", SolveOptions(time_limit=10, workers=1))
     assert_below(outcome.instance, bounds, outcome.result.solution.starts)
+
+
+def test_a_milestone_of_weight_zero_has_its_floor():
+    """a(4) -FS-> b(3): milestone m on b, target day 4, weight 0 (reported, in no sum).
+    b cannot end before day 7 (last day 6): 2 days late at least; the floor says so,
+    and the weighted sum's floor stays 0."""
+    instance = make(
+        [Task("a", 4), Task("b", 3)],
+        links=[Link(0, 1, LinkType.FS, 0)],
+        milestones=[Milestone("m", (1,), 4, None, 0)],
+    )
+    bounds = floors(instance)
+    assert bounds.late == {0: 2}
+    assert bounds.tardiness == 0

@@ -26,6 +26,7 @@ from scheduler.instance import (
     objective_value,
 )
 from scheduler.pipeline import plan_project
+from scheduler.solvers.bounds import floors
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat.stability import changes
 from scheduler.solvers.greedy import best_greedy
@@ -126,6 +127,24 @@ def test_a_cp_sat_plan_worse_than_the_warm_start_is_not_handed_on(monkeypatch):
     )
     assert result.solution.starts == [0, 3]
     assert objective_terms(solved.instance, result.solution.starts) == (0, 5)
+
+
+def test_a_plan_proven_optimal_has_its_late_days_as_their_proven_minimum(monkeypatch):
+    """a(3) and b(2) on the one crew, milestones on a (target day 2) and on b (target day
+    1), weight 1 each: a first makes b 3 days late, b first makes a 2 days late, so the
+    optimum is 2 weighted late days, which CP-SAT proves. With no probe to prove it (the
+    critical path's floors are 0), the plan proven optimal says it: tardiness bound 2, not
+    0 (a gap of 100 % beside "OPTIMAL")."""
+    instance = replace(
+        one_crew(),
+        milestones=(Milestone("ma", (0,), 2, None, 1), Milestone("mb", (1,), 1, None, 1)),
+    )
+    monkeypatch.setattr(solving, "lateness_bounds", lambda instance, *args: floors(instance))
+    result = solve_plan(instance, SolveOptions(time_limit=10, workers=1)).result
+    assert result.status == Status.OPTIMAL
+    assert result.solution.starts == [2, 0]
+    assert result.tardiness_bound == 2
+    assert result.late_bounds == (("ma", 0), ("mb", 0))  # each alone can be on time
 
 
 def test_a_replan_cp_sat_found_nothing_for_is_the_repaired_warm_start(monkeypatch):

@@ -132,9 +132,14 @@ class Bounds:
 
 
 def floors(instance: Instance) -> Bounds:
-    """The bounds the critical path alone gives (no probe)."""
+    """The bounds the critical path alone gives (no probe), for every milestone with a
+    target (one of weight 0 too: it counts in no sum, but a planner reads its floor)."""
     cpm = critical_path(instance)
-    late = {m: late_floor(instance, cpm, instance.milestones[m]) for m in weighted(instance)}
+    late = {
+        m: late_floor(instance, cpm, milestone)
+        for m, milestone in enumerate(instance.milestones)
+        if milestone.target is not None and milestone.tasks
+    }
     return Bounds(late, sum(instance.milestones[m].weight * k for m, k in late.items()))
 
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.replanning.compare import _replan_one as REPLAN_ONE
+from scheduler.solvers.budget import SolveOptions
 
 DATA = Path(__file__).parent / "data"
 PROJECT = str(DATA / "complete.yaml")
@@ -172,3 +173,41 @@ def test_whatif_reports_a_scenario_process_killed_and_writes_nothing(tmp_path, m
         "(killed, or out of memory); nothing written"
     )
     assert not out.exists()
+
+
+class _Seen(Exception):
+    """Raised by a stand-in scenario solve with the jobs it was given."""
+
+
+@pytest.mark.parametrize(("processes", "rounds"), [(1, 3), (2, 2), (3, 1)])
+def test_the_scenarios_share_the_time_limit(tmp_path, monkeypatch, processes, rounds):
+    """--time-limit 12 bounds the whole what-if: three scenarios, ``processes`` at a time,
+    take ``rounds`` rounds, so each scenario has at most 12 / rounds seconds (less the
+    time the scenarios took to check)."""
+    import scheduler.replanning.compare as compare
+
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
+    text = (DATA / "scenarios" / "crew-out.yaml").read_text()
+    scenarios = []
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.yaml").write_text(text)
+        scenarios.append(str(tmp_path / f"{name}.yaml"))
+    seen: list[tuple] = []
+
+    def recorded(function, jobs, processes):
+        seen.extend(jobs)
+        raise _Seen
+
+    def one(job):
+        seen.append(job)
+        raise _Seen
+
+    monkeypatch.setattr(compare, "fork_map", recorded)
+    monkeypatch.setattr(compare, "_replan_one", one)
+    options = SolveOptions(time_limit=12.0, workers=1)
+    with pytest.raises(_Seen):
+        compare.compare(PROJECT, base / "schedule.json", scenarios, None, None, options, processes)
+    limits = {job[5].time_limit for job in seen}
+    assert len(limits) == 1
+    assert compare.MIN_SCENARIO_SECONDS <= limits.pop() <= 12.0 / rounds

@@ -9,8 +9,9 @@ against its supply, moved tasks.
 from __future__ import annotations
 
 import html
+import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from scheduler.solvers.budget import SolveOptions
 from scheduler.workers import WorkerDied, fork_map
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
+MIN_SCENARIO_SECONDS = 0.1  # a scenario's share of --time-limit, at least (the option's floor)
 
 
 @dataclass
@@ -74,11 +76,19 @@ def compare(
 ) -> Comparison:
     """Replan every scenario (in parallel processes, or on the Dask cluster at ``dask``)
     and tabulate them with the baseline. Every scenario is checked against the project
-    first (`check_scenarios`): a bad one stops the what-if before any solve."""
+    first (`check_scenarios`): a bad one stops the what-if before any solve. Locally the
+    time limit is the whole what-if's: the scenarios run ``processes`` at a time, so each
+    has the time left over the rounds that takes; on a cluster, whose size is its own,
+    each has the whole limit."""
     options = options or SolveOptions()
+    started = time.perf_counter()
     check_scenarios(project, scenarios, status_date)
+    processes = min(processes, len(scenarios))  # never a process with no scenario to solve
+    if dask is None:  # --time-limit bounds the whole what-if: shared by the rounds
+        rounds = -(-len(scenarios) // max(1, processes))
+        left = options.time_limit - (time.perf_counter() - started)
+        options = replace(options, time_limit=max(MIN_SCENARIO_SECONDS, left / rounds))
     jobs = [(project, baseline_path, actuals, s, status_date, options, unlisted) for s in scenarios]
-    processes = min(processes, len(jobs))  # never a process with no scenario to solve
     if dask is not None:
         results = _on_cluster(dask, jobs)
     elif processes > 1:

@@ -211,3 +211,26 @@ def test_the_scenarios_share_the_time_limit(tmp_path, monkeypatch, processes, ro
     limits = {job[5].time_limit for job in seen}
     assert len(limits) == 1
     assert compare.MIN_SCENARIO_SECONDS <= limits.pop() <= 12.0 / rounds
+
+
+def test_a_scenario_with_no_plan_is_named(tmp_path):
+    """The cx crews gone from the status date on: milestone s2-rfs's deadline (2027-06-30)
+    cannot hold. The what-if ends (it compares whole scenarios only), exit 1, saying which
+    scenario has no plan and why; nothing written."""
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
+    gone = tmp_path / "cx-gone.yaml"
+    gone.write_text(
+        "name: cx crews gone for good\nstatus_date: 2027-01-11\nchanges:\n"
+        "  - crews: {pool: cx, count: 0, from: 2027-01-12, until: 2029-12-31}\n"
+    )
+    out = tmp_path / "whatif"
+    result = whatif(base, [str(DATA / "scenarios" / "power-slip.yaml"), str(gone)], out)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[-3:-1] == [
+        "infeasible: no schedule meets every constraint",
+        f"- scenario {gone}:",
+    ]
+    assert lines[-1].startswith("- these cannot all hold: the unavailability windows of crew")
+    assert not out.exists()

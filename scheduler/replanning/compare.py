@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from scheduler.errors import InputError, Problem
+from scheduler.errors import Infeasible, InputError, Problem
 from scheduler.instance import pool_of
 from scheduler.io import write_frame, write_text
 from scheduler.output import OUTPUT_FILES
@@ -50,16 +50,21 @@ class Comparison:
 
 
 def _replan_one(args: tuple) -> ScenarioResult:
+    """One scenario's replan; a scenario with no plan says which it is (the what-if
+    compares whole scenarios only, so it ends there)."""
     project, baseline, actuals, scenario, status_date, options, unlisted = args
-    out = replan(
-        project,
-        baseline,
-        actuals,
-        scenario=scenario,
-        status_date=status_date,
-        options=options,
-        unlisted=unlisted,
-    )
+    try:
+        out = replan(
+            project,
+            baseline,
+            actuals,
+            scenario=scenario,
+            status_date=status_date,
+            options=options,
+            unlisted=unlisted,
+        )
+    except Infeasible as error:
+        raise type(error)([f"scenario {scenario}:", *error.reasons]) from None
     return ScenarioResult(out.scenario, out.schedule, out.changes, Path(scenario).stem)
 
 

@@ -117,7 +117,7 @@ def fork_each(
                     continue  # its pipe and its sentinel were both ready: read once
                 index, process = running[pipe]  # still killed on the way out until read
                 try:
-                    ok, value = pipe.recv()
+                    message = pipe.recv_bytes()
                 except (EOFError, OSError) as exc:
                     process.join()
                     del running[pipe]
@@ -140,6 +140,12 @@ def fork_each(
                 process.join()
                 del running[pipe]
                 pipe.close()
+                try:
+                    ok, value = pickle.loads(message)
+                except Exception as exc:  # a result whose class cannot be rebuilt here
+                    raise RuntimeError(
+                        f"the result of item {index} could not be read: {type(exc).__name__}: {exc}"
+                    ) from None
                 if not ok:
                     raise value  # the function's own error, raised here as if run here
                 yield index, value
@@ -161,6 +167,8 @@ def _forked(
         answer: tuple[bool, Any] = (True, function(item))
     except Exception as exc:
         answer = (False, exc)
+    except BaseException as exc:  # SystemExit: an answer too, not a process that died
+        answer = (False, RuntimeError(f"{type(exc).__name__}: {exc}"))
     try:
         message = pickle.dumps(answer)
         if not answer[0]:

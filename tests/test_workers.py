@@ -104,12 +104,36 @@ def _returns_a_lambda(x: int):
     return lambda: x
 
 
+class _Result:
+    """A result that pickles but whose pickle cannot be rebuilt (its __init__ takes an
+    argument that __reduce__ leaves out)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_Result, ())
+
+
+def _returns_unrebuildable(x: int) -> _Result:
+    return _Result(x)
+
+
+def _exits(x: int) -> int:
+    raise SystemExit(3)
+
+
 @pytest.mark.parametrize(
     ("function", "message"),
     [
         (_raises_unpicklable, r"^ValueError: no plan for 1$"),
         (_raises_two_arguments, r"^_TwoArguments: no plan for 1$"),
         (_returns_a_lambda, r"^\w+: Can't pickle .*lambda"),  # the pickler's own words
+        (
+            _returns_unrebuildable,
+            r"^the result of item 0 could not be read: TypeError: .*missing 1 required",
+        ),
+        (_exits, r"^SystemExit: 3$"),  # an answer, not a process that died
     ],
 )
 def test_what_cannot_cross_the_pipe_is_an_error_named_not_a_death(function, message, caplog):

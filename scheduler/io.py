@@ -299,6 +299,14 @@ def _read_bytes(path: Path) -> bytes:
 def _read_table(path: Path) -> pd.DataFrame:
     data = _read_bytes(path)
     try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScheduleFileError(
+            path,
+            f"cannot read schedule: byte {error.start} is not UTF-8 text "
+            "(save it as CSV, UTF-8; a UTF-16 'Unicode text' file is not read)",
+        ) from None
+    try:
         table = pd.read_csv(BytesIO(data), dtype=str, keep_default_na=False).map(unsafe_cell)
         table.columns = [unsafe_cell(c) for c in table.columns]
         return table
@@ -309,7 +317,10 @@ def _read_table(path: Path) -> pd.DataFrame:
 def _need(path: Path, present: Sequence[str], columns: Sequence[str]) -> None:
     absent = [c for c in columns if c not in present]
     if absent:
-        raise ScheduleFileError(path, f"cannot read schedule: no column {', '.join(absent)}")
+        hint = ""
+        if len(present) == 1 and ";" in present[0]:  # a spreadsheet set to ';' lists
+            hint = " (its columns are separated by ';': save it as CSV with commas)"
+        raise ScheduleFileError(path, f"cannot read schedule: no column {', '.join(absent)}{hint}")
 
 
 class _Field:
@@ -372,8 +383,8 @@ class _Field:
         return value
 
     def crews(self, column: str, value: object) -> tuple[str, ...]:
-        if isinstance(value, str):  # schedule.csv: "a#1;b#2"
-            return tuple(c for c in value.split(";") if c)
+        if isinstance(value, str):  # schedule.csv: "a#1;b#2" (spaces around ids dropped, as
+            return tuple(c.strip() for c in value.split(";") if c.strip())  # around numbers)
         if isinstance(value, list) and all(isinstance(c, str) for c in value):
             return tuple(value)
         raise self.bad(column, value, "a list of crew ids")

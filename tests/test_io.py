@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scheduler.io import (
@@ -181,6 +182,35 @@ def test_csv_without_a_column_or_unreadable(quickstart, tmp_path):
     with pytest.raises(ScheduleFileError) as error:
         read_schedule_csv(missing)
     assert str(error.value).startswith(f"{missing}: cannot read schedule: [Errno 2]")
+    # saved by a spreadsheet as "Unicode text" (UTF-16), or with ';' between columns
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_text("\n".join(lines) + "\n", encoding="utf-16")
+    with pytest.raises(ScheduleFileError) as error:
+        read_plan_csv(utf16)
+    assert str(error.value) == (
+        f"{utf16}: cannot read schedule: byte 0 is not UTF-8 text (save it as CSV, UTF-8; "
+        "a UTF-16 'Unicode text' file is not read)"
+    )
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("\n".join(line.replace(",", ";") for line in lines) + "\n")
+    with pytest.raises(ScheduleFileError) as error:
+        read_plan_csv(semicolons)
+    assert str(error.value) == (
+        f"{semicolons}: cannot read schedule: no column task_id, start_day, crews (its "
+        "columns are separated by ';': save it as CSV with commas)"
+    )
+
+
+def test_crews_with_spaces_around_them_are_read_as_the_crews(quickstart, tmp_path):
+    """' cx#1 ; rig#1' names the crews cx#1 and rig#1, as ' 5' is the start day 5."""
+    write_csv(quickstart, tmp_path / "schedule.csv")
+    table = pd.read_csv(tmp_path / "schedule.csv", dtype=str, keep_default_na=False)
+    crewed = next(k for k, c in enumerate(table.crews) if c)
+    spaced = " " + " ; ".join(table.crews[crewed].split(";")) + " "
+    table.loc[crewed, "crews"] = spaced
+    table.to_csv(tmp_path / "spaced.csv", index=False)
+    plan = read_plan_csv(tmp_path / "spaced.csv")
+    assert ";".join(plan[crewed].crews) == table.crews[crewed].replace(" ", "")
 
 
 def test_bad_json_names_the_task_and_key(quickstart, tmp_path):

@@ -62,11 +62,14 @@ class Solved:
     greedy: Result
 
 
-def run_greedy(instance: Instance, options: SolveOptions | None = None) -> Result:
-    """Every priority rule of the serial scheme; the best plan."""
+def run_greedy(
+    instance: Instance, options: SolveOptions | None = None, deadline: float | None = None
+) -> Result:
+    """Every priority rule of the serial scheme (past ``deadline``, those that have not
+    run once one has a plan: `best_rule`); the best plan."""
     options = options or SolveOptions()
     started = time.perf_counter()
-    found = best_rule(instance, options.workers)
+    found = best_rule(instance, options.workers, deadline)
     seconds = time.perf_counter() - started
     if found is None:
         return Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN, seconds=seconds)
@@ -103,7 +106,8 @@ def solve_plan(
     budget = budget or Budget.of(options)
     cpm = cpm or critical_path(instance)
     precheck(instance, cpm, day_text)
-    fresh = run_greedy(instance, options) if use_greedy else None
+    deadline = budget.started + budget.limit
+    fresh = run_greedy(instance, options, deadline) if use_greedy else None
     candidates = [s for s in (warm_start, fresh.solution if fresh else None) if s is not None]
     hint = min(candidates, key=lambda s: objective_terms(instance, s.starts), default=None)
     if hint is not None:

@@ -76,14 +76,16 @@ def fork_each(
     processes: int,
     stop: threading.Event | None = None,
     retries: int = 0,
+    until: Callable[[], bool] | None = None,
 ) -> Generator[tuple[int, R], None, None]:
     """``(index, function(items[index]))`` as each item's process finishes; each item in a
     process of its own forked for it, at most ``processes`` at once. An error raised by
     ``function`` is raised here (one that cannot cross a pipe as a `RuntimeError` naming
     it); an item whose process ends without its result is forked again up to ``retries``
-    times, then `WorkerDied`. A set ``stop`` ends the iteration (looked at every
-    ``POLL_SECONDS``). Leaving (the end, an error, Ctrl-C, ``stop``, a consumer that
-    closes the iterator) kills every process still running, the one being read too.
+    times, then `WorkerDied`. A set ``stop``, or ``until()`` once true, ends the
+    iteration (looked at every ``POLL_SECONDS``). Leaving (the end, an error, Ctrl-C,
+    ``stop``, a consumer that closes the iterator) kills every process still running,
+    the one being read too.
 
     Not a multiprocessing Pool: a Pool's worker killed outright loses its task (the Pool
     waits for it forever), and one killed while it held the Pool's queue lock hangs the
@@ -93,8 +95,12 @@ def fork_each(
     running: dict[Connection, tuple[int, Any]] = {}  # pipe -> (item's index, its process)
     waiting = list(range(len(items)))[::-1]
     died = dict.fromkeys(range(len(items)), 0)
+
+    def ended() -> bool:
+        return (stop is not None and stop.is_set()) or (until is not None and until())
+
     try:
-        while (waiting or running) and not (stop is not None and stop.is_set()):
+        while (waiting or running) and not ended():
             while waiting and len(running) < max(processes, 1):
                 index = waiting.pop()
                 receive, send = context.Pipe(duplex=False)
@@ -110,7 +116,7 @@ def fork_each(
                     process.start()
                     send.close()  # this end is the child's: EOF here once it has gone
             sentinels = {process.sentinel: pipe for pipe, (_, process) in running.items()}
-            timeout = None if stop is None else POLL_SECONDS
+            timeout = None if stop is None and until is None else POLL_SECONDS
             for ready in wait([*running, *sentinels], timeout):
                 pipe = sentinels.get(ready, ready)  # type: ignore[call-overload]
                 if pipe not in running:

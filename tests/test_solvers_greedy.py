@@ -899,3 +899,33 @@ def test_a_rule_process_that_dies_leaves_the_rules_to_this_process(monkeypatch):
     two = module.best_rule(instance, 2)
     assert one is not None and two is not None and one[0] == two[0]
     assert (one[1].starts, one[1].crews) == (two[1].starts, two[1].crews)
+
+
+def test_past_the_time_limit_the_rules_stop_once_one_has_a_plan(monkeypatch):
+    """The run's deadline has passed (a limit shorter than the rules take): one after
+    another only the first rule runs; forked over two processes, the rules still running
+    stop once one has a plan, so at most the two running at once finish, not the five.
+    Either way the plan is valid."""
+    from pathlib import Path
+
+    from scheduler.pipeline import load_instance
+    from scheduler.solvers import greedy as module
+
+    root = Path(__file__).parents[1] / "projects"
+    _, quickstart, _ = load_instance(root / "quickstart.yaml")
+    ran: list[str] = []
+    rule_plan = module.greedy
+    monkeypatch.setattr(
+        module,
+        "greedy",
+        lambda instance, rule="lst", **kw: ran.append(rule) or rule_plan(instance, rule, **kw),
+    )
+    found = module.best_rule(quickstart, 1, deadline=0.0)
+    assert ran == ["lst"]
+    assert found is not None and found[0] == "lst"
+    assert validate(quickstart, found[1]) == []
+    monkeypatch.setattr(module, "greedy", rule_plan)
+    _, three_sites, _ = load_instance(root / "three-sites.yaml")
+    plans = module._parallel_rules(three_sites, 2, deadline=0.0)
+    assert plans is not None and 1 <= len(plans) <= 2
+    assert all(validate(three_sites, plan) == [] for plan in plans.values() if plan is not None)

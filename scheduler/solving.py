@@ -172,7 +172,10 @@ def _no_worse_than(instance: Instance, result: Result, hint: Solution) -> Result
     if kept >= found:
         return result
     log.warning("CP-SAT's plan (%d) is worse than the warm start (%d); keeping it", found, kept)
-    bound = None if result.bound is None else min(result.bound, kept)
+    bound = result.bound
+    if bound is not None and bound > kept:  # the model and the validator disagree
+        log.error("CP-SAT's bound %d is above a valid plan's %d (a bug): no bound", bound, kept)
+        bound = None
     return replace(
         result,
         method=Method.GREEDY_KEPT,

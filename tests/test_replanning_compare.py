@@ -77,6 +77,31 @@ def _no_solve(*_):
     raise AssertionError("a scenario was solved")
 
 
+def test_a_change_that_breaks_the_format_hides_no_other_problem(tmp_path, monkeypatch):
+    """One change breaks the format (a factor of 0), one names an unknown crew pool, one
+    sets two kinds at once: the three problems come at once, each at its place."""
+    import scheduler.replanning.compare as compare
+
+    monkeypatch.setattr(compare, "_replan_one", _no_solve)
+    bad = tmp_path / "three.yaml"
+    bad.write_text(
+        "name: three\nstatus_date: 2027-01-11\nchanges:\n"
+        "  - duration: {module: skid, task: set, factor: 0}\n"
+        "  - crews: {pool: cxx, count: 0, from: 2027-01-25, until: 2027-02-08}\n"
+        "  - {delay: {task: set, days: 2}, milestone: {id: s2-rfs}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        compare.check_scenarios(PROJECT, [bad], None)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{bad}: changes[0].duration.factor (line 4, column 49): Input should be greater than 0 "
+        "(got 0)",
+        f"{bad}: changes[2] (line 6, column 5): a change sets exactly one of power, crews, "
+        "factory, delay, duration, milestone",
+        f"{bad}: changes[1].crews (line 5, column 12): unknown crew pool 'cxx' "
+        "(valid crew pools: 'cx', 'elec', 'rig')",
+    ]
+
+
 def test_whatif_checks_every_scenario_before_any_solve(tmp_path, monkeypatch):
     """A typo in one scenario stops the what-if at once, naming the valid pools; the good
     scenario beside it is not solved."""

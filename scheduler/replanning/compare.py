@@ -130,18 +130,23 @@ def check_scenarios(
     else its own). Scenarios of different status dates are compared, and flagged so
     (`status_dates_text`)."""
     from scheduler.pipeline import load_instance
-    from scheduler.replanning.scenario import apply_scenario, load_scenario
+    from scheduler.replanning.scenario import apply_scenario, check_scenario_file
 
     plan, instance, _ = load_instance(project)
     problems: list[Problem] = []
     dates: dict[str, date | None] = {}
     folders: dict[str, str] = {}
     for path in scenarios:
+        spec, document, broken = check_scenario_file(path)
+        problems += broken
+        if spec is None or document is None:
+            continue
         try:
-            spec, document = load_scenario(path)
             apply_scenario(instance, spec, document, plan.calendar)
         except InputError as error:
             problems += error.problems
+            continue
+        if broken:
             continue
         dates[str(path)] = status_date or spec.status_date
         stem = Path(path).stem

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import MAX_YEARS, parse_model
 from scheduler.domain.models import KINDS, MAX_DAYS, Count, KindName, NonNegativeFloat, Strict
 from scheduler.domain.yamlio import Document, read_document
-from scheduler.errors import InputError
+from scheduler.errors import InputError, Problem
 from scheduler.instance import (
     CrewPool,
     Instance,
@@ -91,21 +91,68 @@ class Scenario(Strict):
     changes: Annotated[list[Change], Field(default_factory=list)]
 
 
+def _kind(change: Change) -> tuple[str, Any] | None:
+    """The change's kind and its value (None: a change whose fields did not parse)."""
+    return next(((k, v) for k, v in change.__dict__.items() if v is not None), None)
+
+
+def check_scenario_file(
+    path: str | Path,
+) -> tuple[Scenario | None, Document | None, list[Problem]]:
+    """The scenario, its document and the problems of its format. Where some changes
+    break the format, the scenario holds the others (the broken ones left empty, so that
+    each change keeps its place), so that what applying them finds (an id naming
+    nothing) is reported with the format's problems, at once; None when the rest of the
+    file does not parse."""
+    try:
+        scenario, document = load_scenario(path)
+        return scenario, document, []
+    except InputError as error:
+        problems = list(error.problems)
+    try:
+        document = read_document(Path(path))
+    except InputError:  # the file itself: nothing more to read in it
+        return None, None, problems
+    data = document.data
+    if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
+        return None, document, problems
+    changes = []
+    for i in range(len(data["changes"])):
+        try:
+            change = parse_model(Change, document, ("changes", i))
+        except InputError:
+            changes.append(Change())  # its problems are among the file's
+            continue
+        if len(_kinds(change)) != 1:
+            problem = _one_kind(document, i)
+            if str(problem) not in {str(p) for p in problems}:
+                problems.append(problem)
+            change = Change()
+        changes.append(change)
+    try:
+        head = Scenario.model_validate({**data, "changes": []})
+    except ValidationError:
+        return None, document, problems
+    return head.model_copy(update={"changes": changes}), document, problems
+
+
+def _kinds(change: Change) -> list[str]:
+    return [k for k, v in change.__dict__.items() if v is not None]
+
+
+def _one_kind(document: Document, i: int) -> Problem:
+    return document.problem(
+        ("changes", i),
+        "a change sets exactly one of power, crews, factory, delay, duration, milestone",
+    )
+
+
 def load_scenario(path: str | Path) -> tuple[Scenario, Document]:
     document = read_document(Path(path))
     scenario = parse_model(Scenario, document)
     for i, change in enumerate(scenario.changes):
-        kinds = [k for k, v in change.__dict__.items() if v is not None]
-        if len(kinds) != 1:
-            raise InputError(
-                [
-                    document.problem(
-                        ("changes", i),
-                        "a change sets exactly one of "
-                        "power, crews, factory, delay, duration, milestone",
-                    )
-                ]
-            )
+        if len(_kinds(change)) != 1:
+            raise InputError([_one_kind(document, i)])
     return scenario, document
 
 
@@ -117,7 +164,10 @@ def apply_scenario(
     if problems:  # a date centuries away is not turned into a working day
         raise InputError(problems)
     for i, change in enumerate(scenario.changes):
-        kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
+        found = _kind(change)
+        if found is None:  # a change that broke the format (`check_scenario_file`)
+            continue
+        kind, value = found
         try:
             instance = APPLY[kind](instance, value, calendar)
         except LookupError as error:
@@ -137,7 +187,10 @@ def check_scenario_dates(scenario: Scenario, document: Document, calendar: Calen
     latest = start + timedelta(days=round(365.25 * MAX_YEARS))
     problems = []
     for i, change in enumerate(scenario.changes):
-        kind, value = next((k, v) for k, v in change.__dict__.items() if v is not None)
+        found = _kind(change)
+        if found is None:
+            continue
+        kind, value = found
         dates = {k: v for k, v in value.__dict__.items() if isinstance(v, date)}
         for name, day in dates.items():
             place = ("changes", i, kind, "from" if name == "from_" else name)

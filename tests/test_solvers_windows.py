@@ -305,3 +305,20 @@ def test_a_milestone_on_its_proven_bound_is_no_target():
     assert lns.WindowSearch(instance, plan).late_milestones() == [(1, 15)]
     assert lns.WindowSearch(instance, plan, late_bounds={1: 5}).late_milestones() == []
     assert lns.WindowSearch(instance, plan, late_bounds={1: 3}).late_milestones() == [(1, 6)]
+
+
+def test_a_late_milestone_of_weight_zero_is_no_target():
+    """The same two tasks, b's milestone of weight 0: 5 days late, nothing to gain. It is
+    no target of a window or of promotion, and a window is still picked (drawn among
+    late milestones by weight, one of weight 0 alone would leave nothing to draw by)."""
+    from scheduler.solvers.promote import Promotion
+
+    pool = CrewPool("rig", frozenset({"rig"}), 1)
+    tasks = [Task(k, 5, site="s", skills={"rig": 1}) for k in "ab"]
+    milestones = [Milestone("a", (0,), target=4), Milestone("b", (1,), target=4, weight=0)]
+    instance = make(tasks, pools=[pool], milestones=milestones)
+    plan = Solution([0, 5], [("rig#1",), ("rig#1",)])
+    search = lns.WindowSearch(instance, plan)
+    assert search.late_milestones() == []
+    assert search.pick(2).kind.startswith("random")
+    assert Promotion(instance, "lst", 0, {}).late(plan) == []

@@ -94,7 +94,7 @@ class Promotion:
             m = self.index[id(milestone)]
             assert milestone.target is not None  # late_last_tasks yields targets only
             above = ends[last] - 1 - milestone.target - self.late_bounds.get(m, 0)
-            if above > 0:
+            if above > 0 and milestone.weight > 0:  # one of weight 0 gains nothing
                 found.append((m, milestone.weight * above))
         return found
 

@@ -145,8 +145,8 @@ class WindowSearch:
         milestone on its bound is no target any more (issue 20, item 4)."""
         found = []
         for m, milestone in enumerate(self.instance.milestones):
-            if milestone.target is None or not milestone.tasks:
-                continue
+            if milestone.target is None or not milestone.tasks or milestone.weight <= 0:
+                continue  # (a weight of 0: nothing to gain, and no weight to be drawn by)
             day = max(self.end(i) for i in milestone.tasks) - 1
             above = day - milestone.target - self.late_bounds.get(m, 0)
             if above > 0:

@@ -299,17 +299,15 @@ def _read_bytes(path: Path) -> bytes:
 def _read_table(path: Path) -> pd.DataFrame:
     data = _read_bytes(path)
     try:
-        data.decode("utf-8")
+        table = pd.read_csv(BytesIO(data), dtype=str, keep_default_na=False).map(unsafe_cell)
+        table.columns = [unsafe_cell(c) for c in table.columns]
+        return table
     except UnicodeDecodeError as error:
         raise ScheduleFileError(
             path,
             f"cannot read schedule: byte {error.start} is not UTF-8 text "
             "(save it as CSV, UTF-8; a UTF-16 'Unicode text' file is not read)",
         ) from None
-    try:
-        table = pd.read_csv(BytesIO(data), dtype=str, keep_default_na=False).map(unsafe_cell)
-        table.columns = [unsafe_cell(c) for c in table.columns]
-        return table
     except (OSError, ValueError) as error:
         raise ScheduleFileError(path, f"cannot read schedule: {error}") from None
 

@@ -90,7 +90,7 @@ def compare(
     check_scenarios(project, scenarios, status_date)
     processes = min(processes, len(scenarios))  # never a process with no scenario to solve
     if dask is None:  # --time-limit bounds the whole what-if: shared by the rounds
-        rounds = -(-len(scenarios) // max(1, processes))
+        rounds = max(1, -(-len(scenarios) // max(1, processes)))
         left = options.time_limit - (time.perf_counter() - started)
         options = replace(options, time_limit=max(MIN_SCENARIO_SECONDS, left / rounds))
     jobs = [(project, baseline_path, actuals, s, status_date, options, unlisted) for s in scenarios]

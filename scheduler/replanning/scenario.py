@@ -91,9 +91,22 @@ class Scenario(Strict):
     changes: Annotated[list[Change], Field(default_factory=list)]
 
 
+def _kinds(change: Change) -> list[str]:
+    return [k for k, v in change.__dict__.items() if v is not None]
+
+
 def _kind(change: Change) -> tuple[str, Any] | None:
-    """The change's kind and its value (None: a change whose fields did not parse)."""
-    return next(((k, v) for k, v in change.__dict__.items() if v is not None), None)
+    """The change's kind and its value (None: a change left empty by
+    `check_scenario_file`, whose fields broke the format)."""
+    kinds = _kinds(change)
+    return (kinds[0], getattr(change, kinds[0])) if kinds else None
+
+
+def _one_kind(document: Document, i: int) -> Problem:
+    return document.problem(
+        ("changes", i),
+        "a change sets exactly one of power, crews, factory, delay, duration, milestone",
+    )
 
 
 def check_scenario_file(
@@ -105,46 +118,37 @@ def check_scenario_file(
     nothing) is reported with the format's problems, at once; None when the rest of the
     file does not parse."""
     try:
-        scenario, document = load_scenario(path)
-        return scenario, document, []
-    except InputError as error:
-        problems = list(error.problems)
-    try:
         document = read_document(Path(path))
-    except InputError:  # the file itself: nothing more to read in it
-        return None, None, problems
-    data = document.data
-    if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
-        return None, document, problems
-    changes = []
-    for i in range(len(data["changes"])):
-        try:
-            change = parse_model(Change, document, ("changes", i))
-        except InputError:
-            changes.append(Change())  # its problems are among the file's
-            continue
-        if len(_kinds(change)) != 1:
-            problem = _one_kind(document, i)
-            if str(problem) not in {str(p) for p in problems}:
-                problems.append(problem)
-            change = Change()
-        changes.append(change)
+    except InputError as error:  # the file itself: nothing more to read in it
+        return None, None, list(error.problems)
+    problems: list[Problem] = []
     try:
-        head = Scenario.model_validate({**data, "changes": []})
-    except ValidationError:
+        scenario: Scenario | None = parse_model(Scenario, document)
+    except InputError as error:
+        problems, scenario = list(error.problems), None
+    data = document.data
+    if scenario is not None:
+        changes: list[Change | None] = list(scenario.changes)
+    elif isinstance(data, dict) and isinstance(data.get("changes"), list):
+        changes = []
+        for i in range(len(data["changes"])):
+            try:
+                changes.append(parse_model(Change, document, ("changes", i)))
+            except InputError:
+                changes.append(None)  # its problems are among the file's
+        try:
+            scenario = Scenario.model_validate({**data, "changes": []})
+        except ValidationError:
+            return None, document, problems
+    else:
         return None, document, problems
-    return head.model_copy(update={"changes": changes}), document, problems
-
-
-def _kinds(change: Change) -> list[str]:
-    return [k for k, v in change.__dict__.items() if v is not None]
-
-
-def _one_kind(document: Document, i: int) -> Problem:
-    return document.problem(
-        ("changes", i),
-        "a change sets exactly one of power, crews, factory, delay, duration, milestone",
-    )
+    kept = []
+    for i, change in enumerate(changes):
+        if change is not None and len(_kinds(change)) != 1:
+            problems.append(_one_kind(document, i))
+            change = None
+        kept.append(change if change is not None else Change())
+    return scenario.model_copy(update={"changes": kept}), document, problems
 
 
 def load_scenario(path: str | Path) -> tuple[Scenario, Document]:

@@ -140,7 +140,7 @@ def best_rule(
     if plans is None:
         plans = {}
         for rule in PRIORITY_RULES:
-            if deadline is not None and time.perf_counter() >= deadline and any(plans.values()):
+            if _past(deadline, plans):
                 break
             plans[rule] = greedy(instance, rule)
     best: tuple[str, Solution] | None = None
@@ -160,6 +160,11 @@ def rule_processes(instance: Instance, processes: int) -> int:
     if processes > 1 and instance.num_tasks >= PARALLEL_TASKS and _may_fork():
         return min(processes, len(PRIORITY_RULES))
     return 1
+
+
+def _past(deadline: float | None, plans: dict[str, Solution | None]) -> bool:
+    """Whether the rules not yet done stop: past ``deadline`` with a plan in hand."""
+    return deadline is not None and time.perf_counter() >= deadline and any(plans.values())
 
 
 def _may_fork() -> bool:
@@ -184,11 +189,11 @@ def _parallel_rules(
     _SHARED.append(instance)
     plans: dict[str, Solution | None] = {}
 
-    def late() -> bool:
-        return deadline is not None and time.perf_counter() >= deadline and any(plans.values())
+    def until() -> bool:
+        return _past(deadline, plans)
 
     try:
-        for _, (rule, plan) in fork_each(_rule_plan, order, processes, until=late):
+        for _, (rule, plan) in fork_each(_rule_plan, order, processes, until=until):
             plans[rule] = plan
         return plans
     except WorkerDied as exc:

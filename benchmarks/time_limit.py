@@ -5,8 +5,10 @@ Moved from tests/test_reliability.py (`test_time_limit_holds` asserted `solver.s
 bound on wall time holds on a quiet machine, not on every machine, so it is measured here
 and reported, never asserted. For each project and limit, one real process: the solver's
 own `seconds` (schedule.json), the whole command's wall time (start-up, loading and the
-files included), the overshoot of each over the limit, and the 1-minute load average
-before and after (other jobs on the machine slow everything but the wall limit).
+files included), the overshoot of each over the limit, whether the run says its plan
+repeats (`solver.repeatable`, one worker) and a hash of its schedule.csv (`--runs 2`: do
+two runs give one plan?), and the 1-minute load average before and after (other jobs on
+the machine slow everything but the wall limit).
 
     .venv/bin/python benchmarks/time_limit.py --limits 1 4 10 \
         tests/data/busy.yaml projects/quickstart.yaml
@@ -15,6 +17,7 @@ before and after (other jobs on the machine slow everything but the wall limit).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -41,6 +44,7 @@ def run(project: str, limit: float, workers: int) -> dict:
             if done.returncode == 0
             else {}
         )
+        plan = (out / "schedule.csv").read_bytes() if done.returncode == 0 else b""
     return {
         "project": Path(project).stem,
         "time_limit": limit,
@@ -51,6 +55,9 @@ def run(project: str, limit: float, workers: int) -> dict:
         "command_s": round(wall, 2),
         "solver_over_s": round(solver["seconds"] - limit, 2) if solver else None,
         "command_over_s": round(wall - limit, 2),
+        "objective": solver.get("objective"),
+        "repeatable": solver.get("repeatable"),
+        "plan": hashlib.sha256(plan).hexdigest()[:8] if plan else None,
         "load1_before": round(load_before, 2),
         "load1_after": round(os.getloadavg()[0], 2),
     }
@@ -61,15 +68,25 @@ def main() -> None:
     parser.add_argument("projects", nargs="+")
     parser.add_argument("--limits", type=float, nargs="+", default=[1.0, 4.0, 10.0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1, help="runs of each (a plan repeats?)")
     parser.add_argument("--json", type=Path, help="write the rows here as well")
     args = parser.parse_args()
-    rows = [run(p, limit, args.workers) for p in args.projects for limit in args.limits]
-    print("| project | limit s | status | solver s | command s | over: solver / command | load1 |")
-    print("|---|---|---|---|---|---|---|")
+    rows = [
+        run(p, limit, args.workers)
+        for p in args.projects
+        for limit in args.limits
+        for _ in range(args.runs)
+    ]
+    print(
+        "| project | limit s | workers | status | solver s | command s | "
+        "over: solver / command | repeatable | plan (sha256) | load1 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['project']} | {r['time_limit']:g} | {r['status']} | {r['solver_s']} | "
-            f"{r['command_s']} | {r['solver_over_s']} / {r['command_over_s']} | "
+            f"| {r['project']} | {r['time_limit']:g} | {r['workers']} | {r['status']} | "
+            f"{r['solver_s']} | {r['command_s']} | {r['solver_over_s']} / "
+            f"{r['command_over_s']} | {r['repeatable']} | {r['plan']} | "
             f"{r['load1_before']} -> {r['load1_after']} |"
         )
     if args.json:

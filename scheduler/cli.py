@@ -345,6 +345,14 @@ def print_summary(schedule: Schedule, greedy_objective: int | None, paths: list[
         f"greedy objective {greedy_objective}",
         highlight=False,
     )
+    if s.repeatable is False:
+        console.print(
+            "the time limit ended the search before its deterministic work was done: "
+            "another run with this seed may give another plan; with a longer --time-limit "
+            "it repeats",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
 
 

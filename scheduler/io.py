@@ -176,6 +176,7 @@ def solver_json(solver: SolverInfo) -> dict[str, Any]:
         "interrupted": solver.interrupted,
         "tardiness_bound": solver.tardiness_bound,
         "tardiness_gap": solver.tardiness_gap,
+        "repeatable": solver.repeatable,
     }
 
 
@@ -554,6 +555,7 @@ def _solver(record: object, f: _Field) -> SolverInfo:
         interrupted=bool(record.get("interrupted", False)),
         tardiness_bound=whole("tardiness_bound"),
         tardiness_gap=number("tardiness_gap"),
+        repeatable=f.optional_flag("repeatable", record.get("repeatable")),
     )
 
 

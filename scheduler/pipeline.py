@@ -97,6 +97,7 @@ def make_schedule(
         interrupted=result.interrupted,
         tardiness_bound=result.tardiness_bound,
         tardiness_gap=tardiness_gap(tardiness, result.tardiness_bound),
+        repeatable=result.repeatable,
     )
     return build_schedule(
         plan.project.program.name,

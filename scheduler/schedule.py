@@ -180,6 +180,9 @@ class SolverInfo:
     # (found - bound) / found (0 when both are 0); None when not computed
     tardiness_bound: int | None = None
     tardiness_gap: float | None = None
+    # one worker: True when every stage ended on its deterministic limits (the seed gives
+    # this plan again), False when the time limit ended one first; None with more workers
+    repeatable: bool | None = None
 
 
 def tardiness_gap(found: int, bound: int | None) -> float | None:

@@ -28,7 +28,7 @@ from scheduler.instance import (
 )
 from scheduler.solvers import cpsat, windows
 from scheduler.solvers.bounds import Bounds, floors, prove, weighted
-from scheduler.solvers.budget import Budget, SolveOptions, searching
+from scheduler.solvers.budget import PLACED_PER_SECOND, Budget, SolveOptions, searching
 from scheduler.solvers.cpsat.stability import changes
 from scheduler.solvers.greedy import PRIORITY_RULES, best_rule, greedy, rule_processes
 from scheduler.solvers.result import Engine, Method, Result, Status
@@ -108,6 +108,10 @@ def solve_plan(
     precheck(instance, cpm, day_text)
     deadline = budget.started + budget.limit
     fresh = run_greedy(instance, options, deadline) if use_greedy else None
+    if use_greedy:
+        budget.charge(len(PRIORITY_RULES) * instance.num_tasks / PLACED_PER_SECOND)
+        if budget.deterministic and time.perf_counter() >= deadline:
+            budget.clock.set()  # the rules not done by the limit may have been skipped
     candidates = [s for s in (warm_start, fresh.solution if fresh else None) if s is not None]
     hint = min(candidates, key=lambda s: objective_terms(instance, s.starts), default=None)
     if hint is not None:
@@ -130,6 +134,7 @@ def solve_plan(
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
         fresh = with_lateness(instance, fresh, floors(instance))
+        fresh = replace(fresh, repeatable=budget.repeatable)
         return Solved(instance, fresh, fresh)
     with searching(budget.stop):
         bounds = lateness_bounds(instance, options, hint, budget, stability)
@@ -158,7 +163,7 @@ def solve_plan(
             ]
         )
     result = with_bounds(instance, left_justify(instance, result, stability), bounds, cpm)
-    return Solved(instance, result, fresh)
+    return Solved(instance, replace(result, repeatable=budget.repeatable), fresh)
 
 
 def _no_worse_than(instance: Instance, result: Result, hint: Solution) -> Result:

@@ -62,6 +62,7 @@ def round_trip(schedule: Schedule, folder: Path) -> None:
 def test_quickstart_round_trip(quickstart, tmp_path):
     assert any(t.crews for t in quickstart.tasks) and any(t.resources for t in quickstart.tasks)
     assert quickstart.kpis.moved_tasks is None
+    assert quickstart.solver.repeatable is True  # one worker, ended on its own limits
     round_trip(quickstart, tmp_path)
     header = (tmp_path / "schedule.csv").read_text().splitlines()[0]
     assert not header.endswith("baseline_end_day")  # status columns only in a replan

@@ -43,38 +43,64 @@ def test_take_is_a_fraction_of_what_is_left(clock):
 
 def test_deterministic_take_shares_the_limit_alone_and_counts_it_spent(clock):
     """Deterministic mode, a 100 s run (BACKSTOP 4). At 0 s, half: nominal 50 s, its wall
-    backstop 4 x 50 = 200 s (above the 50 s of wall share). At 90 s (10 s of wall left) half
-    again: nominal half of the 100 - 50 not yet shared = 25 s, whatever the wall clock says,
-    backstop 100 s. A reserve does not touch the nominal share: the next 25 s (all that is
-    left of it), backstop 100 s. Then nothing nominal is left: the wall share (10 s) stands,
-    and CP-SAT's deterministic limit is its floor of 0.05."""
+    limit 4 x 50 = 200 s capped at the 100 s the run has left. At 90 s (10 s of wall left)
+    half again: nominal half of the 100 - 50 not yet shared = 25 s, whatever the wall clock
+    says, wall 10 s (the run's time left, below the backstop's 100 s). A reserve does not
+    touch the nominal share, only the wall: the next 25 s (all that is left of it), wall
+    0 s. Then nothing nominal is left: wall 0 s, and CP-SAT's deterministic limit is its
+    floor of 0.05."""
     assert BACKSTOP == 4.0
     budget = Budget(100.0, deterministic=True, started=0.0)
-    assert budget.take(0.5) == Limits(200.0, 50.0)
+    assert budget.take(0.5) == Limits(100.0, 50.0)
     assert budget.nominal_spent == 50.0
     clock[0] = 90.0
-    assert budget.take(0.5) == Limits(100.0, 25.0)
-    assert budget.take(1.0, reserve=1000.0) == Limits(100.0, 25.0)
+    assert budget.take(0.5) == Limits(10.0, 25.0)
+    assert budget.take(1.0, reserve=1000.0) == Limits(0.0, 25.0)
     assert budget.nominal_spent == 100.0
     last = budget.take(1.0)
-    assert last == Limits(10.0, 0.0)
+    assert last == Limits(0.0, 0.0)
     assert last.deterministic_time == 0.05
 
 
-def test_the_backstop_only_raises_the_wall_share(clock):
+def test_the_backstop_bounds_a_stage_below_the_time_left(clock):
     """90 of 100 nominal seconds already shared, 0 s in: half of what is left nominally is
-    5 s (backstop 20 s), but half of the wall time left is 50 s, which stands."""
+    5 s, so the wall limit is the backstop's 20 s, not half of the 100 s left."""
     budget = Budget(100.0, deterministic=True, started=0.0, nominal_spent=90.0)
-    assert budget.take(0.5) == Limits(50.0, 5.0)
+    assert budget.take(0.5) == Limits(20.0, 5.0)
     assert budget.nominal_spent == 95.0
 
 
+def test_a_stage_ended_by_the_clock_makes_the_run_unrepeatable(clock):
+    """A deterministic stage that the wall clock ends (`Limits.clock_cut`) marks its run:
+    `repeatable` turns False. Charged work counts as spent. Without deterministic mode
+    there is nothing to repeat (None) and a cut records nothing; a stopped run is not
+    repeatable either."""
+    budget = Budget(10.0, deterministic=True, started=0.0)
+    budget.charge(2.0)
+    assert budget.nominal_spent == 2.0
+    limits = budget.take(0.5)
+    assert limits == Limits(10.0, 4.0)  # backstop 16 s, capped at the 10 s left
+    assert budget.repeatable is True
+    limits.clock_cut()
+    assert budget.repeatable is False
+    free = Budget(10.0, started=0.0)
+    free.charge(2.0)
+    assert free.nominal_spent == 0.0
+    free.take(0.5).clock_cut()
+    assert free.repeatable is None and not free.clock.is_set()
+    stopped = Budget(10.0, deterministic=True, started=0.0)
+    stopped.stop.set()
+    assert stopped.repeatable is False
+
+
 def test_limits_deterministic_time():
-    """CP-SAT's deterministic limit is DETERMINISTIC_SHARE (0.15) of the nominal seconds,
-    never below 0.05; none without a nominal share."""
-    assert DETERMINISTIC_SHARE == 0.15
+    """CP-SAT's deterministic limit is DETERMINISTIC_SHARE (0.1) of the nominal seconds,
+    or the share a stage sets (a window's), never below 0.05; none without a nominal
+    share."""
+    assert DETERMINISTIC_SHARE == 0.1
     assert Limits(10.0).deterministic_time is None
-    assert Limits(10.0, 20.0).deterministic_time == pytest.approx(3.0)
+    assert Limits(10.0, 20.0).deterministic_time == pytest.approx(2.0)
+    assert Limits(10.0, 20.0, share=0.015).deterministic_time == pytest.approx(0.3)
     assert Limits(10.0, 0.1).deterministic_time == 0.05
     assert Limits(10.0, 0.0).deterministic_time == 0.05
 

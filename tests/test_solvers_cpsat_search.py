@@ -4,14 +4,16 @@ a thread's error on. Optima are worked out by hand in each test's docstring."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from generators import four_links, make
 from ortools.sat.python import cp_model
 
 from scheduler.instance import Link, LinkType, Milestone, Resource, Solution, Task, mirrored
-from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.budget import Limits, SolveOptions
+from scheduler.solvers.cpsat import CpSatModel, solve
 from scheduler.solvers.cpsat import search as cpsat
-from scheduler.solvers.cpsat import solve
 from scheduler.solvers.result import Status
 from scheduler.validate import validate
 
@@ -214,3 +216,30 @@ def test_an_error_inside_a_search_thread_reaches_the_caller():
 
     with pytest.raises(ValueError, match="model rejected"):
         cpsat.wait([(Broken(), None, None)], None)
+
+
+def one_machine(n: int = 40) -> CpSatModel:
+    """``n`` tasks of 3-9 days on one slot, each its own milestone due on day 0 with a
+    weight of 1-7: single-machine weighted tardiness, which CP-SAT cannot close in a
+    tenth of a second at 40 tasks."""
+    slot = Resource("slot", 1, "site")
+    tasks = [Task(f"t{i}", 3 + (i * 7) % 7, resources={"slot": 1}) for i in range(n)]
+    milestones = [Milestone(f"m{i}", (i,), target=0, weight=1 + (i * 5) % 7) for i in range(n)]
+    return CpSatModel(make(tasks, resources=[slot], milestones=milestones))
+
+
+def test_a_deterministic_search_ended_by_the_clock_marks_its_run():
+    """One worker: a search the wall clock ends before its deterministic limit (0.1 s of
+    wall against 1,000 deterministic s) sets the run's `clock`; one that its deterministic
+    limit ends (0.05 s, with 600 s of wall) does not, nor does a search without a
+    deterministic limit, nor one that proves its optimum."""
+    options = SolveOptions(workers=1)
+    cut = threading.Event()
+    cpsat.run(one_machine(), options, Limits(0.1, 10_000.0, cut), None, None)
+    assert cut.is_set()
+    kept = threading.Event()
+    cpsat.run(one_machine(), options, Limits(600.0, 0.0, kept), None, None)
+    cpsat.run(one_machine(), options, Limits(0.1, None, kept), None, None)
+    tiny = cpsat.run(one_machine(2), options, Limits(600.0, 10_000.0, kept), None, None)
+    assert tiny.status_code == cp_model.OPTIMAL  # type: ignore[attr-defined]
+    assert not kept.is_set()

@@ -3,13 +3,15 @@ scheme's order re-divides a crew pool two sites share. Hand-checked against CP-S
 
 from __future__ import annotations
 
+import threading
+
 from generators import make, solved
 
 from scheduler.instance import CrewPool, Link, Milestone, Task, objective_terms
 from scheduler.solvers import windows
-from scheduler.solvers.budget import Budget, Limits, SolveOptions
+from scheduler.solvers.budget import PLACED_PER_SECOND, Budget, Limits, SolveOptions
 from scheduler.solvers.greedy import greedy
-from scheduler.solvers.promote import PLACED_PER_SECOND, STALL, promote
+from scheduler.solvers.promote import STALL, promote
 from scheduler.validate import validate
 
 
@@ -62,10 +64,22 @@ def test_deterministic_mode_counts_the_work_done():
     instance = two_sites()
     plan = greedy(instance, "target")
     assert plan is not None
-    nominal = 3 * instance.num_tasks / PLACED_PER_SECOND
+    nominal = (3 * instance.num_tasks + 0.5) / PLACED_PER_SECOND  # (no rounding down)
     runs = [promote(instance, plan, "target", Limits(60.0, nominal), seed=7) for _ in range(2)]
     assert [stats.steps for _, stats in runs] == [3, 3]
     assert runs[0][0].starts == runs[1][0].starts
+
+
+def test_deterministic_mode_with_no_time_left_marks_its_run():
+    """Work left and no wall time for it: no step, the hint kept, and the run's `clock`
+    says the clock ended the stage (its plan may not repeat)."""
+    instance = two_sites()
+    plan = greedy(instance, "target")
+    assert plan is not None
+    cut = threading.Event()
+    best, stats = promote(instance, plan, "target", Limits(0.0, 10.0, cut))
+    assert best is plan and stats.steps == 0
+    assert cut.is_set()
 
 
 def test_the_window_search_starts_from_the_promoted_plan():

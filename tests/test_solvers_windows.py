@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -275,10 +276,23 @@ def test_windows_with_one_worker_repeat_themselves(monkeypatch):
     instance, start = random_order_plan(BUSY, seed=5)
     monkeypatch.setattr(lns, "FIRST_SIZE", 80)
     options = SolveOptions(workers=1, seed=0, time_limit=6.0)
-    runs = [lns.solve(instance, options, start, Budget.of(options)).solution for _ in range(2)]
+    budgets = [Budget.of(options) for _ in range(2)]
+    runs = [lns.solve(instance, options, start, budget).solution for budget in budgets]
+    assert [budget.repeatable for budget in budgets] == [True, True]  # 0.6 s of 6 s here
     assert runs[0] is not None and runs[1] is not None
     assert runs[0].starts == runs[1].starts
     assert runs[0].crews == runs[1].crews
+
+
+def test_windows_with_work_left_and_no_time_mark_their_run():
+    """One worker, nominal work left, no wall time: no window is solved, the plan stays,
+    and the run's `clock` says the clock ended the stage."""
+    instance, start = random_order_plan(BUSY, seed=5)
+    cut = threading.Event()
+    options = SolveOptions(workers=1, seed=0)
+    plan, stats = lns.improve(instance, start, options, Limits(0.0, 10.0, cut))
+    assert stats.steps == 0 and plan.starts == start.starts
+    assert cut.is_set()
 
 
 def test_an_invalid_window_plan_is_never_handed_on(monkeypatch):

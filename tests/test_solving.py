@@ -67,6 +67,20 @@ def no_plan(*args, **kwargs) -> Result:
     return Result(Engine.CP_SAT, Method.WHOLE_MODEL, Status.UNKNOWN, seconds=1.0)
 
 
+def test_a_limit_the_deterministic_work_does_not_fit_says_the_plan_may_not_repeat():
+    """One worker, --time-limit 0.1 on three-sites: the greedy rules alone take seconds,
+    so the stages after them get no wall time for their deterministic work. The run still
+    ends with a valid plan, and says it may not repeat (`repeatable` False); with two
+    workers nothing is promised (None)."""
+    three_sites = QUICKSTART.parent / "three-sites.yaml"
+    outcome = plan_project(three_sites, SolveOptions(time_limit=0.1, workers=1))
+    assert outcome.result.repeatable is False
+    assert outcome.schedule.solver.repeatable is False
+    assert validate(outcome.instance, outcome.result.solution) == []
+    two = plan_project(QUICKSTART, SolveOptions(time_limit=5, workers=2))
+    assert two.result.repeatable is None
+
+
 def test_greedy_engine_returns_the_greedy_plan(monkeypatch):
     """With the greedy engine CP-SAT never runs: the answer is the serial scheme's plan,
     a on days 0-2 and b from day 3 on the one crew, objective the makespan 5, with the

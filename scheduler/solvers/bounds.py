@@ -53,7 +53,7 @@ from scheduler.instance import (
 )
 from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Limits, SolveOptions
 from scheduler.solvers.cpsat.model import CpSatModel, late_floor
-from scheduler.solvers.cpsat.search import configure, wait
+from scheduler.solvers.cpsat.search import configure, note_clock, wait
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,12 @@ log = logging.getLogger(__name__)
 # an open probe costs little, and a proof as slow as the ones seen still comes.
 PROBE_SECONDS = 1.5
 MIN_PROBE_SECONDS = 0.5
+MIN_WALL = 0.05  # seconds: less is no time for a probe
+# Deterministic mode: what a probe costs besides CP-SAT's search, in nominal seconds per
+# task of its part: building and presolving it, which CP-SAT's deterministic clock does
+# not count (three-sites, one core, quiet: a probe of NAL's 1,317 tasks proven infeasible
+# in presolve takes 0.03-0.06 s and shows 0 deterministic seconds)
+PROBE_TASKS_PER_SECOND = 12_000
 PROOF_FACTOR = 4.0
 # Probes left open are asked again while the stage has time, with these longer limits (the
 # first round's is PROBE_SECONDS at most): on atlas-27 under load one proof needed more
@@ -460,7 +466,10 @@ class Prover:
             return 0.0
         if self.limits.nominal is not None and self.nominal_spent >= self.limits.nominal:
             return 0.0
-        return max(0.0, self.limits.wall - (time.perf_counter() - self.started))
+        left = max(0.0, self.limits.wall - (time.perf_counter() - self.started))
+        if left < MIN_WALL:
+            self.limits.clock_cut()  # deterministic work left, and no time for it
+        return left
 
     def probe(self, part: Relaxation, caps: dict[int, int]) -> tuple[Answer, dict[int, int] | None]:
         """Can every milestone ``m`` (the whole's index) of ``caps`` be at most
@@ -476,8 +485,9 @@ class Prover:
         allowed = self.cap
         if self.cap <= PROBE_SECONDS:  # the first round: as long as proofs have taken
             allowed = min(self.cap, max(MIN_PROBE_SECONDS, PROOF_FACTOR * self.slowest_proof))
-        wall = min(allowed, self.left())
-        if built is None or wall < 0.05:
+        nominal = None if self.limits.nominal is None else allowed
+        wall = min(allowed if nominal is None else allowed * BACKSTOP, self.left())
+        if built is None or wall < MIN_WALL:
             return Answer.UNKNOWN, None
         model = built.model.clone()
         model.clear_objective()
@@ -487,11 +497,11 @@ class Prover:
             if late is not None:
                 model.add(late <= part.cap(m, k))
         solver = cp_model.CpSolver()
-        nominal = None if self.limits.nominal is None else allowed
-        probe_limits = Limits(wall if nominal is None else wall * BACKSTOP, nominal)
+        probe_limits = replace(self.limits, wall=wall, nominal=nominal)
         configure(solver, replace(self.options, workers=1, log_search=False), probe_limits)
         started = time.perf_counter()
         code = wait([(solver, model, None)], self.stop)[0]
+        note_clock(solver, code, probe_limits, self.stop)
         log.debug(
             "probe %s on %d tasks: %s in %.2f s",
             caps,
@@ -502,6 +512,8 @@ class Prover:
         with self.lock:
             self.probes += 1
             spent = solver.deterministic_time / DETERMINISTIC_SHARE
+            if nominal is not None:
+                spent += part.instance.num_tasks / PROBE_TASKS_PER_SECOND
             self.nominal_spent += spent
             if code == cp_model.INFEASIBLE:  # in nominal seconds when deterministic
                 took = spent if nominal is not None else time.perf_counter() - started
@@ -511,7 +523,9 @@ class Prover:
         if code == cp_model.INFEASIBLE:
             return Answer.INFEASIBLE, None
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if wall >= allowed:  # ran out of its own time, not the stage's
+            # ran out of its own time, not the stage's (deterministic: its own clock)
+            own = probe_limits.deterministic_time
+            if solver.deterministic_time >= own if own is not None else wall >= allowed:
                 self.open = True
             return Answer.UNKNOWN, None
         starts = [int(solver.value(t.start)) for t in built.tasks]
@@ -525,7 +539,10 @@ class Prover:
         self, part: Relaxation, caps: dict[int, int], whole: bool = True
     ) -> tuple[Answer, dict[int, int] | None]:
         """The probe on ``part``, then (``whole``) on the whole model if the part left
-        it open; an answer that earlier ones imply is not asked again."""
+        it open; an answer that earlier ones imply is not asked again. Not in
+        deterministic mode: the whole model's presolve runs on the wall clock alone
+        (three-sites: 8.4-9.4 s before a probe's 0.075 deterministic seconds of search,
+        one core), so its probes would end on the clock, or cost most of the share."""
         known = part.answer(caps)
         if known is not None:
             return known
@@ -534,6 +551,7 @@ class Prover:
             answer == Answer.UNKNOWN
             and whole
             and not part.whole
+            and self.limits.nominal is None
             and whole_model_affordable(self.instance)
             and self.left() > 0
         ):

@@ -6,10 +6,13 @@ asks it for `take(fraction)` of what is left, so the whole run stays inside
 ``--time-limit`` (plus loading and writing), and a set ``stop`` event (Ctrl-C, SIGTERM)
 ends every stage.
 
-Deterministic mode (one worker): a stage's search is cut by CP-SAT's deterministic clock,
-set from the limit alone (never from the wall time already spent), so that the same seed
-gives the same plan run after run on a busy machine too; its wall limit is only a
-backstop, `BACKSTOP` times the stage's nominal share.
+Deterministic mode (one worker): a stage's search is cut by CP-SAT's deterministic clock
+(or its own count of work), set from the limit alone (never from the wall time already
+spent), so that the same seed gives the same plan run after run. The wall clock still
+bounds every stage, at `BACKSTOP` times its nominal share and never past the run's time
+limit: a machine too slow (or too busy) to do the deterministic work within the limit
+ends the stage on the clock, and the budget records it (`Budget.repeatable` is then
+False: another run may give another plan).
 """
 
 from __future__ import annotations
@@ -22,10 +25,18 @@ from dataclasses import dataclass, field
 
 Progress = Callable[[float, int, int], None]  # (seconds, objective, bound)
 
-# CP-SAT deterministic time per nominal second with one worker (measured here: one worker
-# does about 0.2-0.33 deterministic s per wall s, so a quiet run ends on this clock)
-DETERMINISTIC_SHARE = 0.15
+# CP-SAT deterministic time per nominal second with one worker. Measured here, one core,
+# quiet: 0.2-0.33 deterministic s per wall s on whole models and deadline probes (0.06-0.76
+# on windows, `windows.ONE_WORKER_SHARE`). A quiet run should take at most about 0.45 of
+# its limit, so that a machine twice as slow (a load of 4 on 2 cores) still ends every
+# stage on its deterministic limit (docs/BENCHMARKS.md, "Time limit")
+DETERMINISTIC_SHARE = 0.1
 BACKSTOP = 4.0  # deterministic mode: the wall clock stops a stage past 4x its share
+# Deterministic mode counts the serial scheme's work (the greedy rules, milestone
+# promotion) in tasks placed: this many per nominal second. Measured here on one core,
+# quiet: three-sites (calendars, travel) 4,700-6,500 a second, generated programs of
+# 5,000-20,000 tasks 10,000-14,000; atlas-27 800-2,400 (docs/BENCHMARKS.md, "Time limit")
+PLACED_PER_SECOND = 2_500
 # what the command line accepts (a value outside ends with exit 2 and the range)
 MAX_TIME_LIMIT = 1_000_000.0  # seconds, about 11.6 days
 MAX_WORKERS = 256
@@ -54,11 +65,20 @@ class Limits:
 
     wall: float
     nominal: float | None = None
+    # the run's record of a deterministic stage ended by the wall clock (`Budget.clock`)
+    cut: threading.Event | None = field(default=None, compare=False)
+    share: float = DETERMINISTIC_SHARE  # CP-SAT deterministic seconds per nominal second
 
     @property
     def deterministic_time(self) -> float | None:
         """CP-SAT's ``max_deterministic_time`` for this stage, if any."""
-        return None if self.nominal is None else max(0.05, self.nominal * DETERMINISTIC_SHARE)
+        return None if self.nominal is None else max(0.05, self.nominal * self.share)
+
+    def clock_cut(self) -> None:
+        """Record that the wall clock, not the deterministic limit, ended this stage (or
+        a part of it): the run's plan may then differ from another run's."""
+        if self.nominal is not None and self.cut is not None:
+            self.cut.set()
 
 
 class Stop(threading.Event):
@@ -95,6 +115,8 @@ class Budget:
     started: float = field(default_factory=time.perf_counter)
     nominal_spent: float = 0.0
     tail: float = 0.0  # wall seconds kept for the stages after the searches (left-justify)
+    # set when the wall clock ended a deterministic stage before its deterministic limit
+    clock: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def of(
@@ -126,17 +148,32 @@ class Budget:
     def stopped(self) -> bool:
         return self.stop.is_set()
 
+    @property
+    def repeatable(self) -> bool | None:
+        """Deterministic mode: whether every stage ended on its deterministic limits (or
+        its own rule), so that the seed gives this plan again; None with more workers."""
+        if not self.deterministic:
+            return None
+        return not (self.clock.is_set() or self.stopped)
+
     def take(self, fraction: float = 1.0, reserve: float = 0.0) -> Limits:
         """Limits of a stage that may use ``fraction`` of the wall time left once
         ``reserve`` seconds (and the run's ``tail``) are kept for the stages after it. In
         deterministic mode the stage's nominal share comes from the limit alone (never
-        from wall time spent, so no reserve either) and is counted as spent."""
-        wall = max(0.0, self.left() - reserve - self.tail) * fraction
+        from wall time spent, so no reserve either) and is counted as spent; its wall
+        limit is `BACKSTOP` times that share, within what is left of the run's."""
+        left = max(0.0, self.left() - reserve - self.tail)
         if not self.deterministic:
-            return Limits(wall)
+            return Limits(left * fraction)
         nominal = max(0.0, self.limit - self.nominal_spent) * fraction
         self.nominal_spent += nominal
-        return Limits(max(wall, nominal * BACKSTOP), nominal)
+        return Limits(min(nominal * BACKSTOP, left), nominal, self.clock)
+
+    def charge(self, nominal: float) -> None:
+        """Count ``nominal`` seconds of deterministic work done outside any stage (the
+        greedy rules) as spent."""
+        if self.deterministic:
+            self.nominal_spent += nominal
 
     def give_back(self, limits: Limits, used: float) -> None:
         """A stage that ended early hands back the nominal seconds it did not use (as

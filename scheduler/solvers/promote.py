@@ -30,17 +30,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler.instance import Instance, Solution, late_last_tasks, objective_value
-from scheduler.solvers.budget import Limits
+from scheduler.solvers.budget import PLACED_PER_SECOND, Limits
 from scheduler.solvers.greedy import DAY_RULES, DAY_SCALE, greedy, rule_order
 
 # Days a step moves a milestone's chain up the order (small moves settle ties between two
 # halls of one site, large ones hand a shared pool to another site first)
 PROMOTIONS = (5, 15, 40, 100)
 STALL = 12  # steps in a row without a better plan
-# Deterministic mode: tasks the scheme places per nominal second (measured here: 10,000
-# to 14,000 a second on programs of 5,000-20,000 tasks; below that, so that a quiet
-# machine ends on this count, not on the wall clock)
-PLACED_PER_SECOND = 8_000
 
 
 @dataclass
@@ -133,6 +129,7 @@ def promote(
     stall, step_seconds = 0, 0.0
     while stall < STALL and not (stop is not None and stop.is_set()):
         if time.perf_counter() - started + step_seconds > limits.wall:
+            limits.clock_cut()  # (in deterministic mode: work left, no time for it)
             break
         if stats.placed + instance.num_tasks > work:
             break

@@ -54,6 +54,9 @@ class Result:
     tardiness_bound: int | None = None
     late_bounds: tuple[tuple[str, int], ...] = ()
     rule: str | None = None  # the greedy engine's priority rule that gave the plan
+    # one worker: whether every stage ended on its deterministic limits, so that the seed
+    # gives this plan again (`Budget.repeatable`); None with more workers
+    repeatable: bool | None = None
 
     @property
     def gap(self) -> float | None:

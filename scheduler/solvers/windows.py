@@ -40,7 +40,7 @@ from scheduler.errors import InfeasibleModel
 from scheduler.graph import CriticalPath, critical_path
 from scheduler.instance import Instance, Milestone, Solution, Task, objective_value, pool_of
 from scheduler.solvers.bounds import Bounds
-from scheduler.solvers.budget import BACKSTOP, DETERMINISTIC_SHARE, Budget, Limits, SolveOptions
+from scheduler.solvers.budget import BACKSTOP, Budget, Limits, SolveOptions
 from scheduler.solvers.cpsat import CpSatModel, name_crews, read_crew_counts, read_solution, run
 from scheduler.solvers.promote import promote
 from scheduler.solvers.result import Engine, Method, Result, Status
@@ -57,10 +57,15 @@ MIN_SIZE, MAX_SIZE = 100, 3000
 STEP_SECONDS = 4.0  # CP-SAT's limit on one window
 MIN_STEP_SECONDS = 0.5
 VALIDATION_SECONDS = 0.5  # kept for validating the final plan (0.28 s at 20,000 tasks)
-# With one worker the search ends after this much CP-SAT deterministic time per second of
-# its limit: a third of cpsat.DETERMINISTIC_SHARE, as building and renaming each window
-# take wall time that the deterministic clock does not see.
-ONE_WORKER_SHARE = DETERMINISTIC_SHARE / 3
+# With one worker a window's search gets this much CP-SAT deterministic time per nominal
+# second, a seventh of budget.DETERMINISTIC_SHARE: on three-sites (travel, site calendars)
+# CP-SAT's deterministic clock runs 0.06-0.76 s per wall second from window to window (a
+# 363-task window took 11.5 s of search for 0.6 deterministic s, one core, quiet), and a
+# quiet machine should end on this clock, not on the wall clock (docs/BENCHMARKS.md, "Time
+# limit"). Building, checking and renaming a window, which the deterministic clock does not
+# see, count WINDOW_TASKS_PER_SECOND of its tasks per nominal second.
+ONE_WORKER_SHARE = 0.015
+WINDOW_TASKS_PER_SECOND = 1_000
 LATE_SHARE = 0.8  # of windows anchored on a late milestone
 SLACK = 0.25  # the window reaches this share of its span before its first freed start
 # Of the windows of a program whose crews travel, the share in which freed tasks may change
@@ -89,6 +94,7 @@ class Stats:
     improved: int = 0
     proven: int = 0
     deterministic_time: float = 0.0
+    nominal: float = 0.0  # nominal seconds of work done (deterministic mode's count)
     broken: int = 0  # window plans the validator rejected (each a modsched bug, logged)
 
 
@@ -105,6 +111,7 @@ class WindowSearch:
         self.instance = instance
         self.late_bounds = late_bounds or {}  # proven least late days (solvers/bounds.py)
         self.broken = 0  # window plans the validator rejected
+        self.last_size = 0  # tasks of the last window's model
         self.starts = list(solution.starts)
         self.crews = list(solution.crews)
         self.objective = objective_value(instance, self.starts)
@@ -324,6 +331,7 @@ class WindowSearch:
     ) -> tuple[bool, bool, float]:
         """Solve one window; (taken: no worse, proven optimal, CP-SAT's deterministic time)."""
         sub, order = self.sub_instance(window)
+        self.last_size = len(order)
         hint = Solution([self.starts[j] for j in order], [self.crews[j] for j in order])
         try:
             built = CpSatModel(sub)
@@ -463,21 +471,25 @@ def improve(
     search = WindowSearch(instance, solution, options.seed, bounds.late if bounds else None)
     first = TRAVEL_FIRST_SIZE if search.travelling else FIRST_SIZE
     stats, size = Stats(), min(first, len(search.movable))
-    work = math.inf if limits.nominal is None else limits.nominal * ONE_WORKER_SHARE
+    work = math.inf if limits.nominal is None else limits.nominal
     while size > 0 and search.objective > bound and not (stop is not None and stop.is_set()):
         wall_left = limits.wall - (time.perf_counter() - started)
         if limits.nominal is None:
             step = Limits(min(STEP_SECONDS, wall_left))
         else:
-            nominal = min(STEP_SECONDS, (work - stats.deterministic_time) / ONE_WORKER_SHARE)
-            step = Limits(min(nominal * BACKSTOP, wall_left), nominal)
+            nominal = min(STEP_SECONDS, work - stats.nominal)
+            wall = min(nominal * BACKSTOP, wall_left)
+            step = replace(limits, wall=wall, nominal=nominal, share=ONE_WORKER_SHARE)
         if min(step.wall, step.nominal or math.inf) < MIN_STEP_SECONDS:
+            if step.wall < MIN_STEP_SECONDS <= (step.nominal or 0.0):
+                limits.clock_cut()  # deterministic work left, and no time for it
             break
         window = search.pick(size)
         before = search.objective
         taken, proven, spent = search.step(window, options, step, stop)
         stats.steps += 1
         stats.deterministic_time += spent
+        stats.nominal += spent / ONE_WORKER_SHARE + search.last_size / WINDOW_TASKS_PER_SECOND
         stats.proven += proven
         if search.objective < before:
             stats.improved += 1

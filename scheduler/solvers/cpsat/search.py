@@ -257,7 +257,24 @@ def run(
     if lns_only:
         solver.parameters.ignore_subsolvers.extend(GENERIC_SEARCHES)
     solver.status_code = wait([(solver, built.model, callback)], stop)[0]  # type: ignore[attr-defined]
+    note_clock(solver, solver.status_code, limits, stop)  # type: ignore[attr-defined]
     return solver
+
+
+def note_clock(
+    solver: cp_model.CpSolver,
+    code: cp_model.CpSolverStatus | int,
+    limits: Limits,
+    stop: threading.Event | None,
+) -> None:
+    """A deterministic search that ended with no proof before its deterministic limit
+    was ended by the wall clock: say so to the run's budget (`Limits.clock_cut`)."""
+    if limits.deterministic_time is None or code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        return
+    if stop is not None and stop.is_set():
+        return  # an interrupted run says so itself
+    if solver.deterministic_time < limits.deterministic_time:
+        limits.clock_cut()
 
 
 def wait(

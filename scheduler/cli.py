@@ -602,6 +602,15 @@ def risk_command(
     for row in risk_table(run)[shown].itertuples(index=False):
         table.add_row(*(Text(str(v)) for v in row))
     console.print(table)
+    cut = sum(not s.repeatable for s in run.samples)
+    if cut:
+        console.print(
+            f"{cut} of {len(run.samples)} resolved samples were ended by --sample-limit "
+            "before their deterministic work: another run may date them otherwise; a "
+            "longer --sample-limit repeats them",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
     if len(run.samples) < samples:
         errors.print(

@@ -265,13 +265,14 @@ def test_a_stop_keeps_the_chunks_done(tmp_path: Path, baseline: Path) -> None:
 
 def test_samples_csv_rows(tmp_path: Path, baseline: Path) -> None:
     table = samples_table(run(write_project(tmp_path), baseline, 2))
-    assert list(table.columns) == ["sample", "milestone", "date", "day", "late_days"]
+    assert list(table.columns) == ["sample", "milestone", "date", "day", "late_days", "repeatable"]
     assert table.iloc[0].to_dict() == {
         "sample": 0,
         "milestone": "rfs",
         "date": "2027-02-04",
         "day": 23,
         "late_days": 0,
+        "repeatable": True,
     }
 
 
@@ -381,6 +382,51 @@ def test_resolve_samples_match_run_chunk(tmp_path: Path, baseline: Path) -> None
     assert [s.days for s in run_chunk(problem, [3])] == [
         s.days for s in run_chunk(problem, [2, 3])[1:]
     ]
+
+
+def test_a_resolve_the_limit_ended_is_marked_and_counted(
+    tmp_path: Path, baseline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resolved sample whose solve says it may not repeat (as when --sample-limit ends
+    its deterministic work: `solver.repeatable` False) is marked in samples.csv, and the
+    terminal counts such samples; the others stay True."""
+    from dataclasses import replace
+
+    from scheduler.risk import run as risk_run
+
+    real = risk_run.solve_plan
+
+    def cut_odd_samples(instance, options, **kwargs):
+        solved = real(instance, options, **kwargs)
+        cut = cut_odd_samples.calls % 2 == 1  # type: ignore[attr-defined]
+        cut_odd_samples.calls += 1  # type: ignore[attr-defined]
+        result = replace(solved.result, repeatable=False) if cut else solved.result
+        return replace(solved, result=result)
+
+    cut_odd_samples.calls = 0  # type: ignore[attr-defined]
+    monkeypatch.setattr(risk_run, "solve_plan", cut_odd_samples)
+    project = write_project(tmp_path, build="{min: 3, mode: 5, max: 12}")
+    out = tmp_path / "risk"
+    args = ["risk", str(project), "--baseline", str(baseline), "--out", str(out)]
+    options = ["--samples", "4", "--mode", "resolve", "--processes", "1"]
+    result = CliRunner().invoke(app, [*args, *options])
+    assert result.exit_code == 0, result.output
+    rows = (out / "samples.csv").read_text().splitlines()
+    assert [row.rsplit(",", 1)[1] for row in rows] == [
+        "repeatable",
+        "True",
+        "True",
+        "False",
+        "False",
+        "True",
+        "True",
+        "False",
+        "False",
+    ]
+    assert (
+        "2 of 4 resolved samples were ended by --sample-limit before their deterministic "
+        "work: another run may date them otherwise; a longer --sample-limit repeats them"
+    ) in " ".join(result.output.split())
 
 
 # `modsched` in a process that touches a file (argv[1]) once a chunk of samples is done, so

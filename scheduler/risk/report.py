@@ -83,9 +83,11 @@ def samples_table(run: RiskRun) -> pd.DataFrame:
                     "date": "" if day is None else _date(run, day),
                     "day": "" if day is None else day,
                     "late_days": late,
+                    "repeatable": s.repeatable,
                 }
             )
-    return pd.DataFrame(rows, columns=["sample", "milestone", "date", "day", "late_days"])
+    columns = ["sample", "milestone", "date", "day", "late_days", "repeatable"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def criticality_table(run: RiskRun) -> pd.DataFrame:

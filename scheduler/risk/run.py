@@ -76,6 +76,9 @@ class SampleResult:
     days: tuple[int, ...] | None
     critical: tuple[int, ...]
     values: np.ndarray = field(compare=False)
+    # resolve: False when --sample-limit ended the solve before its deterministic work
+    # (`Budget.repeatable`), so that another run may plan this sample otherwise
+    repeatable: bool = True
 
 
 def prepare_risk(
@@ -165,8 +168,9 @@ def _resolve(
     values: np.ndarray,
     retimed: Retimed | None,
 ) -> SampleResult:
-    """Plan the sample again (one worker, the deterministic clock: the same seed gives the
-    same plan on any machine that runs it)."""
+    """Plan the sample again (one worker, deterministic limits: the same seed gives the
+    same plan on any machine fast enough to do their work within --sample-limit; a solve
+    the clock ended says so, `SampleResult.repeatable`)."""
     options = SolveOptions(time_limit=problem.sample_limit, workers=1, seed=problem.seed)
     warm = Solution(retimed.starts, list(problem.sequence.crews)) if retimed else None
     try:
@@ -180,7 +184,8 @@ def _resolve(
     why = explain(solved.instance, solution, problem.calendar.iso_of).why
     index = instance.task_index()
     critical = sorted({index[step.task] for steps in why.values() for step in steps})
-    return SampleResult(k, _point_days(instance, ends), tuple(critical), values)
+    repeatable = solved.result.repeatable is not False
+    return SampleResult(k, _point_days(instance, ends), tuple(critical), values, repeatable)
 
 
 def chunks(num_samples: int, size: int) -> list[list[int]]:

@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from scheduler.bench import Kind, bench_one, collect_files  # noqa: E402
 from scheduler.graph import critical_path  # noqa: E402
 from scheduler.importers import best_known, read_benchmark  # noqa: E402
-from scheduler.instance import Instance, Solution, objective_value  # noqa: E402
+from scheduler.instance import CrewPool, Instance, Solution, objective_value  # noqa: E402
 from scheduler.io import write_frame  # noqa: E402
 from scheduler.solvers.budget import SolveOptions  # noqa: E402
 from scheduler.validate import validate  # noqa: E402
@@ -156,7 +156,8 @@ def mspsp_model(instance: Instance):  # -> pyjobshop.Model
     import pyjobshop
 
     model = pyjobshop.Model()
-    machines = [model.add_machine(name=pool.id) for pool in instance.pools]
+    crews = machine_crews(instance)
+    machines = [model.add_machine(name=crew) for crew, _ in crews]
     activities = []
     for task in instance.tasks:
         activity = model.add_task(name=task.id)
@@ -165,7 +166,7 @@ def mspsp_model(instance: Instance):  # -> pyjobshop.Model
     for i, skill in need_units(instance):
         task = instance.tasks[i]
         sub = model.add_task(name=f"{task.id}:{skill}")
-        for r, pool in enumerate(instance.pools):
+        for r, (_, pool) in enumerate(crews):
             if skill in pool.skills:
                 model.add_mode(sub, machines[r], task.duration)
         model.add_start_at_start(activities[i], sub)
@@ -193,12 +194,20 @@ def need_units(instance: Instance) -> list[tuple[int, str]]:
     ]
 
 
+def machine_crews(instance: Instance) -> list[tuple[str, CrewPool]]:
+    """One PyJobShop machine per crew (the file's resources: the product's reader makes
+    the resources that master the same skills one pool of that many crews)."""
+    return [(crew, pool) for pool in instance.pools for crew in pool.crew_ids()]
+
+
 def mspsp_plan(instance: Instance, tasks: list) -> Solution:
-    """Starts of the activities; each sub-task's machine r is the one crew ``r{r+1}#1``."""
+    """Starts of the activities; each sub-task's machine r is the crew `machine_crews`
+    gives it."""
     n = len(instance.tasks)
+    names = [crew for crew, _ in machine_crews(instance)]
     crews: list[list[str]] = [[] for _ in range(n)]
     for (i, _), scheduled in zip(need_units(instance), tasks[n:], strict=True):
-        crews[i] += [instance.pools[r].crew_ids()[0] for r in scheduled.resources]
+        crews[i] += [names[r] for r in scheduled.resources]
     return Solution([tasks[i].start for i in range(n)], [tuple(c) for c in crews])
 
 

@@ -134,7 +134,7 @@ def solve_plan(
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
         fresh = with_lateness(instance, fresh, floors(instance))
-        fresh = replace(fresh, repeatable=budget.repeatable)
+        fresh = replace(fresh, repeatable=budget.repeatable, seconds=budget.elapsed())
         return Solved(instance, fresh, fresh)
     with searching(budget.stop):
         bounds = lateness_bounds(instance, options, hint, budget, stability)
@@ -163,7 +163,9 @@ def solve_plan(
             ]
         )
     result = with_bounds(instance, left_justify(instance, result, stability), bounds, cpm)
-    return Solved(instance, replace(result, repeatable=budget.repeatable), fresh)
+    # the run's seconds from the budget's start (a stage's own were only its part)
+    result = replace(result, repeatable=budget.repeatable, seconds=budget.elapsed())
+    return Solved(instance, result, fresh)
 
 
 def _no_worse_than(instance: Instance, result: Result, hint: Solution) -> Result:

@@ -465,8 +465,10 @@ def improve(
     meets the proven ``bound``; ``bounds``, proven lateness bounds, steer the windows to
     the milestones still above theirs. Returns the best plan.
     In deterministic mode (``limits.nominal`` set) the search ends after a deterministic
-    amount of CP-SAT work and each window's limit comes from the work left, so that a
-    seed gives the same plan run after run; the wall clock is then only a backstop."""
+    amount of work (CP-SAT's deterministic time, `ONE_WORKER_SHARE` a nominal second,
+    and the windows' tasks, `WINDOW_TASKS_PER_SECOND`) and each window's limit comes from
+    the work left, so that a seed gives the same plan run after run; should the wall
+    clock end the search first, the run is told (`Limits.clock_cut`)."""
     started = time.perf_counter()
     search = WindowSearch(instance, solution, options.seed, bounds.late if bounds else None)
     first = TRAVEL_FIRST_SIZE if search.travelling else FIRST_SIZE

@@ -30,7 +30,7 @@ from scheduler.solvers import cpsat, windows
 from scheduler.solvers.bounds import Bounds, floors, prove, weighted
 from scheduler.solvers.budget import PLACED_PER_SECOND, Budget, SolveOptions, searching
 from scheduler.solvers.cpsat.stability import changes
-from scheduler.solvers.greedy import PRIORITY_RULES, best_rule, greedy, rule_processes
+from scheduler.solvers.greedy import PRIORITY_RULES, best_of, greedy, rule_plans, rule_processes
 from scheduler.solvers.result import Engine, Method, Result, Status
 from scheduler.validate import validate
 
@@ -66,13 +66,22 @@ def run_greedy(
     instance: Instance, options: SolveOptions | None = None, deadline: float | None = None
 ) -> Result:
     """Every priority rule of the serial scheme (past ``deadline``, those that have not
-    run once one has a plan: `best_rule`); the best plan."""
+    run once one has a plan: `rule_plans`); the best plan, ``repeatable`` False when a
+    rule was skipped (another run may get further)."""
     options = options or SolveOptions()
     started = time.perf_counter()
-    found = best_rule(instance, options.workers, deadline)
+    plans = rule_plans(instance, options.workers, deadline)
+    found = best_of(instance, plans)
     seconds = time.perf_counter() - started
+    repeatable = None if len(plans) == len(PRIORITY_RULES) else False
     if found is None:
-        return Result(Engine.GREEDY, Method.PRIORITY_RULES, Status.UNKNOWN, seconds=seconds)
+        return Result(
+            Engine.GREEDY,
+            Method.PRIORITY_RULES,
+            Status.UNKNOWN,
+            seconds=seconds,
+            repeatable=repeatable,
+        )
     rule, solution = found
     return Result(
         Engine.GREEDY,
@@ -85,6 +94,7 @@ def run_greedy(
         workers=options.workers,
         seed=options.seed,
         rule=rule,
+        repeatable=repeatable,
     )
 
 
@@ -108,10 +118,10 @@ def solve_plan(
     precheck(instance, cpm, day_text)
     deadline = budget.started + budget.limit
     fresh = run_greedy(instance, options, deadline) if use_greedy else None
-    if use_greedy:
+    if fresh is not None:
         budget.charge(len(PRIORITY_RULES) * instance.num_tasks / PLACED_PER_SECOND)
-        if budget.deterministic and time.perf_counter() >= deadline:
-            budget.clock.set()  # the rules not done by the limit may have been skipped
+        if budget.deterministic and fresh.repeatable is False:
+            budget.clock.set()  # rules were skipped at the limit
     candidates = [s for s in (warm_start, fresh.solution if fresh else None) if s is not None]
     hint = min(candidates, key=lambda s: objective_terms(instance, s.starts), default=None)
     if hint is not None:
@@ -134,7 +144,10 @@ def solve_plan(
         if fresh.solution is None:
             raise NoPlanFound(["the greedy scheme could not place every task; try --solver cp-sat"])
         fresh = with_lateness(instance, fresh, floors(instance))
-        fresh = replace(fresh, repeatable=budget.repeatable, seconds=budget.elapsed())
+        done = budget.elapsed()  # the greedy's plan is the run's first and only one
+        fresh = replace(
+            fresh, repeatable=budget.repeatable, seconds=done, first_solution_seconds=done
+        )
         return Solved(instance, fresh, fresh)
     with searching(budget.stop):
         bounds = lateness_bounds(instance, options, hint, budget, stability)

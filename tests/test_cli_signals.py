@@ -165,7 +165,7 @@ main()
     [
         ("scheduler.pipeline.load_project", signal.SIGINT),
         ("scheduler.pipeline.load_project", signal.SIGTERM),
-        ("scheduler.solving.best_rule", signal.SIGTERM),
+        ("scheduler.solving.rule_plans", signal.SIGTERM),
         ("scheduler.reports.page.write_gantt_html", signal.SIGINT),
         ("scheduler.reports.page.write_gantt_html", signal.SIGTERM),
     ],

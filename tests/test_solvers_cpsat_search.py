@@ -223,7 +223,7 @@ def one_machine(n: int = 40) -> CpSatModel:
     weight of 1-7: single-machine weighted tardiness, which CP-SAT cannot close in a
     tenth of a second at 40 tasks."""
     slot = Resource("slot", 1, "site")
-    tasks = [Task(f"t{i}", 3 + (i * 7) % 7, resources={"slot": 1}) for i in range(n)]
+    tasks = [Task(f"t{i}", 3 + (i * 5) % 7, resources={"slot": 1}) for i in range(n)]
     milestones = [Milestone(f"m{i}", (i,), target=0, weight=1 + (i * 5) % 7) for i in range(n)]
     return CpSatModel(make(tasks, resources=[slot], milestones=milestones))
 

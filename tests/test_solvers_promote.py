@@ -82,6 +82,18 @@ def test_deterministic_mode_with_no_time_left_marks_its_run():
     assert cut.is_set()
 
 
+def test_deterministic_mode_with_no_work_left_ends_on_it_not_on_the_clock():
+    """No nominal work and no wall time (earlier stages took the run's share): the stage
+    ends on its work count, which marks nothing (the run stays repeatable)."""
+    instance = two_sites()
+    plan = greedy(instance, "target")
+    assert plan is not None
+    cut = threading.Event()
+    best, stats = promote(instance, plan, "target", Limits(0.0, 0.0, cut))
+    assert best is plan and stats.steps == 0
+    assert not cut.is_set()
+
+
 def test_the_window_search_starts_from_the_promoted_plan():
     """`windows.solve` given the greedy rule: promotion first, then the windows; the
     history holds the greedy plan, then the promoted one, and the bound (no probes: the

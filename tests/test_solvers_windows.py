@@ -276,9 +276,12 @@ def test_windows_with_one_worker_repeat_themselves(monkeypatch):
     instance, start = random_order_plan(BUSY, seed=5)
     monkeypatch.setattr(lns, "FIRST_SIZE", 80)
     options = SolveOptions(workers=1, seed=0, time_limit=6.0)
-    budgets = [Budget.of(options) for _ in range(2)]
-    runs = [lns.solve(instance, options, start, budget).solution for budget in budgets]
-    assert [budget.repeatable for budget in budgets] == [True, True]  # 0.6 s of 6 s here
+    results = [lns.solve(instance, options, start, Budget.of(options)) for _ in range(2)]
+    runs = [result.solution for result in results]
+    for result in results:  # 0.3 s of the 6 s each, quiet
+        if result.repeatable is False or result.interrupted:
+            assert result.seconds > 3.0, "unrepeatable, yet done in half the limit"
+            pytest.skip("the 6 s limit ended the deterministic work (machine busy)")
     assert runs[0] is not None and runs[1] is not None
     assert runs[0].starts == runs[1].starts
     assert runs[0].crews == runs[1].crews

@@ -25,7 +25,7 @@ from scheduler.instance import (
     objective_terms,
     objective_value,
 )
-from scheduler.pipeline import plan_project
+from scheduler.pipeline import load_instance, plan_project
 from scheduler.solvers.bounds import floors
 from scheduler.solvers.budget import SolveOptions
 from scheduler.solvers.cpsat.stability import changes
@@ -79,6 +79,14 @@ def test_a_limit_the_deterministic_work_does_not_fit_says_the_plan_may_not_repea
     assert validate(outcome.instance, outcome.result.solution) == []
     two = plan_project(QUICKSTART, SolveOptions(time_limit=5, workers=2))
     assert two.result.repeatable is None
+
+
+def test_greedy_rules_cut_short_by_the_limit_are_not_repeatable():
+    """Past the deadline the rules still to run are skipped once one has a plan: that
+    result says it may not repeat; all five run, it promises nothing either way (None)."""
+    _, instance, _ = load_instance(QUICKSTART)
+    assert solving.run_greedy(instance, SolveOptions(workers=1), deadline=0.0).repeatable is False
+    assert solving.run_greedy(instance, SolveOptions(workers=1)).repeatable is None
 
 
 def test_greedy_engine_returns_the_greedy_plan(monkeypatch):

@@ -14,6 +14,7 @@ is built for size: per-day numpy arrays for every resource, pool, crew and site 
 grown when a start runs past their end, and a jump-ahead search over start days.
 
 Public API: ``greedy(instance, rule)``, ``best_greedy(instance)``, ``best_rule(instance)``,
+``rule_plans(instance)``,
 ``PRIORITY_RULES``, and ``rule_order(instance, rule)`` for searches over the order.
 """
 
@@ -129,11 +130,19 @@ def best_rule(
     instance: Instance, processes: int = 1, deadline: float | None = None
 ) -> tuple[str, Solution] | None:
     """`best_greedy`, with the rule that gave its plan (the first of equals in
-    ``PRIORITY_RULES``, so the answer does not depend on ``processes``). With
-    ``processes`` > 1, a program of ``PARALLEL_TASKS`` tasks or more and a process that
-    may have children, the rules run in that many forked processes, slowest first.
-    Past ``deadline`` (`time.perf_counter`, the run's time limit) the rules still running
-    stop once one has a plan: a limit shorter than the five rules gets the first plan
+    ``PRIORITY_RULES``, so the answer does not depend on ``processes``), of the rules
+    `rule_plans` runs."""
+    return best_of(instance, rule_plans(instance, processes, deadline))
+
+
+def rule_plans(
+    instance: Instance, processes: int = 1, deadline: float | None = None
+) -> dict[str, Solution | None]:
+    """Each rule's plan (None: the rule placed no plan). With ``processes`` > 1, a
+    program of ``PARALLEL_TASKS`` tasks or more and a process that may have children,
+    the rules run in that many forked processes, slowest first. Past ``deadline``
+    (`time.perf_counter`, the run's time limit) the rules still running stop once one has
+    a plan, and are missing: a limit shorter than the five rules gets the first plan
     (atlas-27 at --time-limit 5 waited for all five: 42-59 s on a busy machine)."""
     forks = rule_processes(instance, processes)
     plans = _parallel_rules(instance, forks, deadline) if forks > 1 else None
@@ -143,6 +152,12 @@ def best_rule(
             if _past(deadline, plans):
                 break
             plans[rule] = greedy(instance, rule)
+    return plans
+
+
+def best_of(instance: Instance, plans: dict[str, Solution | None]) -> tuple[str, Solution] | None:
+    """The rule of ``plans`` whose plan has the lowest `objective_value` (the first of
+    equals in ``PRIORITY_RULES``), with its plan."""
     best: tuple[str, Solution] | None = None
     best_value = 0
     for rule in PRIORITY_RULES:

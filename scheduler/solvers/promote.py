@@ -128,10 +128,10 @@ def promote(
     current, value = hint, objective_value(instance, hint.starts)
     stall, step_seconds = 0, 0.0
     while stall < STALL and not (stop is not None and stop.is_set()):
+        if stats.placed + instance.num_tasks > work:
+            break
         if time.perf_counter() - started + step_seconds > limits.wall:
             limits.clock_cut()  # (in deterministic mode: work left, no time for it)
-            break
-        if stats.placed + instance.num_tasks > work:
             break
         order = search.trial(current)
         if order is None:

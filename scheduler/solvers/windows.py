@@ -597,4 +597,5 @@ def solve(
         seed=options.seed,
         history=tuple(history),
         interrupted=budget.stopped,
+        repeatable=budget.repeatable,
     )

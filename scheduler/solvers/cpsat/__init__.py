@@ -97,4 +97,5 @@ def solve(
         history=tuple(logger.history),
         interrupted=budget.stopped,
         seconds=budget.elapsed() - started,
+        repeatable=budget.repeatable,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from generators import make, solved
 
 from scheduler.instance import CrewPool, Link, Milestone, Task, objective_terms
@@ -70,28 +71,18 @@ def test_deterministic_mode_counts_the_work_done():
     assert runs[0][0].starts == runs[1][0].starts
 
 
-def test_deterministic_mode_with_no_time_left_marks_its_run():
-    """Work left and no wall time for it: no step, the hint kept, and the run's `clock`
-    says the clock ended the stage (its plan may not repeat)."""
+@pytest.mark.parametrize(("nominal", "marked"), [(10.0, True), (0.0, False)])
+def test_deterministic_mode_without_wall_time_marks_its_run_only_with_work_left(nominal, marked):
+    """No wall time: no step, the hint kept. With nominal work left the run's `clock`
+    says the clock ended the stage (its plan may not repeat); with none (earlier stages
+    took the run's share) the stage ends on its work count and marks nothing."""
     instance = two_sites()
     plan = greedy(instance, "target")
     assert plan is not None
     cut = threading.Event()
-    best, stats = promote(instance, plan, "target", Limits(0.0, 10.0, cut))
+    best, stats = promote(instance, plan, "target", Limits(0.0, nominal, cut))
     assert best is plan and stats.steps == 0
-    assert cut.is_set()
-
-
-def test_deterministic_mode_with_no_work_left_ends_on_it_not_on_the_clock():
-    """No nominal work and no wall time (earlier stages took the run's share): the stage
-    ends on its work count, which marks nothing (the run stays repeatable)."""
-    instance = two_sites()
-    plan = greedy(instance, "target")
-    assert plan is not None
-    cut = threading.Event()
-    best, stats = promote(instance, plan, "target", Limits(0.0, 0.0, cut))
-    assert best is plan and stats.steps == 0
-    assert not cut.is_set()
+    assert cut.is_set() is marked
 
 
 def test_the_window_search_starts_from_the_promoted_plan():

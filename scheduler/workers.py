@@ -3,10 +3,16 @@ born and end, and `fork_map`, which runs a few items in processes of their own.
 
 A worker leaves Ctrl-C to its parent (which ends the pool), ends at once on SIGTERM (the
 pool's way to end it; a forked worker would otherwise run the parent's handler) and dies
-with its parent should that be killed outright (SIGKILL runs no clean-up). SIGTERM is held
-while the pool forks (`forking`), so that it reaches a worker only once the worker has
-reset it: a pool ended at once (a short run) would otherwise signal a worker still
-running the parent's handler, which keeps it alive, and the parent would join it forever.
+with its parent should that be killed outright (SIGKILL runs no clean-up), or should the
+parent be gone before the worker could ask for that.
+
+SIGINT and SIGTERM are held while a process is forked (`forking`):
+- SIGTERM reaches a worker only once the worker has reset it: a pool ended at once (a short
+  run) would otherwise signal a worker still running the parent's handler, which keeps it
+  alive, and the parent would join it forever;
+- the parent's Ctrl-C (or its SIGTERM handler) raises only once the process it forks is
+  registered to be killed: raised between the fork and the registration, it left a worker
+  nobody killed, which held the parent's stdout and stderr for as long as it ran.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -31,20 +38,27 @@ POLL_SECONDS = 0.2  # how often `fork_each` looks at its stop event
 PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 
 
+HELD = {signal.SIGINT, signal.SIGTERM}  # while a process is forked (`forking`)
+
+
 def start_worker() -> None:
-    """A pool's initializer (or the first thing it calls)."""
+    """The first thing a forked worker does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # held by `forking`
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # held by `forking`
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the parent died before the line above: no signal will come
 
 
 @contextlib.contextmanager
 def forking() -> Iterator[None]:
-    """Hold SIGTERM while a pool is made (its workers are forked with it blocked)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    """Hold SIGINT and SIGTERM while a process is forked (it starts with them blocked);
+    one that arrives meanwhile is delivered (and raised here) as the block ends."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
     try:
         yield
     finally:
@@ -108,7 +122,7 @@ def fork_each(
                 # process stops reading, a child writing its result gets an error, not a
                 # wait forever
                 readers = [receive, *running]
-                with forking():  # registered before a held SIGTERM can arrive
+                with forking():  # registered before a held signal can arrive
                     process = context.Process(
                         target=_forked, args=(function, items[index], send, readers), daemon=True
                     )

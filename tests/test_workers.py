@@ -4,13 +4,14 @@ process that is gone."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import signal
 
 import pytest
 
-from scheduler.workers import WorkerDied, fork_map
+from scheduler.workers import WorkerDied, fork_map, forking, start_worker
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -51,7 +52,6 @@ def test_a_process_killed_outright_is_reported_not_waited_for(processes):
 
 
 def test_no_process_is_left_behind():
-    import multiprocessing
 
     fork_map(_square_and_pid, list(range(6)), 2)
     with pytest.raises(WorkerDied):
@@ -68,7 +68,6 @@ def _slow_after_first(x: int) -> int:
 
 
 def test_a_stop_ends_the_iteration_and_kills_the_processes_in_flight():
-    import multiprocessing
     import threading
 
     from scheduler.workers import fork_each
@@ -139,7 +138,6 @@ def _exits(x: int) -> int:
 def test_what_cannot_cross_the_pipe_is_an_error_named_not_a_death(function, message, caplog):
     """An error or result that cannot be pickled (or rebuilt) is raised here as a
     RuntimeError naming it, at once: not taken for a killed process and run again."""
-    import multiprocessing
 
     from scheduler.workers import fork_each
 
@@ -156,3 +154,42 @@ def test_worker_died_crosses_a_pipe():
 
     again = pickle.loads(pickle.dumps(WorkerDied("gone", 3)))
     assert (str(again), again.index) == ("gone", 3)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_process_is_forked_is_raised_once_the_fork_is_done(sig):
+    """Ctrl-C (or the CLI's SIGTERM handler) raised between a fork and the line that
+    registers the process to be killed left a worker running that held the command's
+    stdout and stderr (a CI run waited 600 s for it). Held, it is raised as the block
+    ends, after the code inside it ran."""
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(sig, interrupted)
+    reached = []
+    try:
+        with pytest.raises(KeyboardInterrupt), forking():
+            os.kill(os.getpid(), sig)
+            reached.append("after the signal")
+    finally:
+        signal.signal(sig, before)
+    assert reached == ["after the signal"]
+
+
+def test_a_worker_whose_parent_is_gone_before_it_asked_for_its_death_signal_exits():
+    """A worker forked just before its parent died asks for SIGTERM on its parent's death
+    too late to get it; it sees that its parent is another process and exits."""
+
+    class Gone:
+        pid = os.getpid() + 1_000_000  # not this process, the child's real parent
+
+    pid = os.fork()
+    if pid == 0:  # the child: it must exit in start_worker, with 1
+        try:
+            multiprocessing.parent_process = lambda: Gone()
+            start_worker()
+        finally:
+            os._exit(7)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 1

@@ -138,11 +138,13 @@ def hall_tasks(mw: float, style: str, per_type: dict[str, int]) -> int:
 
 
 def plan_halls(
-    tasks: int, rng: random.Random, per_type: dict[str, int]
+    tasks: int, rng: random.Random, per_type: dict[str, int], n_sites: int | None = None
 ) -> tuple[list[SiteSpec], bool]:
-    """Sites and halls whose task count is close to ``tasks``."""
-    n_halls = max(2, round(tasks / 690))
-    n_sites = min(n_halls, max(2, math.ceil(n_halls / 3)), 10)
+    """Sites and halls whose task count is close to ``tasks``: about three halls a site
+    (at most 10 sites), or ``n_sites`` sites of at least one hall each (smaller halls)."""
+    n_halls = max(2, round(tasks / 690), n_sites or 0)
+    if n_sites is None:
+        n_sites = min(n_halls, max(2, math.ceil(n_halls / 3)), 10)
     fab = tasks >= 5000
     sites = [
         SiteSpec(
@@ -232,14 +234,21 @@ def hall_catalog(sizes: set[float]) -> list[dict]:
 class Builder:
     """The project document of one generated program."""
 
-    def __init__(self, tasks: int, seed: int, slack: tuple[int, int], crew_factor: float):
+    def __init__(
+        self,
+        tasks: int,
+        seed: int,
+        slack: tuple[int, int],
+        crew_factor: float,
+        sites: int | None = None,
+    ):
         self.rng = random.Random(seed)
         self.target_tasks, self.seed = tasks, seed
         self.slack, self.crew_factor = slack, crew_factor
         self.networks = catalog_networks()
         self.per_type = catalog_tasks()
         self.loads = catalog_loads()
-        self.sites, self.fab = plan_halls(tasks, self.rng, self.per_type)
+        self.sites, self.fab = plan_halls(tasks, self.rng, self.per_type, sites)
         self.halls = [h for s in self.sites for h in s.halls]
         self.calendar = Calendar(START, frozenset(range(6)), frozenset(holidays(range(2025, 2036))))
         self.n_eh = max(1, math.ceil(len(self.halls) / 4))
@@ -604,15 +613,17 @@ def generate(
     seed: int = 0,
     slack: tuple[int, int] = (0, 15),
     crew_factor: float = 0.7,
+    sites: int | None = None,
 ) -> Path:
-    """Write a program of about ``tasks`` tasks to ``out`` (and ``halls.yaml`` beside it).
+    """Write a program of about ``tasks`` tasks to ``out`` (and ``halls.yaml`` beside it),
+    at ``sites`` sites if given (else about three halls a site, at most 10).
 
     Targets: the milestone's critical-path day (resources ignored) plus a slack drawn
     from ``slack`` working days. Needs one load of the project (no solve)."""
     from scheduler.pipeline import load_instance
 
     out = Path(out)
-    builder = Builder(tasks, seed, slack, crew_factor)
+    builder = Builder(tasks, seed, slack, crew_factor, sites)
     doc = builder.document()
     halls = hall_catalog({h.mw for h in builder.halls})
     if not halls:
@@ -649,8 +660,18 @@ def main() -> None:
         default=0.7,
         help="scales every crew pool sized from crew-days (tightness)",
     )
+    parser.add_argument(
+        "--sites",
+        type=int,
+        help="this many sites (at least one hall each); default about three halls a site, "
+        "at most 10",
+    )
     args = parser.parse_args()
-    path = generate(args.tasks, args.out, args.seed, tuple(args.slack), args.crew_factor)
+    if args.sites is not None and args.sites < 2:
+        parser.error("--sites: at least 2")
+    path = generate(
+        args.tasks, args.out, args.seed, tuple(args.slack), args.crew_factor, args.sites
+    )
     print(path)
 
 

@@ -86,3 +86,15 @@ def test_greedy_plan_is_late_but_complete(program):
     assert not validate(instance, greedy.solution)
     tardiness, _ = objective_terms(instance, greedy.solution.starts)
     assert tardiness > 0
+
+
+def test_sites_asked_for_are_the_sites_written_each_with_a_hall(tmp_path):
+    """`--sites`: more sites than the default (about three halls a site) at the same size,
+    every one of them with at least one hall and its milestone."""
+    path = generate(2000, tmp_path / "p.yaml", seed=1, sites=4)
+    doc = yaml.safe_load(path.read_text())
+    assert [s["id"] for s in doc["sites"]] == ["s1", "s2", "s3", "s4"]
+    halls = {m["id"].split("-")[0] for m in doc["milestones"]}
+    assert halls == {"s1", "s2", "s3", "s4"}
+    default = yaml.safe_load(generate(2000, tmp_path / "d" / "p.yaml", seed=1).read_text())
+    assert len(default["sites"]) == 2

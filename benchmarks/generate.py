@@ -4,8 +4,8 @@ benchmark (`benchmarks/scale.py`).
     .venv/bin/python benchmarks/generate.py 5000 --seed 1 --out /tmp/gen/p5000.yaml
 
 writes the project YAML and, beside it, `halls.yaml`: hall types for IT sizes other than
-the catalog's 25 MW `hall` (loads and load banks scaled by MW / 25, same task network).
-The catalog is `modules_catalog/` of this repository, named by absolute path, so the
+the catalog's 25 MW `hall` (loads and load banks scaled by MW / 25, same task network);
+`--sites 16` spreads the same size over sixteen sites (smaller halls). The catalog is `modules_catalog/` of this repository, named by absolute path, so the
 generated files can live in any folder.
 
 What a program looks like (all of it drawn from `random.Random(seed)`):

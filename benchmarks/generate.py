@@ -5,8 +5,9 @@ benchmark (`benchmarks/scale.py`).
 
 writes the project YAML and, beside it, `halls.yaml`: hall types for IT sizes other than
 the catalog's 25 MW `hall` (loads and load banks scaled by MW / 25, same task network);
-`--sites 16` spreads the same size over sixteen sites (smaller halls). The catalog is `modules_catalog/` of this repository, named by absolute path, so the
-generated files can live in any folder.
+`--sites 16` spreads the same size over sixteen sites (smaller halls). The catalog is
+`modules_catalog/` of this repository, named by absolute path, so the generated files can
+live in any folder.
 
 What a program looks like (all of it drawn from `random.Random(seed)`):
 - halls of 7.5-30 MW IT, with the DOMAIN.md 9.2 per-hall mix scaled to the hall size

@@ -7,8 +7,10 @@ Exit codes: 0 a schedule, 1 infeasible (with the reason) or no plan found, 2 bad
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -56,6 +58,23 @@ app = typer.Typer(
 # user text (names, paths, messages) is printed as it is: no rich markup, no highlighting
 console = Console(markup=False, highlight=False)
 errors = Console(stderr=True, markup=False, highlight=False)
+
+# When the console script's process began (a `time.perf_counter` reading, set by `main`):
+# `--time-limit` counts from there, Python's start-up and imports included. None when the
+# commands are called in this process some other way (tests): then from the call.
+STARTED: float | None = None
+
+
+def process_age() -> float:
+    """Seconds since this process began (Linux: /proc; elsewhere 0, i.e. now)."""
+    try:
+        with open("/proc/self/stat") as stat:  # fields after the command's name, from 3rd
+            began = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime") as uptime:
+            return max(0.0, float(uptime.read().split()[0]) - began)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project YAML file.")]
 TimeLimit = Annotated[
@@ -244,7 +263,9 @@ def schedule_command(
                 status.update(f"solving: {seconds:6.1f}s  objective {objective}  bound {bound}")
 
             with answers():
-                outcome = plan_project(project, options, solver_name(solver), progress, stop)
+                outcome = plan_project(
+                    project, options, solver_name(solver), progress, stop, STARTED
+                )
         with writing(out), console.status("writing..."):
             paths = folder.commit(
                 lambda staging: [
@@ -440,6 +461,7 @@ def replan_command(
                 options=options,
                 stop=stop,
                 unlisted=unlisted,
+                started=STARTED,
             )
 
         def write(staging: Path) -> list[Path]:
@@ -965,6 +987,8 @@ def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calen
 
 
 def main() -> None:
+    global STARTED
+    STARTED = time.perf_counter() - process_age()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
         app()

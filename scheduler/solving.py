@@ -116,7 +116,7 @@ def solve_plan(
     budget = budget or Budget.of(options)
     cpm = cpm or critical_path(instance)
     precheck(instance, cpm, day_text)
-    deadline = budget.started + budget.limit
+    deadline = budget.deadline
     fresh = run_greedy(instance, options, deadline) if use_greedy else None
     if fresh is not None:
         budget.charge(len(PRIORITY_RULES) * instance.num_tasks / PLACED_PER_SECOND)

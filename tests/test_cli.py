@@ -414,3 +414,21 @@ def test_a_short_time_limit_ends_with_a_checked_plan(tmp_path):
         timeout=600,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_time_limit_counts_from_the_start_of_the_process(tmp_path):
+    """The console script counts `--time-limit` from its process's start, Python's
+    start-up and imports included: a process that sleeps 1 s before `main` reports a
+    run of at least 1 s (`solver.seconds`), however fast the solve."""
+    out = tmp_path / "out"
+    code = "import time; time.sleep(1); from scheduler.cli import main; main()"
+    command = [sys.executable, "-c", code, "schedule", PROJECT, "--out", str(out)]
+    done = subprocess.run([*command, "--time-limit", "30"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "schedule.json").read_text())["solver"]["seconds"] >= 1.0
+
+
+def test_process_age_is_the_time_since_the_process_began():
+    code = "import time; time.sleep(0.5); from scheduler import cli; print(cli.process_age())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 0.45 <= float(done.stdout) < 600

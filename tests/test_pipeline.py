@@ -98,3 +98,33 @@ def test_cp_sat_solves_a_task_needing_two_skills_of_one_mixed_pool():
     assert two_split_skills_share_a_pool(outcome.instance)
     assert outcome.result.engine == "cp-sat"
     assert outcome.result.status == Status.OPTIMAL and outcome.result.objective == 2
+
+
+def test_the_time_limit_counts_from_the_commands_start_and_keeps_time_to_write(monkeypatch):
+    """`plan_project(started=...)`: the limit counts from the command's start (the console
+    script passes its process's), so a run begun 4.95 s before a 5 s limit reports at
+    least 4.95 s and still gives a valid plan no worse than the greedy's; and the budget
+    keeps `finishing_seconds` of the project's size for making and writing the schedule."""
+    import time
+
+    from scheduler import pipeline
+    from scheduler.solvers.budget import Budget
+
+    budgets: list[Budget] = []
+    make = Budget.of
+
+    def recorded(*args, **kwargs) -> Budget:
+        budgets.append(make(*args, **kwargs))
+        return budgets[-1]
+
+    monkeypatch.setattr(pipeline.Budget, "of", recorded)
+    busy = Path(__file__).parent / "data" / "busy.yaml"
+    started = time.perf_counter() - 4.95
+    outcome = plan_project(busy, SolveOptions(time_limit=5, workers=2), started=started)
+    (budget,) = budgets
+    assert budget.started == started
+    assert budget.after == pipeline.finishing_seconds(outcome.instance.num_tasks)
+    assert budget.after == pipeline.FINISH_SECONDS + 180 * pipeline.FINISH_SECONDS_PER_TASK
+    assert outcome.schedule.solver.seconds >= 4.95
+    assert validate(outcome.instance, outcome.result.solution) == []
+    assert outcome.result.objective <= outcome.greedy.objective

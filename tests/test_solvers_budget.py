@@ -116,3 +116,25 @@ def test_budget_of_options():
     assert one.stopped
     two = Budget.of(SolveOptions(time_limit=7.0, workers=2))
     assert (two.limit, two.deterministic, two.stopped) == (7.0, False, False)
+
+
+def test_seconds_kept_after_the_solve_come_off_every_stage_and_the_greedy_deadline(clock):
+    """A 100 s run counted from a command that began at 5 s (`Budget.of(started=...)`),
+    10 s kept for writing the schedule (`after`): at 25 s, 20 s have passed and 70 s are
+    left to solve; a stage's half is 35 s, and the greedy's rules stop at 5 + 100 - 10 =
+    95 s. In deterministic mode the nominal share ignores it (the seed's plan does not
+    depend on how long writing is guessed to take); only the wall limit does."""
+    clock[0] = 25.0
+    budget = Budget.of(SolveOptions(time_limit=100.0, workers=2), started=5.0)
+    budget.after = 10.0
+    assert budget.elapsed() == 20.0
+    assert budget.left() == 70.0
+    assert budget.take(0.5) == Limits(35.0)
+    assert budget.deadline == 95.0
+    clock[0] = 99.0
+    assert budget.left() == 0.0
+    one = Budget.of(SolveOptions(time_limit=100.0, workers=1), started=5.0)
+    one.after = 10.0
+    assert one.take(0.5) == Limits(0.0, 50.0)
+    now = Budget.of(SolveOptions(time_limit=100.0, workers=2))
+    assert now.started == 99.0 and now.deadline == 199.0

@@ -21,7 +21,7 @@ from scheduler.errors import InputError, Problem
 from scheduler.expand import with_horizon
 from scheduler.instance import Instance, Solution, Task
 from scheduler.io import write_frame
-from scheduler.pipeline import load_instance, make_schedule
+from scheduler.pipeline import finishing_seconds, load_instance, make_schedule
 from scheduler.replanning.scenario import apply_scenario, load_scenario
 from scheduler.replanning.status import (
     Actual,
@@ -243,14 +243,17 @@ def replan(
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
     unlisted: Unlisted | str = Unlisted.AS_PLANNED,
+    started: float | None = None,
 ) -> Replanned:
     """The new plan from a status date, as stable as the objective allows, all within
-    ``options.time_limit`` from the call."""
+    ``options.time_limit`` from ``started`` (the command's start) or from the call, with
+    `finishing_seconds` kept for making and writing the schedule."""
     options = options or SolveOptions()
-    budget = Budget.of(options, stop, on_progress)
+    budget = Budget.of(options, stop, on_progress, started)
     plan, instance, statuses, baseline, name, unpinned, day = prepare(
         project, baseline_path, actuals, scenario, status_date, unlisted
     )
+    budget.after = finishing_seconds(instance.num_tasks)
     old = Solution(
         [baseline.starts[t.id] for t in instance.tasks],
         [baseline.crews.get(t.id, ()) for t in instance.tasks],

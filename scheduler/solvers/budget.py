@@ -115,6 +115,9 @@ class Budget:
     started: float = field(default_factory=time.perf_counter)
     nominal_spent: float = 0.0
     tail: float = 0.0  # wall seconds kept for the stages after the searches (left-justify)
+    # wall seconds kept at the end of the run for what follows the solve (the schedule,
+    # its explanation and its files: `pipeline.finishing_seconds`)
+    after: float = 0.0
     # set when the wall clock ended a deterministic stage before its deterministic limit
     clock: threading.Event = field(default_factory=threading.Event)
 
@@ -124,21 +127,29 @@ class Budget:
         options: SolveOptions,
         stop: threading.Event | None = None,
         on_progress: Progress | None = None,
+        started: float | None = None,
     ) -> Budget:
-        """A budget starting now for ``options``' time limit."""
+        """A budget for ``options``' time limit, counted from ``started`` (a
+        `time.perf_counter` reading: the command's start) or from now."""
         return cls(
             options.time_limit,
             options.deterministic,
             stop if stop is not None else threading.Event(),
             on_progress,
+            time.perf_counter() if started is None else started,
         )
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
     def left(self) -> float:
-        """Wall seconds left, never below 0."""
-        return max(0.0, self.limit - self.elapsed())
+        """Wall seconds left to solve (the ``after`` seconds kept), never below 0."""
+        return max(0.0, self.limit - self.after - self.elapsed())
+
+    @property
+    def deadline(self) -> float:
+        """The `time.perf_counter` reading at which solving ends."""
+        return self.started + self.limit - self.after
 
     def share(self, fraction: float) -> float:
         """``fraction`` of the wall seconds left."""

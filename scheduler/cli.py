@@ -530,6 +530,7 @@ def whatif_command(
                 processes,
                 unlisted,
                 dask,
+                STARTED,
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))

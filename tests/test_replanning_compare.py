@@ -236,6 +236,23 @@ def test_the_scenarios_share_the_time_limit(tmp_path, monkeypatch, processes, ro
     limits = {job[5].time_limit for job in seen}
     assert len(limits) == 1
     assert compare.MIN_SCENARIO_SECONDS <= limits.pop() <= 12.0 / rounds
+    # counted from the command's start (`started`): 11 s gone leaves under 1 s a round
+    import time
+
+    seen.clear()
+    with pytest.raises(_Seen):
+        compare.compare(
+            PROJECT,
+            base / "schedule.json",
+            scenarios,
+            None,
+            None,
+            options,
+            processes,
+            started=time.perf_counter() - 11.0,
+        )
+    assert seen
+    assert all(compare.MIN_SCENARIO_SECONDS <= job[5].time_limit <= 1.0 / rounds for job in seen)
 
 
 def test_a_scenario_with_no_plan_is_named(tmp_path):

@@ -78,15 +78,17 @@ def compare(
     processes: int = 2,
     unlisted: Unlisted = Unlisted.AS_PLANNED,
     dask: str | None = None,
+    started: float | None = None,
 ) -> Comparison:
     """Replan every scenario (in parallel processes, or on the Dask cluster at ``dask``)
     and tabulate them with the baseline. Every scenario is checked against the project
     first (`check_scenarios`): a bad one stops the what-if before any solve. Locally the
     time limit is the whole what-if's: the scenarios run ``processes`` at a time, so each
-    has the time left over the rounds that takes; on a cluster, whose size is its own,
-    each has the whole limit."""
+    has the time left over the rounds that takes, counted from ``started`` (the command's
+    start, a `time.perf_counter` reading) or from the call; on a cluster, whose size is
+    its own, each has the whole limit."""
     options = options or SolveOptions()
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     check_scenarios(project, scenarios, status_date)
     processes = min(processes, len(scenarios))  # never a process with no scenario to solve
     if dask is None:  # --time-limit bounds the whole what-if: shared by the rounds

@@ -29,6 +29,8 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
+from scheduler.solvers.budget import Stop, raise_if_interrupted
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -56,13 +58,25 @@ def start_worker() -> None:
 
 @contextlib.contextmanager
 def forking() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while a process is forked (it starts with them blocked);
-    one that arrives meanwhile is delivered (and raised here) as the block ends."""
+    """Hold SIGINT and SIGTERM while a process is forked: one that arrives meanwhile is
+    raised as the block ends. The mask keeps them from this thread and from the child
+    (which starts with them blocked: `start_worker`). Another thread of this process
+    (numpy's, rich's) may still take one, and Python would then run its handler here, at
+    any line (inside os.fork's own clean-up, which prints the error and drops it); so in
+    the main thread the handlers are also swapped for one that only notes the signal."""
+    noted: list[int] = []
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {sig: signal.signal(sig, lambda signum, _: noted.append(signum)) for sig in HELD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in handlers.items():  # None: a handler not set from Python
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for sig in dict.fromkeys(noted):
+            signal.raise_signal(sig)  # to the handler as it was
 
 
 class WorkerDied(RuntimeError):
@@ -77,10 +91,14 @@ class WorkerDied(RuntimeError):
         return WorkerDied, (str(self), self.index)
 
 
-def fork_map(function: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
+def fork_map(
+    function: Callable[[T], R], items: Sequence[T], processes: int, stop: Stop | None = None
+) -> list[R]:
     """``[function(item) for item in items]``, each item in a process of its own forked
-    for it, at most ``processes`` at once (`fork_each`, in the order of ``items``)."""
-    results = dict(fork_each(function, items, processes))
+    for it, at most ``processes`` at once (`fork_each`, in the order of ``items``); a
+    ``stop`` set (Ctrl-C, SIGTERM) kills them all and raises `Interrupted`."""
+    results = dict(fork_each(function, items, processes, stop))
+    raise_if_interrupted(stop)
     return [results[i] for i in range(len(items))]
 
 
@@ -170,11 +188,27 @@ def fork_each(
                     raise value  # the function's own error, raised here as if run here
                 yield index, value
     finally:
-        for pipe, (_, process) in running.items():
+        _end(running)
+
+
+def _end(running: dict[Connection, tuple[int, Any]]) -> None:
+    """Kill every process still running, then join each and close its pipe; a signal
+    raised on the way (Ctrl-C again) is raised once all of them are gone."""
+    for _, process in running.values():
+        if process.pid is not None:
+            process.kill()
+    raised: BaseException | None = None
+    for pipe, (_, process) in running.items():
+        try:
             if process.pid is not None:
-                process.kill()
                 process.join()
-            pipe.close()
+        except BaseException as exc:  # Ctrl-C or the CLI's Interrupted: finish first
+            raised = raised or exc
+            with contextlib.suppress(BaseException):
+                process.join()
+        pipe.close()
+    if raised is not None:
+        raise raised
 
 
 def _forked(

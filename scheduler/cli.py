@@ -59,10 +59,16 @@ app = typer.Typer(
 console = Console(markup=False, highlight=False)
 errors = Console(stderr=True, markup=False, highlight=False)
 
-# When the console script's process began (a `time.perf_counter` reading, set by `main`):
-# `--time-limit` counts from there, Python's start-up and imports included. None when the
-# commands are called in this process some other way (tests): then from the call.
+# When the command began (a `time.perf_counter` reading, set by `main` while it runs): for
+# the console script, its process's start, so that `--time-limit` counts Python's start-up
+# and imports. None when the commands are called in this process some other way (tests):
+# then from the call.
 STARTED: float | None = None
+# A process older than this when `main` is first called is not a command just started (a
+# service, a notebook, a script that did other work first): its limit counts from `main`.
+# Start-up takes 1-2 s here.
+STARTUP_SECONDS = 30.0
+_MAIN_CALLED = False
 
 
 def process_age() -> float:
@@ -207,6 +213,7 @@ class Interrupt:
             signal.signal(sig, handler)  # type: ignore[arg-type]
 
     def _handle(self, signum: int, _frame: object) -> None:
+        self.stop.signum = self.stop.signum or signum
         if self.stop.searching and not self.stop.is_set():
             self.stop.set()
             return
@@ -517,7 +524,7 @@ def whatif_command(
 
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     unwritten = "no comparison written (a what-if compares whole scenarios only)"
-    with run_into(out, force, unwritten) as (folder, _):
+    with run_into(out, force, unwritten) as (folder, stop):
         status = console.status(f"solving {len(scenarios)} scenario(s)...")
         with status, answers(), on_cluster():
             comparison = compare(
@@ -531,6 +538,7 @@ def whatif_command(
                 unlisted,
                 dask,
                 STARTED,
+                stop,
             )
         with writing(out), console.status("writing..."):
             paths = folder.commit(lambda staging: write_comparison(comparison, staging))
@@ -988,14 +996,18 @@ def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calen
 
 
 def main() -> None:
-    global STARTED
-    STARTED = time.perf_counter() - process_age()
+    global STARTED, _MAIN_CALLED
+    age = 0.0 if _MAIN_CALLED else process_age()
+    _MAIN_CALLED = True
+    STARTED = time.perf_counter() - (age if age <= STARTUP_SECONDS else 0.0)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
         app()
     except KeyboardInterrupt:  # a command that writes nothing (validate, check)
         errors.print("interrupted", markup=False)
         raise SystemExit(130) from None
+    finally:
+        STARTED = None
 
 
 def _register_bench() -> None:

@@ -12,6 +12,7 @@ the one `Budget`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -63,14 +64,18 @@ class Solved:
 
 
 def run_greedy(
-    instance: Instance, options: SolveOptions | None = None, deadline: float | None = None
+    instance: Instance,
+    options: SolveOptions | None = None,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
 ) -> Result:
     """Every priority rule of the serial scheme (past ``deadline``, those that have not
-    run once one has a plan: `rule_plans`); the best plan, ``repeatable`` False when a
-    rule was skipped (another run may get further)."""
+    run once one has a plan: `rule_plans`; ``stop``, a `Stop` set, ends them:
+    `Interrupted`); the best plan, ``repeatable`` False when a rule was skipped (another
+    run may get further)."""
     options = options or SolveOptions()
     started = time.perf_counter()
-    plans = rule_plans(instance, options.workers, deadline)
+    plans = rule_plans(instance, options.workers, deadline, stop)
     found = best_of(instance, plans)
     seconds = time.perf_counter() - started
     repeatable = None if len(plans) == len(PRIORITY_RULES) else False
@@ -117,7 +122,7 @@ def solve_plan(
     cpm = cpm or critical_path(instance)
     precheck(instance, cpm, day_text)
     deadline = budget.deadline
-    fresh = run_greedy(instance, options, deadline) if use_greedy else None
+    fresh = run_greedy(instance, options, deadline, budget.stop) if use_greedy else None
     if fresh is not None:
         budget.charge(len(PRIORITY_RULES) * instance.num_tasks / PLACED_PER_SECOND)
         if budget.deterministic and fresh.repeatable is False:

@@ -220,7 +220,7 @@ def test_the_scenarios_share_the_time_limit(tmp_path, monkeypatch, processes, ro
         scenarios.append(str(tmp_path / f"{name}.yaml"))
     seen: list[tuple] = []
 
-    def recorded(function, jobs, processes):
+    def recorded(function, jobs, processes, stop=None):
         seen.extend(jobs)
         raise _Seen
 
@@ -276,3 +276,20 @@ def test_a_scenario_with_no_plan_is_named(tmp_path):
     ]
     assert lines[-1].startswith("- these cannot all hold: the unavailability windows of crew")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_signal_whose_raise_was_lost_still_ends_the_whatif(tmp_path, processes):
+    """Ctrl-C sets the command's `Stop`; should its raise be lost, the what-if still
+    ends with `Interrupted` (in processes or one scenario after another), solving none."""
+    import scheduler.replanning.compare as compare
+    from scheduler.errors import Interrupted
+    from scheduler.solvers.budget import Stop
+
+    base = tmp_path / "base"
+    assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
+    scenarios = [str(DATA / "scenarios" / n) for n in ("power-slip.yaml", "crew-out.yaml")]
+    stop = Stop()
+    stop.set()
+    with pytest.raises(Interrupted):
+        compare.compare(PROJECT, base / "schedule.json", scenarios, processes=processes, stop=stop)

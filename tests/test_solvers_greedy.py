@@ -929,3 +929,46 @@ def test_past_the_time_limit_the_rules_stop_once_one_has_a_plan(monkeypatch):
     plans = module._parallel_rules(three_sites, 2, deadline=0.0)
     assert plans is not None and 1 <= len(plans) <= 2
     assert all(validate(three_sites, plan) == [] for plan in plans.values() if plan is not None)
+
+
+def _paused(rule):
+    import time
+
+    time.sleep(600)  # ended by the stop, never by its own end
+
+
+def test_a_signal_whose_raise_was_lost_still_ends_the_rules(monkeypatch):
+    """Ctrl-C sets the command's `Stop` and raises; Python can lose that raise (a handler
+    run inside a finaliser prints it and goes on), and the run then waited for its forked
+    rules for ever. The rules look at the stop too: set while they run (each paused), the
+    processes are killed and `Interrupted` raised; set before, no rule runs here either.
+    A plain event (a library caller's) is not a signal and stops nothing."""
+    import multiprocessing
+    import threading
+    from pathlib import Path
+
+    from scheduler.errors import Interrupted
+    from scheduler.pipeline import load_instance
+    from scheduler.solvers import greedy as module
+    from scheduler.solvers.budget import Stop
+
+    root = Path(__file__).parents[1] / "projects"
+    _, three_sites, _ = load_instance(root / "three-sites.yaml")
+    monkeypatch.setattr(module, "_rule_plan", _paused)
+    stop = Stop()
+    stop.signum = 2
+    later = threading.Timer(0.5, stop.set)
+    later.start()
+    with pytest.raises(Interrupted):
+        module.rule_plans(three_sites, 2, None, stop)
+    later.join()
+    assert multiprocessing.active_children() == []
+    _, quickstart, _ = load_instance(root / "quickstart.yaml")
+    ran: list[str] = []
+    monkeypatch.setattr(module, "greedy", lambda *a, **kw: ran.append("rule"))
+    with pytest.raises(Interrupted):
+        module.rule_plans(quickstart, 1, None, stop)
+    assert ran == []
+    plain = threading.Event()
+    plain.set()
+    assert len(module.rule_plans(quickstart, 1, None, plain)) == len(module.PRIORITY_RULES)

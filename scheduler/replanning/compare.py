@@ -23,11 +23,12 @@ from scheduler.errors import Infeasible, InputError, Problem
 from scheduler.instance import pool_of
 from scheduler.io import write_frame, write_text
 from scheduler.output import OUTPUT_FILES
+from scheduler.pipeline import finishing_seconds
 from scheduler.replanning.replan import replan
 from scheduler.replanning.status import Unlisted
 from scheduler.reports.tables import crews_available, power_table
 from scheduler.schedule import Schedule
-from scheduler.solvers.budget import SolveOptions
+from scheduler.solvers.budget import SolveOptions, Stop, raise_if_interrupted
 from scheduler.workers import WorkerDied, fork_map
 
 SCARCE_POOLS = 3  # idle days are reported for the pools busiest in the baseline
@@ -79,21 +80,25 @@ def compare(
     unlisted: Unlisted = Unlisted.AS_PLANNED,
     dask: str | None = None,
     started: float | None = None,
+    stop: Stop | None = None,
 ) -> Comparison:
     """Replan every scenario (in parallel processes, or on the Dask cluster at ``dask``)
     and tabulate them with the baseline. Every scenario is checked against the project
     first (`check_scenarios`): a bad one stops the what-if before any solve. Locally the
     time limit is the whole what-if's: the scenarios run ``processes`` at a time, so each
     has the time left over the rounds that takes, counted from ``started`` (the command's
-    start, a `time.perf_counter` reading) or from the call; on a cluster, whose size is
-    its own, each has the whole limit."""
+    start, a `time.perf_counter` reading) or from the call, less `finishing_seconds` a
+    scenario for writing its files here; on a cluster, whose size is its own, each has
+    the whole limit. ``stop`` (a `Stop` set: Ctrl-C, SIGTERM) ends the what-if:
+    `Interrupted`."""
     options = options or SolveOptions()
     started = time.perf_counter() if started is None else started
-    check_scenarios(project, scenarios, status_date)
+    _, tasks = check_scenarios(project, scenarios, status_date)
     processes = min(processes, len(scenarios))  # never a process with no scenario to solve
     if dask is None:  # --time-limit bounds the whole what-if: shared by the rounds
         rounds = max(1, -(-len(scenarios) // max(1, processes)))
         left = options.time_limit - (time.perf_counter() - started)
+        left -= finishing_seconds(tasks) * len(scenarios)
         options = replace(options, time_limit=max(MIN_SCENARIO_SECONDS, left / rounds))
     jobs = [(project, baseline_path, actuals, s, status_date, options, unlisted) for s in scenarios]
     if dask is not None:
@@ -102,7 +107,7 @@ def compare(
         # a process a scenario (Ctrl-C ends them all at once; one killed outright is
         # reported, not waited for: `workers.fork_map`)
         try:
-            results = fork_map(_replan_one, jobs, processes)
+            results = fork_map(_replan_one, jobs, processes, stop)
         except WorkerDied as exc:
             raise WorkerDied(
                 f"{scenarios[exc.index]}: the process that replanned this scenario ended"
@@ -110,7 +115,11 @@ def compare(
                 exc.index,
             ) from None
     else:
-        results = [_replan_one(job) for job in jobs]
+        results = []
+        for job in jobs:
+            raise_if_interrupted(stop)
+            results.append(_replan_one(job))
+        raise_if_interrupted(stop)
     base = load_baseline_schedule(project, baseline_path)
     return Comparison(base, results, comparison_table(base, results))
 
@@ -126,11 +135,11 @@ def _on_cluster(address: str, jobs: list[tuple]) -> list[ScenarioResult]:
 
 def check_scenarios(
     project: str | Path, scenarios: list[str | Path], status_date: date | None
-) -> dict[str, date]:
+) -> tuple[dict[str, date], int]:
     """Apply every scenario to the project (unknown ids, bad dates, a missing status date:
     each problem of each scenario, at once); each scenario's status date (the command's,
-    else its own). Scenarios of different status dates are compared, and flagged so
-    (`status_dates_text`)."""
+    else its own), and the project's task count. Scenarios of different status dates are
+    compared, and flagged so (`status_dates_text`)."""
     from scheduler.pipeline import load_instance
     from scheduler.replanning.scenario import apply_scenario, check_scenario_file
 
@@ -189,7 +198,7 @@ def check_scenarios(
                 for p in undated
             ]
         )
-    return {p: d for p, d in dates.items() if d is not None}
+    return {p: d for p, d in dates.items() if d is not None}, instance.num_tasks
 
 
 def status_dates_text(comparison: Comparison) -> str:

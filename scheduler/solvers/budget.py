@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from scheduler.errors import Interrupted
+
 Progress = Callable[[float, int, int], None]  # (seconds, objective, bound)
 
 # CP-SAT deterministic time per nominal second with one worker. Measured here, one core,
@@ -89,6 +91,22 @@ class Stop(threading.Event):
     def __init__(self) -> None:
         super().__init__()
         self.searching = False
+        self.signum = 0  # the signal that set it
+
+
+def interrupted(stop: threading.Event | None) -> bool:
+    """Whether ``stop`` is a `Stop` set outside a search (the run is to end at once)."""
+    return isinstance(stop, Stop) and stop.is_set() and not stop.searching
+
+
+def raise_if_interrupted(stop: threading.Event | None) -> None:
+    """Raise `Interrupted` when ``stop`` is a `Stop` set outside a search: the handler's
+    own raise can be lost (Python runs a handler at any line, and one run inside a
+    finaliser prints the error and goes on), so a phase that waits on processes looks at
+    the event too."""
+    if interrupted(stop):
+        assert isinstance(stop, Stop)
+        raise Interrupted(stop.signum)
 
 
 @contextmanager

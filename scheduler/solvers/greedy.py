@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scheduler.instance import Instance, Link, Solution, Task, WorkCalendar, objective_value
+from scheduler.solvers.budget import interrupted, raise_if_interrupted
 from scheduler.workers import WorkerDied, fork_each
 
 log = logging.getLogger(__name__)
@@ -136,22 +137,28 @@ def best_rule(
 
 
 def rule_plans(
-    instance: Instance, processes: int = 1, deadline: float | None = None
+    instance: Instance,
+    processes: int = 1,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, Solution | None]:
     """Each rule's plan (None: the rule placed no plan). With ``processes`` > 1, a
     program of ``PARALLEL_TASKS`` tasks or more and a process that may have children,
     the rules run in that many forked processes, slowest first. Past ``deadline``
     (`time.perf_counter`, the run's time limit) the rules still running stop once one has
     a plan, and are missing: a limit shorter than the five rules gets the first plan
-    (atlas-27 at --time-limit 5 waited for all five: 42-59 s on a busy machine)."""
+    (atlas-27 at --time-limit 5 waited for all five: 42-59 s on a busy machine). A
+    `Stop` set meanwhile (Ctrl-C, SIGTERM) ends them all: `Interrupted`."""
     forks = rule_processes(instance, processes)
-    plans = _parallel_rules(instance, forks, deadline) if forks > 1 else None
+    plans = _parallel_rules(instance, forks, deadline, stop) if forks > 1 else None
     if plans is None:
         plans = {}
         for rule in PRIORITY_RULES:
+            raise_if_interrupted(stop)
             if _past(deadline, plans):
                 break
             plans[rule] = greedy(instance, rule)
+    raise_if_interrupted(stop)
     return plans
 
 
@@ -193,7 +200,10 @@ def _may_fork() -> bool:
 
 
 def _parallel_rules(
-    instance: Instance, processes: int, deadline: float | None = None
+    instance: Instance,
+    processes: int,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, Solution | None] | None:
     """Each rule's plan, the rules run in up to ``processes`` forked processes (one a
     rule, the slowest first), those still running past ``deadline`` stopped once one has
@@ -205,7 +215,7 @@ def _parallel_rules(
     plans: dict[str, Solution | None] = {}
 
     def until() -> bool:
-        return _past(deadline, plans)
+        return _past(deadline, plans) or interrupted(stop)
 
     try:
         for _, (rule, plan) in fork_each(_rule_plan, order, processes, until=until):

@@ -143,6 +143,13 @@ def plan_halls(
 ) -> tuple[list[SiteSpec], bool]:
     """Sites and halls whose task count is close to ``tasks``: about three halls a site
     (at most 10 sites), or ``n_sites`` sites of at least one hall each (smaller halls)."""
+    if n_sites is not None:
+        smallest = hall_tasks(HALL_SIZES[0], "liquid", per_type)
+        if n_sites < 2 or n_sites * smallest > 1.15 * tasks:
+            raise ValueError(
+                f"{n_sites} sites: between 2 and {int(1.15 * tasks) // smallest} for about "
+                f"{tasks} tasks (a site has a hall of at least {smallest} tasks)"
+            )
     n_halls = max(2, round(tasks / 690), n_sites or 0)
     if n_sites is None:
         n_sites = min(n_halls, max(2, math.ceil(n_halls / 3)), 10)
@@ -668,11 +675,12 @@ def main() -> None:
         "at most 10",
     )
     args = parser.parse_args()
-    if args.sites is not None and args.sites < 2:
-        parser.error("--sites: at least 2")
-    path = generate(
-        args.tasks, args.out, args.seed, tuple(args.slack), args.crew_factor, args.sites
-    )
+    try:
+        path = generate(
+            args.tasks, args.out, args.seed, tuple(args.slack), args.crew_factor, args.sites
+        )
+    except ValueError as error:
+        parser.error(f"--sites: {error}")
     print(path)
 
 

@@ -98,3 +98,11 @@ def test_sites_asked_for_are_the_sites_written_each_with_a_hall(tmp_path):
     assert halls == {"s1", "s2", "s3", "s4"}
     default = yaml.safe_load(generate(2000, tmp_path / "d" / "p.yaml", seed=1).read_text())
     assert len(default["sites"]) == 2
+
+
+@pytest.mark.parametrize("sites", [1, 16])
+def test_sites_the_size_cannot_hold_are_refused(tmp_path, sites):
+    """A site has at least one hall of 7.5 MW (242 tasks): 2,000 tasks cannot make 16 sites
+    (it would write twice the size asked), nor is one site a program of sites."""
+    with pytest.raises(ValueError, match=rf"^{sites} sites: between 2 and 9 for about 2000 tasks"):
+        generate(2000, tmp_path / "p.yaml", seed=1, sites=sites)

@@ -432,3 +432,25 @@ def test_process_age_is_the_time_since_the_process_began():
     code = "import time; time.sleep(0.5); from scheduler import cli; print(cli.process_age())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 0.45 <= float(done.stdout) < 600
+
+
+@pytest.mark.parametrize(("age", "called"), [(3600.0, False), (5.0, True)])
+def test_a_process_that_did_other_work_first_counts_its_limit_from_main(
+    tmp_path, monkeypatch, age, called
+):
+    """`main` counts the limit from the process's start only for a process just started
+    (under `STARTUP_SECONDS`) and only at its first call: a service an hour old, or a
+    second command in one process, counts from the call (its run reports far less than
+    the age), and nothing of it stays for commands called another way afterwards."""
+    from scheduler import cli
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(cli, "process_age", lambda: age)
+    monkeypatch.setattr(cli, "_MAIN_CALLED", called)
+    command = ["modsched", "schedule", PROJECT, "--out", str(out), "--time-limit", "30"]
+    monkeypatch.setattr(sys, "argv", command)
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code in (0, None)
+    assert json.loads((out / "schedule.json").read_text())["solver"]["seconds"] < age
+    assert cli.STARTED is None

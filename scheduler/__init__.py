@@ -5,22 +5,30 @@ The pipeline, front to back: `load_project` -> `expand` -> `Instance` -> `solve_
 Replanning: `replan`, `compare`. Risk: `prepare_risk` -> `sample_risk` -> `write_risk`.
 """
 
-from scheduler.domain.load import load_project
-from scheduler.errors import Infeasible, InputError
-from scheduler.expand import expand
-from scheduler.instance import Instance, Solution
-from scheduler.pipeline import Outcome, plan_project, write_outputs
-from scheduler.replanning.compare import compare
-from scheduler.replanning.replan import replan
-from scheduler.risk.executors import sample_risk
-from scheduler.risk.report import write_risk
-from scheduler.risk.run import prepare_risk
-from scheduler.schedule import Schedule
-from scheduler.solvers.budget import Budget, SolveOptions
-from scheduler.solvers.cpsat import solve
-from scheduler.solvers.greedy import best_greedy, greedy
-from scheduler.solving import solve_plan
-from scheduler.validate import validate as validate_solution
+import time
+
+# When this package began to be imported, less the CPU time the interpreter had used to
+# get here: where a console-script command began (`cli.main` counts `--time-limit` from
+# it, imports included). Not the process's start, which can be long before: a shell runs
+# the last command of `bash -c "a && b"` in its own process (exec), born with the shell.
+IMPORTED_AT = time.perf_counter() - time.process_time()
+
+from scheduler.domain.load import load_project  # noqa: E402
+from scheduler.errors import Infeasible, InputError  # noqa: E402
+from scheduler.expand import expand  # noqa: E402
+from scheduler.instance import Instance, Solution  # noqa: E402
+from scheduler.pipeline import Outcome, plan_project, write_outputs  # noqa: E402
+from scheduler.replanning.compare import compare  # noqa: E402
+from scheduler.replanning.replan import replan  # noqa: E402
+from scheduler.risk.executors import sample_risk  # noqa: E402
+from scheduler.risk.report import write_risk  # noqa: E402
+from scheduler.risk.run import prepare_risk  # noqa: E402
+from scheduler.schedule import Schedule  # noqa: E402
+from scheduler.solvers.budget import Budget, SolveOptions  # noqa: E402
+from scheduler.solvers.cpsat import solve  # noqa: E402
+from scheduler.solvers.greedy import best_greedy, greedy  # noqa: E402
+from scheduler.solving import solve_plan  # noqa: E402
+from scheduler.validate import validate as validate_solution  # noqa: E402
 
 __all__ = [
     "Budget",

@@ -7,7 +7,6 @@ Exit codes: 0 a schedule, 1 infeasible (with the reason) or no plan found, 2 bad
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sqlite3
 import time
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from scheduler import IMPORTED_AT
 from scheduler.domain.calendar import Calendar
 from scheduler.domain.load import Plan
 from scheduler.errors import Infeasible, InputError, Interrupted, NoPlanFound, ScheduleInvalid
@@ -60,26 +60,15 @@ console = Console(markup=False, highlight=False)
 errors = Console(stderr=True, markup=False, highlight=False)
 
 # When the command began (a `time.perf_counter` reading, set by `main` while it runs): for
-# the console script, its process's start, so that `--time-limit` counts Python's start-up
-# and imports. None when the commands are called in this process some other way (tests):
-# then from the call.
+# the console script, when it began to import this package (`scheduler.IMPORTED_AT`), so
+# that `--time-limit` counts the imports. None when the commands are called in this
+# process some other way (tests): then from the call.
 STARTED: float | None = None
-# A process older than this when `main` is first called is not a command just started (a
-# service, a notebook, a script that did other work first): its limit counts from `main`.
-# Start-up takes 1-2 s here.
+# Imports done longer ago than this when `main` is first called are not a command just
+# started (a service, a notebook, a script that did other work first): its limit counts
+# from `main`. Start-up takes 1-2 s here.
 STARTUP_SECONDS = 30.0
 _MAIN_CALLED = False
-
-
-def process_age() -> float:
-    """Seconds since this process began (Linux: /proc; elsewhere 0, i.e. now)."""
-    try:
-        with open("/proc/self/stat") as stat:  # fields after the command's name, from 3rd
-            began = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
-        with open("/proc/uptime") as uptime:
-            return max(0.0, float(uptime.read().split()[0]) - began)
-    except (OSError, ValueError, IndexError):
-        return 0.0
 
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project YAML file.")]
@@ -997,9 +986,10 @@ def restated(planned: Sequence[PlannedTask], instance: Instance, calendar: Calen
 
 def main() -> None:
     global STARTED, _MAIN_CALLED
-    age = 0.0 if _MAIN_CALLED else process_age()
+    now = time.perf_counter()
+    fresh = not _MAIN_CALLED and now - IMPORTED_AT <= STARTUP_SECONDS
     _MAIN_CALLED = True
-    STARTED = time.perf_counter() - (age if age <= STARTUP_SECONDS else 0.0)
+    STARTED = IMPORTED_AT if fresh else now
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
         app()

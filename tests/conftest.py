@@ -41,3 +41,19 @@ def baseline(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("baseline") / "schedule.json"
     write_json(outcome.schedule, path)
     return path
+
+
+@pytest.fixture
+def budgets(monkeypatch) -> list:
+    """Every `Budget` that `Budget.of` makes during the test, in order."""
+    from scheduler.solvers.budget import Budget
+
+    made: list[Budget] = []
+    make = Budget.of
+
+    def recorded(*args, **kwargs) -> Budget:
+        made.append(make(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(Budget, "of", recorded)
+    return made

@@ -100,24 +100,15 @@ def test_cp_sat_solves_a_task_needing_two_skills_of_one_mixed_pool():
     assert outcome.result.status == Status.OPTIMAL and outcome.result.objective == 2
 
 
-def test_the_time_limit_counts_from_the_commands_start_and_keeps_time_to_write(monkeypatch):
+def test_the_time_limit_counts_from_the_commands_start_and_keeps_time_to_write(budgets):
     """`plan_project(started=...)`: the limit counts from the command's start (the console
-    script passes its process's), so a run begun 4.95 s before a 5 s limit reports at
+    script passes when it began), so a run begun 4.95 s before a 5 s limit reports at
     least 4.95 s and still gives a valid plan no worse than the greedy's; and the budget
     keeps `finishing_seconds` of the project's size for making and writing the schedule."""
     import time
 
     from scheduler import pipeline
-    from scheduler.solvers.budget import Budget
 
-    budgets: list[Budget] = []
-    make = Budget.of
-
-    def recorded(*args, **kwargs) -> Budget:
-        budgets.append(make(*args, **kwargs))
-        return budgets[-1]
-
-    monkeypatch.setattr(pipeline.Budget, "of", recorded)
     busy = Path(__file__).parent / "data" / "busy.yaml"
     started = time.perf_counter() - 4.95
     outcome = plan_project(busy, SolveOptions(time_limit=5, workers=2), started=started)

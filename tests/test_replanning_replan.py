@@ -199,24 +199,14 @@ def test_a_baseline_of_another_calendar_is_refused(baseline, tmp_path):
     ]
 
 
-def test_a_replan_counts_its_time_from_the_commands_start(baseline, monkeypatch):
+def test_a_replan_counts_its_time_from_the_commands_start(baseline, budgets):
     """`replan(started=...)` as the console script calls it: the budget counts from the
     command's start and keeps `finishing_seconds` of the project's size for the schedule
     and its files; the run reports at least the time that had passed before it."""
     import time
 
     from scheduler.pipeline import finishing_seconds
-    from scheduler.replanning import replan as module
-    from scheduler.solvers.budget import Budget
 
-    budgets: list[Budget] = []
-    make = Budget.of
-
-    def recorded(*args, **kwargs) -> Budget:
-        budgets.append(make(*args, **kwargs))
-        return budgets[-1]
-
-    monkeypatch.setattr(module.Budget, "of", recorded)
     started = time.perf_counter() - 2.0
     outcome = checked(
         replan(PROJECT, baseline, status_date=date(2027, 1, 14), options=FAST, started=started)

@@ -206,6 +206,7 @@ class Interrupt:
         if self.stop.searching and not self.stop.is_set():
             self.stop.set()
             return
+        self.stop.abort = True
         self.stop.set()
         raise Interrupted(signum)
 

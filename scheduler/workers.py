@@ -29,6 +29,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
+from scheduler.errors import Interrupted
 from scheduler.solvers.budget import Stop, raise_if_interrupted
 
 T = TypeVar("T")
@@ -63,20 +64,40 @@ def forking() -> Iterator[None]:
     (which starts with them blocked: `start_worker`). Another thread of this process
     (numpy's, rich's) may still take one, and Python would then run its handler here, at
     any line (inside os.fork's own clean-up, which prints the error and drops it); so in
-    the main thread the handlers are also swapped for one that only notes the signal."""
+    the main thread the handlers are also swapped for one that only notes the signal
+    (once the block is over, one left behind by a signal raised while they are put back
+    hands the signal on). A handler set outside Python is left as it is."""
     noted: list[int] = []
     handlers: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        handlers = {sig: signal.signal(sig, lambda signum, _: noted.append(signum)) for sig in HELD}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    over = False
+
+    def note(signum: int, frame: Any) -> None:
+        if not over:
+            noted.append(signum)
+        elif callable(handlers[signum]):
+            handlers[signum](signum, frame)
+        elif handlers[signum] == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    previous = None
     try:
+        if threading.current_thread() is threading.main_thread():
+            for sig in HELD:
+                handler = signal.getsignal(sig)
+                if handler is not None:
+                    handlers[sig] = handler
+                    signal.signal(sig, note)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        for sig, handler in handlers.items():  # None: a handler not set from Python
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-        for sig in dict.fromkeys(noted):
-            signal.raise_signal(sig)  # to the handler as it was
+        over = True
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for held, handler in handlers.items():
+            signal.signal(held, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)  # to the handler as it was
 
 
 class WorkerDied(RuntimeError):
@@ -99,6 +120,8 @@ def fork_map(
     ``stop`` set (Ctrl-C, SIGTERM) kills them all and raises `Interrupted`."""
     results = dict(fork_each(function, items, processes, stop))
     raise_if_interrupted(stop)
+    if len(results) < len(items):  # ended by a stop set some other way
+        raise Interrupted(getattr(stop, "signum", 0) or signal.SIGINT)
     return [results[i] for i in range(len(items))]
 
 

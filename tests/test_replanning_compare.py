@@ -290,6 +290,7 @@ def test_a_signal_whose_raise_was_lost_still_ends_the_whatif(tmp_path, processes
     assert runner.invoke(app, ["schedule", PROJECT, "--out", str(base)]).exit_code == 0
     scenarios = [str(DATA / "scenarios" / n) for n in ("power-slip.yaml", "crew-out.yaml")]
     stop = Stop()
+    stop.abort = True
     stop.set()
     with pytest.raises(Interrupted):
         compare.compare(PROJECT, base / "schedule.json", scenarios, processes=processes, stop=stop)

@@ -937,12 +937,14 @@ def _paused(rule):
     time.sleep(600)  # ended by the stop, never by its own end
 
 
+@pytest.mark.timeout(120)
 def test_a_signal_whose_raise_was_lost_still_ends_the_rules(monkeypatch):
     """Ctrl-C sets the command's `Stop` and raises; Python can lose that raise (a handler
     run inside a finaliser prints it and goes on), and the run then waited for its forked
     rules for ever. The rules look at the stop too: set while they run (each paused), the
     processes are killed and `Interrupted` raised; set before, no rule runs here either.
-    A plain event (a library caller's) is not a signal and stops nothing."""
+    A search's stop (a first Ctrl-C during a search, whose plan is kept) and a plain event
+    (a library caller's) end nothing."""
     import multiprocessing
     import threading
     from pathlib import Path
@@ -957,7 +959,12 @@ def test_a_signal_whose_raise_was_lost_still_ends_the_rules(monkeypatch):
     monkeypatch.setattr(module, "_rule_plan", _paused)
     stop = Stop()
     stop.signum = 2
-    later = threading.Timer(0.5, stop.set)
+
+    def signalled() -> None:
+        stop.abort = True
+        stop.set()
+
+    later = threading.Timer(0.5, signalled)
     later.start()
     with pytest.raises(Interrupted):
         module.rule_plans(three_sites, 2, None, stop)
@@ -972,3 +979,6 @@ def test_a_signal_whose_raise_was_lost_still_ends_the_rules(monkeypatch):
     plain = threading.Event()
     plain.set()
     assert len(module.rule_plans(quickstart, 1, None, plain)) == len(module.PRIORITY_RULES)
+    searched = Stop()
+    searched.set()  # by a search's first signal: no abort
+    assert len(module.rule_plans(quickstart, 1, None, searched)) == len(module.PRIORITY_RULES)

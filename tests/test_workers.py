@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from scheduler.workers import WorkerDied, fork_map, forking, start_worker
+from scheduler.workers import HELD, WorkerDied, fork_map, forking, start_worker
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -211,6 +211,48 @@ def _sleeps(_: int) -> None:
     time.sleep(600)
 
 
+@pytest.mark.timeout(120)
+def test_fork_map_ended_by_a_stop_raises_interrupted():
+    """A stop set before the items are done (here a plain event) ends `fork_map` with
+    `Interrupted`, not with the results it never got."""
+    from scheduler.errors import Interrupted
+
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    with pytest.raises(Interrupted):
+        fork_map(_sleeps, [1, 2, 3], 2, stop)  # type: ignore[arg-type]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_handler_left_behind_by_a_failed_restore_hands_the_signal_on(monkeypatch):
+    """A signal raised while `forking` puts the handlers back can leave its noting handler
+    installed for the other signal; once the block is over that handler hands a signal
+    on to the handler it replaced, so none is swallowed for the rest of the process."""
+    got: list[int] = []
+    before = {sig: signal.signal(sig, lambda signum, _: got.append(signum)) for sig in HELD}
+    real, calls = signal.signal, []
+
+    def fails_on_first_restore(sig, handler):
+        calls.append(sig)
+        if len(calls) == len(HELD) + 1:
+            raise KeyboardInterrupt  # as a Ctrl-C between the two restores
+        return real(sig, handler)
+
+    monkeypatch.setattr(signal, "signal", fails_on_first_restore)
+    try:
+        with pytest.raises(KeyboardInterrupt), forking():
+            pass
+        monkeypatch.setattr(signal, "signal", real)
+        for sig in HELD:
+            signal.raise_signal(sig)
+        assert sorted(got) == sorted(HELD)
+    finally:
+        monkeypatch.setattr(signal, "signal", real)
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+@pytest.mark.timeout(120)
 def test_a_second_signal_while_the_processes_are_joined_still_ends_them_all():
     """Leaving `fork_each`, every process still running is killed, then joined; Ctrl-C
     raised in the first join (a second signal) is raised only once all of them are gone,

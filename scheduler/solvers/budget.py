@@ -92,11 +92,13 @@ class Stop(threading.Event):
         super().__init__()
         self.searching = False
         self.signum = 0  # the signal that set it
+        self.abort = False  # set by a signal that ends the run at once (not a search's stop)
 
 
 def interrupted(stop: threading.Event | None) -> bool:
-    """Whether ``stop`` is a `Stop` set outside a search (the run is to end at once)."""
-    return isinstance(stop, Stop) and stop.is_set() and not stop.searching
+    """Whether ``stop`` is a `Stop` whose signal ends the run at once (one that came
+    outside a search, or a second one): not a search's stop, whose plan is kept."""
+    return isinstance(stop, Stop) and stop.abort
 
 
 def raise_if_interrupted(stop: threading.Event | None) -> None:

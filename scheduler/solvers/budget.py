@@ -3,8 +3,9 @@
 One `Budget` goes from the command line through every stage (greedy, CP-SAT, the window
 search, the replan's stability stage, the explanation of an infeasible model): each stage
 asks it for `take(fraction)` of what is left, so the whole run stays inside
-``--time-limit`` (plus loading and writing), and a set ``stop`` event (Ctrl-C, SIGTERM)
-ends every stage.
+``--time-limit`` (counted from the command's start, loading included, with ``after``
+seconds kept for writing the schedule), and a set ``stop`` event (Ctrl-C, SIGTERM) ends
+every stage.
 
 Deterministic mode (one worker): a stage's search is cut by CP-SAT's deterministic clock
 (or its own count of work), set from the limit alone (never from the wall time already
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from scheduler.errors import Interrupted
 
@@ -95,19 +97,17 @@ class Stop(threading.Event):
         self.abort = False  # set by a signal that ends the run at once (not a search's stop)
 
 
-def interrupted(stop: threading.Event | None) -> bool:
+def interrupted(stop: threading.Event | None) -> TypeGuard[Stop]:
     """Whether ``stop`` is a `Stop` whose signal ends the run at once (one that came
     outside a search, or a second one): not a search's stop, whose plan is kept."""
     return isinstance(stop, Stop) and stop.abort
 
 
 def raise_if_interrupted(stop: threading.Event | None) -> None:
-    """Raise `Interrupted` when ``stop`` is a `Stop` set outside a search: the handler's
-    own raise can be lost (Python runs a handler at any line, and one run inside a
-    finaliser prints the error and goes on), so a phase that waits on processes looks at
-    the event too."""
+    """Raise `Interrupted` when ``stop`` is `interrupted`: the handler's own raise can be
+    lost (Python runs a handler at any line, and one run inside a finaliser prints the
+    error and goes on), so a phase that waits on processes looks at the event too."""
     if interrupted(stop):
-        assert isinstance(stop, Stop)
         raise Interrupted(stop.signum)
 
 

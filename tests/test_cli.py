@@ -452,8 +452,6 @@ def test_a_process_that_did_other_work_first_counts_its_limit_from_main(
     `STARTUP_SECONDS`) and only at its first call: a service that imported it an hour ago,
     or a second command in one process, counts from the call (its run reports far less
     than the age), and nothing of it stays for commands called another way afterwards."""
-    import time
-
     from scheduler import cli
 
     out = tmp_path / "out"

@@ -120,7 +120,7 @@ def best_greedy(instance: Instance) -> Solution | None:
     return None if found is None else found[1]
 
 
-# From this many tasks `best_rule` runs the rules in parallel processes when it may
+# From this many tasks `rule_plans` runs the rules in parallel processes when it may
 # (atlas-27, 9,525 tasks with travel and calendars: 31-34 s of CPU for the five rules,
 # docs/BENCHMARKS.md); below it a fork costs more than it saves.
 PARALLEL_TASKS = 2_000
@@ -178,7 +178,7 @@ def best_of(instance: Instance, plans: dict[str, Solution | None]) -> tuple[str,
 
 
 def rule_processes(instance: Instance, processes: int) -> int:
-    """How many processes `best_rule` runs its rules in, given ``processes``."""
+    """How many processes `rule_plans` runs the rules in, given ``processes``."""
     if processes > 1 and instance.num_tasks >= PARALLEL_TASKS and _may_fork():
         return min(processes, len(PRIORITY_RULES))
     return 1
